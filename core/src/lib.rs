@@ -13,6 +13,7 @@
 //! enforces it): auditors and the client use it to verify the ledger with nothing but a genesis
 //! file.
 
+pub mod crypto;
 pub mod encoding;
 pub mod hash;
 pub mod log;
