@@ -65,12 +65,17 @@ pub fn encode<T: Encode>(value: &T) -> Vec<u8> {
 /// caps the memory the decoder may claim for containers.
 pub fn decode<T: Decode<()>, const LIMIT: usize>(bytes: &[u8]) -> Result<T, DecodeError> {
     if bytes.len() > LIMIT {
-        return Err(DecodeError::TooLong { len: bytes.len(), limit: LIMIT });
+        return Err(DecodeError::TooLong {
+            len: bytes.len(),
+            limit: LIMIT,
+        });
     }
     let (value, read) = bincode::decode_from_slice(bytes, decode_config::<LIMIT>())
         .map_err(|e| DecodeError::Malformed(e.to_string()))?;
     if read != bytes.len() {
-        return Err(DecodeError::TrailingBytes { trailing: bytes.len() - read });
+        return Err(DecodeError::TrailingBytes {
+            trailing: bytes.len() - read,
+        });
     }
     Ok(value)
 }
@@ -90,16 +95,24 @@ mod tests {
 
     #[test]
     fn layout_is_big_endian_fixed_width() {
-        let s = Sample { n: 1, flag: true, name: "ab".into(), items: vec![0x0102], maybe: None };
+        let s = Sample {
+            n: 1,
+            flag: true,
+            name: "ab".into(),
+            items: vec![0x0102],
+            maybe: None,
+        };
         let bytes = encode(&s);
         assert_eq!(
             hex::encode(&bytes),
             concat!(
                 "0000000000000001", // n
                 "01",               // flag
-                "0000000000000002", "6162", // name
-                "0000000000000001", "0102", // items
-                "00"                // maybe
+                "0000000000000002",
+                "6162", // name
+                "0000000000000001",
+                "0102", // items
+                "00"    // maybe
             )
         );
         assert_eq!(decode::<Sample, 1024>(&bytes).unwrap(), s);
@@ -109,8 +122,14 @@ mod tests {
     fn rejects_trailing_bytes_and_oversize_input() {
         let mut bytes = encode(&7u64);
         bytes.push(0);
-        assert!(matches!(decode::<u64, 64>(&bytes), Err(DecodeError::TrailingBytes { trailing: 1 })));
-        assert!(matches!(decode::<u64, 4>(&bytes), Err(DecodeError::TooLong { len: 9, limit: 4 })));
+        assert!(matches!(
+            decode::<u64, 64>(&bytes),
+            Err(DecodeError::TrailingBytes { trailing: 1 })
+        ));
+        assert!(matches!(
+            decode::<u64, 4>(&bytes),
+            Err(DecodeError::TooLong { len: 9, limit: 4 })
+        ));
     }
 
     #[test]

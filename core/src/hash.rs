@@ -125,7 +125,10 @@ mod tests {
 
     #[test]
     fn digest_parts_equals_digest_of_concatenation() {
-        assert_eq!(Hash::digest_parts(&[b"ab", b"", b"c"]), Hash::digest(b"abc"));
+        assert_eq!(
+            Hash::digest_parts(&[b"ab", b"", b"c"]),
+            Hash::digest(b"abc")
+        );
     }
 
     #[test]
@@ -134,7 +137,10 @@ mod tests {
         assert_eq!(Hash::from_hex(&h.to_hex()), Ok(h));
         assert_eq!(Hash::from_hex(&h.to_hex().to_uppercase()), Ok(h));
         assert_eq!(Hash::from_hex("abc"), Err(HashParseError::Length(3)));
-        assert_eq!(Hash::from_hex(&"zz".repeat(32)), Err(HashParseError::NotHex));
+        assert_eq!(
+            Hash::from_hex(&"zz".repeat(32)),
+            Err(HashParseError::NotHex)
+        );
         let json = serde_json::to_string(&h).unwrap();
         assert_eq!(json, format!("\"{}\"", h.to_hex()));
         assert_eq!(serde_json::from_str::<Hash>(&json).unwrap(), h);

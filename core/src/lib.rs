@@ -4,18 +4,33 @@
 //! and a checkpoint *are*, byte for byte, and how they are hashed, signed and verified.
 //!
 //! - [`hash`]: SM3 and the [`Hash`] type.
+//! - [`crypto`]: ed25519 (strict, batch) and SM2 signatures behind one tagged key type; key files.
 //! - [`encoding`]: the canonical byte encoding (bincode 2.0.1, one fixed configuration) with
-//!   size-limited decoding.
+//!   size-limited decoding of untrusted bytes.
+//! - [`model`]: departments, members, approval policies, and every operation on project records.
+//! - [`tx`], [`entry`], [`block`]: signed transactions, log entries with outcomes, block headers
+//!   and commit certificates.
+//! - [`validator`], [`genesis`]: the validator set and the genesis document.
 //! - [`log`]: the RFC 9162 §2.1 Merkle log over SM3 — incremental append, proofs served from any
 //!   node-hash source, and pure verification.
+//! - [`checkpoint`]: C2SP tlog-checkpoint bodies signed as C2SP signed notes.
+//! - [`audit`]: what an auditor runs offline — inclusion and consistency against a quorum-signed
+//!   checkpoint, with nothing but the genesis file.
 //!
 //! This crate must never depend on tokio, rocksdb, libp2p, warp or hyper (`scripts/check-core-deps`
-//! enforces it): auditors and the client use it to verify the ledger with nothing but a genesis
-//! file.
+//! enforces it): auditors and the client use it to verify the ledger without our node.
 
+pub mod audit;
+pub mod block;
+pub mod checkpoint;
 pub mod crypto;
 pub mod encoding;
+pub mod entry;
+pub mod genesis;
 pub mod hash;
 pub mod log;
+pub mod model;
+pub mod tx;
+pub mod validator;
 
 pub use hash::Hash;

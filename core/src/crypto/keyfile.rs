@@ -46,9 +46,15 @@ pub enum KeyFileError {
     #[error("key file's secret key is unusable: {0}")]
     Secret(CryptoError),
     #[error("key file's public key {stated} does not match its secret key (which gives {actual})")]
-    PublicKeyMismatch { stated: PublicKey, actual: PublicKey },
+    PublicKeyMismatch {
+        stated: PublicKey,
+        actual: PublicKey,
+    },
     #[error("key file says algorithm {stated} but its public key is {actual}")]
-    AlgorithmMismatch { stated: Algorithm, actual: Algorithm },
+    AlgorithmMismatch {
+        stated: Algorithm,
+        actual: Algorithm,
+    },
 }
 
 impl KeyFile {
@@ -76,7 +82,10 @@ impl KeyFile {
             Keypair::from_secret_bytes(self.algorithm, &secret).map_err(KeyFileError::Secret)?;
         let actual = keypair.public_key();
         if actual != self.public_key {
-            return Err(KeyFileError::PublicKeyMismatch { stated: self.public_key, actual });
+            return Err(KeyFileError::PublicKeyMismatch {
+                stated: self.public_key,
+                actual,
+            });
         }
         Ok(keypair)
     }

@@ -28,8 +28,20 @@ pub use keyfile::{KeyFile, KeyFileError};
 pub const SM2_DEFAULT_DISTID: &str = "1234567812345678";
 
 /// The signature suites gongxin supports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode)]
-#[derive(serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Encode,
+    Decode,
+    serde::Serialize,
+    serde::Deserialize,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum Algorithm {
     Ed25519,
@@ -67,13 +79,21 @@ pub enum CryptoError {
     #[error("not hex")]
     NotHex,
     #[error("{algorithm} {what} must be {expected} bytes, got {got}")]
-    Length { algorithm: Algorithm, what: &'static str, expected: &'static str, got: usize },
+    Length {
+        algorithm: Algorithm,
+        what: &'static str,
+        expected: &'static str,
+        got: usize,
+    },
     #[error("not a valid {0} public key")]
     InvalidPublicKey(Algorithm),
     #[error("not a valid {0} secret key")]
     InvalidSecretKey(Algorithm),
     #[error("signature algorithm {signature} does not match key algorithm {key}")]
-    AlgorithmMismatch { key: Algorithm, signature: Algorithm },
+    AlgorithmMismatch {
+        key: Algorithm,
+        signature: Algorithm,
+    },
     #[error("signature does not verify")]
     BadSignature,
     #[error("the operating system's random number generator failed")]
@@ -176,7 +196,8 @@ impl PublicKey {
                 let key = sm2_verifying_key(raw)?;
                 let sig = sm2::dsa::Signature::from_bytes(sig.into())
                     .map_err(|_| CryptoError::BadSignature)?;
-                key.verify(message, &sig).map_err(|_| CryptoError::BadSignature)
+                key.verify(message, &sig)
+                    .map_err(|_| CryptoError::BadSignature)
             }
             (key, sig) => Err(CryptoError::AlgorithmMismatch {
                 key: key.algorithm(),

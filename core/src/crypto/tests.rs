@@ -25,8 +25,8 @@ const RFC8032: [(&str, &str, &str, &str); 3] = [
 #[test]
 fn ed25519_rfc8032_known_answers() {
     for (secret, public, message, signature) in RFC8032 {
-        let key = Keypair::from_secret_bytes(Algorithm::Ed25519, &hex::decode(secret).unwrap())
-            .unwrap();
+        let key =
+            Keypair::from_secret_bytes(Algorithm::Ed25519, &hex::decode(secret).unwrap()).unwrap();
         assert_eq!(hex::encode(key.public_key().as_bytes()), public);
         let message = hex::decode(message).unwrap();
         let sig = key.sign(&message);
@@ -60,8 +60,16 @@ fn ed25519_strict_rejects_small_order_key() {
         s[0] = 1; // R = identity, s = 0: valid under the cofactored equation for the identity key
         s
     });
-    assert!(PublicKey::Ed25519(identity).verify(b"anything", &forged).is_err());
-    let items = [BatchItem { key: &PublicKey::Ed25519(identity), message: b"x", signature: &forged }];
+    assert!(
+        PublicKey::Ed25519(identity)
+            .verify(b"anything", &forged)
+            .is_err()
+    );
+    let items = [BatchItem {
+        key: &PublicKey::Ed25519(identity),
+        message: b"x",
+        signature: &forged,
+    }];
     assert!(verify_batch(&items)[0].is_err());
 }
 
@@ -72,9 +80,15 @@ fn sm2_sign_verify_round_trip_and_cross_message_rejection() {
     assert_eq!(pk.algorithm(), Algorithm::Sm2);
     let sig = key.sign(b"disburse 1,000,000 fen");
     assert_eq!(pk.verify(b"disburse 1,000,000 fen", &sig), Ok(()));
-    assert_eq!(pk.verify(b"disburse 9,000,000 fen", &sig), Err(CryptoError::BadSignature));
+    assert_eq!(
+        pk.verify(b"disburse 9,000,000 fen", &sig),
+        Err(CryptoError::BadSignature)
+    );
     let other = Keypair::generate(Algorithm::Sm2).unwrap().public_key();
-    assert_eq!(other.verify(b"disburse 1,000,000 fen", &sig), Err(CryptoError::BadSignature));
+    assert_eq!(
+        other.verify(b"disburse 1,000,000 fen", &sig),
+        Err(CryptoError::BadSignature)
+    );
     // Deterministic nonces: signing twice gives the same bytes.
     assert_eq!(key.sign(b"m"), key.sign(b"m"));
 }
@@ -86,7 +100,9 @@ fn sm2_signature_is_standard_with_default_distid() {
     use sm2::dsa::signature::Verifier;
     let key = Keypair::generate(Algorithm::Sm2).unwrap();
     let sig = key.sign(b"abc");
-    let PublicKey::Sm2(raw) = key.public_key() else { panic!("sm2 key") };
+    let PublicKey::Sm2(raw) = key.public_key() else {
+        panic!("sm2 key")
+    };
     let vk = sm2::dsa::VerifyingKey::from_sec1_bytes("1234567812345678", &raw).unwrap();
     let s = sm2::dsa::Signature::from_slice(sig.as_bytes()).unwrap();
     assert!(vk.verify(b"abc", &s).is_ok());
@@ -101,7 +117,10 @@ fn algorithms_do_not_mix() {
     let sig = sm.sign(b"m");
     assert_eq!(
         ed.public_key().verify(b"m", &sig),
-        Err(CryptoError::AlgorithmMismatch { key: Algorithm::Ed25519, signature: Algorithm::Sm2 })
+        Err(CryptoError::AlgorithmMismatch {
+            key: Algorithm::Ed25519,
+            signature: Algorithm::Sm2
+        })
     );
 }
 
@@ -119,10 +138,19 @@ fn text_forms_round_trip_and_reject_garbage() {
         assert_eq!(serde_json::from_str::<PublicKey>(&json).unwrap(), pk);
     }
     assert_eq!("rsa:00".parse::<PublicKey>(), Err(CryptoError::BadTextForm));
-    assert_eq!("ed25519".parse::<PublicKey>(), Err(CryptoError::BadTextForm));
+    assert_eq!(
+        "ed25519".parse::<PublicKey>(),
+        Err(CryptoError::BadTextForm)
+    );
     assert_eq!("ed25519:zz".parse::<PublicKey>(), Err(CryptoError::NotHex));
-    assert!(matches!("ed25519:00".parse::<PublicKey>(), Err(CryptoError::Length { .. })));
-    assert!(matches!("sm2:00".parse::<Signature>(), Err(CryptoError::Length { .. })));
+    assert!(matches!(
+        "ed25519:00".parse::<PublicKey>(),
+        Err(CryptoError::Length { .. })
+    ));
+    assert!(matches!(
+        "sm2:00".parse::<Signature>(),
+        Err(CryptoError::Length { .. })
+    ));
     // 33 bytes that are not a point on the SM2 curve.
     assert_eq!(
         format!("sm2:05{}", "11".repeat(32)).parse::<PublicKey>(),
@@ -134,7 +162,9 @@ fn text_forms_round_trip_and_reject_garbage() {
 fn sm2_uncompressed_input_is_normalised() {
     use sm2::elliptic_curve::sec1::ToSec1Point;
     let key = Keypair::generate(Algorithm::Sm2).unwrap();
-    let Keypair::Sm2(inner) = &key else { panic!("sm2") };
+    let Keypair::Sm2(inner) = &key else {
+        panic!("sm2")
+    };
     let uncompressed = inner.verifying_key().to_sec1_point(false);
     let pk = PublicKey::from_bytes(Algorithm::Sm2, uncompressed.as_bytes()).unwrap();
     assert_eq!(pk, key.public_key());
@@ -143,16 +173,28 @@ fn sm2_uncompressed_input_is_normalised() {
 #[test]
 fn batch_matches_single_verification() {
     let keys: Vec<Keypair> = (0..6)
-        .map(|i| Keypair::generate(if i % 3 == 2 { Algorithm::Sm2 } else { Algorithm::Ed25519 }))
+        .map(|i| {
+            Keypair::generate(if i % 3 == 2 {
+                Algorithm::Sm2
+            } else {
+                Algorithm::Ed25519
+            })
+        })
         .collect::<Result<_, _>>()
         .unwrap();
-    let messages: Vec<Vec<u8>> = (0..6).map(|i| format!("message {i}").into_bytes()).collect();
+    let messages: Vec<Vec<u8>> = (0..6)
+        .map(|i| format!("message {i}").into_bytes())
+        .collect();
     let mut sigs: Vec<Signature> = keys.iter().zip(&messages).map(|(k, m)| k.sign(m)).collect();
     let pks: Vec<PublicKey> = keys.iter().map(Keypair::public_key).collect();
 
     let items = |sigs: &[Signature]| -> Vec<Result<(), CryptoError>> {
         let items: Vec<BatchItem<'_>> = (0..6)
-            .map(|i| BatchItem { key: &pks[i], message: &messages[i], signature: &sigs[i] })
+            .map(|i| BatchItem {
+                key: &pks[i],
+                message: &messages[i],
+                signature: &sigs[i],
+            })
             .collect();
         verify_batch(&items)
     };
@@ -190,6 +232,12 @@ fn key_file_with_wrong_public_key_is_refused() {
         serde_json::from_str(&KeyFile::from_keypair("x", &a).to_json()).unwrap();
     value["public_key"] = serde_json::Value::String(b.public_key().to_string());
     let err = KeyFile::from_json(&value.to_string()).unwrap_err();
-    assert!(matches!(err, KeyFileError::PublicKeyMismatch { .. }), "{err}");
-    assert!(!err.to_string().contains(&hex::encode(a.secret_bytes().as_ref())));
+    assert!(
+        matches!(err, KeyFileError::PublicKeyMismatch { .. }),
+        "{err}"
+    );
+    assert!(
+        !err.to_string()
+            .contains(&hex::encode(a.secret_bytes().as_ref()))
+    );
 }

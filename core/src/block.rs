@@ -1,0 +1,167 @@
+//! Blocks and commit certificates.
+//!
+//! The header binds the hash chain and the log together: it records the previous block's hash
+//! and the log's size and root after this block, so a verifier holding either can check the
+//! other. **block hash** = SM3(canonical header).
+
+use bincode::{Decode, Encode};
+use serde::{Deserialize, Serialize};
+
+use crate::Hash;
+use crate::crypto::{PublicKey, Signature};
+use crate::encoding::encode;
+use crate::encoding::{self, BLOCK_BYTES_MAX, DecodeError};
+use crate::tx::SignedTx;
+use crate::validator::ValidatorSet;
+
+/// The signing domain of commit votes.
+pub const COMMIT_SIGNING_DOMAIN: &[u8] = b"gongxin/commit/v1";
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct BlockHeader {
+    pub chain_id: String,
+    pub height: u64,
+    /// Hash of the block at `height - 1`; [`Hash::ZERO`] for block 0 (genesis).
+    pub prev_hash: Hash,
+    /// Block time in ms since the epoch; the only clock the rules see.
+    pub timestamp_ms: u64,
+    pub proposer: PublicKey,
+    pub tx_count: u32,
+    /// SM3 over the concatenated tx hashes of this block, in order.
+    pub txs_hash: Hash,
+    /// The ledger log's size and RFC 9162 root after this block.
+    pub log_size: u64,
+    pub log_root: Hash,
+    /// Chained digest of every state write so far: SM3(previous state hash ‖ this block's
+    /// write-set digest). Equal on every honest node, or execution diverged.
+    pub state_hash: Hash,
+    /// Hash of the validator set that must certify this block.
+    pub validator_set_hash: Hash,
+}
+
+impl BlockHeader {
+    pub fn hash(&self) -> Hash {
+        Hash::digest(&encode(self))
+    }
+}
+
+/// The hash of a block's transaction list as recorded in its header.
+pub fn txs_hash(txs: &[SignedTx]) -> Hash {
+    let mut concatenated = Vec::with_capacity(txs.len() * 32);
+    for tx in txs {
+        concatenated.extend_from_slice(tx.hash().as_bytes());
+    }
+    Hash::digest(&concatenated)
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct Block {
+    pub header: BlockHeader,
+    pub txs: Vec<SignedTx>,
+}
+
+impl Block {
+    pub fn hash(&self) -> Hash {
+        self.header.hash()
+    }
+
+    pub fn to_bytes(&self) -> Vec<u8> {
+        encode(self)
+    }
+
+    pub fn from_bytes(bytes: &[u8]) -> Result<Block, DecodeError> {
+        encoding::decode::<Block, BLOCK_BYTES_MAX>(bytes)
+    }
+}
+
+/// One validator's signature on a decided block.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct CommitSignature {
+    pub validator: String,
+    pub signature: Signature,
+}
+
+/// Proof that validators holding more than 2/3 of the voting power committed a block.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct CommitCertificate {
+    pub height: u64,
+    pub round: u32,
+    pub block_hash: Hash,
+    pub signatures: Vec<CommitSignature>,
+}
+
+/// Why a commit certificate does not certify a block.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CertificateError {
+    #[error("certificate is for height {found}, block is at {expected}")]
+    WrongHeight { expected: u64, found: u64 },
+    #[error("certificate is for another block")]
+    WrongBlock,
+    #[error("signature of validator {0:?} does not verify")]
+    BadSignature(String),
+    #[error("signatures hold {signed} of {total} voting power; more than 2/3 is needed")]
+    NoQuorum { signed: u64, total: u64 },
+}
+
+/// The message a validator signs to commit `block_hash` at (`height`, `round`) on `chain_id`.
+pub fn commit_signing_message(
+    chain_id: &str,
+    height: u64,
+    round: u32,
+    block_hash: &Hash,
+) -> Vec<u8> {
+    let mut message = Vec::with_capacity(COMMIT_SIGNING_DOMAIN.len() + 1 + 8 + chain_id.len() + 44);
+    message.extend_from_slice(COMMIT_SIGNING_DOMAIN);
+    message.push(0);
+    message.extend_from_slice(&(chain_id.len() as u64).to_be_bytes());
+    message.extend_from_slice(chain_id.as_bytes());
+    message.extend_from_slice(&height.to_be_bytes());
+    message.extend_from_slice(&round.to_be_bytes());
+    message.extend_from_slice(block_hash.as_bytes());
+    message
+}
+
+impl CommitCertificate {
+    /// Checks that this certificate commits `header` under `validators`: signatures from more
+    /// than 2/3 of the power, unknown signers ignored, each validator counted once, any invalid
+    /// signature from a known validator fatal.
+    pub fn verify(
+        &self,
+        header: &BlockHeader,
+        validators: &ValidatorSet,
+    ) -> Result<(), CertificateError> {
+        if self.height != header.height {
+            return Err(CertificateError::WrongHeight {
+                expected: header.height,
+                found: self.height,
+            });
+        }
+        if self.block_hash != header.hash() {
+            return Err(CertificateError::WrongBlock);
+        }
+        let message =
+            commit_signing_message(&header.chain_id, self.height, self.round, &self.block_hash);
+        let mut counted: Vec<&str> = Vec::new();
+        let mut power: u64 = 0;
+        for sig in &self.signatures {
+            let Some(validator) = validators.by_name(&sig.validator) else {
+                continue;
+            };
+            validator
+                .public_key
+                .verify(&message, &sig.signature)
+                .map_err(|_| CertificateError::BadSignature(sig.validator.clone()))?;
+            if !counted.contains(&validator.name.as_str()) {
+                counted.push(&validator.name);
+                power = power.saturating_add(validator.power);
+            }
+        }
+        if !validators.is_quorum(power) {
+            return Err(CertificateError::NoQuorum {
+                signed: power,
+                total: validators.total_power(),
+            });
+        }
+        Ok(())
+    }
+}

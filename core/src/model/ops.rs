@@ -1,0 +1,253 @@
+//! Operations: the one thing a transaction carries.
+
+use bincode::{Decode, Encode};
+use serde::{Deserialize, Serialize};
+
+use super::records::*;
+use super::{ApprovalPolicy, Department, Fen, Member};
+use crate::Hash;
+use crate::crypto::PublicKey;
+use crate::validator::Validator;
+
+/// A change to the consortium itself, proposed by a director and passed by directors of more
+/// than 2/3 of the departments.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum GovernanceChange {
+    /// Add or replace the policy for (`kind`, `min_amount_fen`).
+    SetPolicy(ApprovalPolicy),
+    RemovePolicy {
+        kind: OperationKind,
+        min_amount_fen: Fen,
+    },
+    AddDepartment(Department),
+    /// Add a validator, effective from a later height (consortium issue).
+    AddValidator(Validator),
+    RemoveValidator {
+        name: String,
+    },
+    RotateValidatorKey {
+        name: String,
+        new_key: PublicKey,
+    },
+}
+
+/// Everything a member can ask the ledger to do.
+///
+/// Operations that a policy covers do not take effect when committed: they open a request
+/// (identified by the submitting transaction's hash) that takes effect when the required
+/// [`Operation::Approve`]s have been committed.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operation {
+    // -- identity ---------------------------------------------------------------------------
+    /// A department's director adds a member to their own department.
+    AddMember(Member),
+    /// A department's director removes one of their members.
+    RemoveMember {
+        public_key: PublicKey,
+    },
+    /// A director replaces a member's key (lost or compromised device).
+    RotateMemberKey {
+        old_key: PublicKey,
+        new_key: PublicKey,
+    },
+
+    // -- approvals and governance -----------------------------------------------------------
+    /// Approve a pending request (by the hash of the transaction that opened it).
+    Approve {
+        request: Hash,
+        #[serde(default)]
+        note: String,
+    },
+    /// Refuse a pending request; one refusal by an eligible approver closes it.
+    Refuse {
+        request: Hash,
+        reason: String,
+    },
+    ProposeGovernance {
+        id: String,
+        change: GovernanceChange,
+        #[serde(default)]
+        note: String,
+    },
+    VoteGovernance {
+        id: String,
+        approve: bool,
+    },
+
+    // -- project lifecycle ------------------------------------------------------------------
+    ProposeProject(ProjectProposal),
+    /// 立项.
+    ApproveProject {
+        project: String,
+    },
+    /// 预算批复.
+    ApproveBudget(BudgetApproval),
+    AdjustBudget(BudgetAdjustment),
+    StartProcurement(Procurement),
+    AwardProcurement(Award),
+    SignContract(ContractRecord),
+    StartImplementation {
+        project: String,
+    },
+    RequestChangeOrder(ChangeOrder),
+    ReportProgress(ProgressReport),
+    /// A line director accepts (or rejects) a progress report.
+    ReviewProgress {
+        report: String,
+        accepted: bool,
+        #[serde(default)]
+        note: String,
+    },
+    RequestDisbursement(DisbursementRequest),
+    /// Finance records that an approved disbursement was paid.
+    MarkDisbursementPaid {
+        disbursement: String,
+        voucher_ref: String,
+    },
+    RequestAcceptance {
+        project: String,
+    },
+    RecordAcceptance(AcceptanceRecord),
+    RecordEvaluation(Evaluation),
+    CloseProject {
+        project: String,
+    },
+    SuspendProject {
+        project: String,
+        reason: String,
+    },
+    ResumeProject {
+        project: String,
+    },
+    CancelProject {
+        project: String,
+        reason: String,
+    },
+
+    // -- rectification ----------------------------------------------------------------------
+    RaiseRectification(RectificationTask),
+    SubmitRectification {
+        task: String,
+        evidence_hash: Hash,
+        #[serde(default)]
+        note: String,
+    },
+    VerifyRectification {
+        task: String,
+        accepted: bool,
+        #[serde(default)]
+        note: String,
+    },
+}
+
+macro_rules! operation_kinds {
+    ($($variant:ident),* $(,)?) => {
+        /// The kind of an operation, without its data; approval policies are keyed by it.
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode)]
+        #[derive(Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum OperationKind { $($variant),* }
+
+        impl OperationKind {
+            /// Every kind, in declaration order.
+            pub const ALL: &'static [OperationKind] = &[$(OperationKind::$variant),*];
+        }
+
+        impl Operation {
+            pub fn kind(&self) -> OperationKind {
+                match self {
+                    $(Operation::$variant { .. } => OperationKind::$variant),*
+                }
+            }
+        }
+    };
+}
+
+operation_kinds!(
+    AddMember,
+    RemoveMember,
+    RotateMemberKey,
+    Approve,
+    Refuse,
+    ProposeGovernance,
+    VoteGovernance,
+    ProposeProject,
+    ApproveProject,
+    ApproveBudget,
+    AdjustBudget,
+    StartProcurement,
+    AwardProcurement,
+    SignContract,
+    StartImplementation,
+    RequestChangeOrder,
+    ReportProgress,
+    ReviewProgress,
+    RequestDisbursement,
+    MarkDisbursementPaid,
+    RequestAcceptance,
+    RecordAcceptance,
+    RecordEvaluation,
+    CloseProject,
+    SuspendProject,
+    ResumeProject,
+    CancelProject,
+    RaiseRectification,
+    SubmitRectification,
+    VerifyRectification,
+);
+
+impl OperationKind {
+    /// The snake_case name used in JSON and in policy files.
+    pub fn as_str(self) -> String {
+        serde_json::to_value(self)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+}
+
+impl Operation {
+    /// The amount an approval policy compares with its thresholds: the money this operation
+    /// commits or moves (absolute value for adjustments), zero for operations without one.
+    pub fn amount_fen(&self) -> Fen {
+        match self {
+            Operation::ProposeProject(p) => p.requested_budget_fen,
+            Operation::ApproveBudget(b) => b
+                .lines
+                .iter()
+                .fold(0u64, |sum, line| sum.saturating_add(line.amount_fen)),
+            Operation::AdjustBudget(a) => a.delta_fen.unsigned_abs(),
+            Operation::AwardProcurement(a) => a.amount_fen,
+            Operation::SignContract(c) => c.amount_fen,
+            Operation::RequestChangeOrder(c) => c.amount_delta_fen.unsigned_abs(),
+            Operation::RequestDisbursement(d) => d.amount_fen,
+            _ => 0,
+        }
+    }
+
+    /// The project this operation concerns directly, when its payload names one.
+    pub fn project(&self) -> Option<&str> {
+        match self {
+            Operation::ProposeProject(p) => Some(&p.id),
+            Operation::ApproveProject { project }
+            | Operation::StartImplementation { project }
+            | Operation::RequestAcceptance { project }
+            | Operation::CloseProject { project }
+            | Operation::SuspendProject { project, .. }
+            | Operation::ResumeProject { project }
+            | Operation::CancelProject { project, .. } => Some(project),
+            Operation::ApproveBudget(b) => Some(&b.project),
+            Operation::AdjustBudget(a) => Some(&a.project),
+            Operation::StartProcurement(p) => Some(&p.project),
+            Operation::AwardProcurement(a) => Some(&a.project),
+            Operation::SignContract(c) => Some(&c.project),
+            Operation::ReportProgress(r) => Some(&r.project),
+            Operation::RecordAcceptance(a) => Some(&a.project),
+            Operation::RecordEvaluation(e) => Some(&e.project),
+            Operation::RaiseRectification(t) => t.project.as_deref(),
+            _ => None,
+        }
+    }
+}

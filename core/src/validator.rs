@@ -1,0 +1,199 @@
+//! The validator set: who may sign blocks and checkpoints, and with how much voting power.
+//!
+//! Quorum is "more than two thirds of the voting power" everywhere (blocks, checkpoints): with
+//! `3f + 1` equal validators, `2f + 1` signatures. The arithmetic is done in `u128` so no power
+//! assignment can overflow it.
+
+use bincode::{Decode, Encode};
+use serde::{Deserialize, Serialize};
+
+use crate::crypto::PublicKey;
+use crate::{Hash, encoding};
+
+/// One validator: a named key with voting power.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct Validator {
+    /// The C2SP signed-note key name; unique in the set, no spaces or '+'.
+    pub name: String,
+    /// The department (by id) that runs this validator.
+    pub department: String,
+    pub public_key: PublicKey,
+    pub power: u64,
+}
+
+/// An ordered set of validators, as fixed by genesis or a governance change.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct ValidatorSet {
+    validators: Vec<Validator>,
+}
+
+/// Why a list of validators is not a usable set.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValidatorSetError {
+    #[error("the validator set is empty")]
+    Empty,
+    #[error(
+        "validator name {0:?} is invalid: names are non-empty, at most 64 characters, without spaces, '+' or control characters"
+    )]
+    BadName(String),
+    #[error("validator name {0:?} appears twice")]
+    DuplicateName(String),
+    #[error("validator key {0} appears twice")]
+    DuplicateKey(PublicKey),
+    #[error("validator {0:?} has zero voting power")]
+    ZeroPower(String),
+    #[error("validator {name:?} has an unusable key: {reason}")]
+    BadKey { name: String, reason: String },
+    #[error("total voting power overflows u64")]
+    PowerOverflow,
+}
+
+/// Whether `name` can be a C2SP signed-note key name (and so a validator name).
+pub fn is_valid_key_name(name: &str) -> bool {
+    !name.is_empty()
+        && name.len() <= 64
+        && !name
+            .chars()
+            .any(|c| c.is_whitespace() || c == '+' || c.is_control())
+}
+
+impl ValidatorSet {
+    pub fn new(validators: Vec<Validator>) -> Result<ValidatorSet, ValidatorSetError> {
+        if validators.is_empty() {
+            return Err(ValidatorSetError::Empty);
+        }
+        let mut total: u64 = 0;
+        for (i, v) in validators.iter().enumerate() {
+            if !is_valid_key_name(&v.name) {
+                return Err(ValidatorSetError::BadName(v.name.clone()));
+            }
+            if v.power == 0 {
+                return Err(ValidatorSetError::ZeroPower(v.name.clone()));
+            }
+            v.public_key
+                .check()
+                .map_err(|e| ValidatorSetError::BadKey {
+                    name: v.name.clone(),
+                    reason: e.to_string(),
+                })?;
+            for earlier in &validators[..i] {
+                if earlier.name == v.name {
+                    return Err(ValidatorSetError::DuplicateName(v.name.clone()));
+                }
+                if earlier.public_key == v.public_key {
+                    return Err(ValidatorSetError::DuplicateKey(v.public_key));
+                }
+            }
+            total = total
+                .checked_add(v.power)
+                .ok_or(ValidatorSetError::PowerOverflow)?;
+        }
+        Ok(ValidatorSet { validators })
+    }
+
+    pub fn validators(&self) -> &[Validator] {
+        &self.validators
+    }
+
+    pub fn len(&self) -> usize {
+        self.validators.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.validators.is_empty()
+    }
+
+    pub fn total_power(&self) -> u64 {
+        // `new` rejects overflowing sets; a set decoded from bytes skipped `new`, so saturate
+        // rather than trust it.
+        self.validators
+            .iter()
+            .fold(0u64, |total, v| total.saturating_add(v.power))
+    }
+
+    pub fn by_name(&self, name: &str) -> Option<&Validator> {
+        self.validators.iter().find(|v| v.name == name)
+    }
+
+    pub fn by_key(&self, key: &PublicKey) -> Option<&Validator> {
+        self.validators.iter().find(|v| &v.public_key == key)
+    }
+
+    /// Whether `power` is more than two thirds of the set's total.
+    pub fn is_quorum(&self, power: u64) -> bool {
+        u128::from(power) * 3 > u128::from(self.total_power()) * 2
+    }
+
+    /// The smallest power that is a quorum.
+    pub fn quorum_power(&self) -> u64 {
+        // floor(2T/3) + 1 is the least p with 3p > 2T; u128 so 2T cannot overflow.
+        let total = u128::from(self.total_power());
+        u64::try_from(total * 2 / 3 + 1).unwrap_or(u64::MAX)
+    }
+
+    /// SM3 of the canonical encoding; recorded in every block header.
+    pub fn hash(&self) -> Hash {
+        Hash::digest(&encoding::encode(self))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{Algorithm, Keypair};
+
+    fn validator(name: &str, power: u64) -> Validator {
+        Validator {
+            name: name.into(),
+            department: "finance".into(),
+            public_key: Keypair::generate(Algorithm::Ed25519).unwrap().public_key(),
+            power,
+        }
+    }
+
+    #[test]
+    fn quorum_is_more_than_two_thirds() {
+        let set =
+            ValidatorSet::new((0..4).map(|i| validator(&format!("v{i}"), 1)).collect()).unwrap();
+        assert!(!set.is_quorum(2));
+        assert!(set.is_quorum(3));
+        assert_eq!(set.quorum_power(), 3);
+        let set =
+            ValidatorSet::new((0..3).map(|i| validator(&format!("v{i}"), 1)).collect()).unwrap();
+        assert!(!set.is_quorum(2), "2 of 3 is exactly two thirds, not more");
+        assert!(set.is_quorum(3));
+        assert_eq!(set.quorum_power(), 3);
+    }
+
+    #[test]
+    fn rejects_bad_sets() {
+        assert_eq!(ValidatorSet::new(vec![]), Err(ValidatorSetError::Empty));
+        assert!(matches!(
+            ValidatorSet::new(vec![validator("a b", 1)]),
+            Err(ValidatorSetError::BadName(_))
+        ));
+        assert!(matches!(
+            ValidatorSet::new(vec![validator("a+b", 1)]),
+            Err(ValidatorSetError::BadName(_))
+        ));
+        assert!(matches!(
+            ValidatorSet::new(vec![validator("a", 1), validator("a", 1)]),
+            Err(ValidatorSetError::DuplicateName(_))
+        ));
+        assert!(matches!(
+            ValidatorSet::new(vec![validator("a", 0)]),
+            Err(ValidatorSetError::ZeroPower(_))
+        ));
+        assert_eq!(
+            ValidatorSet::new(vec![validator("a", u64::MAX), validator("b", 1)]),
+            Err(ValidatorSetError::PowerOverflow)
+        );
+        let v = validator("a", 1);
+        let mut w = v.clone();
+        w.name = "b".into();
+        assert!(matches!(
+            ValidatorSet::new(vec![v, w]),
+            Err(ValidatorSetError::DuplicateKey(_))
+        ));
+    }
+}

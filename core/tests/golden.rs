@@ -1,0 +1,157 @@
+//! Golden vectors: the canonical bytes of a transaction, a block header and a log entry, and
+//! their hashes, are pinned in `tests/golden/*.hex`. An accidental change to the encoding, the
+//! data model's field order, or the hashing fails here; a deliberate one is a protocol version
+//! change and regenerates them with `GONGXIN_UPDATE_GOLDEN=1 cargo test -p gongxin-core --test golden`.
+
+use std::path::PathBuf;
+
+use gongxin_core::Hash;
+use gongxin_core::block::{BlockHeader, txs_hash};
+use gongxin_core::crypto::{Algorithm, Keypair};
+use gongxin_core::entry::{Entry, Outcome};
+use gongxin_core::model::{
+    ContractRecord, Disclosure, Operation, Party, PaymentMilestone, ProjectProposal,
+};
+use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
+
+fn key(algorithm: Algorithm, byte: u8) -> Keypair {
+    Keypair::from_secret_bytes(algorithm, &[byte; 32]).unwrap()
+}
+
+fn propose_tx() -> SignedTx {
+    let signer = key(Algorithm::Ed25519, 1);
+    TxBody {
+        chain_id: "gongxin-golden".into(),
+        signer: signer.public_key(),
+        replay: ReplayGuard {
+            nonce: 42,
+            valid_until_height: 1_000,
+        },
+        operation: Operation::ProposeProject(ProjectProposal {
+            id: "SC-2026-001".into(),
+            name: "智慧交通信号系统".into(),
+            category: "smart-city/transport".into(),
+            location: "Xinhua District".into(),
+            programme: Some("SC-2026".into()),
+            planned_start_ms: 1_767_225_600_000,
+            planned_end_ms: 1_798_761_600_000,
+            requested_budget_fen: 1_250_000_000,
+            disclosure: Disclosure::Public,
+            description: "Adaptive signal control at 48 junctions".into(),
+        }),
+    }
+    .sign(&signer)
+}
+
+fn contract_tx_sm2() -> SignedTx {
+    let signer = key(Algorithm::Sm2, 2);
+    TxBody {
+        chain_id: "gongxin-golden".into(),
+        signer: signer.public_key(),
+        replay: ReplayGuard {
+            nonce: 7,
+            valid_until_height: 2_000,
+        },
+        operation: Operation::SignContract(ContractRecord {
+            id: "SC-2026-001-C1".into(),
+            project: "SC-2026-001".into(),
+            contractor: Party {
+                name: "某某智能交通有限公司".into(),
+                credit_code: "91350100M000100Y43".into(),
+            },
+            amount_fen: 1_180_000_000,
+            advance_share_bp: 1_000,
+            milestones: vec![PaymentMilestone {
+                name: "design accepted".into(),
+                progress_bp: 3_000,
+                share_bp: 3_000,
+                due_ms: 1_775_000_000_000,
+            }],
+            document_hash: Hash::digest(b"contract.pdf"),
+        }),
+    }
+    .sign(&signer)
+}
+
+fn header() -> BlockHeader {
+    let txs = [propose_tx(), contract_tx_sm2()];
+    BlockHeader {
+        chain_id: "gongxin-golden".into(),
+        height: 7,
+        prev_hash: Hash::digest(b"block 6"),
+        timestamp_ms: 1_767_225_601_000,
+        proposer: key(Algorithm::Ed25519, 3).public_key(),
+        tx_count: 2,
+        txs_hash: txs_hash(&txs),
+        log_size: 12,
+        log_root: Hash::digest(b"log root"),
+        state_hash: Hash::digest(b"state"),
+        validator_set_hash: Hash::digest(b"validators"),
+    }
+}
+
+fn check(name: &str, bytes: &[u8]) {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/golden")
+        .join(format!("{name}.hex"));
+    let actual = format!("{}\n", hex::encode(bytes));
+    if std::env::var_os("GONGXIN_UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, &actual).unwrap();
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e}; generate with GONGXIN_UPDATE_GOLDEN=1",
+            path.display()
+        )
+    });
+    assert_eq!(actual, expected, "canonical bytes of {name} changed");
+}
+
+#[test]
+fn transaction_ed25519() {
+    let tx = propose_tx();
+    check("tx_ed25519", &tx.to_bytes());
+    check("tx_ed25519_hash", tx.hash().as_bytes());
+    assert_eq!(SignedTx::from_bytes(&tx.to_bytes()).unwrap(), tx);
+    tx.verify("gongxin-golden").unwrap();
+}
+
+#[test]
+fn transaction_sm2() {
+    let tx = contract_tx_sm2();
+    check("tx_sm2", &tx.to_bytes());
+    check("tx_sm2_hash", tx.hash().as_bytes());
+    tx.verify("gongxin-golden").unwrap();
+}
+
+#[test]
+fn block_header() {
+    let header = header();
+    check("block_header", &gongxin_core::encoding::encode(&header));
+    check("block_hash", header.hash().as_bytes());
+}
+
+#[test]
+fn entries() {
+    let applied = Entry {
+        height: 7,
+        tx: propose_tx(),
+        outcome: Outcome::Applied,
+    };
+    check("entry_applied", &applied.to_bytes());
+    let rejected = Entry {
+        height: 7,
+        tx: contract_tx_sm2(),
+        outcome: Outcome::Rejected {
+            code: "over_budget".into(),
+            reason: "contract amount 11,800,000.00 exceeds the remaining budget".into(),
+        },
+    };
+    check("entry_rejected", &rejected.to_bytes());
+    check(
+        "entry_rejected_leaf_hash",
+        gongxin_core::log::leaf_hash(&rejected.to_bytes()).as_bytes(),
+    );
+    assert_eq!(Entry::from_bytes(&rejected.to_bytes()).unwrap(), rejected);
+}
