@@ -14,6 +14,7 @@
 //! - [`log`]: the RFC 9162 §2.1 Merkle log over SM3 — incremental append, proofs served from any
 //!   node-hash source, and pure verification.
 //! - [`checkpoint`]: C2SP tlog-checkpoint bodies signed as C2SP signed notes.
+//! - [`testkit`]: fixtures (a small signed ledger) for tests of this and downstream crates.
 //! - [`audit`]: what an auditor runs offline — inclusion and consistency against a quorum-signed
 //!   checkpoint, with nothing but the genesis file.
 //!
@@ -30,6 +31,7 @@ pub mod genesis;
 pub mod hash;
 pub mod log;
 pub mod model;
+pub mod testkit;
 pub mod tx;
 pub mod validator;
 

@@ -233,10 +233,10 @@ proptest::proptest! {
         let mut bytes = f.signed_by(&[0]).to_note().into_bytes();
         let i = pos % bytes.len();
         bytes[i] = byte;
-        if let Ok(text) = String::from_utf8(bytes) {
-            if let Ok(parsed) = SignedCheckpoint::parse(&text) {
-                let _ = parsed.verify("devnet", &f.set);
-            }
+        if let Ok(text) = String::from_utf8(bytes)
+            && let Ok(parsed) = SignedCheckpoint::parse(&text)
+        {
+            let _ = parsed.verify("devnet", &f.set);
         }
     }
 }

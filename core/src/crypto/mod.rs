@@ -292,7 +292,7 @@ tagged_text_form!(Signature, Signature::from_bytes);
 #[derive(Clone)]
 pub enum Keypair {
     Ed25519(ed25519_dalek::SigningKey),
-    Sm2(Box<sm2::dsa::SigningKey>),
+    Sm2(sm2::dsa::SigningKey),
 }
 
 impl fmt::Debug for Keypair {
@@ -329,7 +329,7 @@ impl Keypair {
         match algorithm {
             Algorithm::Ed25519 => Ok(Keypair::Ed25519(ed25519_dalek::SigningKey::from_bytes(raw))),
             Algorithm::Sm2 => sm2::dsa::SigningKey::from_slice(SM2_DEFAULT_DISTID, raw)
-                .map(|k| Keypair::Sm2(Box::new(k)))
+                .map(Keypair::Sm2)
                 .map_err(|_| CryptoError::InvalidSecretKey(algorithm)),
         }
     }

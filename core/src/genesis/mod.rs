@@ -211,10 +211,10 @@ impl Genesis {
                 if r.count == 0 {
                     return Err(bad("a requirement has count 0"));
                 }
-                if let DepartmentSelector::Id(id) = &r.department {
-                    if !department_ids.contains(id.as_str()) {
-                        return Err(bad(&format!("unknown department {id:?}")));
-                    }
+                if let DepartmentSelector::Id(id) = &r.department
+                    && !department_ids.contains(id.as_str())
+                {
+                    return Err(bad(&format!("unknown department {id:?}")));
                 }
             }
         }

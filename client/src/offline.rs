@@ -1,0 +1,127 @@
+//! What the CLI can do without talking to a node. Each function returns a value the CLI prints
+//! (as text or `--json`) or an error with a message a person can act on.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use gongxin_core::Hash;
+use gongxin_core::audit::{ProofBundle, VerifiedEntry, verify_bundle};
+use gongxin_core::crypto::{Algorithm, KeyFile, Keypair};
+use gongxin_core::entry::Outcome;
+use gongxin_core::genesis::Genesis;
+use serde::Serialize;
+
+/// Files the CLI reads are at most this large (a proof bundle or genesis is far smaller).
+pub const INPUT_FILE_BYTES_MAX: u64 = 64 * 1024 * 1024;
+
+fn read_text(path: &Path, what: &str) -> Result<String> {
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read {what} {}", path.display()))?;
+    if meta.len() > INPUT_FILE_BYTES_MAX {
+        bail!(
+            "{what} {} is {} bytes, larger than any valid one",
+            path.display(),
+            meta.len()
+        );
+    }
+    std::fs::read_to_string(path).with_context(|| format!("cannot read {what} {}", path.display()))
+}
+
+/// Loads and validates a genesis file.
+pub fn load_genesis(path: &Path) -> Result<Genesis> {
+    let text = read_text(path, "genesis file")?;
+    Genesis::from_json(&text)
+        .with_context(|| format!("genesis file {} is not valid", path.display()))
+}
+
+/// Creates a new key file; refuses to overwrite an existing file.
+pub fn new_key(path: &Path, name: &str, algorithm: Algorithm) -> Result<KeyFile> {
+    let keypair = Keypair::generate(algorithm)?;
+    let file = KeyFile::from_keypair(name, &keypair);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600); // a secret key is readable by its owner only
+    }
+    let mut handle = options.open(path).with_context(|| {
+        format!(
+            "cannot create key file {} (it must not exist yet)",
+            path.display()
+        )
+    })?;
+    std::io::Write::write_all(&mut handle, file.to_json().as_bytes())?;
+    Ok(file)
+}
+
+/// Reads a key file and checks it.
+pub fn load_key(path: &Path) -> Result<KeyFile> {
+    let text = read_text(path, "key file")?;
+    KeyFile::from_json(&text).with_context(|| format!("key file {} is not usable", path.display()))
+}
+
+/// SM3 of a file's bytes, read in chunks so a large document needs little memory.
+pub fn hash_file(path: &Path) -> Result<Hash> {
+    use std::io::Read as _;
+
+    use sm3::Digest as _;
+    let mut file =
+        std::fs::File::open(path).with_context(|| format!("cannot open {}", path.display()))?;
+    let mut hasher = sm3::Sm3::new();
+    let mut buffer = vec![0u8; 64 * 1024];
+    loop {
+        let read = file
+            .read(&mut buffer)
+            .with_context(|| format!("cannot read {}", path.display()))?;
+        if read == 0 {
+            break;
+        }
+        hasher.update(&buffer[..read]);
+    }
+    Ok(Hash(hasher.finalize().into()))
+}
+
+/// The result of `gongxin verify`, as printed with `--json`.
+#[derive(Debug, Serialize)]
+pub struct VerifyReport {
+    pub valid: bool,
+    pub tx_hash: Hash,
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    pub root: Hash,
+    pub height: u64,
+    pub outcome: Outcome,
+    pub signer: String,
+    pub operation: String,
+    pub checkpoint_signers: Vec<String>,
+}
+
+/// Verifies a proof bundle file against a genesis file, offline.
+pub fn verify_proof_file(proof: &Path, genesis: &Path) -> Result<VerifyReport> {
+    let genesis = load_genesis(genesis)?;
+    let text = read_text(proof, "proof file")?;
+    let bundle: ProofBundle = serde_json::from_str(&text).with_context(|| {
+        format!(
+            "proof file {} is not a gongxin proof bundle",
+            proof.display()
+        )
+    })?;
+    let verified = verify_bundle(&genesis, &bundle).context("PROOF REJECTED")?;
+    Ok(report(verified))
+}
+
+fn report(v: VerifiedEntry) -> VerifyReport {
+    VerifyReport {
+        valid: true,
+        tx_hash: v.tx_hash,
+        leaf_index: v.leaf_index,
+        tree_size: v.checkpoint.checkpoint.tree_size,
+        root: v.checkpoint.checkpoint.root,
+        height: v.entry.height,
+        signer: v.entry.tx.body.signer.to_string(),
+        operation: v.entry.tx.body.operation.kind().as_str(),
+        outcome: v.entry.outcome,
+        checkpoint_signers: v.signers,
+    }
+}

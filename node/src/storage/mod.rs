@@ -1,0 +1,377 @@
+//! RocksDB storage: the node's only persistent state.
+//!
+//! Column families (keys are big-endian so RocksDB's byte order is numeric order):
+//!
+//! | cf           | key                         | value                                        |
+//! |--------------|-----------------------------|----------------------------------------------|
+//! | `meta`       | ASCII name                  | chain tip, genesis hash                      |
+//! | `headers`    | height u64                  | canonical `BlockHeader`                      |
+//! | `blocks`     | height u64                  | canonical `Block` (header + transactions)    |
+//! | `certs`      | height u64                  | canonical `CommitCertificate`                |
+//! | `entries`    | log index u64               | entry bytes (the log leaf)                   |
+//! | `txs`        | tx hash                     | canonical `TxLocation`                       |
+//! | `log_nodes`  | level u8 ‖ index u64        | SM3 hash of a complete subtree               |
+//! | `state`      | contract key                | contract value                               |
+//! | `checkpoints`| tree size u64               | signed checkpoint note (UTF-8)               |
+//!
+//! **One block is one atomic `WriteBatch` written with sync**, so after a crash the database
+//! holds every block that was acknowledged and nothing of one that was not. A failed write is
+//! returned as [`StorageError`]; the caller stops the node rather than serve data it could not
+//! persist.
+
+mod keys;
+
+use std::path::Path;
+
+use bincode::{Decode, Encode};
+use gongxin_core::Hash;
+use gongxin_core::block::{Block, BlockHeader, CommitCertificate};
+use gongxin_core::encoding::{self, BLOCK_BYTES_MAX};
+use gongxin_core::log::{NodeId, NodeSource};
+use rocksdb::{
+    ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions,
+};
+
+pub use keys::height_key;
+
+const CF_META: &str = "meta";
+const CF_HEADERS: &str = "headers";
+const CF_BLOCKS: &str = "blocks";
+const CF_CERTS: &str = "certs";
+const CF_ENTRIES: &str = "entries";
+const CF_TXS: &str = "txs";
+const CF_LOG_NODES: &str = "log_nodes";
+const CF_STATE: &str = "state";
+const CF_CHECKPOINTS: &str = "checkpoints";
+const COLUMN_FAMILIES: [&str; 9] = [
+    CF_META,
+    CF_HEADERS,
+    CF_BLOCKS,
+    CF_CERTS,
+    CF_ENTRIES,
+    CF_TXS,
+    CF_LOG_NODES,
+    CF_STATE,
+    CF_CHECKPOINTS,
+];
+
+const META_TIP: &[u8] = b"tip";
+const META_GENESIS_HASH: &[u8] = b"genesis_hash";
+
+/// A raw key and value.
+pub type KeyValue = (Vec<u8>, Vec<u8>);
+
+/// Stored values decode with this limit (the largest thing stored is a block).
+const STORED_VALUE_BYTES_MAX: usize = BLOCK_BYTES_MAX;
+
+/// A storage failure. The node stops on it: nothing is served that was not persisted.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("rocksdb: {0}")]
+    Rocks(#[from] rocksdb::Error),
+    #[error("stored {what} is corrupt: {detail}")]
+    Corrupt { what: &'static str, detail: String },
+    #[error("missing {0}")]
+    Missing(String),
+}
+
+/// The committed head of the chain, kept in `meta` and updated with every block.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct ChainTip {
+    pub height: u64,
+    pub block_hash: Hash,
+    pub log_size: u64,
+    pub log_root: Hash,
+    pub state_hash: Hash,
+}
+
+/// Where a committed transaction is.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, serde::Serialize)]
+pub struct TxLocation {
+    pub height: u64,
+    /// Position inside the block.
+    pub position: u32,
+    pub log_index: u64,
+    /// `None` when applied; the rejection code otherwise.
+    pub rejected: Option<String>,
+}
+
+/// Everything one block changes, written as one batch.
+#[derive(Debug, Default)]
+pub struct BlockWrite {
+    pub block: Option<Block>,
+    pub certificate: Option<CommitCertificate>,
+    /// (log index, entry bytes).
+    pub entries: Vec<(u64, Vec<u8>)>,
+    pub tx_locations: Vec<(Hash, TxLocation)>,
+    pub log_nodes: Vec<(NodeId, Hash)>,
+    /// Contract state writes: `None` deletes.
+    pub state_writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
+    pub checkpoint: Option<(u64, String)>,
+    pub tip: Option<ChainTip>,
+}
+
+/// The node's RocksDB database.
+pub struct Store {
+    db: DB,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.db.path())
+            .finish()
+    }
+}
+
+fn decode_stored<T: Decode<()>>(what: &'static str, bytes: &[u8]) -> Result<T, StorageError> {
+    encoding::decode::<T, STORED_VALUE_BYTES_MAX>(bytes).map_err(|e| StorageError::Corrupt {
+        what,
+        detail: e.to_string(),
+    })
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `path`.
+    pub fn open(path: &Path) -> Result<Store, StorageError> {
+        let mut options = Options::default();
+        options.create_if_missing(true);
+        options.create_missing_column_families(true);
+        options.set_paranoid_checks(true);
+        options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+        let descriptors = COLUMN_FAMILIES.iter().map(|name| {
+            let mut cf_options = Options::default();
+            cf_options.set_compression_type(rocksdb::DBCompressionType::Lz4);
+            ColumnFamilyDescriptor::new(*name, cf_options)
+        });
+        let db = DB::open_cf_descriptors(&options, path, descriptors)?;
+        Ok(Store { db })
+    }
+
+    fn cf(&self, name: &'static str) -> &rocksdb::ColumnFamily {
+        // Every name in COLUMN_FAMILIES is created at open, so the handle always exists.
+        self.db
+            .cf_handle(name)
+            .expect("column family created at open")
+    }
+
+    fn get(&self, cf: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        Ok(self.db.get_cf(self.cf(cf), key)?)
+    }
+
+    pub fn tip(&self) -> Result<Option<ChainTip>, StorageError> {
+        self.get(CF_META, META_TIP)?
+            .map(|b| decode_stored("chain tip", &b))
+            .transpose()
+    }
+
+    pub fn genesis_hash(&self) -> Result<Option<Hash>, StorageError> {
+        Ok(self
+            .get(CF_META, META_GENESIS_HASH)?
+            .and_then(|b| Hash::from_slice(&b)))
+    }
+
+    pub fn header(&self, height: u64) -> Result<Option<BlockHeader>, StorageError> {
+        self.get(CF_HEADERS, &height_key(height))?
+            .map(|b| decode_stored("header", &b))
+            .transpose()
+    }
+
+    pub fn block(&self, height: u64) -> Result<Option<Block>, StorageError> {
+        self.get(CF_BLOCKS, &height_key(height))?
+            .map(|b| decode_stored("block", &b))
+            .transpose()
+    }
+
+    pub fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, StorageError> {
+        self.get(CF_CERTS, &height_key(height))?
+            .map(|b| decode_stored("commit certificate", &b))
+            .transpose()
+    }
+
+    pub fn entry(&self, log_index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.get(CF_ENTRIES, &height_key(log_index))
+    }
+
+    /// Entries `start..=end` in order, at most `limit` of them.
+    pub fn entries(
+        &self,
+        start: u64,
+        end: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StorageError> {
+        let mut out = Vec::new();
+        let from = height_key(start);
+        for item in self.db.iterator_cf(
+            self.cf(CF_ENTRIES),
+            IteratorMode::From(&from, Direction::Forward),
+        ) {
+            let (key, value) = item?;
+            let index = keys::parse_height_key(&key).ok_or(StorageError::Corrupt {
+                what: "entry key",
+                detail: hex::encode(&key),
+            })?;
+            if index > end || out.len() >= limit {
+                break;
+            }
+            out.push((index, value.into_vec()));
+        }
+        Ok(out)
+    }
+
+    pub fn tx_location(&self, tx_hash: &Hash) -> Result<Option<TxLocation>, StorageError> {
+        self.get(CF_TXS, tx_hash.as_bytes())?
+            .map(|b| decode_stored("tx location", &b))
+            .transpose()
+    }
+
+    pub fn checkpoint(&self, tree_size: u64) -> Result<Option<String>, StorageError> {
+        self.get(CF_CHECKPOINTS, &height_key(tree_size))?
+            .map(|b| {
+                String::from_utf8(b).map_err(|e| StorageError::Corrupt {
+                    what: "checkpoint",
+                    detail: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// The newest stored checkpoint (largest tree size).
+    pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StorageError> {
+        let mut iter = self
+            .db
+            .iterator_cf(self.cf(CF_CHECKPOINTS), IteratorMode::End);
+        let Some(item) = iter.next() else {
+            return Ok(None);
+        };
+        let (key, value) = item?;
+        let size = keys::parse_height_key(&key).ok_or(StorageError::Corrupt {
+            what: "checkpoint key",
+            detail: hex::encode(&key),
+        })?;
+        let note = String::from_utf8(value.into_vec()).map_err(|e| StorageError::Corrupt {
+            what: "checkpoint",
+            detail: e.to_string(),
+        })?;
+        Ok(Some((size, note)))
+    }
+
+    pub fn state_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.get(CF_STATE, key)
+    }
+
+    /// Contract state entries under `prefix`, after `start_after` if given, at most `limit`.
+    pub fn state_scan(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<KeyValue>, StorageError> {
+        let from = start_after.unwrap_or(prefix);
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_STATE),
+            IteratorMode::From(from, Direction::Forward),
+        ) {
+            let (key, value) = item?;
+            if !key.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            if start_after.is_some_and(|after| key.as_ref() == after) {
+                continue;
+            }
+            out.push((key.into_vec(), value.into_vec()));
+        }
+        Ok(out)
+    }
+
+    /// Records the genesis hash on first start, or checks it matches on later starts.
+    pub fn bind_genesis(&self, genesis_hash: &Hash) -> Result<(), StorageError> {
+        match self.genesis_hash()? {
+            Some(stored) if stored == *genesis_hash => Ok(()),
+            Some(stored) => Err(StorageError::Corrupt {
+                what: "genesis binding",
+                detail: format!("database belongs to genesis {stored}, not {genesis_hash}"),
+            }),
+            None => {
+                let mut batch = WriteBatch::default();
+                batch.put_cf(self.cf(CF_META), META_GENESIS_HASH, genesis_hash.as_bytes());
+                self.write_synced(batch)
+            }
+        }
+    }
+
+    /// Writes one block's changes atomically and durably.
+    pub fn commit(&self, write: BlockWrite) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        if let Some(block) = &write.block {
+            let key = height_key(block.header.height);
+            batch.put_cf(self.cf(CF_HEADERS), key, encoding::encode(&block.header));
+            batch.put_cf(self.cf(CF_BLOCKS), key, block.to_bytes());
+        }
+        if let Some(certificate) = &write.certificate {
+            batch.put_cf(
+                self.cf(CF_CERTS),
+                height_key(certificate.height),
+                encoding::encode(certificate),
+            );
+        }
+        for (index, entry) in &write.entries {
+            batch.put_cf(self.cf(CF_ENTRIES), height_key(*index), entry);
+        }
+        for (hash, location) in &write.tx_locations {
+            batch.put_cf(self.cf(CF_TXS), hash.as_bytes(), encoding::encode(location));
+        }
+        for (id, hash) in &write.log_nodes {
+            batch.put_cf(self.cf(CF_LOG_NODES), keys::node_key(*id), hash.as_bytes());
+        }
+        for (key, value) in &write.state_writes {
+            match value {
+                Some(value) => batch.put_cf(self.cf(CF_STATE), key, value),
+                None => batch.delete_cf(self.cf(CF_STATE), key),
+            }
+        }
+        if let Some((size, note)) = &write.checkpoint {
+            batch.put_cf(self.cf(CF_CHECKPOINTS), height_key(*size), note.as_bytes());
+        }
+        if let Some(tip) = &write.tip {
+            batch.put_cf(self.cf(CF_META), META_TIP, encoding::encode(tip));
+        }
+        self.write_synced(batch)
+    }
+
+    /// Stores a checkpoint note on its own (signatures collected after the block's commit).
+    pub fn put_checkpoint(&self, tree_size: u64, note: &str) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            self.cf(CF_CHECKPOINTS),
+            height_key(tree_size),
+            note.as_bytes(),
+        );
+        self.write_synced(batch)
+    }
+
+    fn write_synced(&self, batch: WriteBatch) -> Result<(), StorageError> {
+        let mut options = WriteOptions::default();
+        options.set_sync(true);
+        self.db.write_opt(batch, &options)?;
+        Ok(())
+    }
+}
+
+impl NodeSource for Store {
+    type Error = StorageError;
+
+    fn node(&self, id: NodeId) -> Result<Hash, StorageError> {
+        let bytes = self
+            .get(CF_LOG_NODES, &keys::node_key(id))?
+            .ok_or_else(|| StorageError::Missing(format!("log node {id:?}")))?;
+        Hash::from_slice(&bytes).ok_or(StorageError::Corrupt {
+            what: "log node",
+            detail: format!("{} bytes", bytes.len()),
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests;
