@@ -48,7 +48,12 @@ fn batches(c: &mut Criterion) {
     let mut group = c.benchmark_group("verify_batch");
     for algorithm in [Algorithm::Ed25519, Algorithm::Sm2] {
         let keys: Vec<Keypair> = (0..BATCH)
-            .map(|i| Keypair::from_secret_bytes(algorithm, &[i as u8 + 1; 32]).unwrap())
+            .map(|i| {
+                // Distinct seeds for any batch size (a u8 counter would overflow at 256).
+                let mut seed = [1u8; 32];
+                seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
+                Keypair::from_secret_bytes(algorithm, &seed).unwrap()
+            })
             .collect();
         let messages: Vec<Vec<u8>> = (0..BATCH)
             .map(|i| format!("tx {i}").repeat(20).into_bytes())

@@ -2,10 +2,23 @@
 //!
 //! The validator daemon a department runs: RocksDB storage, the mempool, block execution
 //! through `gongxin-contracts`, checkpoints, and the HTTP gateway; plus the devnet launcher.
-//! It is the only crate that does I/O at scale.
+//! It is the only crate that does I/O at scale. Dependencies point one way:
+//! node → contracts → core.
 //!
 //! - [`storage`]: the RocksDB column families and the one-batch-per-block commit.
+//! - [`chain`]: deterministic block execution and the atomic commit.
 //! - [`mempool`]: verified transactions waiting for a block, bounded by count and bytes.
+//! - [`node`]: the running node shared by the producer and the gateway.
+//! - [`producer`]: single-validator block production (consensus takes its place later).
+//! - [`gateway`]: the warp HTTP API.
+//! - [`config`]: the node's config file and every limit.
 
+pub mod chain;
+pub mod config;
+pub mod demo;
+pub mod devnet;
+pub mod gateway;
 pub mod mempool;
+pub mod node;
+pub mod producer;
 pub mod storage;

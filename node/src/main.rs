@@ -1,1 +1,144 @@
-fn main() {}
+//! `gongxin-node`: run a validator, or a local devnet of them.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use gongxin_node::config::NodeConfig;
+use gongxin_node::devnet::{self, DevnetOptions};
+use gongxin_node::node::Node;
+use gongxin_node::{gateway, producer};
+
+#[derive(Parser)]
+#[command(
+    name = "gongxin-node",
+    version,
+    about = "gongxin (公信链) validator node"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run one validator from its config file.
+    Run {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Run a local devnet: creates keys and a genesis on first use, starts each validator as its
+    /// own process on 127.0.0.1, loads the demo data into an empty ledger, stops on Ctrl-C.
+    Devnet {
+        /// Where keys, genesis, node data and devnet.json live.
+        #[arg(long, default_value = "devnet-data")]
+        dir: PathBuf,
+        /// Number of validators.
+        #[arg(long, default_value_t = 1)]
+        validators: usize,
+        /// Gateway of validator i listens on 127.0.0.1:(base-port + i).
+        #[arg(long, default_value_t = 7100)]
+        base_port: u16,
+        /// Do not load the demo data.
+        #[arg(long)]
+        no_demo: bool,
+    },
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+async fn run(config: PathBuf) -> anyhow::Result<()> {
+    let config = NodeConfig::load(&config)?;
+    let node = Node::open(&config)?;
+    let listener = gateway::bind(config.http)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.http))?;
+    let (tip, _) = node.tip();
+    tracing::info!(node = %node.name, chain = %node.chain_id(), height = tip.height, http = %config.http, "node started");
+    let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+    let server = tokio::spawn(gateway::serve(node.clone(), listener, async move {
+        let _ = stop_rx.await;
+    }));
+    let result = tokio::select! {
+        result = producer::run_solo(node.clone()) => {
+            // The producer only returns on a failure to extend the chain: stop serving.
+            result.map_err(|e| anyhow::anyhow!("block production stopped: {e}"))
+        }
+        _ = shutdown_signal() => {
+            tracing::info!("shutting down");
+            Ok(())
+        }
+    };
+    let _ = stop_tx.send(());
+    let _ = server.await;
+    result
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Run { config } => run(config).await,
+            Command::Devnet {
+                dir,
+                validators,
+                base_port,
+                no_demo,
+            } => {
+                let options = DevnetOptions {
+                    dir,
+                    validators,
+                    base_port,
+                    demo: !no_demo,
+                };
+                devnet::run(options, shutdown_signal()).await
+            }
+        }
+    });
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -26,7 +26,7 @@ pub struct Frontier {
     /// `by_level[l]` is the root of the frontier subtree of `2^l` leaves when bit `l` of `size`
     /// is set, and `Hash::ZERO` otherwise. Indexing by level rather than keeping a list means
     /// "one root per set bit" holds by construction, and the zeroed unused slots keep the
-    /// derived equality meaningful.
+    /// derived equality meaningful. A fixed 2 KiB: the O(log n) bound for the largest n.
     by_level: [Hash; LEVELS],
 }
 
@@ -103,7 +103,7 @@ impl Frontier {
             hash = node_hash(slot, &hash);
             *slot = Hash::ZERO;
             let parent_level = level + 1;
-            // parent_level <= 63, so both conversions are exact.
+            // parent_level <= merges <= 63, so the cast is exact.
             let id = NodeId {
                 level: parent_level as u8,
                 index: position >> parent_level,
@@ -120,8 +120,9 @@ impl Frontier {
 
     /// Rebuilds the frontier of a log of `size` leaves from stored complete nodes.
     ///
-    /// Reads one node per set bit of `size` (at most 64). The hashes are trusted: the source is
-    /// the node's own storage, whose integrity is checked against block headers elsewhere.
+    /// Reads one node per set bit of `size` (at most 64). The hashes are taken as stored; a
+    /// caller restarting from storage should compare the rebuilt [`Frontier::root`] with the
+    /// log root its last block header recorded, which detects any corrupt node read here.
     pub fn from_source<S: NodeSource>(source: &S, size: u64) -> Result<Self, S::Error> {
         let mut frontier = Frontier {
             size,
@@ -151,6 +152,7 @@ fn frontier_node(size: u64, level: usize) -> Option<NodeId> {
     })
 }
 
+/// The frontier of the empty log, as [`Frontier::new`].
 impl Default for Frontier {
     fn default() -> Self {
         Frontier::new()

@@ -1,0 +1,363 @@
+//! Block execution and commit: the deterministic heart of the node.
+//!
+//! [`Chain::execute`] turns an ordered list of verified transactions and a block time into an
+//! [`ExecutedBlock`] — header, entries, new log nodes and the contract state's write set —
+//! without touching the database. [`Chain::commit`] writes it as one synced batch and only then
+//! advances the in-memory tip. Block production (one validator today, BFT consensus later) only
+//! decides *which* transactions and *when*; re-executing a proposed block on any node gives the
+//! same header, which is how a validator checks a proposal.
+//!
+//! Block 0 is derived from the genesis document alone (its state is `init_genesis`), so every
+//! node computes the same block 0 and it needs no signatures.
+
+use std::sync::Arc;
+
+use gongxin_contracts::{BlockContext, Event, Overlay, State, WriteSet, write_set_digest};
+use gongxin_core::Hash;
+use gongxin_core::block::{Block, BlockHeader, CommitCertificate, txs_hash};
+use gongxin_core::crypto::PublicKey;
+use gongxin_core::entry::{Entry, Outcome};
+use gongxin_core::genesis::Genesis;
+use gongxin_core::log::{self, Frontier, NodeId};
+use gongxin_core::tx::SignedTx;
+
+use crate::storage::{BlockWrite, ChainTip, StorageError, Store, TxLocation};
+
+/// Why the chain could not execute or commit. Every variant stops the node.
+#[derive(Debug, thiserror::Error)]
+pub enum ChainError {
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("contract state: {0}")]
+    State(#[from] gongxin_contracts::StorageError),
+    #[error("genesis: {0}")]
+    Genesis(#[from] gongxin_contracts::InitError),
+    #[error("the stored chain does not verify: {0}")]
+    Inconsistent(String),
+    #[error("the ledger log is full")]
+    LogFull,
+}
+
+/// A block executed but not yet committed.
+#[derive(Debug, Clone)]
+pub struct ExecutedBlock {
+    pub block: Block,
+    pub tx_hashes: Vec<Hash>,
+    pub outcomes: Vec<Outcome>,
+    pub events: Vec<Event>,
+    entries: Vec<(u64, Vec<u8>)>,
+    log_nodes: Vec<(NodeId, Hash)>,
+    state_writes: WriteSet,
+    frontier_after: Frontier,
+}
+
+impl ExecutedBlock {
+    pub fn hash(&self) -> Hash {
+        self.block.hash()
+    }
+
+    pub fn header(&self) -> &BlockHeader {
+        &self.block.header
+    }
+}
+
+/// Read-only view of the committed contract state, as the contracts' [`State`].
+#[derive(Debug, Clone, Copy)]
+pub struct CommittedState<'a> {
+    store: &'a Store,
+}
+
+impl<'a> CommittedState<'a> {
+    pub fn new(store: &'a Store) -> CommittedState<'a> {
+        CommittedState { store }
+    }
+}
+
+fn backend(e: StorageError) -> gongxin_contracts::StorageError {
+    gongxin_contracts::StorageError::Backend(e.to_string())
+}
+
+impl State for CommittedState<'_> {
+    fn get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, gongxin_contracts::StorageError> {
+        self.store.state_get(key).map_err(backend)
+    }
+
+    fn put(&mut self, _key: &[u8], _value: &[u8]) -> Result<(), gongxin_contracts::StorageError> {
+        // Execution writes into an Overlay over this view; the writes reach RocksDB only through
+        // the block's WriteBatch. A direct write here would bypass the atomic commit.
+        Err(gongxin_contracts::StorageError::Backend(
+            "committed state is read-only".into(),
+        ))
+    }
+
+    fn delete(&mut self, _key: &[u8]) -> Result<(), gongxin_contracts::StorageError> {
+        Err(gongxin_contracts::StorageError::Backend(
+            "committed state is read-only".into(),
+        ))
+    }
+
+    fn scan_prefix(
+        &self,
+        prefix: &[u8],
+        start_after: Option<&[u8]>,
+        limit: usize,
+    ) -> Result<Vec<(Vec<u8>, Vec<u8>)>, gongxin_contracts::StorageError> {
+        self.store
+            .state_scan(prefix, start_after, limit)
+            .map_err(backend)
+    }
+}
+
+/// The committed chain as this node holds it: the tip and the log's right frontier.
+#[derive(Debug)]
+pub struct Chain {
+    store: Arc<Store>,
+    genesis: Arc<Genesis>,
+    tip: ChainTip,
+    tip_header: BlockHeader,
+    frontier: Frontier,
+}
+
+impl Chain {
+    /// Opens the chain in `store`: writes block 0 from the genesis on first start, otherwise
+    /// checks the stored tip (hash chain link, log root against the stored log) and resumes.
+    pub fn open(store: Arc<Store>, genesis: Arc<Genesis>) -> Result<Chain, ChainError> {
+        store.bind_genesis(&genesis.hash())?;
+        match store.tip()? {
+            None => Self::init(store, genesis),
+            Some(tip) => Self::resume(store, genesis, tip),
+        }
+    }
+
+    fn init(store: Arc<Store>, genesis: Arc<Genesis>) -> Result<Chain, ChainError> {
+        let mut base = CommittedState::new(&store);
+        let mut overlay = Overlay::new(&mut base);
+        gongxin_contracts::init_genesis(&mut overlay, &genesis)?;
+        let writes = overlay.into_writes();
+        let header = BlockHeader {
+            chain_id: genesis.chain_id.clone(),
+            height: 0,
+            prev_hash: Hash::ZERO,
+            timestamp_ms: genesis.genesis_time_ms,
+            proposer: genesis.validators.validators()[0].public_key,
+            tx_count: 0,
+            txs_hash: txs_hash(&[]),
+            log_size: 0,
+            log_root: log::empty_root(),
+            state_hash: chain_state_hash(&Hash::ZERO, &writes),
+            validator_set_hash: genesis.validators.hash(),
+        };
+        let tip = ChainTip {
+            height: 0,
+            block_hash: header.hash(),
+            log_size: 0,
+            log_root: header.log_root,
+            state_hash: header.state_hash,
+        };
+        store.commit(BlockWrite {
+            block: Some(Block {
+                header: header.clone(),
+                txs: vec![],
+            }),
+            state_writes: writes.into_iter().collect(),
+            tip: Some(tip.clone()),
+            ..BlockWrite::default()
+        })?;
+        Ok(Chain {
+            store,
+            genesis,
+            tip,
+            tip_header: header,
+            frontier: Frontier::new(),
+        })
+    }
+
+    fn resume(
+        store: Arc<Store>,
+        genesis: Arc<Genesis>,
+        tip: ChainTip,
+    ) -> Result<Chain, ChainError> {
+        let header = store.header(tip.height)?.ok_or_else(|| {
+            ChainError::Inconsistent(format!("no header at tip height {}", tip.height))
+        })?;
+        if header.hash() != tip.block_hash {
+            return Err(ChainError::Inconsistent(
+                "tip hash does not match the stored header".into(),
+            ));
+        }
+        if tip.height > 0 {
+            let previous = store.header(tip.height - 1)?.ok_or_else(|| {
+                ChainError::Inconsistent(format!("no header at height {}", tip.height - 1))
+            })?;
+            if header.prev_hash != previous.hash() {
+                return Err(ChainError::Inconsistent(
+                    "tip does not link to its parent".into(),
+                ));
+            }
+        }
+        let frontier = Frontier::from_source(store.as_ref(), tip.log_size)?;
+        if frontier.root() != header.log_root || tip.log_size != header.log_size {
+            return Err(ChainError::Inconsistent(
+                "the stored log's root differs from the one in the tip header".into(),
+            ));
+        }
+        Ok(Chain {
+            store,
+            genesis,
+            tip,
+            tip_header: header,
+            frontier,
+        })
+    }
+
+    pub fn tip(&self) -> &ChainTip {
+        &self.tip
+    }
+
+    pub fn tip_header(&self) -> &BlockHeader {
+        &self.tip_header
+    }
+
+    pub fn genesis(&self) -> &Genesis {
+        &self.genesis
+    }
+
+    /// Executes `txs` (signatures already verified by this node) as the block after the tip.
+    /// The block time never goes backwards: it is at least the parent's plus one millisecond.
+    pub fn execute(
+        &self,
+        txs: Vec<Arc<SignedTx>>,
+        proposed_time_ms: u64,
+        proposer: PublicKey,
+    ) -> Result<ExecutedBlock, ChainError> {
+        let height = self.tip.height + 1;
+        let time_ms = proposed_time_ms.max(self.tip_header.timestamp_ms.saturating_add(1));
+        let ctx = BlockContext {
+            chain_id: self.genesis.chain_id.clone(),
+            height,
+            time_ms,
+        };
+
+        let mut base = CommittedState::new(&self.store);
+        let mut overlay = Overlay::new(&mut base);
+        let mut events = gongxin_contracts::begin_block(&mut overlay, &ctx)?;
+
+        let mut frontier = self.frontier.clone();
+        let mut entries = Vec::with_capacity(txs.len());
+        let mut log_nodes = Vec::with_capacity(txs.len() * 2);
+        let mut outcomes = Vec::with_capacity(txs.len());
+        let mut tx_hashes = Vec::with_capacity(txs.len());
+        for tx in &txs {
+            let hash = tx.hash();
+            let applied = gongxin_contracts::apply(&mut overlay, &ctx, tx, &hash)?;
+            events.extend(applied.events);
+            let entry = Entry {
+                height,
+                tx: SignedTx::clone(tx),
+                outcome: applied.outcome.clone(),
+            };
+            let bytes = entry.to_bytes();
+            let index = frontier.size();
+            log_nodes.extend(
+                frontier
+                    .push(log::leaf_hash(&bytes))
+                    .map_err(|_| ChainError::LogFull)?,
+            );
+            entries.push((index, bytes));
+            outcomes.push(applied.outcome);
+            tx_hashes.push(hash);
+        }
+        let state_writes = overlay.into_writes();
+        let txs: Vec<SignedTx> = txs.iter().map(|tx| SignedTx::clone(tx)).collect();
+        let header = BlockHeader {
+            chain_id: self.genesis.chain_id.clone(),
+            height,
+            prev_hash: self.tip.block_hash,
+            timestamp_ms: time_ms,
+            proposer,
+            tx_count: u32::try_from(txs.len()).unwrap_or(u32::MAX),
+            txs_hash: txs_hash(&txs),
+            log_size: frontier.size(),
+            log_root: frontier.root(),
+            state_hash: chain_state_hash(&self.tip.state_hash, &state_writes),
+            validator_set_hash: self.genesis.validators.hash(),
+        };
+        Ok(ExecutedBlock {
+            block: Block { header, txs },
+            tx_hashes,
+            outcomes,
+            events,
+            entries,
+            log_nodes,
+            state_writes,
+            frontier_after: frontier,
+        })
+    }
+
+    /// Writes an executed block (and its certificate and checkpoint) as one synced batch, then
+    /// advances the tip. The block must extend the current tip.
+    pub fn commit(
+        &mut self,
+        executed: &ExecutedBlock,
+        certificate: Option<CommitCertificate>,
+        checkpoint_note: Option<String>,
+    ) -> Result<(), ChainError> {
+        let header = &executed.block.header;
+        if header.height != self.tip.height + 1 || header.prev_hash != self.tip.block_hash {
+            return Err(ChainError::Inconsistent(format!(
+                "block {} does not extend the tip at {}",
+                header.height, self.tip.height
+            )));
+        }
+        let tip = ChainTip {
+            height: header.height,
+            block_hash: header.hash(),
+            log_size: header.log_size,
+            log_root: header.log_root,
+            state_hash: header.state_hash,
+        };
+        let first_index = executed
+            .entries
+            .first()
+            .map(|(i, _)| *i)
+            .unwrap_or(header.log_size);
+        let tx_locations = executed
+            .tx_hashes
+            .iter()
+            .zip(&executed.outcomes)
+            .enumerate()
+            .map(|(position, (hash, outcome))| {
+                let rejected = match outcome {
+                    Outcome::Applied => None,
+                    Outcome::Rejected { code, .. } => Some(code.clone()),
+                };
+                let location = TxLocation {
+                    height: header.height,
+                    position: position as u32,
+                    log_index: first_index + position as u64,
+                    rejected,
+                };
+                (*hash, location)
+            })
+            .collect();
+        self.store.commit(BlockWrite {
+            block: Some(executed.block.clone()),
+            certificate,
+            entries: executed.entries.clone(),
+            tx_locations,
+            log_nodes: executed.log_nodes.clone(),
+            state_writes: executed.state_writes.clone().into_iter().collect(),
+            checkpoint: checkpoint_note.map(|note| (header.log_size, note)),
+            tip: Some(tip.clone()),
+        })?;
+        self.tip = tip;
+        self.tip_header = header.clone();
+        self.frontier = executed.frontier_after.clone();
+        Ok(())
+    }
+}
+
+/// `state_hash` of a block: SM3(parent's state hash ‖ digest of this block's write set).
+pub fn chain_state_hash(parent: &Hash, writes: &WriteSet) -> Hash {
+    Hash::digest_parts(&[parent.as_bytes(), write_set_digest(writes).as_bytes()])
+}

@@ -1,0 +1,88 @@
+//! Node configuration: a small JSON file per validator (the devnet writes them).
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+
+use crate::mempool::MempoolLimits;
+
+/// How a node runs. Paths are relative to the config file's directory when not absolute.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    /// This node's name (its validator name in the genesis).
+    pub name: String,
+    pub genesis: PathBuf,
+    /// The validator key file (a `gongxin keys new` file whose key is in the genesis).
+    pub key: PathBuf,
+    pub data_dir: PathBuf,
+    /// Gateway listen address, e.g. `127.0.0.1:7001`.
+    pub http: SocketAddr,
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Every bound of the node in one place, units last in the names.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Limits {
+    /// How long a block waits to gather transactions once one is pending.
+    pub block_interval_ms: u64,
+    /// An empty block is produced after this long without transactions, so block time (and
+    /// with it deadline detection) keeps moving.
+    pub empty_block_interval_ms: u64,
+    pub block_txs_max: usize,
+    pub block_bytes_max: usize,
+    pub mempool_txs_max: usize,
+    pub mempool_bytes_max: usize,
+    pub http_body_bytes_max: u64,
+    pub http_request_timeout_ms: u64,
+    /// `GET /v1/entries` returns at most this many entries per call.
+    pub entries_per_request_max: u64,
+    /// Signed internal reads are accepted this far from the node's clock.
+    pub auth_clock_skew_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            block_interval_ms: 200,
+            empty_block_interval_ms: 5_000,
+            block_txs_max: 5_000,
+            block_bytes_max: 8 * 1024 * 1024,
+            mempool_txs_max: 100_000,
+            mempool_bytes_max: 128 * 1024 * 1024,
+            http_body_bytes_max: 256 * 1024,
+            http_request_timeout_ms: 10_000,
+            entries_per_request_max: 1_000,
+            auth_clock_skew_ms: 300_000,
+        }
+    }
+}
+
+impl Limits {
+    pub fn mempool(&self) -> MempoolLimits {
+        MempoolLimits {
+            txs_max: self.mempool_txs_max,
+            bytes_max: self.mempool_bytes_max,
+        }
+    }
+}
+
+impl NodeConfig {
+    /// Reads a config file and resolves its relative paths against the file's directory.
+    pub fn load(path: &Path) -> anyhow::Result<NodeConfig> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
+        let mut config: NodeConfig = serde_json::from_str(&text)
+            .map_err(|e| anyhow::anyhow!("config {} is invalid: {e}", path.display()))?;
+        let base = path.parent().unwrap_or(Path::new("."));
+        for p in [&mut config.genesis, &mut config.key, &mut config.data_dir] {
+            if p.is_relative() {
+                *p = base.join(&*p);
+            }
+        }
+        Ok(config)
+    }
+}

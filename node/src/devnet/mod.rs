@@ -1,0 +1,232 @@
+//! `gongxin-node devnet`: a local consortium on 127.0.0.1 for trying gongxin and for demos.
+//!
+//! The first run creates, in `--dir`: key files for every validator and member
+//! (`keys/<name>.key`), `genesis.json` from the reviewed template `genesis/devnet.json` and the
+//! policy set `genesis/city-policies.json`, and one config per validator
+//! (`nodes/<name>/config.json`). Later runs resume the same chain from the same directory.
+//! Each validator runs as its own OS process (`gongxin-node run --config …`) with its own
+//! RocksDB directory and its gateway on `127.0.0.1:(base_port + i)`; `devnet.json` tells tools
+//! where everything is. When the ledger is empty, the demo data (both seed cases) is loaded as
+//! real signed transactions through the gateway. Ctrl-C or SIGTERM stops every node cleanly.
+
+mod template;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+
+use crate::config::{Limits, NodeConfig};
+pub use template::{DevnetKeys, create_devnet_files};
+
+/// Options of `gongxin-node devnet`.
+#[derive(Debug, Clone)]
+pub struct DevnetOptions {
+    pub dir: PathBuf,
+    pub validators: usize,
+    pub base_port: u16,
+    pub demo: bool,
+}
+
+/// `devnet.json`: where the devnet's parts are, for people and tools.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DevnetFile {
+    pub chain_id: String,
+    pub genesis: PathBuf,
+    pub keys_dir: PathBuf,
+    pub nodes: Vec<DevnetNode>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DevnetNode {
+    pub name: String,
+    pub department: String,
+    pub pid: u32,
+    pub http: String,
+    /// argv that starts this node again.
+    pub command: Vec<String>,
+    pub data_dir: PathBuf,
+}
+
+/// How long a node may take to answer `/health` after it is started.
+const NODE_START_TIMEOUT: Duration = Duration::from_secs(60);
+
+struct Running {
+    name: String,
+    child: Child,
+}
+
+/// Sends SIGTERM, waits up to 10 s, then SIGKILL.
+fn stop(running: &mut Running) {
+    if let Ok(Some(_)) = running.child.try_wait() {
+        return;
+    }
+    if let Some(pid) = rustix::process::Pid::from_raw(running.child.id() as i32) {
+        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline {
+        if let Ok(Some(_)) = running.child.try_wait() {
+            return;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    eprintln!("{} did not stop in 10 s; killing it", running.name);
+    let _ = running.child.kill();
+    let _ = running.child.wait();
+}
+
+/// Waits until `GET http://addr/health` answers 200, or the child exits, or the timeout.
+fn wait_healthy(addr: SocketAddr, child: &mut Child, name: &str) -> Result<()> {
+    let url = format!("http://{addr}/health");
+    let agent = http_agent();
+    let deadline = Instant::now() + NODE_START_TIMEOUT;
+    while Instant::now() < deadline {
+        if let Some(status) = child.try_wait()? {
+            bail!("{name} exited during start-up ({status}); see its node.log");
+        }
+        if agent.get(&url).call().is_ok() {
+            return Ok(());
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    bail!(
+        "{name} did not answer {url} within {} s",
+        NODE_START_TIMEOUT.as_secs()
+    )
+}
+
+/// A plain-HTTP client with timeouts (the devnet is loopback only).
+pub fn http_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(30)))
+        .http_status_as_error(false)
+        .build()
+        .into()
+}
+
+/// Runs the devnet in the foreground until Ctrl-C / SIGTERM.
+pub async fn run(options: DevnetOptions, shutdown: impl Future<Output = ()>) -> Result<()> {
+    if options.validators == 0 {
+        bail!("--validators must be at least 1");
+    }
+    if options.validators > 1 {
+        // Each validator would produce its own chain: agreeing on one needs BFT consensus.
+        bail!(
+            "--validators {} needs BFT consensus between the nodes, which this build does not have yet; use --validators 1",
+            options.validators
+        );
+    }
+    std::fs::create_dir_all(&options.dir)
+        .with_context(|| format!("cannot create {}", options.dir.display()))?;
+    let dir = options.dir.canonicalize()?;
+    let keys = create_devnet_files(&dir, options.validators)?;
+    let exe = std::env::current_exe().context("cannot find the gongxin-node executable")?;
+
+    let mut running: Vec<Running> = Vec::new();
+    let mut nodes = Vec::new();
+    let result = (|| -> Result<()> {
+        for (i, validator) in keys.genesis.validators.validators().iter().enumerate() {
+            let port = options
+                .base_port
+                .checked_add(i as u16)
+                .context("--base-port too high for this many validators")?;
+            let node_dir = dir.join("nodes").join(&validator.name);
+            std::fs::create_dir_all(&node_dir)?;
+            let config = NodeConfig {
+                name: validator.name.clone(),
+                genesis: dir.join("genesis.json"),
+                key: dir.join("keys").join(format!("{}.key", validator.name)),
+                data_dir: node_dir.join("data"),
+                http: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+                limits: Limits::default(),
+            };
+            let config_path = node_dir.join("config.json");
+            std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;
+            let log = std::fs::OpenOptions::new()
+                .create(true)
+                .append(true)
+                .open(node_dir.join("node.log"))?;
+            let command = vec![
+                exe.display().to_string(),
+                "run".to_owned(),
+                "--config".to_owned(),
+                config_path.display().to_string(),
+            ];
+            let mut child = Command::new(&command[0])
+                .args(&command[1..])
+                .stdin(Stdio::null())
+                .stdout(log.try_clone()?)
+                .stderr(log)
+                .spawn()
+                .with_context(|| format!("cannot start {}", validator.name))?;
+            wait_healthy(config.http, &mut child, &validator.name)?;
+            nodes.push(DevnetNode {
+                name: validator.name.clone(),
+                department: validator.department.clone(),
+                pid: child.id(),
+                http: format!("http://{}", config.http),
+                command,
+                data_dir: config.data_dir.clone(),
+            });
+            running.push(Running {
+                name: validator.name.clone(),
+                child,
+            });
+        }
+        let file = DevnetFile {
+            chain_id: keys.genesis.chain_id.clone(),
+            genesis: dir.join("genesis.json"),
+            keys_dir: dir.join("keys"),
+            nodes: nodes.clone(),
+        };
+        std::fs::write(
+            dir.join("devnet.json"),
+            serde_json::to_string_pretty(&file)?,
+        )?;
+        Ok(())
+    })();
+    if let Err(e) = result {
+        running.iter_mut().for_each(stop);
+        return Err(e);
+    }
+
+    println!(
+        "gongxin devnet: chain {} in {}",
+        keys.genesis.chain_id,
+        dir.display()
+    );
+    for node in &nodes {
+        println!("  {:<32} {}  (pid {})", node.name, node.http, node.pid);
+    }
+    if options.demo {
+        let url = nodes[0].http.clone();
+        let keys_for_demo = keys.clone();
+        let loaded =
+            tokio::task::spawn_blocking(move || crate::demo::load_if_empty(&url, &keys_for_demo))
+                .await
+                .context("demo loader failed")?;
+        match loaded {
+            Ok(Some(report)) => println!("demo data: {report}"),
+            Ok(None) => println!("demo data: ledger not empty, left as it is"),
+            Err(e) => eprintln!("demo data could not be loaded: {e:#}"),
+        }
+    }
+    println!("devnet.json: {}", dir.join("devnet.json").display());
+    println!("Ctrl-C stops all nodes.");
+    shutdown.await;
+    println!("stopping {} node(s)…", running.len());
+    running.iter_mut().for_each(stop);
+    Ok(())
+}
+
+/// Reads `devnet.json` from a devnet directory.
+pub fn read_devnet_file(dir: &Path) -> Result<DevnetFile> {
+    let path = dir.join("devnet.json");
+    let text = std::fs::read_to_string(&path)
+        .with_context(|| format!("cannot read {}", path.display()))?;
+    serde_json::from_str(&text).with_context(|| format!("{} is invalid", path.display()))
+}

@@ -1,0 +1,167 @@
+//! Turning the reviewed devnet template into keys and a genesis file.
+
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use gongxin_core::crypto::{Algorithm, KeyFile, Keypair};
+use gongxin_core::genesis::{Genesis, GenesisFile, GenesisValidator};
+use gongxin_core::model::{ApprovalPolicy, Department, Member, Role};
+use serde::Deserialize;
+
+/// The reviewed template and policy set, compiled in so the devnet works from any directory.
+const TEMPLATE: &str = include_str!("../../../genesis/devnet.json");
+const CITY_POLICIES: &str = include_str!("../../../genesis/city-policies.json");
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Template {
+    chain_id: String,
+    /// File name of the policy set (informational: the city policy set is compiled in).
+    policies: String,
+    departments: Vec<Department>,
+    validators: Vec<TemplateValidator>,
+    members: Vec<TemplateMember>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateValidator {
+    name: String,
+    department: String,
+    power: u64,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct TemplateMember {
+    name: String,
+    department: String,
+    role: Role,
+}
+
+/// The devnet's genesis and every key it generated, by name.
+#[derive(Debug, Clone)]
+pub struct DevnetKeys {
+    pub genesis: Genesis,
+    /// (member name, department, role, key) for every genesis member.
+    pub members: Vec<(String, String, Role, Keypair)>,
+}
+
+impl DevnetKeys {
+    /// The first member of `department` with `role`.
+    pub fn member(&self, department: &str, role: Role) -> Option<&Keypair> {
+        self.members
+            .iter()
+            .find(|(_, d, r, _)| d == department && *r == role)
+            .map(|(_, _, _, k)| k)
+    }
+
+    pub fn member_by_name(&self, name: &str) -> Option<&Keypair> {
+        self.members
+            .iter()
+            .find(|(n, _, _, _)| n == name)
+            .map(|(_, _, _, k)| k)
+    }
+}
+
+fn write_key(path: &Path, name: &str, key: &Keypair) -> Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    std::io::Write::write_all(
+        &mut file,
+        KeyFile::from_keypair(name, key).to_json().as_bytes(),
+    )?;
+    Ok(())
+}
+
+fn read_key(path: &Path) -> Result<Keypair> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;
+    Ok(KeyFile::from_json(&text)?.keypair()?)
+}
+
+/// Creates keys and `genesis.json` in `dir` on first use (with `validators` validators), or
+/// loads them when they exist. Returns the genesis and the members' keys.
+pub fn create_devnet_files(dir: &Path, validators: usize) -> Result<DevnetKeys> {
+    let template: Template =
+        serde_json::from_str(TEMPLATE).context("genesis/devnet.json is invalid")?;
+    let policies: Vec<ApprovalPolicy> =
+        serde_json::from_str(CITY_POLICIES).context("genesis/city-policies.json is invalid")?;
+    debug_assert_eq!(template.policies, "city-policies.json");
+    let keys_dir = dir.join("keys");
+    let genesis_path = dir.join("genesis.json");
+
+    if genesis_path.exists() {
+        let genesis = Genesis::from_json(&std::fs::read_to_string(&genesis_path)?)
+            .with_context(|| format!("{} is invalid", genesis_path.display()))?;
+        if genesis.validators.len() != validators {
+            bail!(
+                "{} has {} validator(s), not {validators}: use another --dir for a different devnet",
+                dir.display(),
+                genesis.validators.len()
+            );
+        }
+        let mut members = Vec::new();
+        for member in &genesis.members {
+            let key = read_key(&keys_dir.join(format!("{}.key", member.name)))?;
+            members.push((
+                member.name.clone(),
+                member.department.clone(),
+                member.role,
+                key,
+            ));
+        }
+        return Ok(DevnetKeys { genesis, members });
+    }
+
+    if validators > template.validators.len() {
+        bail!(
+            "the template names {} validators; asked for {validators}",
+            template.validators.len()
+        );
+    }
+    std::fs::create_dir_all(&keys_dir)?;
+    let mut genesis_validators = Vec::new();
+    for v in template.validators.iter().take(validators) {
+        let key = Keypair::generate(Algorithm::Ed25519)?;
+        write_key(&keys_dir.join(format!("{}.key", v.name)), &v.name, &key)?;
+        genesis_validators.push(GenesisValidator {
+            name: v.name.clone(),
+            department: v.department.clone(),
+            algorithm: Algorithm::Ed25519,
+            public_key: hex::encode(key.public_key().as_bytes()),
+            power: v.power,
+        });
+    }
+    let mut members = Vec::new();
+    let mut genesis_members = Vec::new();
+    for m in &template.members {
+        let key = Keypair::generate(Algorithm::Ed25519)?;
+        write_key(&keys_dir.join(format!("{}.key", m.name)), &m.name, &key)?;
+        genesis_members.push(Member {
+            name: m.name.clone(),
+            department: m.department.clone(),
+            role: m.role,
+            public_key: key.public_key(),
+        });
+        members.push((m.name.clone(), m.department.clone(), m.role, key));
+    }
+    let genesis = Genesis::from_file(GenesisFile {
+        chain_id: template.chain_id,
+        genesis_time_ms: crate::node::wall_clock_ms(),
+        departments: template.departments,
+        validators: genesis_validators,
+        members: genesis_members,
+        policies,
+    })?;
+    std::fs::write(&genesis_path, genesis.to_json())?;
+    Ok(DevnetKeys { genesis, members })
+}

@@ -1,0 +1,362 @@
+//! The ledger endpoints: PROTOCOL.md's checkpoint and proofs, entries, status, transactions
+//! and blocks.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use gongxin_core::Hash;
+use gongxin_core::audit::{ConsistencyProof, InclusionProof};
+use gongxin_core::encoding::TX_BYTES_MAX;
+use gongxin_core::entry::{Entry, Outcome};
+use gongxin_core::log;
+use gongxin_core::tx::{SignedTx, TxError};
+use serde::Serialize;
+use warp::Reply;
+use warp::http::StatusCode;
+use warp::reply::Response;
+
+use super::error::{ApiError, ApiResult, json};
+use crate::mempool::AdmitError;
+use crate::node::{Node, SubmitError};
+
+pub type Query = HashMap<String, String>;
+
+fn param<'q>(query: &'q Query, name: &str) -> Option<&'q str> {
+    query.get(name).map(String::as_str)
+}
+
+/// A non-negative decimal query parameter.
+fn param_u64(query: &Query, name: &str) -> Result<Option<u64>, ApiError> {
+    match param(query, name) {
+        None => Ok(None),
+        Some(text) => text.parse::<u64>().map(Some).map_err(|_| {
+            ApiError::bad_request(
+                "bad_query",
+                format!("{name} must be a non-negative integer, got {text:?}"),
+            )
+        }),
+    }
+}
+
+fn required_u64(query: &Query, name: &str) -> Result<u64, ApiError> {
+    param_u64(query, name)?
+        .ok_or_else(|| ApiError::bad_request("bad_query", format!("{name} is required")))
+}
+
+fn parse_hash(text: &str, what: &str) -> Result<Hash, ApiError> {
+    Hash::from_hex(text).map_err(|e| ApiError::bad_request("bad_hash", format!("{what}: {e}")))
+}
+
+/// `GET /v1/checkpoint`: the latest signed checkpoint, `text/plain`.
+pub fn checkpoint(node: &Node) -> ApiResult {
+    let (_, note) = node
+        .store
+        .latest_checkpoint()?
+        .ok_or_else(|| ApiError::not_found("no_checkpoint", "no block has been committed yet"))?;
+    Ok(warp::reply::with_header(note, "content-type", "text/plain; charset=utf-8").into_response())
+}
+
+/// The log size verifiers are served by default: the latest checkpoint's.
+fn checkpoint_size(node: &Node) -> Result<u64, ApiError> {
+    Ok(node
+        .store
+        .latest_checkpoint()?
+        .map(|(size, _)| size)
+        .unwrap_or(0))
+}
+
+/// `GET /v1/proofs/inclusion?tx=<hex>[&tree_size=<n>]`.
+pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
+    let tx =
+        param(query, "tx").ok_or_else(|| ApiError::bad_request("bad_query", "tx is required"))?;
+    let tx = parse_hash(tx, "tx")?;
+    let latest = checkpoint_size(node)?;
+    let tree_size = param_u64(query, "tree_size")?.unwrap_or(latest);
+    if tree_size > latest {
+        return Err(ApiError::bad_request(
+            "tree_size_beyond_log",
+            format!("tree_size {tree_size} is beyond the latest checkpoint's size {latest}"),
+        ));
+    }
+    let location = node.store.tx_location(&tx)?.ok_or_else(|| {
+        ApiError::not_found("unknown_tx", format!("no committed transaction {tx}"))
+    })?;
+    if location.log_index >= tree_size {
+        return Err(ApiError::bad_request(
+            "tx_not_in_tree",
+            format!(
+                "transaction {tx} is entry {} and not in a tree of size {tree_size}",
+                location.log_index
+            ),
+        ));
+    }
+    let entry = node
+        .store
+        .entry(location.log_index)?
+        .ok_or_else(|| ApiError::internal(format!("entry {} is missing", location.log_index)))?;
+    let audit_path = log::inclusion_proof(node.store.as_ref(), location.log_index, tree_size)
+        .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
+    Ok(json(
+        StatusCode::OK,
+        &InclusionProof {
+            leaf_index: location.log_index,
+            tree_size,
+            entry,
+            audit_path,
+        },
+    ))
+}
+
+/// `GET /v1/proofs/consistency?first=<m>&second=<n>`.
+pub fn consistency(node: &Node, query: &Query) -> ApiResult {
+    let first = required_u64(query, "first")?;
+    let second = required_u64(query, "second")?;
+    let size = node.tip().0.log_size;
+    if first > second {
+        return Err(ApiError::bad_request(
+            "first_after_second",
+            format!("first {first} > second {second}"),
+        ));
+    }
+    if second > size {
+        return Err(ApiError::bad_request(
+            "tree_size_beyond_log",
+            format!("second {second} is beyond the log's size {size}"),
+        ));
+    }
+    if first == 0 {
+        return Err(ApiError::bad_request(
+            "first_is_zero",
+            "RFC 9162 defines consistency proofs from a non-empty tree only (first >= 1)",
+        ));
+    }
+    let consistency_path = log::consistency_proof(node.store.as_ref(), first, second)
+        .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
+    Ok(json(
+        StatusCode::OK,
+        &ConsistencyProof {
+            first,
+            second,
+            consistency_path,
+        },
+    ))
+}
+
+#[derive(Serialize)]
+struct EntryItem {
+    leaf_index: u64,
+    tx_hash: Hash,
+    entry: String,
+}
+
+#[derive(Serialize)]
+struct EntriesReply {
+    entries: Vec<EntryItem>,
+}
+
+/// `GET /v1/entries?start=&end=` (inclusive, may return fewer than asked).
+pub fn entries(node: &Node, query: &Query) -> ApiResult {
+    let start = required_u64(query, "start")?;
+    let end = required_u64(query, "end")?;
+    let size = node.tip().0.log_size;
+    if start > end {
+        return Err(ApiError::bad_request(
+            "start_after_end",
+            format!("start {start} > end {end}"),
+        ));
+    }
+    if start >= size {
+        return Err(ApiError::bad_request(
+            "start_beyond_log",
+            format!("start {start} is not below the log's size {size}"),
+        ));
+    }
+    let limit = node.limits.entries_per_request_max as usize;
+    let items = node.store.entries(start, end.min(size - 1), limit)?;
+    let mut entries = Vec::with_capacity(items.len());
+    for (leaf_index, bytes) in items {
+        let entry = Entry::from_bytes(&bytes).map_err(|e| {
+            ApiError::internal(format!("stored entry {leaf_index} does not decode: {e}"))
+        })?;
+        entries.push(EntryItem {
+            leaf_index,
+            tx_hash: entry.tx.hash(),
+            entry: hex::encode(&bytes),
+        });
+    }
+    Ok(json(StatusCode::OK, &EntriesReply { entries }))
+}
+
+#[derive(Serialize)]
+struct Status<'a> {
+    chain_id: &'a str,
+    node: &'a str,
+    genesis_hash: Hash,
+    height: u64,
+    log_size: u64,
+    log_root: Hash,
+    last_block_hash: Hash,
+    last_block_time_ms: u64,
+    state_hash: Hash,
+    mempool_txs: usize,
+    mempool_bytes: usize,
+    uptime_s: u64,
+}
+
+/// `GET /v1/status`.
+pub fn status(node: &Node) -> ApiResult {
+    let (tip, header) = node.tip();
+    let (mempool_txs, mempool_bytes) = node.mempool_len();
+    Ok(json(
+        StatusCode::OK,
+        &Status {
+            chain_id: node.chain_id(),
+            node: &node.name,
+            genesis_hash: node.genesis.hash(),
+            height: tip.height,
+            log_size: tip.log_size,
+            log_root: tip.log_root,
+            last_block_hash: tip.block_hash,
+            last_block_time_ms: header.timestamp_ms,
+            state_hash: tip.state_hash,
+            mempool_txs,
+            mempool_bytes,
+            uptime_s: node.uptime_s(),
+        },
+    ))
+}
+
+/// `POST /v1/txs`: a signed transaction as JSON, or as canonical bytes with
+/// `Content-Type: application/octet-stream`.
+pub fn submit(node: &Node, content_type: Option<&str>, body: &[u8]) -> ApiResult {
+    let binary = content_type.is_some_and(|t| t.starts_with("application/octet-stream"));
+    let tx: SignedTx = if binary {
+        SignedTx::from_bytes(body)
+            .map_err(|e| ApiError::bad_request("malformed_tx", e.to_string()))?
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request("malformed_tx", e.to_string()))?
+    };
+    let encoded = tx.to_bytes();
+    if encoded.len() > TX_BYTES_MAX {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "tx_too_large",
+            format!(
+                "transaction is {} bytes; the limit is {TX_BYTES_MAX}",
+                encoded.len()
+            ),
+        ));
+    }
+    match node.submit(tx, encoded.len()) {
+        Ok((hash, fresh)) => Ok(json(
+            StatusCode::ACCEPTED,
+            &serde_json::json!({"tx_hash": hash, "status": "pending", "resubmitted": !fresh}),
+        )),
+        Err(e) => Err(submit_error(e)),
+    }
+}
+
+fn submit_error(error: SubmitError) -> ApiError {
+    let message = error.to_string();
+    match error {
+        SubmitError::Invalid(TxError::WrongChain { .. }) => {
+            ApiError::bad_request("wrong_chain", message)
+        }
+        SubmitError::Invalid(TxError::Signature(_)) => {
+            ApiError::bad_request("bad_signature", message)
+        }
+        SubmitError::Invalid(TxError::Decode(_)) => ApiError::bad_request("malformed_tx", message),
+        SubmitError::Admit(AdmitError::Expired { .. }) => ApiError::bad_request("expired", message),
+        SubmitError::Admit(AdmitError::TooFarAhead { .. }) => {
+            ApiError::bad_request("expiry_too_far", message)
+        }
+        SubmitError::Admit(AdmitError::AlreadyPending) => {
+            ApiError::new(StatusCode::CONFLICT, "already_pending", message)
+        }
+        SubmitError::Admit(AdmitError::Full { .. }) => ApiError {
+            retry_after_s: Some(1),
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "mempool_full", message)
+        },
+        SubmitError::AlreadyCommitted { .. } => {
+            ApiError::new(StatusCode::CONFLICT, "already_committed", message)
+        }
+        SubmitError::Storage(e) => e.into(),
+    }
+}
+
+/// `GET /v1/txs/{hash}`: pending, or committed with height, log index and outcome.
+pub fn tx_status(node: &Node, hash: &str) -> ApiResult {
+    let hash = parse_hash(hash, "tx hash")?;
+    if let Some(location) = node.store.tx_location(&hash)? {
+        let entry = node
+            .store
+            .entry(location.log_index)?
+            .and_then(|bytes| Entry::from_bytes(&bytes).ok())
+            .ok_or_else(|| {
+                ApiError::internal(format!("entry {} unreadable", location.log_index))
+            })?;
+        let outcome = match entry.outcome {
+            Outcome::Applied => serde_json::json!({"status": "applied"}),
+            Outcome::Rejected { code, reason } => {
+                serde_json::json!({"status": "rejected", "code": code, "reason": reason})
+            }
+        };
+        return Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({
+                "tx_hash": hash,
+                "status": "committed",
+                "height": location.height,
+                "position": location.position,
+                "log_index": location.log_index,
+                "outcome": outcome,
+            }),
+        ));
+    }
+    if node.is_pending(&hash) {
+        return Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({"tx_hash": hash, "status": "pending"}),
+        ));
+    }
+    Err(ApiError::not_found(
+        "unknown_tx",
+        format!("transaction {hash} is neither pending nor committed"),
+    ))
+}
+
+/// `GET /v1/blocks/{height}`: header, hash, tx hashes and commit certificate.
+pub fn block(node: &Node, height: &str) -> ApiResult {
+    let height: u64 = height.parse().map_err(|_| {
+        ApiError::bad_request(
+            "bad_height",
+            format!("height must be a non-negative integer, got {height:?}"),
+        )
+    })?;
+    let block = node.store.block(height)?.ok_or_else(|| {
+        ApiError::not_found("unknown_block", format!("no block at height {height}"))
+    })?;
+    let certificate = node.store.certificate(height)?;
+    let txs: Vec<Hash> = block.txs.iter().map(SignedTx::hash).collect();
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "hash": block.hash(),
+            "header": block.header,
+            "txs": txs,
+            "certificate": certificate,
+        }),
+    ))
+}
+
+/// Runs a blocking handler on the blocking pool (signature checks, RocksDB reads, proofs).
+pub async fn blocking<F>(node: Arc<Node>, handler: F) -> Response
+where
+    F: FnOnce(&Node) -> ApiResult + Send + 'static,
+{
+    match tokio::task::spawn_blocking(move || handler(&node)).await {
+        Ok(result) => super::error::respond(result),
+        Err(e) => ApiError::internal(format!("handler failed: {e}")).into_response(),
+    }
+}

@@ -1,0 +1,323 @@
+//! The running node: storage, chain, mempool and events shared by the block producer and the
+//! gateway.
+//!
+//! Locks are held briefly and never across I/O to clients: the mempool lock around inserts and
+//! takes, the chain lock around one block's execute-and-commit. Readers read RocksDB directly
+//! (a block's batch is atomic, so they see a block entirely or not at all) and the tip through
+//! a snapshot swapped after each commit.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
+
+use gongxin_contracts::Event;
+use gongxin_core::Hash;
+use gongxin_core::block::{
+    BlockHeader, CommitCertificate, CommitSignature, commit_signing_message,
+};
+use gongxin_core::checkpoint::SignedCheckpoint;
+use gongxin_core::crypto::Keypair;
+use gongxin_core::genesis::Genesis;
+use gongxin_core::tx::{SignedTx, TxError};
+use serde::Serialize;
+use tokio::sync::{Notify, broadcast};
+
+use crate::chain::{Chain, ChainError};
+use crate::config::{Limits, NodeConfig};
+use crate::mempool::{AdmitError, Mempool};
+use crate::storage::{ChainTip, StorageError, Store};
+
+/// Capacity of the event channel; a subscriber that falls further behind misses events (and is
+/// told so) rather than holding memory.
+const EVENT_CHANNEL_CAPACITY: usize = 4096;
+
+/// Something subscribers (`GET /v1/events`) hear about.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum NodeEvent {
+    Block {
+        height: u64,
+        hash: Hash,
+        tx_count: u32,
+        log_size: u64,
+        time_ms: u64,
+    },
+    Ledger(Event),
+}
+
+/// Why a submitted transaction was not admitted.
+#[derive(Debug, thiserror::Error)]
+pub enum SubmitError {
+    #[error(transparent)]
+    Invalid(#[from] TxError),
+    #[error(transparent)]
+    Admit(#[from] AdmitError),
+    #[error("transaction is already committed at height {height}")]
+    AlreadyCommitted { height: u64 },
+    #[error("storage: {0}")]
+    Storage(#[from] StorageError),
+}
+
+/// Counters exported at `GET /metrics`.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    pub txs_admitted: AtomicU64,
+    pub txs_refused: AtomicU64,
+    pub txs_committed: AtomicU64,
+    pub blocks_committed: AtomicU64,
+    pub commit_latency_us_sum: AtomicU64,
+    pub commit_latency_us_last: AtomicU64,
+    pub signature_checks: AtomicU64,
+}
+
+/// What the producer reports about a committed block.
+#[derive(Debug, Clone)]
+pub struct BlockSummary {
+    pub height: u64,
+    pub hash: Hash,
+    pub tx_count: usize,
+    pub log_size: u64,
+}
+
+/// The node.
+#[derive(Debug)]
+pub struct Node {
+    pub name: String,
+    pub genesis: Arc<Genesis>,
+    pub store: Arc<Store>,
+    pub limits: Limits,
+    key: Keypair,
+    chain: Mutex<Chain>,
+    tip: Mutex<(ChainTip, BlockHeader)>,
+    mempool: Mutex<Mempool>,
+    events: broadcast::Sender<Arc<NodeEvent>>,
+    pub metrics: Metrics,
+    /// Wakes the block producer when a transaction arrives.
+    pub tx_arrived: Notify,
+    started: Instant,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A panic while holding one of these locks is a bug that already stopped the node's task;
+    // the data is still consistent (every mutation is completed before unlocking), so continue.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Milliseconds since the Unix epoch by this machine's clock. Used only to *propose* block
+/// times and to check signed-request freshness, never by the rules.
+pub fn wall_clock_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+impl Node {
+    /// Opens the node from its config: genesis, key, database, chain.
+    pub fn open(config: &NodeConfig) -> anyhow::Result<Arc<Node>> {
+        let genesis_text = std::fs::read_to_string(&config.genesis).map_err(|e| {
+            anyhow::anyhow!("cannot read genesis {}: {e}", config.genesis.display())
+        })?;
+        let genesis = Genesis::from_json(&genesis_text)
+            .map_err(|e| anyhow::anyhow!("genesis {} is invalid: {e}", config.genesis.display()))?;
+        let key_text = std::fs::read_to_string(&config.key)
+            .map_err(|e| anyhow::anyhow!("cannot read key file {}: {e}", config.key.display()))?;
+        let key = gongxin_core::crypto::KeyFile::from_json(&key_text)
+            .and_then(|f| f.keypair())
+            .map_err(|e| anyhow::anyhow!("key file {}: {e}", config.key.display()))?;
+        Node::open_with(
+            config.name.clone(),
+            Arc::new(genesis),
+            key,
+            &config.data_dir,
+            config.limits,
+        )
+    }
+
+    /// Opens a node from parts (tests build them in memory).
+    pub fn open_with(
+        name: String,
+        genesis: Arc<Genesis>,
+        key: Keypair,
+        data_dir: &std::path::Path,
+        limits: Limits,
+    ) -> anyhow::Result<Arc<Node>> {
+        match genesis.validators.by_name(&name) {
+            Some(v) if v.public_key == key.public_key() => {}
+            Some(_) => {
+                anyhow::bail!("the key file's key is not validator {name:?}'s key in the genesis")
+            }
+            None => anyhow::bail!("{name:?} is not a validator in the genesis"),
+        }
+        std::fs::create_dir_all(data_dir)
+            .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
+        let store = Arc::new(Store::open(data_dir)?);
+        let chain = Chain::open(store.clone(), genesis.clone())?;
+        let tip = (chain.tip().clone(), chain.tip_header().clone());
+        let (events, _) = broadcast::channel(EVENT_CHANNEL_CAPACITY);
+        Ok(Arc::new(Node {
+            name,
+            genesis,
+            store,
+            limits,
+            key,
+            chain: Mutex::new(chain),
+            tip: Mutex::new(tip),
+            mempool: Mutex::new(Mempool::new(limits.mempool())),
+            events,
+            metrics: Metrics::default(),
+            tx_arrived: Notify::new(),
+            started: Instant::now(),
+        }))
+    }
+
+    pub fn chain_id(&self) -> &str {
+        &self.genesis.chain_id
+    }
+
+    pub fn tip(&self) -> (ChainTip, BlockHeader) {
+        lock(&self.tip).clone()
+    }
+
+    pub fn mempool_len(&self) -> (usize, usize) {
+        let pool = lock(&self.mempool);
+        (pool.len(), pool.bytes())
+    }
+
+    pub fn uptime_s(&self) -> u64 {
+        self.started.elapsed().as_secs()
+    }
+
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<NodeEvent>> {
+        self.events.subscribe()
+    }
+
+    /// Admits a transaction: cheap checks first (duplicates, replay window), then the one
+    /// signature check this node will ever make for it, then the bounded mempool. Returns the
+    /// tx hash and whether it was newly admitted (`false`: already pending, an idempotent resend).
+    pub fn submit(&self, tx: SignedTx, encoded_bytes: usize) -> Result<(Hash, bool), SubmitError> {
+        let hash = tx.hash();
+        if let Some(location) = self.store.tx_location(&hash)? {
+            return Err(SubmitError::AlreadyCommitted {
+                height: location.height,
+            });
+        }
+        let next_height = self.tip().0.height + 1;
+        {
+            let pool = lock(&self.mempool);
+            if pool.contains(&hash) {
+                return Ok((hash, false));
+            }
+        }
+        Mempool::check_window(&tx, next_height)?;
+        self.metrics
+            .signature_checks
+            .fetch_add(1, Ordering::Relaxed);
+        tx.verify(self.chain_id())?;
+        let result = lock(&self.mempool).insert(hash, Arc::new(tx), encoded_bytes, next_height);
+        match result {
+            Ok(()) => {
+                self.metrics.txs_admitted.fetch_add(1, Ordering::Relaxed);
+                self.tx_arrived.notify_one();
+                Ok((hash, true))
+            }
+            Err(AdmitError::AlreadyPending) => Ok((hash, false)),
+            Err(e) => {
+                self.metrics.txs_refused.fetch_add(1, Ordering::Relaxed);
+                Err(e.into())
+            }
+        }
+    }
+
+    pub fn is_pending(&self, hash: &Hash) -> bool {
+        lock(&self.mempool).contains(hash)
+    }
+
+    /// Builds, executes, certifies and commits the next block from the mempool, as the only
+    /// validator (the single-producer mode of this stage; consensus replaces this function's
+    /// caller, not the chain). Returns `None` when there was nothing to do and `allow_empty` is
+    /// false.
+    pub fn produce_block(&self, allow_empty: bool) -> Result<Option<BlockSummary>, ChainError> {
+        let started = Instant::now();
+        let mut chain = lock(&self.chain);
+        let height = chain.tip().height + 1;
+        let taken = lock(&self.mempool).take(
+            self.limits.block_txs_max,
+            self.limits.block_bytes_max,
+            height,
+        );
+        if taken.is_empty() && !allow_empty {
+            return Ok(None);
+        }
+        let txs = taken.into_iter().map(|(_, tx)| tx).collect();
+        let executed = chain.execute(txs, wall_clock_ms(), self.key.public_key())?;
+        let header = executed.header().clone();
+        let hash = header.hash();
+        let certificate = self.certify(&header);
+        let checkpoint = self.sign_checkpoint(&header);
+        chain.commit(&executed, Some(certificate), Some(checkpoint))?;
+        *lock(&self.tip) = (chain.tip().clone(), header.clone());
+        drop(chain);
+
+        let elapsed_us = started.elapsed().as_micros() as u64;
+        self.metrics
+            .commit_latency_us_sum
+            .fetch_add(elapsed_us, Ordering::Relaxed);
+        self.metrics
+            .commit_latency_us_last
+            .store(elapsed_us, Ordering::Relaxed);
+        self.metrics
+            .blocks_committed
+            .fetch_add(1, Ordering::Relaxed);
+        self.metrics
+            .txs_committed
+            .fetch_add(executed.tx_hashes.len() as u64, Ordering::Relaxed);
+        // No subscribers is fine: send only fails when nobody listens.
+        let _ = self.events.send(Arc::new(NodeEvent::Block {
+            height: header.height,
+            hash,
+            tx_count: header.tx_count,
+            log_size: header.log_size,
+            time_ms: header.timestamp_ms,
+        }));
+        for event in &executed.events {
+            let _ = self.events.send(Arc::new(NodeEvent::Ledger(event.clone())));
+        }
+        Ok(Some(BlockSummary {
+            height: header.height,
+            hash,
+            tx_count: executed.tx_hashes.len(),
+            log_size: header.log_size,
+        }))
+    }
+
+    fn certify(&self, header: &BlockHeader) -> CommitCertificate {
+        let block_hash = header.hash();
+        let message = commit_signing_message(&header.chain_id, header.height, 0, &block_hash);
+        CommitCertificate {
+            height: header.height,
+            round: 0,
+            block_hash,
+            signatures: vec![CommitSignature {
+                validator: self.name.clone(),
+                signature: self.key.sign(&message),
+            }],
+        }
+    }
+
+    fn sign_checkpoint(&self, header: &BlockHeader) -> String {
+        let checkpoint = gongxin_core::checkpoint::Checkpoint::new(
+            &header.chain_id,
+            header.log_size,
+            header.log_root,
+        );
+        let signature = checkpoint.sign(&self.name, &self.key);
+        SignedCheckpoint {
+            checkpoint,
+            signatures: vec![signature],
+        }
+        .to_note()
+    }
+}

@@ -1,0 +1,503 @@
+//! The gateway against a real node (RocksDB in a temp dir), in process: every ledger endpoint's
+//! success path, proofs that verify offline, and the 4xx of each bad input.
+
+use std::sync::Arc;
+
+use gongxin_core::audit::{ConsistencyProof, InclusionProof, ProofBundle, verify_bundle};
+use gongxin_core::checkpoint::SignedCheckpoint;
+use gongxin_core::crypto::{Algorithm, Keypair};
+use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
+use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
+use gongxin_node::config::Limits;
+use gongxin_node::devnet::{DevnetKeys, create_devnet_files};
+use gongxin_node::gateway;
+use gongxin_node::node::Node;
+use serde_json::Value;
+use warp::http::StatusCode;
+
+struct TestNode {
+    _dir: tempfile::TempDir,
+    node: Arc<Node>,
+    keys: DevnetKeys,
+    nonce: std::cell::Cell<u64>,
+}
+
+fn test_node(limits: Limits) -> TestNode {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = create_devnet_files(dir.path(), 1).unwrap();
+    let validator = keys.genesis.validators.validators()[0].clone();
+    let key_text = std::fs::read_to_string(
+        dir.path()
+            .join("keys")
+            .join(format!("{}.key", validator.name)),
+    )
+    .unwrap();
+    let key = gongxin_core::crypto::KeyFile::from_json(&key_text)
+        .unwrap()
+        .keypair()
+        .unwrap();
+    let node = Node::open_with(
+        validator.name.clone(),
+        Arc::new(keys.genesis.clone()),
+        key,
+        &dir.path().join("data"),
+        limits,
+    )
+    .unwrap();
+    TestNode {
+        _dir: dir,
+        node,
+        keys,
+        nonce: std::cell::Cell::new(1),
+    }
+}
+
+impl TestNode {
+    fn tx(&self, signer: &Keypair, operation: Operation) -> SignedTx {
+        let nonce = self.nonce.get();
+        self.nonce.set(nonce + 1);
+        TxBody {
+            chain_id: self.node.chain_id().to_owned(),
+            signer: signer.public_key(),
+            replay: ReplayGuard {
+                nonce,
+                valid_until_height: self.node.tip().0.height + 100,
+            },
+            operation,
+        }
+        .sign(signer)
+    }
+
+    fn proposal(&self, id: &str) -> SignedTx {
+        let specialist = self
+            .keys
+            .member("transport", Role::Specialist)
+            .unwrap()
+            .clone();
+        self.tx(
+            &specialist,
+            Operation::ProposeProject(ProjectProposal {
+                id: id.into(),
+                name: format!("Project {id}"),
+                category: "smart-city/transport".into(),
+                location: "Xinhua District".into(),
+                programme: None,
+                planned_start_ms: 1_800_000_000_000,
+                planned_end_ms: 1_830_000_000_000,
+                requested_budget_fen: 50_000_000,
+                disclosure: Disclosure::Public,
+                description: "internal notes".into(),
+            }),
+        )
+    }
+
+    async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<Vec<u8>>,
+    ) -> (StatusCode, Value, String) {
+        let routes = gateway::routes(self.node.clone());
+        let mut request = warp::test::request().method(method).path(path);
+        if let Some(body) = body {
+            request = request
+                .header("content-type", "application/json")
+                .body(body);
+        }
+        let response = request.reply(&routes).await;
+        let text = String::from_utf8_lossy(response.body()).into_owned();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (response.status(), json, text)
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, Value, String) {
+        self.request("GET", path, None).await
+    }
+
+    async fn submit(&self, tx: &SignedTx) -> (StatusCode, Value) {
+        let (status, json, _) = self
+            .request("POST", "/v1/txs", Some(serde_json::to_vec(tx).unwrap()))
+            .await;
+        (status, json)
+    }
+
+    fn produce(&self) {
+        self.node.produce_block(true).unwrap();
+    }
+}
+
+fn assert_error(result: (StatusCode, Value, String), status: StatusCode, code: &str) {
+    assert_eq!(result.0, status, "body: {}", result.2);
+    assert_eq!(result.1["error"], code, "body: {}", result.2);
+    assert!(result.1["message"].as_str().is_some_and(|m| !m.is_empty()));
+}
+
+#[tokio::test]
+async fn submit_commit_prove_and_verify_offline() {
+    let t = test_node(Limits::default());
+    let (status, json, _) = t.get("/v1/status").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["height"], 0);
+    assert_eq!(json["chain_id"], "gongxin-devnet");
+
+    let txs: Vec<SignedTx> = (0..5).map(|i| t.proposal(&format!("SC-T-{i}"))).collect();
+    for tx in &txs {
+        let (status, json) = t.submit(tx).await;
+        assert_eq!(status, StatusCode::ACCEPTED, "{json}");
+        assert_eq!(json["tx_hash"], tx.hash().to_hex());
+    }
+    let (_, pending, _) = t.get(&format!("/v1/txs/{}", txs[0].hash())).await;
+    assert_eq!(pending["status"], "pending");
+    t.produce();
+    let (_, committed, _) = t.get(&format!("/v1/txs/{}", txs[0].hash())).await;
+    assert_eq!(committed["status"], "committed", "{committed}");
+    assert_eq!(committed["height"], 1);
+    assert_eq!(committed["log_index"], 0);
+    assert!(committed["outcome"]["status"].is_string());
+
+    let (status, _, note) = t.get("/v1/checkpoint").await;
+    assert_eq!(status, StatusCode::OK);
+    let checkpoint = SignedCheckpoint::parse(&note).unwrap();
+    assert_eq!(checkpoint.checkpoint.tree_size, 5);
+
+    for (i, tx) in txs.iter().enumerate() {
+        let (status, json, _) = t
+            .get(&format!("/v1/proofs/inclusion?tx={}", tx.hash()))
+            .await;
+        assert_eq!(status, StatusCode::OK);
+        let proof: InclusionProof = serde_json::from_value(json).unwrap();
+        assert_eq!(proof.leaf_index, i as u64);
+        let bundle = ProofBundle {
+            tx_hash: tx.hash(),
+            proof,
+            checkpoint: note.clone(),
+        };
+        let verified = verify_bundle(&t.keys.genesis, &bundle).unwrap();
+        assert_eq!(verified.entry.height, 1);
+    }
+
+    // A second block, a second checkpoint, and a consistency proof between the two.
+    let more: Vec<SignedTx> = (5..8).map(|i| t.proposal(&format!("SC-T-{i}"))).collect();
+    for tx in &more {
+        assert_eq!(t.submit(tx).await.0, StatusCode::ACCEPTED);
+    }
+    t.produce();
+    let (_, _, note2) = t.get("/v1/checkpoint").await;
+    let checkpoint2 = SignedCheckpoint::parse(&note2).unwrap();
+    assert_eq!(checkpoint2.checkpoint.tree_size, 8);
+    let (status, json, _) = t.get("/v1/proofs/consistency?first=5&second=8").await;
+    assert_eq!(status, StatusCode::OK);
+    let proof: ConsistencyProof = serde_json::from_value(json).unwrap();
+    gongxin_core::audit::verify_consistency(&t.keys.genesis, &checkpoint, &checkpoint2, &proof)
+        .unwrap();
+
+    // An inclusion proof against the older tree size.
+    let (status, json, _) = t
+        .get(&format!(
+            "/v1/proofs/inclusion?tx={}&tree_size=5",
+            txs[2].hash()
+        ))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["tree_size"], 5);
+
+    let (status, json, _) = t.get("/v1/entries?start=3&end=100").await;
+    assert_eq!(status, StatusCode::OK);
+    let entries = json["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 5, "entries 3..=7");
+    assert_eq!(entries[0]["leaf_index"], 3);
+    assert_eq!(entries[0]["tx_hash"], txs[3].hash().to_hex());
+
+    let (status, json, _) = t.get("/v1/blocks/1").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["txs"].as_array().unwrap().len(), 5);
+    assert_eq!(json["header"]["log_size"], 5);
+    assert!(
+        json["certificate"]["signatures"]
+            .as_array()
+            .is_some_and(|s| s.len() == 1)
+    );
+
+    let (status, _, metrics) = t.get("/metrics").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        metrics.contains("gongxin_txs_committed_total 8"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("gongxin_signature_checks_total 8"),
+        "each signature checked once"
+    );
+}
+
+#[tokio::test]
+async fn bad_transactions_get_a_4xx_with_a_reason() {
+    let t = test_node(Limits::default());
+    assert_error(
+        t.request("POST", "/v1/txs", Some(b"{not json".to_vec()))
+            .await,
+        StatusCode::BAD_REQUEST,
+        "malformed_tx",
+    );
+    assert_error(
+        t.request("POST", "/v1/txs", Some(b"{}".to_vec())).await,
+        StatusCode::BAD_REQUEST,
+        "malformed_tx",
+    );
+
+    let mut forged = t.proposal("SC-BAD-1");
+    forged.body.replay.nonce += 1000;
+    let (status, json) = t.submit(&forged).await;
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("bad_signature"))
+    );
+
+    let stranger = Keypair::generate(Algorithm::Ed25519).unwrap();
+    let other_chain = TxBody {
+        chain_id: "another-chain".into(),
+        signer: stranger.public_key(),
+        replay: ReplayGuard {
+            nonce: 1,
+            valid_until_height: 50,
+        },
+        operation: Operation::ApproveProject {
+            project: "X".into(),
+        },
+    }
+    .sign(&stranger);
+    let (status, json) = t.submit(&other_chain).await;
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("wrong_chain"))
+    );
+
+    let expired = TxBody {
+        chain_id: t.node.chain_id().to_owned(),
+        signer: stranger.public_key(),
+        replay: ReplayGuard {
+            nonce: 1,
+            valid_until_height: 0,
+        },
+        operation: Operation::ApproveProject {
+            project: "X".into(),
+        },
+    }
+    .sign(&stranger);
+    let (status, json) = t.submit(&expired).await;
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("expired"))
+    );
+
+    // Replay of a committed transaction.
+    let tx = t.proposal("SC-REPLAY");
+    assert_eq!(t.submit(&tx).await.0, StatusCode::ACCEPTED);
+    // Resubmitting while pending is idempotent.
+    let (status, json) = t.submit(&tx).await;
+    assert_eq!(
+        (status, json["resubmitted"].as_bool()),
+        (StatusCode::ACCEPTED, Some(true))
+    );
+    t.produce();
+    let (status, json) = t.submit(&tx).await;
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (StatusCode::CONFLICT, Some("already_committed"))
+    );
+
+    // Oversize body.
+    let huge = vec![b' '; 300 * 1024];
+    assert_error(
+        t.request("POST", "/v1/txs", Some(huge)).await,
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "body_too_large",
+    );
+}
+
+#[tokio::test]
+async fn bad_queries_get_a_4xx_with_a_reason() {
+    let t = test_node(Limits::default());
+    assert_error(
+        t.get("/v1/checkpoint").await,
+        StatusCode::NOT_FOUND,
+        "no_checkpoint",
+    );
+    let tx = t.proposal("SC-Q-1");
+    t.submit(&tx).await;
+    t.produce();
+    let unknown = gongxin_core::Hash::digest(b"nothing");
+    assert_error(
+        t.get(&format!("/v1/proofs/inclusion?tx={unknown}")).await,
+        StatusCode::NOT_FOUND,
+        "unknown_tx",
+    );
+    assert_error(
+        t.get("/v1/proofs/inclusion?tx=zz").await,
+        StatusCode::BAD_REQUEST,
+        "bad_hash",
+    );
+    assert_error(
+        t.get("/v1/proofs/inclusion").await,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    );
+    assert_error(
+        t.get(&format!(
+            "/v1/proofs/inclusion?tx={}&tree_size=99",
+            tx.hash()
+        ))
+        .await,
+        StatusCode::BAD_REQUEST,
+        "tree_size_beyond_log",
+    );
+    assert_error(
+        t.get(&format!(
+            "/v1/proofs/inclusion?tx={}&tree_size=-1",
+            tx.hash()
+        ))
+        .await,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    );
+    assert_error(
+        t.get("/v1/proofs/consistency?first=2&second=1").await,
+        StatusCode::BAD_REQUEST,
+        "first_after_second",
+    );
+    assert_error(
+        t.get("/v1/proofs/consistency?first=1&second=99").await,
+        StatusCode::BAD_REQUEST,
+        "tree_size_beyond_log",
+    );
+    assert_error(
+        t.get("/v1/proofs/consistency?first=0&second=1").await,
+        StatusCode::BAD_REQUEST,
+        "first_is_zero",
+    );
+    assert_error(
+        t.get("/v1/proofs/consistency?first=1").await,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    );
+    assert_error(
+        t.get("/v1/entries?start=5&end=1").await,
+        StatusCode::BAD_REQUEST,
+        "start_after_end",
+    );
+    assert_error(
+        t.get("/v1/entries?start=7&end=9").await,
+        StatusCode::BAD_REQUEST,
+        "start_beyond_log",
+    );
+    assert_error(
+        t.get("/v1/entries?start=x&end=9").await,
+        StatusCode::BAD_REQUEST,
+        "bad_query",
+    );
+    assert_error(
+        t.get("/v1/blocks/999").await,
+        StatusCode::NOT_FOUND,
+        "unknown_block",
+    );
+    assert_error(
+        t.get("/v1/blocks/abc").await,
+        StatusCode::BAD_REQUEST,
+        "bad_height",
+    );
+    assert_error(
+        t.get(&format!("/v1/txs/{unknown}")).await,
+        StatusCode::NOT_FOUND,
+        "unknown_tx",
+    );
+    assert_error(
+        t.get("/v1/txs/123").await,
+        StatusCode::BAD_REQUEST,
+        "bad_hash",
+    );
+    assert_error(
+        t.get("/v1/nowhere").await,
+        StatusCode::NOT_FOUND,
+        "not_found",
+    );
+    assert_error(
+        t.request("DELETE", "/v1/status", None).await,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    );
+}
+
+#[tokio::test]
+async fn full_mempool_is_503_with_retry_after() {
+    let t = test_node(Limits {
+        mempool_txs_max: 1,
+        ..Limits::default()
+    });
+    assert_eq!(
+        t.submit(&t.proposal("SC-F-1")).await.0,
+        StatusCode::ACCEPTED
+    );
+    let routes = gateway::routes(t.node.clone());
+    let response = warp::test::request()
+        .method("POST")
+        .path("/v1/txs")
+        .header("content-type", "application/json")
+        .body(serde_json::to_vec(&t.proposal("SC-F-2")).unwrap())
+        .reply(&routes)
+        .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let json: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(json["error"], "mempool_full");
+}
+
+#[tokio::test]
+async fn binary_submission_and_restart_resume() {
+    let dir_keep;
+    let tx;
+    {
+        let t = test_node(Limits::default());
+        tx = t.proposal("SC-BIN-1");
+        let routes = gateway::routes(t.node.clone());
+        let response = warp::test::request()
+            .method("POST")
+            .path("/v1/txs")
+            .header("content-type", "application/octet-stream")
+            .body(tx.to_bytes())
+            .reply(&routes)
+            .await;
+        assert_eq!(response.status(), StatusCode::ACCEPTED);
+        t.produce();
+        dir_keep = t;
+    }
+    // Reopen the same database: the chain resumes with the committed transaction.
+    let TestNode {
+        _dir: dir,
+        node,
+        keys,
+        ..
+    } = dir_keep;
+    let (tip_before, _) = node.tip();
+    drop(node);
+    let validator = keys.genesis.validators.validators()[0].clone();
+    let key_text = std::fs::read_to_string(
+        dir.path()
+            .join("keys")
+            .join(format!("{}.key", validator.name)),
+    )
+    .unwrap();
+    let key = gongxin_core::crypto::KeyFile::from_json(&key_text)
+        .unwrap()
+        .keypair()
+        .unwrap();
+    let node = Node::open_with(
+        validator.name,
+        Arc::new(keys.genesis.clone()),
+        key,
+        &dir.path().join("data"),
+        Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(node.tip().0, tip_before);
+    assert!(node.store.tx_location(&tx.hash()).unwrap().is_some());
+}
