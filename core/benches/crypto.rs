@@ -76,6 +76,30 @@ fn batches(c: &mut Criterion) {
             })
         });
     }
+    // dalek's batch equation alone, without our small-order pre-checks, to show their cost.
+    let keys: Vec<ed25519_dalek::SigningKey> = (0..BATCH)
+        .map(|i| {
+            let mut seed = [2u8; 32];
+            seed[..8].copy_from_slice(&(i as u64).to_be_bytes());
+            ed25519_dalek::SigningKey::from_bytes(&seed)
+        })
+        .collect();
+    let messages: Vec<Vec<u8>> = (0..BATCH)
+        .map(|i| format!("tx {i}").repeat(20).into_bytes())
+        .collect();
+    let message_refs: Vec<&[u8]> = messages.iter().map(Vec::as_slice).collect();
+    let signatures: Vec<ed25519_dalek::Signature> = keys
+        .iter()
+        .zip(&messages)
+        .map(|(k, m)| ed25519_dalek::Signer::sign(k, m))
+        .collect();
+    let verifying: Vec<ed25519_dalek::VerifyingKey> =
+        keys.iter().map(|k| k.verifying_key()).collect();
+    group.bench_function(BenchmarkId::new("ed25519-dalek-raw", BATCH), |b| {
+        b.iter(|| {
+            ed25519_dalek::verify_batch(black_box(&message_refs), &signatures, &verifying).unwrap()
+        })
+    });
     group.finish();
 }
 
