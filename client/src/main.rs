@@ -1,24 +1,53 @@
 //! `gongxin`: the command-line client. Human-readable output by default, `--json` for machines;
 //! every failure prints a reason and exits non-zero.
+//!
+//! Exit codes: 0 success; 1 failure (bad input, unreachable node, refused request);
+//! 2 `audit watch` raised an ALARM (the node presented a checkpoint that fails verification);
+//! 3 `submit --wait` saw the transaction committed as *rejected* by the ledger's rules.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
+use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
-use gongxin_client::offline;
+use gongxin_client::http::{
+    ClientError, CommittedTx, DEFAULT_NODE_URL, DEFAULT_POLL_INTERVAL, NodeClient, TxStatus,
+};
+use gongxin_client::txbuilder::TxBuilder;
+use gongxin_client::watch::{PollError, PollKind, PollReport, StateDir, Watcher};
+use gongxin_client::{offline, ops};
+use gongxin_core::Hash;
+use gongxin_core::audit::{ProofBundle, verify_bundle};
 use gongxin_core::crypto::Algorithm;
+use gongxin_core::entry::Outcome;
+
+/// `audit watch` found the node misbehaving.
+const EXIT_ALARM: u8 = 2;
+/// `submit --wait`: committed, but rejected by the rules.
+const EXIT_REJECTED: u8 = 3;
+/// `submit` retries this often while the node's mempool is full (503 with Retry-After).
+const SUBMIT_RETRIES_MAX: u32 = 5;
 
 #[derive(Parser)]
 #[command(
     name = "gongxin",
     version,
-    about = "gongxin (公信链) client: keys, evidence hashes, offline proof verification"
+    about = "gongxin (公信链) client: keys, evidence hashes, submitting operations, proofs, \
+             offline verification and checkpoint auditing",
+    after_help = "Exit codes: 0 ok; 1 failure; 2 ALARM from `audit watch`; 3 transaction \
+                  committed but rejected (`submit --wait`)."
 )]
 struct Cli {
     /// Print machine-readable JSON instead of text.
     #[arg(long, global = true)]
     json: bool,
+    /// The node's gateway (plain HTTP).
+    #[arg(long, global = true, env = "GONGXIN_NODE", default_value = DEFAULT_NODE_URL)]
+    node: String,
+    /// How long one HTTP request to the node may take.
+    #[arg(long, global = true, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+    http_timeout_ms: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -39,8 +68,57 @@ enum Command {
     /// validator quorum and the entry is in the log it commits to.
     Verify {
         proof: PathBuf,
+        /// The genesis file: its validators are the ones whose quorum must sign.
         #[arg(long)]
         genesis: PathBuf,
+    },
+    /// The node's chain, height, log size and mempool.
+    Status,
+    /// Sign an operation with a key file and submit it to the node.
+    Submit {
+        /// The signer's key file.
+        #[arg(long)]
+        key: PathBuf,
+        /// One operation as JSON (`-` reads standard input); `gongxin op example <kind>`
+        /// prints a template.
+        #[arg(long)]
+        op: PathBuf,
+        /// Wait until the transaction is committed and print its outcome (exit code 3 when
+        /// the rules rejected it).
+        #[arg(long)]
+        wait: bool,
+        /// How long --wait waits, in seconds.
+        #[arg(long, default_value_t = 60, requires = "wait", value_parser = clap::value_parser!(u64).range(1..))]
+        wait_timeout_s: u64,
+        /// Check that the node serves this genesis' chain before signing anything for it.
+        #[arg(long)]
+        genesis: Option<PathBuf>,
+    },
+    /// The status of a transaction: pending, or committed with its outcome.
+    Tx {
+        /// The transaction hash (64 hex digits).
+        hash: String,
+    },
+    /// Fetch the inclusion proof of a committed transaction together with the checkpoint it is
+    /// relative to, and save them as a proof bundle for `gongxin verify`.
+    Proof {
+        /// The transaction hash (64 hex digits).
+        hash: String,
+        #[arg(long)]
+        out: PathBuf,
+        /// Also verify the bundle against this genesis before saving it.
+        #[arg(long)]
+        genesis: Option<PathBuf>,
+    },
+    /// Audit a node's checkpoints.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+    /// Operation templates.
+    Op {
+        #[command(subcommand)]
+        command: OpCommand,
     },
 }
 
@@ -60,6 +138,41 @@ enum KeysCommand {
     Show { file: PathBuf },
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Poll the node's checkpoint, verify its quorum signatures and that it consistently
+    /// extends the last verified one (kept in --state). Any failure prints an ALARM line to
+    /// stderr and exits with code 2; an unreachable node is reported and retried.
+    Watch {
+        /// The genesis file: its validators are the ones whose quorum must sign.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// Directory keeping the last verified checkpoint (created when missing).
+        #[arg(long)]
+        state: PathBuf,
+        /// Time between polls, in milliseconds.
+        #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..))]
+        interval_ms: u64,
+        /// Poll once and exit (for cron jobs).
+        #[arg(long, conflicts_with = "max_polls")]
+        once: bool,
+        /// Stop after this many polls (default: poll until stopped).
+        #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+        max_polls: Option<u64>,
+    },
+}
+
+#[derive(Subcommand)]
+enum OpCommand {
+    /// Print a JSON template of an operation kind, for `gongxin submit --op`.
+    Example {
+        /// The operation kind, e.g. propose_project (`gongxin op kinds` lists them).
+        kind: String,
+    },
+    /// List the operation kinds.
+    Kinds,
+}
+
 #[derive(Clone, Copy, ValueEnum)]
 enum AlgorithmArg {
     Ed25519,
@@ -75,8 +188,26 @@ impl From<AlgorithmArg> for Algorithm {
     }
 }
 
-fn run(cli: Cli) -> Result<()> {
+/// What the node-facing commands share.
+struct Session {
+    json: bool,
+    node: String,
+    http_timeout: Duration,
+}
+
+impl Session {
+    fn client(&self) -> Result<NodeClient> {
+        Ok(NodeClient::with_timeout(&self.node, self.http_timeout)?)
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
     let json = cli.json;
+    let cx = Session {
+        json,
+        node: cli.node,
+        http_timeout: Duration::from_millis(cli.http_timeout_ms),
+    };
     match cli.command {
         Command::Keys {
             command:
@@ -124,41 +255,451 @@ fn run(cli: Cli) -> Result<()> {
                 }
             }
         }
-        Command::Verify { proof, genesis } => {
-            let report = offline::verify_proof_file(&proof, &genesis)?;
+        Command::Verify { proof, genesis } => verify(json, &proof, &genesis)?,
+        Command::Status => status(&cx)?,
+        Command::Submit {
+            key,
+            op,
+            wait,
+            wait_timeout_s,
+            genesis,
+        } => {
+            let wait = wait.then(|| Duration::from_secs(wait_timeout_s));
+            return submit(&cx, &key, &op, wait, genesis.as_deref());
+        }
+        Command::Tx { hash } => tx(&cx, &parse_tx_hash(&hash)?)?,
+        Command::Proof { hash, out, genesis } => {
+            proof(&cx, &parse_tx_hash(&hash)?, &out, genesis.as_deref())?
+        }
+        Command::Audit {
+            command:
+                AuditCommand::Watch {
+                    genesis,
+                    state,
+                    interval_ms,
+                    once,
+                    max_polls,
+                },
+        } => {
+            let polls_max = if once { Some(1) } else { max_polls };
+            return audit_watch(
+                &cx,
+                &genesis,
+                &state,
+                Duration::from_millis(interval_ms),
+                polls_max,
+            );
+        }
+        Command::Op {
+            command: OpCommand::Example { kind },
+        } => {
+            let kind = ops::parse_kind(&kind)?;
+            println!("{}", ops::example_json(kind));
+            if !json {
+                eprintln!(
+                    "(a template: replace the placeholder values; document hashes come from \
+                     `gongxin hash FILE`, member keys from `gongxin keys show KEYFILE`)"
+                );
+            }
+        }
+        Command::Op {
+            command: OpCommand::Kinds,
+        } => {
+            let names = ops::kind_names();
             if json {
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                println!("{}", serde_json::json!(names));
             } else {
-                println!(
-                    "VALID: transaction {} is entry {} of the log",
-                    report.tx_hash, report.leaf_index
-                );
-                println!("  log size {} root {}", report.tree_size, report.root);
-                println!(
-                    "  signed by {} (more than 2/3 of the voting power)",
-                    report.checkpoint_signers.join(", ")
-                );
-                println!(
-                    "  block height {}, operation {}, signer {}",
-                    report.height, report.operation, report.signer
-                );
-                match &report.outcome {
-                    gongxin_core::entry::Outcome::Applied => println!("  outcome: applied"),
-                    gongxin_core::entry::Outcome::Rejected { code, reason } => {
-                        println!("  outcome: rejected ({code}): {reason}")
-                    }
+                for name in names {
+                    println!("{name}");
                 }
             }
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_tx_hash(text: &str) -> Result<Hash> {
+    Hash::from_hex(text.trim()).with_context(|| format!("{text:?} is not a transaction hash"))
+}
+
+fn verify(json: bool, proof: &Path, genesis: &Path) -> Result<()> {
+    let report = offline::verify_proof_file(proof, genesis)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "VALID: transaction {} is entry {} of the log",
+            report.tx_hash, report.leaf_index
+        );
+        println!("  log size {} root {}", report.tree_size, report.root);
+        println!(
+            "  signed by {} (more than 2/3 of the voting power)",
+            report.checkpoint_signers.join(", ")
+        );
+        println!(
+            "  block height {}, operation {}, signer {}",
+            report.height, report.operation, report.signer
+        );
+        println!("  outcome: {}", describe_outcome(&report.outcome));
+    }
+    Ok(())
+}
+
+fn describe_outcome(outcome: &Outcome) -> String {
+    match outcome {
+        Outcome::Applied => "applied".to_owned(),
+        Outcome::Rejected { code, reason } => format!("rejected ({code}): {reason}"),
+    }
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+fn status(cx: &Session) -> Result<()> {
+    let client = cx.client()?;
+    let status = client.status()?;
+    if cx.json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(());
+    }
+    let age_s = now_ms().saturating_sub(status.last_block_time_ms) / 1000;
+    println!("node     {} at {}", status.node, client.base_url());
+    println!(
+        "chain    {} (genesis {})",
+        status.chain_id, status.genesis_hash
+    );
+    println!(
+        "height   {} (last block {}, {age_s} s ago)",
+        status.height, status.last_block_hash
+    );
+    println!(
+        "log      {} entries, root {}",
+        status.log_size, status.log_root
+    );
+    println!(
+        "mempool  {} transactions, {} bytes",
+        status.mempool_txs, status.mempool_bytes
+    );
+    println!("uptime   {} s", status.uptime_s);
+    Ok(())
+}
+
+fn submit(
+    cx: &Session,
+    key: &Path,
+    op: &Path,
+    wait: Option<Duration>,
+    genesis: Option<&Path>,
+) -> Result<ExitCode> {
+    let key = offline::load_key(key)?;
+    let operation = ops::load_operation(op)?;
+    let client = cx.client()?;
+    let status = client
+        .status()
+        .context("cannot learn the chain id and height")?;
+    if let Some(path) = genesis {
+        let genesis = offline::load_genesis(path)?;
+        if genesis.chain_id != status.chain_id || genesis.hash() != status.genesis_hash {
+            bail!(
+                "the node at {} serves chain {:?} (genesis {}), but {} is chain {:?} (genesis {}): \
+                 nothing was signed",
+                client.base_url(),
+                status.chain_id,
+                status.genesis_hash,
+                path.display(),
+                genesis.chain_id,
+                genesis.hash()
+            );
+        }
+    }
+    let builder = TxBuilder::from_key_file(status.chain_id.clone(), &key)
+        .with_context(|| format!("key file {:?} is not usable", key.name))?;
+    let tx = builder.build(operation, status.height)?;
+    let hash = tx.hash();
+    let submitted = client.submit_with_retry(&tx, SUBMIT_RETRIES_MAX)?;
+    let Some(timeout) = wait else {
+        if cx.json {
+            println!("{}", serde_json::to_string_pretty(&submitted)?);
+        } else {
+            println!(
+                "submitted {hash} ({} as {}): pending",
+                tx.body.operation.kind().as_str(),
+                key.name
+            );
+            println!("`gongxin tx {hash}` shows when it is committed");
+        }
+        return Ok(ExitCode::SUCCESS);
+    };
+    if !cx.json {
+        println!(
+            "submitted {hash} ({} as {}); waiting for it to be committed…",
+            tx.body.operation.kind().as_str(),
+            key.name
+        );
+    }
+    let committed = client.wait_committed(&hash, timeout, DEFAULT_POLL_INTERVAL)?;
+    print_committed(cx.json, &committed)?;
+    Ok(outcome_exit_code(&committed.outcome))
+}
+
+fn outcome_exit_code(outcome: &Outcome) -> ExitCode {
+    match outcome {
+        Outcome::Applied => ExitCode::SUCCESS,
+        Outcome::Rejected { .. } => ExitCode::from(EXIT_REJECTED),
+    }
+}
+
+fn print_committed(json: bool, committed: &CommittedTx) -> Result<()> {
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&TxStatus::Committed(committed.clone()))?
+        );
+    } else {
+        println!(
+            "committed {} at height {} (log entry {}): {}",
+            committed.tx_hash,
+            committed.height,
+            committed.log_index,
+            describe_outcome(&committed.outcome)
+        );
+    }
+    Ok(())
+}
+
+fn tx(cx: &Session, hash: &Hash) -> Result<()> {
+    let client = cx.client()?;
+    let status = client.tx_status(hash).map_err(|e| {
+        let hint = match e.code() {
+            Some("unknown_tx") => Some(
+                "it was never submitted to this node, or expired before it was committed; \
+                 build and submit it again",
+            ),
+            _ => None,
+        };
+        with_hint(e, hint)
+    })?;
+    match status {
+        TxStatus::Committed(committed) => print_committed(cx.json, &committed)?,
+        TxStatus::Pending { .. } if cx.json => {
+            println!("{}", serde_json::to_string_pretty(&status)?)
+        }
+        TxStatus::Pending { tx_hash } => {
+            println!("{tx_hash}: pending in the node's mempool, not yet in a block")
         }
     }
     Ok(())
 }
 
+/// The error, followed by what to do about it when we know.
+fn with_hint(error: ClientError, hint: Option<&str>) -> anyhow::Error {
+    match hint {
+        Some(hint) => anyhow::anyhow!("{error}\n  hint: {hint}"),
+        None => error.into(),
+    }
+}
+
+fn proof(cx: &Session, hash: &Hash, out: &Path, genesis: Option<&Path>) -> Result<()> {
+    let genesis = genesis.map(offline::load_genesis).transpose()?;
+    let client = cx.client()?;
+    // Checkpoint first, then the proof for exactly its size, so the pair always matches even
+    // while new blocks are committed in between.
+    let fetched = client.checkpoint()?;
+    let tree_size = fetched.checkpoint.checkpoint.tree_size;
+    let inclusion = client.inclusion_proof(hash, Some(tree_size)).map_err(|e| {
+        let hint = match e.code() {
+            Some("unknown_tx") => Some(format!(
+                "transaction {hash} is not committed (yet?); `gongxin tx {hash}` shows its status"
+            )),
+            Some("tx_not_in_tree") => Some(format!(
+                "transaction {hash} was committed after the latest checkpoint (size \
+                 {tree_size}); try again after the next block"
+            )),
+            _ => None,
+        };
+        with_hint(e, hint.as_deref())
+    })?;
+    let bundle = ProofBundle {
+        tx_hash: *hash,
+        proof: inclusion,
+        checkpoint: fetched.note,
+    };
+    let signers = match &genesis {
+        Some(genesis) => Some(
+            verify_bundle(genesis, &bundle)
+                .context("PROOF REJECTED: the node served a proof that does not verify; not saved")?
+                .signers,
+        ),
+        None => None,
+    };
+    let text = serde_json::to_string_pretty(&bundle)?;
+    offline::write_atomic(out, text.as_bytes())
+        .with_context(|| format!("cannot write {}", out.display()))?;
+    let root = fetched.checkpoint.checkpoint.root;
+    if cx.json {
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::json!({
+                "file": out,
+                "tx_hash": hash,
+                "leaf_index": bundle.proof.leaf_index,
+                "tree_size": tree_size,
+                "root": root,
+                "verified_signers": signers,
+            }))?
+        );
+    } else {
+        println!(
+            "wrote {}: transaction {hash} is entry {} of the log of size {tree_size} (root {root})",
+            out.display(),
+            bundle.proof.leaf_index
+        );
+        match signers {
+            Some(signers) => println!(
+                "  verified against the genesis: signed by {}",
+                signers.join(", ")
+            ),
+            None => println!(
+                "  verify it offline: gongxin verify {} --genesis GENESIS",
+                out.display()
+            ),
+        }
+    }
+    Ok(())
+}
+
+/// An error and its causes on one line, as `anyhow`'s `{:#}` prints them.
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
+fn print_poll(json: bool, report: &PollReport) {
+    if json {
+        println!(
+            "{}",
+            serde_json::json!({"event": "verified", "poll": report})
+        );
+        return;
+    }
+    let signers = report.signers.join(", ");
+    match report.kind {
+        PollKind::FirstUse => println!(
+            "trusting on first use: checkpoint of size {} root {}, signed by {signers}",
+            report.tree_size, report.root
+        ),
+        PollKind::Unchanged => println!(
+            "ok: checkpoint unchanged at size {} root {}",
+            report.tree_size, report.root
+        ),
+        PollKind::Extended => println!(
+            "ok: checkpoint of size {} root {} consistently extends size {}, signed by {signers}",
+            report.tree_size,
+            report.root,
+            report.previous_size.unwrap_or_default()
+        ),
+    }
+}
+
+fn audit_watch(
+    cx: &Session,
+    genesis: &Path,
+    state: &Path,
+    interval: Duration,
+    polls_max: Option<u64>,
+) -> Result<ExitCode> {
+    let genesis = offline::load_genesis(genesis)?;
+    let chain = genesis.chain_id.clone();
+    let client = cx.client()?;
+    let node = client.base_url().to_owned();
+    let mut watcher = Watcher::new(client, genesis, StateDir::open(state)?)?;
+    if !cx.json {
+        match watcher.trusted() {
+            Some(t) => println!(
+                "watching {node} (chain {chain}); last verified checkpoint: size {} root {}",
+                t.checkpoint.checkpoint.tree_size, t.checkpoint.checkpoint.root
+            ),
+            None => println!(
+                "watching {node} (chain {chain}); {} holds no checkpoint yet: the first one is \
+                 trusted on first use",
+                state.display()
+            ),
+        }
+    }
+    let mut polls: u64 = 0;
+    loop {
+        polls += 1;
+        let last_poll = polls_max.is_some_and(|max| polls >= max);
+        match watcher.poll() {
+            Ok(report) => print_poll(cx.json, &report),
+            Err(PollError::Alarm(alarm)) => {
+                let evidence = watcher.state().record_alarm(&alarm);
+                if cx.json {
+                    eprintln!(
+                        "{}",
+                        serde_json::json!({
+                            "event": "alarm",
+                            "kind": alarm.kind,
+                            "reason": alarm.reason,
+                            "node": alarm.node,
+                            "evidence": evidence.as_ref().ok(),
+                        })
+                    );
+                } else {
+                    eprintln!("ALARM: {} ({node})", alarm.reason);
+                }
+                match evidence {
+                    Ok(path) if !cx.json => eprintln!("  evidence saved to {}", path.display()),
+                    Ok(_) => {}
+                    Err(e) => eprintln!("  the evidence could not be saved: {}", error_chain(&e)),
+                }
+                return Ok(ExitCode::from(EXIT_ALARM));
+            }
+            Err(PollError::Unreachable(e)) => {
+                let retry = if last_poll {
+                    String::new()
+                } else {
+                    format!("; retrying in {} ms", interval.as_millis())
+                };
+                if cx.json {
+                    eprintln!(
+                        "{}",
+                        serde_json::json!({"event": "unreachable", "error": error_chain(&e)})
+                    );
+                } else {
+                    eprintln!("warning: poll {polls} failed: {}{retry}", error_chain(&e));
+                }
+                if last_poll {
+                    bail!(
+                        "the last poll could not check the node's checkpoint (no alarm: nothing \
+                         was presented that fails verification)"
+                    );
+                }
+            }
+            Err(PollError::State(e)) => return Err(e.into()),
+        }
+        if last_poll {
+            return Ok(ExitCode::SUCCESS);
+        }
+        std::thread::sleep(interval);
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let json = cli.json;
+    let node = cli.node.clone();
     match run(cli) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             if json {
                 let chain: Vec<String> = error.chain().map(ToString::to_string).collect();
@@ -168,6 +709,17 @@ fn main() -> ExitCode {
                 );
             } else {
                 eprintln!("error: {error:#}");
+                let unreachable = error.chain().any(|cause| {
+                    matches!(
+                        cause.downcast_ref::<ClientError>(),
+                        Some(ClientError::Transport { .. })
+                    )
+                });
+                if unreachable {
+                    eprintln!(
+                        "  hint: the node is chosen with --node URL or GONGXIN_NODE (now {node})"
+                    );
+                }
             }
             ExitCode::FAILURE
         }

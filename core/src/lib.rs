@@ -13,6 +13,7 @@
 //! - [`validator`], [`genesis`]: the validator set and the genesis document.
 //! - [`log`]: the RFC 9162 §2.1 Merkle log over SM3 — incremental append, proofs served from any
 //!   node-hash source, and pure verification.
+//! - [`request_auth`]: signed read requests (member key + time + signature headers).
 //! - [`checkpoint`]: C2SP tlog-checkpoint bodies signed as C2SP signed notes.
 //! - [`testkit`]: fixtures (a small signed ledger) for tests of this and downstream crates.
 //! - [`audit`]: what an auditor runs offline — inclusion and consistency against a quorum-signed
@@ -31,6 +32,7 @@ pub mod genesis;
 pub mod hash;
 pub mod log;
 pub mod model;
+pub mod request_auth;
 pub mod testkit;
 pub mod tx;
 pub mod validator;

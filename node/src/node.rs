@@ -90,6 +90,9 @@ pub struct Node {
     chain: Mutex<Chain>,
     tip: Mutex<(ChainTip, BlockHeader)>,
     mempool: Mutex<Mempool>,
+    /// Transactions taken from the mempool into the block being executed: still "pending" to
+    /// anyone who asks, until the block is committed.
+    in_flight: Mutex<std::collections::BTreeSet<Hash>>,
     events: broadcast::Sender<Arc<NodeEvent>>,
     pub metrics: Metrics,
     /// Wakes the block producer when a transaction arrives.
@@ -166,6 +169,7 @@ impl Node {
             chain: Mutex::new(chain),
             tip: Mutex::new(tip),
             mempool: Mutex::new(Mempool::new(limits.mempool())),
+            in_flight: Mutex::new(std::collections::BTreeSet::new()),
             events,
             metrics: Metrics::default(),
             tx_arrived: Notify::new(),
@@ -232,7 +236,7 @@ impl Node {
     }
 
     pub fn is_pending(&self, hash: &Hash) -> bool {
-        lock(&self.mempool).contains(hash)
+        lock(&self.mempool).contains(hash) || lock(&self.in_flight).contains(hash)
     }
 
     /// Builds, executes, certifies and commits the next block from the mempool, as the only
@@ -259,6 +263,7 @@ impl Node {
         let checkpoint = self.sign_checkpoint(&header);
         chain.commit(&executed, Some(certificate), Some(checkpoint))?;
         *lock(&self.tip) = (chain.tip().clone(), header.clone());
+        lock(&self.in_flight).clear();
         drop(chain);
 
         let elapsed_us = started.elapsed().as_micros() as u64;

@@ -111,7 +111,9 @@ pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
 pub fn consistency(node: &Node, query: &Query) -> ApiResult {
     let first = required_u64(query, "first")?;
     let second = required_u64(query, "second")?;
-    let size = node.tip().0.log_size;
+    // Proofs are served up to the latest checkpoint, like inclusion proofs: a verifier can only
+    // check them against a signed root anyway.
+    let size = checkpoint_size(node)?;
     if first > second {
         return Err(ApiError::bad_request(
             "first_after_second",
@@ -121,7 +123,7 @@ pub fn consistency(node: &Node, query: &Query) -> ApiResult {
     if second > size {
         return Err(ApiError::bad_request(
             "tree_size_beyond_log",
-            format!("second {second} is beyond the log's size {size}"),
+            format!("second {second} is beyond the latest checkpoint's size {size}"),
         ));
     }
     if first == 0 {

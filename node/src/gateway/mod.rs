@@ -10,6 +10,7 @@
 //! ([`error`]). Bodies are limited by `http_body_bytes_max`; blocking work (signature checks,
 //! RocksDB reads, proofs) runs on tokio's blocking pool, never on the reactor.
 
+pub mod auth;
 pub mod error;
 pub mod ledger;
 pub mod observe;

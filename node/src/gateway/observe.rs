@@ -45,6 +45,7 @@ pub fn events(node: &Node) -> Response {
 }
 
 /// `GET /metrics`: Prometheus text exposition.
+#[allow(clippy::float_arithmetic)] // seconds for the exposition format; not consensus-facing
 pub fn metrics(node: &Node) -> Response {
     let (tip, _) = node.tip();
     let (mempool_txs, mempool_bytes) = node.mempool_len();

@@ -1,0 +1,389 @@
+//! `gongxin-loadgen`: drives a running devnet with signed transactions at a target rate and
+//! reports what the whole system does — committed tx/s, commit latency percentiles — and then
+//! proof requests/s and their latency.
+//!
+//! ```text
+//! gongxin-loadgen --devnet devnet-data --rate 3000 --duration-s 20
+//! ```
+//!
+//! Transactions are signed before the clock starts (signing is the client's cost, not the
+//! ledger's) and sent as canonical bytes. Latency is from the moment a transaction is sent to
+//! the moment a poller sees it in a committed block (polled every 20 ms, so figures carry up to
+//! 20 ms of observation delay). Every loop is bounded by the run's duration plus a drain period.
+
+#![allow(clippy::float_arithmetic)] // rates and percentiles for the report only; nothing here is consensus-facing
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Parser;
+use gongxin_core::Hash;
+use gongxin_core::crypto::Keypair;
+use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
+use gongxin_core::tx::{ReplayGuard, TxBody};
+use gongxin_node::devnet::{create_devnet_files, http_agent, read_devnet_file};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "gongxin-loadgen",
+    about = "Load generator for a gongxin devnet"
+)]
+struct Args {
+    /// The devnet directory (devnet.json, genesis.json, keys/).
+    #[arg(long, default_value = "devnet-data")]
+    devnet: PathBuf,
+    /// Target submission rate, transactions per second (all gateways together).
+    #[arg(long, default_value_t = 2_000)]
+    rate: u64,
+    /// How long to submit, in seconds.
+    #[arg(long, default_value_t = 20)]
+    duration_s: u64,
+    /// Sending threads.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// After the load: this many inclusion-proof requests (0 skips the proof phase).
+    #[arg(long, default_value_t = 5_000)]
+    proof_requests: usize,
+    /// Print the report as JSON.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    target_rate: u64,
+    duration_s: u64,
+    signers: usize,
+    gateways: usize,
+    submitted: u64,
+    accepted: u64,
+    refused_busy: u64,
+    refused_other: u64,
+    committed: u64,
+    committed_tx_per_s: f64,
+    latency_ms_p50: u64,
+    latency_ms_p99: u64,
+    latency_ms_max: u64,
+    proof_requests: usize,
+    proof_requests_per_s: f64,
+    proof_latency_ms_p50: f64,
+    proof_latency_ms_p99: f64,
+}
+
+fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
+    if sorted.is_empty() {
+        return T::default();
+    }
+    let rank = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[rank.min(sorted.len() - 1)]
+}
+
+fn get_json(agent: &ureq::Agent, url: &str) -> Option<serde_json::Value> {
+    let mut response = agent.get(url).call().ok()?;
+    if response.status().as_u16() != 200 {
+        return None;
+    }
+    serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()
+}
+
+fn main() -> Result<()> {
+    let args = Args::parse();
+    let devnet = read_devnet_file(&args.devnet)?;
+    let keys = create_devnet_files(&args.devnet, devnet.nodes.len())?;
+    let gateways: Vec<String> = devnet.nodes.iter().map(|n| n.http.clone()).collect();
+    let agent = http_agent();
+    let status = get_json(&agent, &format!("{}/v1/status", gateways[0]))
+        .with_context(|| format!("cannot reach {}", gateways[0]))?;
+    let height = status["height"].as_u64().context("status has no height")?;
+
+    // Line-department staff may propose projects; they are the load's signers.
+    let signers: Vec<Keypair> = keys
+        .members
+        .iter()
+        .filter(|(_, department, role, _)| {
+            keys.genesis
+                .department(department)
+                .is_some_and(|d| d.kind == gongxin_core::model::DepartmentKind::Line)
+                && *role == Role::Specialist
+        })
+        .map(|(_, _, _, key)| key.clone())
+        .collect();
+    if signers.is_empty() {
+        bail!("the devnet has no line-department specialists to sign with");
+    }
+
+    let total = (args.rate * args.duration_s) as usize;
+    let run_id = gongxin_node::node::wall_clock_ms();
+    eprintln!(
+        "signing {total} transactions with {} signers…",
+        signers.len()
+    );
+    let txs: Vec<(Hash, Vec<u8>)> = (0..total)
+        .map(|i| {
+            let signer = &signers[i % signers.len()];
+            let tx = TxBody {
+                chain_id: keys.genesis.chain_id.clone(),
+                signer: signer.public_key(),
+                replay: ReplayGuard {
+                    nonce: run_id.wrapping_add(i as u64),
+                    valid_until_height: height + 10_000,
+                },
+                operation: Operation::ProposeProject(ProjectProposal {
+                    id: format!("LOAD-{run_id}-{i}"),
+                    name: format!("load test project {i}"),
+                    category: "load/test".into(),
+                    location: "loopback".into(),
+                    programme: None,
+                    planned_start_ms: 1_800_000_000_000,
+                    planned_end_ms: 1_830_000_000_000,
+                    requested_budget_fen: 100_000 + i as u64,
+                    disclosure: Disclosure::Public,
+                    description: String::new(),
+                }),
+            }
+            .sign(signer);
+            (tx.hash(), tx.to_bytes())
+        })
+        .collect();
+
+    let sent_at: Arc<Mutex<HashMap<Hash, Instant>>> =
+        Arc::new(Mutex::new(HashMap::with_capacity(total)));
+    let next = Arc::new(AtomicUsize::new(0));
+    let (accepted, busy, other) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicU64::new(0)),
+    );
+    let txs = Arc::new(txs);
+    let start = Instant::now();
+    let progress = ProgressBar::new(total as u64);
+    progress.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {pos}/{len} committed {msg}")
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+
+    // Senders: transaction i may leave at start + i / rate.
+    let senders: Vec<_> = (0..args.concurrency)
+        .map(|worker| {
+            let (txs, next, sent_at, accepted, busy, other) = (
+                txs.clone(),
+                next.clone(),
+                sent_at.clone(),
+                accepted.clone(),
+                busy.clone(),
+                other.clone(),
+            );
+            let gateway = gateways[worker % gateways.len()].clone();
+            let rate = args.rate.max(1);
+            std::thread::spawn(move || {
+                let agent = http_agent();
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((hash, bytes)) = txs.get(i) else {
+                        break;
+                    };
+                    let due = start + Duration::from_micros(i as u64 * 1_000_000 / rate);
+                    if let Some(wait) = due.checked_duration_since(Instant::now()) {
+                        std::thread::sleep(wait);
+                    }
+                    let sent = Instant::now();
+                    let result = agent
+                        .post(&format!("{gateway}/v1/txs"))
+                        .header("content-type", "application/octet-stream")
+                        .send(bytes.as_slice());
+                    match result.map(|r| r.status().as_u16()) {
+                        Ok(202) => {
+                            sent_at
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .insert(*hash, sent);
+                            accepted.fetch_add(1, Ordering::Relaxed);
+                        }
+                        Ok(503) => {
+                            busy.fetch_add(1, Ordering::Relaxed);
+                        }
+                        _ => {
+                            other.fetch_add(1, Ordering::Relaxed);
+                        }
+                    }
+                }
+            })
+        })
+        .collect();
+
+    // Watcher: new blocks → which of our transactions committed, and when we saw it.
+    let done_sending = Arc::new(AtomicBool::new(false));
+    let watcher = {
+        let (sent_at, done_sending, gateway, progress) = (
+            sent_at.clone(),
+            done_sending.clone(),
+            gateways[0].clone(),
+            progress.clone(),
+        );
+        std::thread::spawn(move || {
+            let agent = http_agent();
+            let mut seen_height = height;
+            let mut latencies_ms: Vec<u64> = Vec::new();
+            let mut committed_hashes: Vec<Hash> = Vec::new();
+            let (mut first_commit, mut last_commit) = (None::<Instant>, None::<Instant>);
+            let mut drain_deadline: Option<Instant> = None;
+            loop {
+                if done_sending.load(Ordering::Relaxed) && drain_deadline.is_none() {
+                    drain_deadline = Some(Instant::now() + Duration::from_secs(15));
+                }
+                let pending = sent_at.lock().unwrap_or_else(|p| p.into_inner()).len();
+                if drain_deadline.is_some_and(|d| Instant::now() > d || pending == 0) {
+                    break;
+                }
+                let Some(status) = get_json(&agent, &format!("{gateway}/v1/status")) else {
+                    std::thread::sleep(Duration::from_millis(20));
+                    continue;
+                };
+                let tip = status["height"].as_u64().unwrap_or(seen_height);
+                while seen_height < tip {
+                    let Some(block) =
+                        get_json(&agent, &format!("{gateway}/v1/blocks/{}", seen_height + 1))
+                    else {
+                        break;
+                    };
+                    seen_height += 1;
+                    let now = Instant::now();
+                    let mut map = sent_at.lock().unwrap_or_else(|p| p.into_inner());
+                    for hash in block["txs"].as_array().into_iter().flatten() {
+                        let Some(hash) = hash.as_str().and_then(|h| Hash::from_hex(h).ok()) else {
+                            continue;
+                        };
+                        if let Some(sent) = map.remove(&hash) {
+                            latencies_ms.push(now.duration_since(sent).as_millis() as u64);
+                            committed_hashes.push(hash);
+                            first_commit.get_or_insert(now);
+                            last_commit = Some(now);
+                        }
+                    }
+                    progress.set_position(latencies_ms.len() as u64);
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            (latencies_ms, committed_hashes, first_commit, last_commit)
+        })
+    };
+
+    for sender in senders {
+        let _ = sender.join();
+    }
+    done_sending.store(true, Ordering::Relaxed);
+    let (mut latencies, committed_hashes, first_commit, last_commit) = watcher
+        .join()
+        .map_err(|_| anyhow::anyhow!("watcher thread failed"))?;
+    progress.finish_and_clear();
+    latencies.sort_unstable();
+    let committed = latencies.len() as u64;
+    // Throughput over the load window: from the start of sending to the last commit seen.
+    let window = match (first_commit, last_commit) {
+        (Some(_), Some(last)) => last.duration_since(start).as_secs_f64(),
+        _ => 0.0,
+    };
+
+    // Proof phase: inclusion proofs for committed transactions, as fast as the gateway serves.
+    let (mut proof_latencies, proof_rate) =
+        if args.proof_requests > 0 && !committed_hashes.is_empty() {
+            let hashes = Arc::new(committed_hashes);
+            let next = Arc::new(AtomicUsize::new(0));
+            let started = Instant::now();
+            let workers: Vec<_> = (0..args.concurrency)
+                .map(|worker| {
+                    let (hashes, next) = (hashes.clone(), next.clone());
+                    let gateway = gateways[worker % gateways.len()].clone();
+                    let requests = args.proof_requests;
+                    std::thread::spawn(move || {
+                        let agent = http_agent();
+                        let mut latencies = Vec::new();
+                        loop {
+                            let i = next.fetch_add(1, Ordering::Relaxed);
+                            if i >= requests {
+                                break;
+                            }
+                            let hash = hashes[(i * 7919) % hashes.len()];
+                            let sent = Instant::now();
+                            if get_json(&agent, &format!("{gateway}/v1/proofs/inclusion?tx={hash}"))
+                                .is_some()
+                            {
+                                latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                            }
+                        }
+                        latencies
+                    })
+                })
+                .collect();
+            let mut all = Vec::new();
+            for worker in workers {
+                all.extend(worker.join().unwrap_or_default());
+            }
+            let elapsed = started.elapsed().as_secs_f64();
+            let rate = all.len() as f64 / elapsed.max(1e-9);
+            (all, rate)
+        } else {
+            (Vec::new(), 0.0)
+        };
+    proof_latencies.sort_unstable_by(f64::total_cmp);
+
+    let report = Report {
+        target_rate: args.rate,
+        duration_s: args.duration_s,
+        signers: signers.len(),
+        gateways: gateways.len(),
+        submitted: total as u64,
+        accepted: accepted.load(Ordering::Relaxed),
+        refused_busy: busy.load(Ordering::Relaxed),
+        refused_other: other.load(Ordering::Relaxed),
+        committed,
+        committed_tx_per_s: if window > 0.0 {
+            committed as f64 / window
+        } else {
+            0.0
+        },
+        latency_ms_p50: percentile(&latencies, 0.50),
+        latency_ms_p99: percentile(&latencies, 0.99),
+        latency_ms_max: latencies.last().copied().unwrap_or(0),
+        proof_requests: proof_latencies.len(),
+        proof_requests_per_s: proof_rate,
+        proof_latency_ms_p50: percentile(&proof_latencies, 0.50),
+        proof_latency_ms_p99: percentile(&proof_latencies, 0.99),
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "target {} tx/s for {} s, {} signer(s), {} gateway(s)",
+            report.target_rate, report.duration_s, report.signers, report.gateways
+        );
+        println!(
+            "submitted {}  accepted {}  refused: busy {} other {}",
+            report.submitted, report.accepted, report.refused_busy, report.refused_other
+        );
+        println!(
+            "committed {}  → {:.0} tx/s   latency p50 {} ms  p99 {} ms  max {} ms",
+            report.committed,
+            report.committed_tx_per_s,
+            report.latency_ms_p50,
+            report.latency_ms_p99,
+            report.latency_ms_max
+        );
+        if report.proof_requests > 0 {
+            println!(
+                "inclusion proofs: {} requests → {:.0} req/s   p50 {:.2} ms  p99 {:.2} ms",
+                report.proof_requests,
+                report.proof_requests_per_s,
+                report.proof_latency_ms_p50,
+                report.proof_latency_ms_p99
+            );
+        }
+    }
+    Ok(())
+}
