@@ -161,6 +161,12 @@ impl City {
         City { genesis, keys }
     }
 
+    /// A city from any genesis and the keys of its members by (department, role) — e.g. a
+    /// devnet's generated keys, so a harness can prepare real transactions for it.
+    pub fn from_parts(genesis: Genesis, keys: BTreeMap<(String, Role), Keypair>) -> City {
+        City { genesis, keys }
+    }
+
     pub fn key(&self, dept: &str, role: Role) -> &Keypair {
         self.keys
             .get(&(dept.to_owned(), role))
@@ -192,6 +198,8 @@ pub struct Harness {
     pub genesis_state: MemoryState,
     /// Every block and transaction since genesis.
     pub journal: Vec<JournalEntry>,
+    /// Signed transactions expire this many blocks after the current one.
+    pub tx_validity_blocks: u64,
     nonce: u64,
 }
 
@@ -208,18 +216,26 @@ impl Harness {
     }
 
     pub fn with_city(city: City) -> Harness {
+        let time_ms = city.genesis.genesis_time_ms + BLOCK_MS;
+        Harness::with_city_at(city, 1, time_ms)
+    }
+
+    /// A harness whose first block is at `height` and `time_ms` (its state is the genesis
+    /// state, as on a chain that has only had empty blocks so far).
+    pub fn with_city_at(city: City, height: u64, time_ms: u64) -> Harness {
         let mut state = MemoryState::new();
         init_genesis(&mut state, &city.genesis).expect("the test genesis initialises");
         let mut h = Harness {
             genesis_state: state.clone(),
             journal: Vec::new(),
             state,
-            city,
             ctx: BlockContext {
-                chain_id: CHAIN_ID.to_owned(),
-                height: 0,
-                time_ms: GENESIS_TIME_MS,
+                chain_id: city.genesis.chain_id.clone(),
+                height: height.saturating_sub(1),
+                time_ms: time_ms.saturating_sub(BLOCK_MS),
             },
+            city,
+            tx_validity_blocks: 100,
             nonce: 0,
         };
         h.next_block(BLOCK_MS);
@@ -243,7 +259,7 @@ impl Harness {
         events
     }
 
-    /// A signed transaction by `key`, valid for the next 100 blocks.
+    /// A signed transaction by `key`, valid for the next `tx_validity_blocks` blocks.
     pub fn sign(&mut self, key: &Keypair, operation: Operation) -> SignedTx {
         self.nonce += 1;
         TxBody {
@@ -251,7 +267,7 @@ impl Harness {
             signer: key.public_key(),
             replay: ReplayGuard {
                 nonce: self.nonce,
-                valid_until_height: self.ctx.height + 100,
+                valid_until_height: self.ctx.height + self.tx_validity_blocks,
             },
             operation,
         }

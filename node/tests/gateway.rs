@@ -9,45 +9,27 @@ use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use gongxin_node::config::Limits;
-use gongxin_node::devnet::{DevnetKeys, create_devnet_files};
+use gongxin_node::devnet::DevnetKeys;
 use gongxin_node::gateway;
 use gongxin_node::node::Node;
 use serde_json::Value;
 use warp::http::StatusCode;
 
+mod common;
+
 struct TestNode {
-    _dir: tempfile::TempDir,
+    inner: common::TestNode,
     node: Arc<Node>,
     keys: DevnetKeys,
     nonce: std::cell::Cell<u64>,
 }
 
 fn test_node(limits: Limits) -> TestNode {
-    let dir = tempfile::tempdir().unwrap();
-    let keys = create_devnet_files(dir.path(), 1).unwrap();
-    let validator = keys.genesis.validators.validators()[0].clone();
-    let key_text = std::fs::read_to_string(
-        dir.path()
-            .join("keys")
-            .join(format!("{}.key", validator.name)),
-    )
-    .unwrap();
-    let key = gongxin_core::crypto::KeyFile::from_json(&key_text)
-        .unwrap()
-        .keypair()
-        .unwrap();
-    let node = Node::open_with(
-        validator.name.clone(),
-        Arc::new(keys.genesis.clone()),
-        key,
-        &dir.path().join("data"),
-        limits,
-    )
-    .unwrap();
+    let inner = common::test_node(limits);
     TestNode {
-        _dir: dir,
-        node,
-        keys,
+        node: inner.node.clone(),
+        keys: inner.keys.clone(),
+        inner,
         nonce: std::cell::Cell::new(1),
     }
 }
@@ -472,32 +454,12 @@ async fn binary_submission_and_restart_resume() {
     }
     // Reopen the same database: the chain resumes with the committed transaction.
     let TestNode {
-        _dir: dir,
-        node,
-        keys,
-        ..
+        inner, node, keys, ..
     } = dir_keep;
     let (tip_before, _) = node.tip();
     drop(node);
-    let validator = keys.genesis.validators.validators()[0].clone();
-    let key_text = std::fs::read_to_string(
-        dir.path()
-            .join("keys")
-            .join(format!("{}.key", validator.name)),
-    )
-    .unwrap();
-    let key = gongxin_core::crypto::KeyFile::from_json(&key_text)
-        .unwrap()
-        .keypair()
-        .unwrap();
-    let node = Node::open_with(
-        validator.name,
-        Arc::new(keys.genesis.clone()),
-        key,
-        &dir.path().join("data"),
-        Limits::default(),
-    )
-    .unwrap();
+    drop(inner.node);
+    let node = common::open(&inner.dir, &keys, Limits::default());
     assert_eq!(node.tip().0, tip_before);
     assert!(node.store.tx_location(&tx.hash()).unwrap().is_some());
 }

@@ -1,0 +1,92 @@
+//! The devnet's demo data goes through a real node as planned: every transaction committed,
+//! exactly the intended irregularities rejected, and the ledger shows both seed cases.
+
+use gongxin_contracts::queries::{self, ProjectFilter, RectificationFilter};
+use gongxin_core::entry::Outcome;
+use gongxin_core::model::ProjectStage;
+use gongxin_node::chain::CommittedState;
+use gongxin_node::config::Limits;
+use gongxin_node::node::wall_clock_ms;
+
+mod common;
+
+#[test]
+fn demo_plan_commits_with_only_the_intended_rejections() {
+    let t = common::test_node(Limits::default());
+    let (tip, _) = t.node.tip();
+    let plan = gongxin_node::demo::plan(&t.keys, tip.height, wall_clock_ms()).unwrap();
+    assert!(plan.txs.len() > 1_000, "{} transactions", plan.txs.len());
+    for tx in &plan.txs {
+        t.node.submit(tx.clone(), tx.to_bytes().len()).unwrap();
+    }
+    while t.node.mempool_len().0 > 0 {
+        t.node.produce_block(false).unwrap();
+    }
+    let mut rejected = Vec::new();
+    for tx in &plan.txs {
+        let location = t
+            .node
+            .store
+            .tx_location(&tx.hash())
+            .unwrap()
+            .expect("committed");
+        if location.rejected.is_some() {
+            let entry = t.node.store.entry(location.log_index).unwrap().unwrap();
+            let entry = gongxin_core::entry::Entry::from_bytes(&entry).unwrap();
+            if let Outcome::Rejected { code, reason } = entry.outcome {
+                rejected.push(format!("{code}: {reason}"));
+            }
+        }
+    }
+    assert_eq!(rejected.len(), plan.expected_rejections, "{rejected:#?}");
+
+    let state = CommittedState::new(&t.node.store);
+    let now = wall_clock_ms();
+    let mut stages = std::collections::BTreeSet::new();
+    let mut after: Option<String> = None;
+    let mut total = 0;
+    loop {
+        let filter = ProjectFilter {
+            programme: Some("SC-2026".into()),
+            ..Default::default()
+        };
+        let page = queries::list_projects(&state, &filter, after.as_deref(), 100).unwrap();
+        total += page.items.len();
+        for item in &page.items {
+            stages.insert(format!("{:?}", item.stage));
+        }
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    assert_eq!(total, 120);
+    for stage in [
+        ProjectStage::Proposed,
+        ProjectStage::Approved,
+        ProjectStage::Budgeted,
+        ProjectStage::Procurement,
+        ProjectStage::Contracted,
+        ProjectStage::InProgress,
+        ProjectStage::Accepted,
+        ProjectStage::Evaluated,
+        ProjectStage::Closed,
+        ProjectStage::Suspended,
+        ProjectStage::Cancelled,
+    ] {
+        assert!(
+            stages.contains(&format!("{stage:?}")),
+            "no project at {stage:?}: {stages:?}"
+        );
+    }
+    let in_progress = queries::project(&state, "SC-2026-008", now)
+        .unwrap()
+        .unwrap();
+    assert!(
+        in_progress.totals.disbursed_fen > 0,
+        "payments tied to progress were made"
+    );
+    let tasks =
+        queries::rectifications(&state, &RectificationFilter::default(), None, 100).unwrap();
+    assert_eq!(tasks.items.len(), 30);
+}
