@@ -97,6 +97,10 @@ pub enum CertificateError {
     WrongHeight { expected: u64, found: u64 },
     #[error("certificate is for another block")]
     WrongBlock,
+    #[error("block is for chain {found:?}, expected {expected:?}")]
+    WrongChain { expected: String, found: String },
+    #[error("block names another validator set than the one given")]
+    WrongValidatorSet,
     #[error("signature of validator {0:?} does not verify")]
     BadSignature(String),
     #[error("signatures hold {signed} of {total} voting power; more than 2/3 is needed")]
@@ -122,14 +126,24 @@ pub fn commit_signing_message(
 }
 
 impl CommitCertificate {
-    /// Checks that this certificate commits `header` under `validators`: signatures from more
-    /// than 2/3 of the power, unknown signers ignored, each validator counted once, any invalid
-    /// signature from a known validator fatal.
+    /// Checks that this certificate commits `header` of chain `chain_id` under `validators` (the
+    /// set the header names): signatures from more than 2/3 of the power, unknown signers
+    /// ignored, each validator counted once, any invalid signature from a known validator fatal.
     pub fn verify(
         &self,
+        chain_id: &str,
         header: &BlockHeader,
         validators: &ValidatorSet,
     ) -> Result<(), CertificateError> {
+        if header.chain_id != chain_id {
+            return Err(CertificateError::WrongChain {
+                expected: chain_id.to_owned(),
+                found: header.chain_id.clone(),
+            });
+        }
+        if header.validator_set_hash != validators.hash() {
+            return Err(CertificateError::WrongValidatorSet);
+        }
         if self.height != header.height {
             return Err(CertificateError::WrongHeight {
                 expected: header.height,
@@ -163,5 +177,147 @@ impl CommitCertificate {
             });
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::crypto::{Algorithm, Keypair};
+    use crate::validator::Validator;
+
+    struct Fixture {
+        keys: Vec<Keypair>,
+        set: ValidatorSet,
+        header: BlockHeader,
+    }
+
+    fn fixture() -> Fixture {
+        let keys: Vec<Keypair> = (0..4)
+            .map(|i| Keypair::from_secret_bytes(Algorithm::Ed25519, &[i + 1; 32]).unwrap())
+            .collect();
+        let set = ValidatorSet::new(
+            keys.iter()
+                .enumerate()
+                .map(|(i, k)| Validator {
+                    name: format!("v{i}"),
+                    department: "d".into(),
+                    public_key: k.public_key(),
+                    power: 1,
+                })
+                .collect(),
+        )
+        .unwrap();
+        let header = BlockHeader {
+            chain_id: "c".into(),
+            height: 9,
+            prev_hash: Hash::digest(b"8"),
+            timestamp_ms: 1,
+            proposer: keys[0].public_key(),
+            tx_count: 0,
+            txs_hash: txs_hash(&[]),
+            log_size: 0,
+            log_root: Hash::digest(b""),
+            state_hash: Hash::ZERO,
+            validator_set_hash: set.hash(),
+        };
+        Fixture { keys, set, header }
+    }
+
+    fn certificate(f: &Fixture, signers: &[usize]) -> CommitCertificate {
+        let block_hash = f.header.hash();
+        let message = commit_signing_message("c", 9, 2, &block_hash);
+        CommitCertificate {
+            height: 9,
+            round: 2,
+            block_hash,
+            signatures: signers
+                .iter()
+                .map(|&i| CommitSignature {
+                    validator: format!("v{i}"),
+                    signature: f.keys[i].sign(&message),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn quorum_certifies_and_less_does_not() {
+        let f = fixture();
+        certificate(&f, &[0, 1, 3])
+            .verify("c", &f.header, &f.set)
+            .unwrap();
+        assert_eq!(
+            certificate(&f, &[0, 1]).verify("c", &f.header, &f.set),
+            Err(CertificateError::NoQuorum {
+                signed: 2,
+                total: 4
+            })
+        );
+        // One validator signing three times is one signature.
+        assert_eq!(
+            certificate(&f, &[2, 2, 2]).verify("c", &f.header, &f.set),
+            Err(CertificateError::NoQuorum {
+                signed: 1,
+                total: 4
+            })
+        );
+    }
+
+    #[test]
+    fn unknown_signers_are_ignored_and_bad_known_signatures_fatal() {
+        let f = fixture();
+        let mut c = certificate(&f, &[0, 1, 2]);
+        c.signatures.push(CommitSignature {
+            validator: "stranger".into(),
+            signature: f.keys[3].sign(b"x"),
+        });
+        c.verify("c", &f.header, &f.set).unwrap();
+        let mut bad = certificate(&f, &[0, 1, 2, 3]);
+        bad.signatures[3].signature = f.keys[3].sign(b"something else");
+        assert_eq!(
+            bad.verify("c", &f.header, &f.set),
+            Err(CertificateError::BadSignature("v3".into()))
+        );
+    }
+
+    #[test]
+    fn wrong_block_height_chain_or_set_is_refused() {
+        let f = fixture();
+        let c = certificate(&f, &[0, 1, 2]);
+        let mut other = f.header.clone();
+        other.timestamp_ms += 1;
+        assert_eq!(
+            c.verify("c", &other, &f.set),
+            Err(CertificateError::WrongBlock)
+        );
+        let mut higher = c.clone();
+        higher.height = 10;
+        assert!(matches!(
+            higher.verify("c", &f.header, &f.set),
+            Err(CertificateError::WrongHeight { .. })
+        ));
+        assert!(matches!(
+            c.verify("other", &f.header, &f.set),
+            Err(CertificateError::WrongChain { .. })
+        ));
+        let smaller = ValidatorSet::new(f.set.validators()[..3].to_vec()).unwrap();
+        assert_eq!(
+            c.verify("c", &f.header, &smaller),
+            Err(CertificateError::WrongValidatorSet)
+        );
+    }
+
+    /// Pins the commit vote's signed bytes: a layout change is a protocol change.
+    #[test]
+    fn commit_signing_message_layout() {
+        let message = commit_signing_message("dev", 0x0102, 3, &Hash([0xab; 32]));
+        let mut expected = b"gongxin/commit/v1\0".to_vec();
+        expected.extend_from_slice(&3u64.to_be_bytes());
+        expected.extend_from_slice(b"dev");
+        expected.extend_from_slice(&0x0102u64.to_be_bytes());
+        expected.extend_from_slice(&3u32.to_be_bytes());
+        expected.extend_from_slice(&[0xab; 32]);
+        assert_eq!(message, expected);
     }
 }

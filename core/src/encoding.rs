@@ -24,7 +24,7 @@ use bincode::{Decode, Encode};
 /// A transaction (signed envelope) may be at most this many bytes.
 pub const TX_BYTES_MAX: usize = 64 * 1024;
 /// A block (header plus transactions) may be at most this many bytes.
-pub const BLOCK_BYTES_MAX: usize = 32 * 1024 * 1024;
+pub const BLOCK_BYTES_MAX: usize = 16 * 1024 * 1024;
 /// A log entry may be at most this many bytes (a transaction plus its outcome).
 pub const ENTRY_BYTES_MAX: usize = TX_BYTES_MAX + 8 * 1024;
 
@@ -34,13 +34,20 @@ const ENCODE_CONFIG: EncodeConfig = bincode::config::standard()
     .with_big_endian()
     .with_fixed_int_encoding();
 
-/// The decoding configuration: the encoding one plus a limit on what length prefixes may claim,
-/// so a short hostile input cannot make the decoder allocate more than `LIMIT` bytes.
-const fn decode_config<const LIMIT: usize>() -> Configuration<BigEndian, Fixint, Limit<LIMIT>> {
+/// bincode's limit counts *memory* a decode expects to use (`len × size_of::<T>()` per
+/// container), not input bytes, and our types take up to ≈ 3.2× more room in memory than
+/// encoded (an empty `String` is 24 bytes in memory, 8 on the wire). So the limit bincode sees is
+/// this many times the byte limit: acceptance depends only on the input's length and form,
+/// while a short hostile length prefix still cannot make the decoder allocate without bound.
+pub const DECODE_MEMORY_FACTOR: usize = 16;
+
+/// The decoding configuration: the encoding one plus the allocation guard above.
+const fn decode_config<const MEMORY_LIMIT: usize>()
+-> Configuration<BigEndian, Fixint, Limit<MEMORY_LIMIT>> {
     bincode::config::standard()
         .with_big_endian()
         .with_fixed_int_encoding()
-        .with_limit::<LIMIT>()
+        .with_limit::<MEMORY_LIMIT>()
 }
 
 /// Why bytes could not be decoded into a value.
@@ -54,6 +61,28 @@ pub enum DecodeError {
     Malformed(String),
 }
 
+/// Decodes with the smallest allocation guard of the ladder that covers `memory_limit`.
+fn decode_with_guard<T: Decode<()>>(
+    bytes: &[u8],
+    memory_limit: usize,
+) -> Result<(T, usize), bincode::error::DecodeError> {
+    const KIB: usize = 1024;
+    const MIB: usize = 1024 * KIB;
+    if memory_limit <= 64 * KIB {
+        bincode::decode_from_slice(bytes, decode_config::<{ 64 * KIB }>())
+    } else if memory_limit <= MIB {
+        bincode::decode_from_slice(bytes, decode_config::<MIB>())
+    } else if memory_limit <= 16 * MIB {
+        bincode::decode_from_slice(bytes, decode_config::<{ 16 * MIB }>())
+    } else if memory_limit <= 64 * MIB {
+        bincode::decode_from_slice(bytes, decode_config::<{ 64 * MIB }>())
+    } else if memory_limit <= 256 * MIB {
+        bincode::decode_from_slice(bytes, decode_config::<{ 256 * MIB }>())
+    } else {
+        bincode::decode_from_slice(bytes, decode_config::<{ 1024 * MIB }>())
+    }
+}
+
 /// The canonical bytes of `value`.
 pub fn encode<T: Encode>(value: &T) -> Vec<u8> {
     // Encoding into a Vec cannot fail for our types: they contain no maps or custom encoders
@@ -61,8 +90,9 @@ pub fn encode<T: Encode>(value: &T) -> Vec<u8> {
     bincode::encode_to_vec(value, ENCODE_CONFIG).expect("canonical encoding into a Vec never fails")
 }
 
-/// Decodes exactly one value from `bytes`, which may be at most `LIMIT` bytes long; `LIMIT` also
-/// caps the memory the decoder may claim for containers.
+/// Decodes exactly one value from `bytes`, which may be at most `LIMIT` bytes long. Whether a
+/// value decodes depends only on its bytes (length and form), never on in-memory sizes; the
+/// memory a length prefix may claim is capped at [`DECODE_MEMORY_FACTOR`] × `LIMIT`.
 pub fn decode<T: Decode<()>, const LIMIT: usize>(bytes: &[u8]) -> Result<T, DecodeError> {
     if bytes.len() > LIMIT {
         return Err(DecodeError::TooLong {
@@ -70,7 +100,9 @@ pub fn decode<T: Decode<()>, const LIMIT: usize>(bytes: &[u8]) -> Result<T, Deco
             limit: LIMIT,
         });
     }
-    let (value, read) = bincode::decode_from_slice(bytes, decode_config::<LIMIT>())
+    // A const generic cannot be computed from another here, so the guard is applied through a
+    // fixed ladder of memory limits: the smallest rung that is at least 16 × LIMIT.
+    let (value, read) = decode_with_guard::<T>(bytes, LIMIT.saturating_mul(DECODE_MEMORY_FACTOR))
         .map_err(|e| DecodeError::Malformed(e.to_string()))?;
     if read != bytes.len() {
         return Err(DecodeError::TrailingBytes {
@@ -130,6 +162,25 @@ mod tests {
             decode::<u64, 4>(&bytes),
             Err(DecodeError::TooLong { len: 9, limit: 4 })
         ));
+    }
+
+    /// The worst ratio of memory to wire size in our types is a container of empty strings
+    /// (24 bytes in memory, 8 encoded): a value that fits the byte limit must still decode.
+    #[test]
+    fn a_value_within_the_byte_limit_decodes_whatever_its_memory_size() {
+        const LIMIT: usize = 64 * 1024;
+        let count = (LIMIT - 8) / 8;
+        let strings = vec![String::new(); count];
+        let bytes = encode(&strings);
+        assert_eq!(bytes.len(), LIMIT);
+        assert_eq!(decode::<Vec<String>, LIMIT>(&bytes).unwrap().len(), count);
+        let nested: Vec<Vec<String>> = vec![Vec::new(); count];
+        assert_eq!(
+            decode::<Vec<Vec<String>>, LIMIT>(&encode(&nested))
+                .unwrap()
+                .len(),
+            count
+        );
     }
 
     #[test]

@@ -181,3 +181,60 @@ fn split_view_is_detected() {
         ));
     }
 }
+
+#[test]
+fn a_flipped_signature_bit_is_a_bad_signature_not_a_parse_error() {
+    let l = ledger(6);
+    let mut bundle = l.bundle(2, 6);
+    let mut note = SignedCheckpoint::parse(&bundle.checkpoint).unwrap();
+    note.signatures[1].signature[5] ^= 0x01;
+    bundle.checkpoint = note.to_note();
+    assert!(matches!(
+        verify_bundle(&l.genesis, &bundle),
+        Err(AuditError::Checkpoint(
+            gongxin_core::checkpoint::CheckpointError::BadSignature(_)
+        ))
+    ));
+}
+
+#[test]
+fn an_included_entry_with_a_forged_transaction_is_refused() {
+    // A log (signed by a quorum) whose entry carries a transaction with a broken signature: the
+    // inclusion proof is fine, but the auditor must not accept the entry as a member's act.
+    use gongxin_core::checkpoint::Checkpoint;
+    use gongxin_core::entry::{Entry, Outcome};
+    let l = ledger(3);
+    let mut entry = Entry::from_bytes(&l.entries[1].1).unwrap();
+    entry.tx.body.replay.nonce += 1; // the signature no longer covers the body
+    let forged = entry.to_bytes();
+    let mut log = MemoryLog::new();
+    log.append(&l.entries[0].1);
+    log.append(&forged);
+    let checkpoint = Checkpoint::new(CHAIN, 2, log.root());
+    let signed = SignedCheckpoint {
+        signatures: (0..3)
+            .map(|i| {
+                checkpoint.sign(
+                    &l.genesis.validators.validators()[i].name,
+                    &l.validator_keys[i],
+                )
+            })
+            .collect(),
+        checkpoint,
+    };
+    let bundle = ProofBundle {
+        tx_hash: entry.tx.hash(),
+        proof: gongxin_core::audit::InclusionProof {
+            leaf_index: 1,
+            tree_size: 2,
+            entry: forged,
+            audit_path: log::inclusion_proof(&log, 1, 2).unwrap(),
+        },
+        checkpoint: signed.to_note(),
+    };
+    assert!(matches!(
+        verify_bundle(&l.genesis, &bundle),
+        Err(AuditError::EntryTx(_))
+    ));
+    let _ = Outcome::Applied;
+}

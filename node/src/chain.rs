@@ -36,6 +36,14 @@ pub enum ChainError {
     Inconsistent(String),
     #[error("the ledger log is full")]
     LogFull,
+    #[error(
+        "validator {name:?} holds {power} of {total} voting power; producing blocks alone needs more than 2/3"
+    )]
+    NotQuorum {
+        name: String,
+        power: u64,
+        total: u64,
+    },
 }
 
 /// A block executed but not yet committed.
@@ -195,6 +203,14 @@ impl Chain {
                 ));
             }
         }
+        if tip.log_size != header.log_size
+            || tip.log_root != header.log_root
+            || tip.state_hash != header.state_hash
+        {
+            return Err(ChainError::Inconsistent(
+                "the stored tip disagrees with its own header".into(),
+            ));
+        }
         let frontier = Frontier::from_source(store.as_ref(), tip.log_size)?;
         if frontier.root() != header.log_root || tip.log_size != header.log_size {
             return Err(ChainError::Inconsistent(
@@ -321,11 +337,17 @@ impl Chain {
             .first()
             .map(|(i, _)| *i)
             .unwrap_or(header.log_size);
+        // The tx index keeps a transaction's first occurrence: a later copy can only be a
+        // `replay` rejection (the rules de-duplicate by hash), and indexing it would point the
+        // transaction's status and proofs at the rejection instead of the original entry.
         let tx_locations = executed
             .tx_hashes
             .iter()
             .zip(&executed.outcomes)
             .enumerate()
+            .filter(|(_, (_, outcome))| {
+                !matches!(outcome, Outcome::Rejected { code, .. } if code == REPLAY_CODE)
+            })
             .map(|(position, (hash, outcome))| {
                 let rejected = match outcome {
                     Outcome::Applied => None,
@@ -356,6 +378,9 @@ impl Chain {
         Ok(())
     }
 }
+
+/// The rules' rejection code for a transaction whose hash was already committed.
+const REPLAY_CODE: &str = "replay";
 
 /// `state_hash` of a block: SM3(parent's state hash ‖ digest of this block's write set).
 pub fn chain_state_hash(parent: &Hash, writes: &WriteSet) -> Hash {

@@ -46,7 +46,11 @@ fn project_id(i: usize) -> String {
 }
 
 fn owner(i: usize) -> &'static str {
-    if i % 3 == 0 { "ecology" } else { "transport" }
+    if i.is_multiple_of(3) {
+        "ecology"
+    } else {
+        "transport"
+    }
 }
 
 /// Budgets between ¥800,000 and ¥19,000,000, so some cross every policy threshold.
@@ -228,7 +232,7 @@ impl Builder {
                 &format!("{p}-C"),
                 &p,
                 i as u32 * 10,
-                budget_fen(i) + 100_000_00,
+                budget_fen(i) + 10_000_000,
                 start,
             );
             over.milestones.clear();

@@ -5,7 +5,7 @@
 //! already verified enter, and the pool remembers nothing else about them: a transaction is
 //! verified exactly once on this node, at admission.
 
-use std::collections::{BTreeMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
 
 use gongxin_core::Hash;
@@ -62,6 +62,9 @@ pub struct Mempool {
     /// Arrival order; may hold hashes already removed (skipped lazily when taking).
     order: VecDeque<Hash>,
     bytes: usize,
+    /// Taken into a block that is not committed yet: still "known" so a resend is not admitted
+    /// a second time (which would log a `replay` rejection for an applied transaction).
+    in_flight: BTreeSet<Hash>,
 }
 
 impl Mempool {
@@ -71,6 +74,7 @@ impl Mempool {
             pending: BTreeMap::new(),
             order: VecDeque::new(),
             bytes: 0,
+            in_flight: BTreeSet::new(),
         }
     }
 
@@ -86,8 +90,16 @@ impl Mempool {
         self.bytes
     }
 
+    /// Whether the transaction is waiting, or in a block being executed.
     pub fn contains(&self, hash: &Hash) -> bool {
-        self.pending.contains_key(hash)
+        self.pending.contains_key(hash) || self.in_flight.contains(hash)
+    }
+
+    /// Forgets transactions taken into a block once that block is committed (or abandoned).
+    pub fn finish(&mut self, hashes: &[Hash]) {
+        for hash in hashes {
+            self.in_flight.remove(hash);
+        }
     }
 
     /// Checks the replay window against the next block's height without inserting.
@@ -116,7 +128,7 @@ impl Mempool {
         bytes: usize,
         next_height: u64,
     ) -> Result<(), AdmitError> {
-        if self.pending.contains_key(&hash) {
+        if self.contains(&hash) {
             return Err(AdmitError::AlreadyPending);
         }
         Self::check_window(&tx, next_height)?;
@@ -180,6 +192,7 @@ impl Mempool {
     /// Puts transactions back at the front (a block was built but not committed).
     pub fn restore(&mut self, txs: Vec<(Hash, Arc<SignedTx>, usize)>) {
         for (hash, tx, bytes) in txs.into_iter().rev() {
+            self.in_flight.remove(&hash);
             if self.pending.insert(hash, Pending { tx, bytes }).is_none() {
                 self.bytes += bytes;
                 self.order.push_front(hash);
@@ -278,6 +291,23 @@ mod tests {
             pool.insert(h, t, b, 10),
             Err(AdmitError::TooFarAhead { .. })
         ));
+    }
+
+    #[test]
+    fn taken_transactions_stay_known_until_finished() {
+        let mut pool = Mempool::new(MempoolLimits::default());
+        let (hash, t, bytes) = tx(1, 100);
+        pool.insert(hash, t.clone(), bytes, 1).unwrap();
+        let taken = pool.take(10, usize::MAX, 1);
+        assert_eq!(taken.len(), 1);
+        assert!(pool.contains(&hash), "in flight counts as known");
+        assert_eq!(
+            pool.insert(hash, t.clone(), bytes, 1),
+            Err(AdmitError::AlreadyPending)
+        );
+        assert!(pool.is_empty(), "but it no longer waits");
+        pool.finish(&[hash]);
+        assert!(!pool.contains(&hash));
     }
 
     #[test]

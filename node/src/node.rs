@@ -90,9 +90,6 @@ pub struct Node {
     chain: Mutex<Chain>,
     tip: Mutex<(ChainTip, BlockHeader)>,
     mempool: Mutex<Mempool>,
-    /// Transactions taken from the mempool into the block being executed: still "pending" to
-    /// anyone who asks, until the block is committed.
-    in_flight: Mutex<std::collections::BTreeSet<Hash>>,
     events: broadcast::Sender<Arc<NodeEvent>>,
     pub metrics: Metrics,
     /// Wakes the block producer when a transaction arrives.
@@ -169,7 +166,6 @@ impl Node {
             chain: Mutex::new(chain),
             tip: Mutex::new(tip),
             mempool: Mutex::new(Mempool::new(limits.mempool())),
-            in_flight: Mutex::new(std::collections::BTreeSet::new()),
             events,
             metrics: Metrics::default(),
             tx_arrived: Notify::new(),
@@ -220,7 +216,18 @@ impl Node {
             .signature_checks
             .fetch_add(1, Ordering::Relaxed);
         tx.verify(self.chain_id())?;
-        let result = lock(&self.mempool).insert(hash, Arc::new(tx), encoded_bytes, next_height);
+        let result = {
+            let mut pool = lock(&self.mempool);
+            // Re-check under the lock: the producer writes a block to the store before it
+            // releases its transactions from `in_flight` under this lock, so a transaction that
+            // is neither pending nor in flight here and not in the store is really new.
+            if let Some(location) = self.store.tx_location(&hash)? {
+                return Err(SubmitError::AlreadyCommitted {
+                    height: location.height,
+                });
+            }
+            pool.insert(hash, Arc::new(tx), encoded_bytes, next_height)
+        };
         match result {
             Ok(()) => {
                 self.metrics.txs_admitted.fetch_add(1, Ordering::Relaxed);
@@ -236,7 +243,7 @@ impl Node {
     }
 
     pub fn is_pending(&self, hash: &Hash) -> bool {
-        lock(&self.mempool).contains(hash) || lock(&self.in_flight).contains(hash)
+        lock(&self.mempool).contains(hash)
     }
 
     /// Builds, executes, certifies and commits the next block from the mempool, as the only
@@ -263,7 +270,8 @@ impl Node {
         let checkpoint = self.sign_checkpoint(&header);
         chain.commit(&executed, Some(certificate), Some(checkpoint))?;
         *lock(&self.tip) = (chain.tip().clone(), header.clone());
-        lock(&self.in_flight).clear();
+        // Only now, with the block durable, may a resend of these be judged "committed".
+        lock(&self.mempool).finish(&executed.tx_hashes);
         drop(chain);
 
         let elapsed_us = started.elapsed().as_micros() as u64;

@@ -13,6 +13,17 @@ use crate::node::Node;
 
 /// Runs until a block fails to commit (returned) or the task is cancelled.
 pub async fn run_solo(node: Arc<Node>) -> Result<(), ChainError> {
+    // A lone producer's certificate and checkpoint carry one signature: they are valid only if
+    // that one validator is a quorum. With more validators, blocks need consensus.
+    let validators = &node.genesis.validators;
+    let power = validators.by_name(&node.name).map_or(0, |v| v.power);
+    if !validators.is_quorum(power) {
+        return Err(ChainError::NotQuorum {
+            name: node.name.clone(),
+            power,
+            total: validators.total_power(),
+        });
+    }
     let interval = Duration::from_millis(node.limits.block_interval_ms.max(1));
     let empty_interval = Duration::from_millis(node.limits.empty_block_interval_ms.max(1));
     loop {

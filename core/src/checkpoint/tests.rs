@@ -1,6 +1,8 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 
+use sha2::Digest;
+
 use super::*;
 use crate::crypto::Algorithm;
 use crate::validator::Validator;
@@ -163,6 +165,42 @@ fn foreign_signers_are_ignored_not_counted() {
         only_foreign.verify("devnet", &f.set),
         Err(CheckpointError::NoQuorum { signed: 2, .. })
     ));
+}
+
+#[test]
+fn an_unknown_cosigner_with_a_long_name_is_ignored() {
+    let f = fixture(&[Algorithm::Ed25519; 4]);
+    let mut signed = f.signed_by(&[0, 1, 2]);
+    let witness = Keypair::generate(Algorithm::Ed25519).unwrap();
+    let long_name = format!("witness.example.org/{}", "a".repeat(80));
+    signed
+        .signatures
+        .push(f.checkpoint.sign(&long_name, &witness));
+    let parsed = SignedCheckpoint::parse(&signed.to_note()).unwrap();
+    assert_eq!(parsed.verify("devnet", &f.set).unwrap().len(), 3);
+}
+
+/// The SM2 extension's key id, pinned so a change to its layout fails a test:
+/// SHA-256(name ‖ "\n" ‖ 0xff ‖ "gongxin/sm2-sm3" ‖ 33-byte compressed key)[:4].
+#[test]
+fn sm2_key_id_layout() {
+    let key = Keypair::from_secret_bytes(Algorithm::Sm2, &[7; 32]).unwrap();
+    let PublicKey::Sm2(raw) = key.public_key() else {
+        panic!("sm2")
+    };
+    let mut preimage = b"audit.validator\n".to_vec();
+    preimage.push(0xff);
+    preimage.extend_from_slice(b"gongxin/sm2-sm3");
+    preimage.extend_from_slice(&raw);
+    let digest = <Sha256 as Digest>::digest(&preimage);
+    assert_eq!(
+        key_id("audit.validator", &key.public_key()),
+        [digest[0], digest[1], digest[2], digest[3]]
+    );
+    assert_ne!(
+        key_id("audit.validator", &key.public_key()),
+        key_id("audit.validator2", &key.public_key())
+    );
 }
 
 #[test]

@@ -174,7 +174,13 @@ impl PublicKey {
             PublicKey::Ed25519(raw) => {
                 let key = ed25519_dalek::VerifyingKey::from_bytes(raw)
                     .map_err(|_| CryptoError::InvalidPublicKey(Algorithm::Ed25519))?;
-                if key.is_weak() {
+                // Weak (small-order) keys are refused, and so are non-canonical encodings
+                // (y ≥ p): one point must have one byte form, or byte-wise duplicate checks on
+                // keys (members, validators) could be bypassed.
+                let canonical = curve25519_dalek::edwards::CompressedEdwardsY(*raw)
+                    .decompress()
+                    .map(|point| point.compress().to_bytes());
+                if key.is_weak() || canonical != Some(*raw) {
                     return Err(CryptoError::InvalidPublicKey(Algorithm::Ed25519));
                 }
                 Ok(())

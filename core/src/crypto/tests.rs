@@ -241,3 +241,18 @@ fn key_file_with_wrong_public_key_is_refused() {
             .contains(&hex::encode(a.secret_bytes().as_ref()))
     );
 }
+
+#[test]
+fn ed25519_non_canonical_key_encodings_are_refused() {
+    // y = p + 3 (p = 2^255 - 19): decodes to the same point as y = 3, so it is a second byte
+    // form of one key and must be refused.
+    let mut raw = [0xffu8; 32];
+    raw[0] = 0xed + 3; // p's low byte is 0xed
+    raw[31] = 0x7f;
+    assert!(
+        ed25519_dalek::VerifyingKey::from_bytes(&raw).is_ok(),
+        "dalek decodes it, so refusing it is our canonical-form check's doing"
+    );
+    assert!(PublicKey::from_bytes(Algorithm::Ed25519, &raw).is_err());
+    assert!(PublicKey::Ed25519(raw).check().is_err());
+}

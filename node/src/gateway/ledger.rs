@@ -240,6 +240,14 @@ pub fn submit(node: &Node, content_type: Option<&str>, body: &[u8]) -> ApiResult
             .map_err(|e| ApiError::bad_request("malformed_tx", e.to_string()))?
     };
     let encoded = tx.to_bytes();
+    if !binary && SignedTx::from_bytes(&encoded).is_err() && encoded.len() <= TX_BYTES_MAX {
+        // Every admitted transaction must decode from its canonical bytes, or its entry could
+        // not be served or verified later.
+        return Err(ApiError::bad_request(
+            "malformed_tx",
+            "the transaction does not round-trip through its canonical encoding",
+        ));
+    }
     if encoded.len() > TX_BYTES_MAX {
         return Err(ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,

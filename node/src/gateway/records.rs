@@ -1,0 +1,263 @@
+//! Internal record reads: every request signed by a member ([`super::auth`]); what a member may
+//! see follows their department (audit everything; finance and planning every project; a line
+//! department its own projects and the rectification tasks it answers for).
+
+use gongxin_contracts::health::Quarter;
+use gongxin_contracts::queries::{self, Page, ProjectFilter, RectificationFilter};
+use gongxin_contracts::records::RectStatus;
+use gongxin_core::model::ProjectStage;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use warp::http::StatusCode;
+
+use super::auth::{Reader, forbidden};
+use super::error::{ApiError, ApiResult, json};
+use super::ledger::Query;
+use crate::chain::CommittedState;
+use crate::node::{Node, wall_clock_ms};
+
+/// Default and largest page sizes of list endpoints.
+pub const PAGE_DEFAULT: usize = 50;
+pub const PAGE_MAX: usize = 500;
+
+fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
+    tracing::error!(error = %e, "state read failed while serving a request");
+    ApiError::internal("the node could not read its state")
+}
+
+/// `limit` and `after` of a list request.
+pub fn paging(query: &Query) -> Result<(usize, Option<String>), ApiError> {
+    let limit = match query.get("limit") {
+        None => PAGE_DEFAULT,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=PAGE_MAX).contains(&n) => n,
+            _ => {
+                return Err(ApiError::bad_request(
+                    "bad_query",
+                    format!("limit must be an integer from 1 to {PAGE_MAX}, got {text:?}"),
+                ));
+            }
+        },
+    };
+    Ok((limit, query.get("after").cloned()))
+}
+
+/// A snake_case enum value from the query string (stage, status).
+pub fn enum_param<T: DeserializeOwned>(query: &Query, name: &str) -> Result<Option<T>, ApiError> {
+    match query.get(name) {
+        None => Ok(None),
+        Some(text) => serde_json::from_value(serde_json::Value::String(text.clone()))
+            .map(Some)
+            .map_err(|_| {
+                ApiError::bad_request("bad_query", format!("{name} {text:?} is not a known value"))
+            }),
+    }
+}
+
+#[derive(Serialize)]
+struct PageReply<'a, T: Serialize> {
+    items: &'a [T],
+    next: &'a Option<String>,
+}
+
+fn page<T: Serialize>(page: &Page<T>) -> ApiResult {
+    Ok(json(
+        StatusCode::OK,
+        &PageReply {
+            items: &page.items,
+            next: &page.next,
+        },
+    ))
+}
+
+/// The owner department of a project, or 404.
+fn project_owner(state: &CommittedState<'_>, id: &str) -> Result<String, ApiError> {
+    let record: Option<gongxin_contracts::records::ProjectRecord> =
+        gongxin_contracts::store::get(state, &gongxin_contracts::keys::project(id))
+            .map_err(state_error)?;
+    record
+        .map(|p| p.owner_department)
+        .ok_or_else(|| ApiError::not_found("unknown_project", format!("no project {id:?}")))
+}
+
+fn check_project(reader: &Reader, state: &CommittedState<'_>, id: &str) -> Result<(), ApiError> {
+    let owner = project_owner(state, id)?;
+    if reader.may_read_project(&owner) {
+        Ok(())
+    } else {
+        Err(forbidden(format!(
+            "{} may not read projects of {owner}",
+            reader.department()
+        )))
+    }
+}
+
+/// `GET /v1/projects?department=&stage=&programme=&after=&limit=`.
+pub fn list_projects(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    let mut filter = ProjectFilter {
+        department: query.get("department").cloned(),
+        stage: enum_param::<ProjectStage>(query, "stage")?,
+        programme: query.get("programme").cloned(),
+    };
+    if !reader.may_read_project("") {
+        // A line department sees its own projects only.
+        match &filter.department {
+            Some(d) if d != reader.department() => {
+                return Err(forbidden(format!(
+                    "{} may not list projects of {d}",
+                    reader.department()
+                )));
+            }
+            _ => filter.department = Some(reader.department().to_owned()),
+        }
+    }
+    let state = CommittedState::new(&node.store);
+    page(&queries::list_projects(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
+}
+
+/// `GET /v1/projects/{id}`: record, totals (budget vs committed vs disbursed), procurement,
+/// contracts, history, alerts, rejected attempts, open requests and this quarter's health.
+pub fn project(node: &Node, reader: &Reader, id: &str) -> ApiResult {
+    let state = CommittedState::new(&node.store);
+    check_project(reader, &state, id)?;
+    let view = queries::project(&state, id, wall_clock_ms())
+        .map_err(state_error)?
+        .ok_or_else(|| ApiError::not_found("unknown_project", format!("no project {id:?}")))?;
+    Ok(json(StatusCode::OK, &view))
+}
+
+/// `GET /v1/projects/{id}/history?after=&limit=`.
+pub fn project_history(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    let state = CommittedState::new(&node.store);
+    check_project(reader, &state, id)?;
+    page(&queries::project_history(&state, id, after.as_deref(), limit).map_err(state_error)?)
+}
+
+/// `GET /v1/projects/{id}/alerts?after=&limit=`.
+pub fn project_alerts(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    let state = CommittedState::new(&node.store);
+    check_project(reader, &state, id)?;
+    page(&queries::project_alerts(&state, id, after.as_deref(), limit).map_err(state_error)?)
+}
+
+/// `GET /v1/projects/{id}/rejections?after=&limit=`: attempted irregularities on record.
+pub fn project_rejections(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    let state = CommittedState::new(&node.store);
+    check_project(reader, &state, id)?;
+    page(&queries::project_rejections(&state, id, after.as_deref(), limit).map_err(state_error)?)
+}
+
+/// `GET /v1/projects/{id}/health?quarter=2026Q2` (default: the current quarter).
+pub fn project_health(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
+    let state = CommittedState::new(&node.store);
+    check_project(reader, &state, id)?;
+    let now = wall_clock_ms();
+    let quarter = match query.get("quarter") {
+        None => Quarter::of(now),
+        Some(text) => Quarter::parse(text).ok_or_else(|| {
+            ApiError::bad_request(
+                "bad_query",
+                format!("quarter must look like 2026Q2, got {text:?}"),
+            )
+        })?,
+    };
+    let health = queries::health(&state, id, quarter, now)
+        .map_err(state_error)?
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "no_health",
+                format!("no health score for {id} in {}", quarter.label()),
+            )
+        })?;
+    Ok(json(StatusCode::OK, &health))
+}
+
+/// `GET /v1/contracts/{id}`.
+pub fn contract(node: &Node, reader: &Reader, id: &str) -> ApiResult {
+    let state = CommittedState::new(&node.store);
+    let contract = queries::contract(&state, id)
+        .map_err(state_error)?
+        .ok_or_else(|| ApiError::not_found("unknown_contract", format!("no contract {id:?}")))?;
+    check_project(reader, &state, &contract.project)?;
+    Ok(json(StatusCode::OK, &contract))
+}
+
+/// `GET /v1/contracts/{id}/disbursements?after=&limit=`.
+pub fn disbursements(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    let state = CommittedState::new(&node.store);
+    let contract = queries::contract(&state, id)
+        .map_err(state_error)?
+        .ok_or_else(|| ApiError::not_found("unknown_contract", format!("no contract {id:?}")))?;
+    check_project(reader, &state, &contract.project)?;
+    page(&queries::disbursements(&state, id, after.as_deref(), limit).map_err(state_error)?)
+}
+
+/// `GET /v1/rectifications?status=&department=&project=&overdue=true&after=&limit=`.
+pub fn rectifications(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    let overdue = match query.get("overdue").map(String::as_str) {
+        None | Some("false") => false,
+        Some("true") => true,
+        Some(other) => {
+            return Err(ApiError::bad_request(
+                "bad_query",
+                format!("overdue must be true or false, got {other:?}"),
+            ));
+        }
+    };
+    let mut filter = RectificationFilter {
+        status: enum_param::<RectStatus>(query, "status")?,
+        department: query.get("department").cloned(),
+        project: query.get("project").cloned(),
+        overdue_at: overdue.then(wall_clock_ms),
+    };
+    if !reader.reads_everything() {
+        // Others see the tasks their department answers for.
+        match &filter.department {
+            Some(d) if d != reader.department() => {
+                return Err(forbidden(format!(
+                    "{} may not read rectification tasks of {d}",
+                    reader.department()
+                )));
+            }
+            _ => filter.department = Some(reader.department().to_owned()),
+        }
+    }
+    let state = CommittedState::new(&node.store);
+    page(&queries::rectifications(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
+}
+
+/// `GET /v1/departments/{id}/approvals?after=&limit=`: requests waiting for the department.
+pub fn department_approvals(
+    node: &Node,
+    reader: &Reader,
+    department: &str,
+    query: &Query,
+) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    if !reader.reads_everything() && reader.department() != department {
+        return Err(forbidden(format!(
+            "{} may not read the approvals waiting for {department}",
+            reader.department()
+        )));
+    }
+    let state = CommittedState::new(&node.store);
+    if queries::department(&state, department)
+        .map_err(state_error)?
+        .is_none()
+    {
+        return Err(ApiError::not_found(
+            "unknown_department",
+            format!("no department {department:?}"),
+        ));
+    }
+    page(
+        &queries::department_open_approvals(&state, department, after.as_deref(), limit)
+            .map_err(state_error)?,
+    )
+}
