@@ -463,3 +463,20 @@ async fn binary_submission_and_restart_resume() {
     assert_eq!(node.tip().0, tip_before);
     assert!(node.store.tx_location(&tx.hash()).unwrap().is_some());
 }
+
+#[tokio::test]
+async fn a_request_that_outlives_the_timeout_is_503_with_retry_after() {
+    let t = test_node(Limits {
+        http_request_timeout_ms: 50,
+        ..Limits::default()
+    });
+    let response = gateway::ledger::blocking(t.node.clone(), |_| {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        Err(gateway::error::ApiError::internal("never seen"))
+    })
+    .await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert_eq!(response.headers()["retry-after"], "1");
+    let quick = gateway::ledger::blocking(t.node.clone(), gateway::ledger::status).await;
+    assert_eq!(quick.status(), StatusCode::OK);
+}

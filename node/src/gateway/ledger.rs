@@ -360,13 +360,26 @@ pub fn block(node: &Node, height: &str) -> ApiResult {
     ))
 }
 
-/// Runs a blocking handler on the blocking pool (signature checks, RocksDB reads, proofs).
+/// Runs a blocking handler on the blocking pool (signature checks, RocksDB reads, proofs),
+/// bounded by the node's request timeout: a request that cannot be answered in time gets a 503
+/// with `Retry-After` instead of holding its connection open.
 pub async fn blocking<F>(node: Arc<Node>, handler: F) -> Response
 where
     F: FnOnce(&Node) -> ApiResult + Send + 'static,
 {
-    match tokio::task::spawn_blocking(move || handler(&node)).await {
-        Ok(result) => super::error::respond(result),
-        Err(e) => ApiError::internal(format!("handler failed: {e}")).into_response(),
+    let timeout = std::time::Duration::from_millis(node.limits.http_request_timeout_ms.max(1));
+    let task = tokio::task::spawn_blocking(move || handler(&node));
+    match tokio::time::timeout(timeout, task).await {
+        Ok(Ok(result)) => super::error::respond(result),
+        Ok(Err(e)) => ApiError::internal(format!("handler failed: {e}")).into_response(),
+        Err(_) => ApiError {
+            retry_after_s: Some(1),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!("the request took longer than {} ms", timeout.as_millis()),
+            )
+        }
+        .into_response(),
     }
 }
