@@ -149,7 +149,7 @@ fn report(v: VerifiedEntry) -> VerifyReport {
         root: v.checkpoint.checkpoint.root,
         height: v.entry.height,
         signer: v.entry.tx.body.signer.to_string(),
-        operation: v.entry.tx.body.operation.kind().as_str(),
+        operation: v.entry.tx.body.operation.kind().as_str().to_owned(),
         outcome: v.entry.outcome,
         checkpoint_signers: v.signers,
     }

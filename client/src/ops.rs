@@ -29,7 +29,7 @@ pub fn parse_kind(name: &str) -> Result<OperationKind> {
 
 /// Every operation kind's snake_case name, in declaration order.
 pub fn kind_names() -> Vec<String> {
-    OperationKind::ALL.iter().map(|k| k.as_str()).collect()
+    OperationKind::ALL.iter().map(|k| k.as_str().to_owned()).collect()
 }
 
 /// Reads one operation from a JSON file (`-` reads standard input).
@@ -333,7 +333,7 @@ mod tests {
             let value: serde_json::Value = serde_json::from_str(&json).unwrap();
             let object = value.as_object().unwrap();
             assert_eq!(object.len(), 1, "{name}: externally tagged");
-            assert!(object.contains_key(&name), "{name}: tagged with its kind");
+            assert!(object.contains_key(name), "{name}: tagged with its kind");
             let back: Operation = serde_json::from_str(&json).unwrap();
             assert_eq!(back.kind(), kind);
             assert_eq!(back, example(kind));

@@ -112,7 +112,7 @@ pub const VALIDATORS: &[u8] = b"validator/";
 
 /// The snake_case name of an operation kind, as in policy files.
 pub fn kind_name(kind: OperationKind) -> String {
-    kind.as_str()
+    kind.as_str().to_owned()
 }
 
 pub fn policy(kind: OperationKind, min_amount_fen: u64) -> Vec<u8> {

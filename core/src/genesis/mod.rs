@@ -198,7 +198,7 @@ impl Genesis {
         for (index, p) in file.policies.iter().enumerate() {
             let bad = |reason: &str| GenesisError::BadPolicy {
                 index,
-                kind: p.kind.as_str(),
+                kind: p.kind.as_str().to_owned(),
                 reason: reason.to_owned(),
             };
             if !policy_keys.insert((p.kind, p.min_amount_fen)) {

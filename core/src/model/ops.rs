@@ -143,7 +143,7 @@ pub enum Operation {
 }
 
 macro_rules! operation_kinds {
-    ($($variant:ident),* $(,)?) => {
+    ($($variant:ident => $name:literal),* $(,)?) => {
         /// The kind of an operation, without its data; approval policies are keyed by it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode)]
         #[derive(Serialize, Deserialize)]
@@ -153,6 +153,13 @@ macro_rules! operation_kinds {
         impl OperationKind {
             /// Every kind, in declaration order.
             pub const ALL: &'static [OperationKind] = &[$(OperationKind::$variant),*];
+
+            /// The snake_case name used in JSON and in policy files.
+            pub fn as_str(self) -> &'static str {
+                match self {
+                    $(OperationKind::$variant => $name),*
+                }
+            }
         }
 
         impl Operation {
@@ -166,45 +173,47 @@ macro_rules! operation_kinds {
 }
 
 operation_kinds!(
-    AddMember,
-    RemoveMember,
-    RotateMemberKey,
-    Approve,
-    Refuse,
-    ProposeGovernance,
-    VoteGovernance,
-    ProposeProject,
-    ApproveProject,
-    ApproveBudget,
-    AdjustBudget,
-    StartProcurement,
-    AwardProcurement,
-    SignContract,
-    StartImplementation,
-    RequestChangeOrder,
-    ReportProgress,
-    ReviewProgress,
-    RequestDisbursement,
-    MarkDisbursementPaid,
-    RequestAcceptance,
-    RecordAcceptance,
-    RecordEvaluation,
-    CloseProject,
-    SuspendProject,
-    ResumeProject,
-    CancelProject,
-    RaiseRectification,
-    SubmitRectification,
-    VerifyRectification,
+    AddMember => "add_member",
+    RemoveMember => "remove_member",
+    RotateMemberKey => "rotate_member_key",
+    Approve => "approve",
+    Refuse => "refuse",
+    ProposeGovernance => "propose_governance",
+    VoteGovernance => "vote_governance",
+    ProposeProject => "propose_project",
+    ApproveProject => "approve_project",
+    ApproveBudget => "approve_budget",
+    AdjustBudget => "adjust_budget",
+    StartProcurement => "start_procurement",
+    AwardProcurement => "award_procurement",
+    SignContract => "sign_contract",
+    StartImplementation => "start_implementation",
+    RequestChangeOrder => "request_change_order",
+    ReportProgress => "report_progress",
+    ReviewProgress => "review_progress",
+    RequestDisbursement => "request_disbursement",
+    MarkDisbursementPaid => "mark_disbursement_paid",
+    RequestAcceptance => "request_acceptance",
+    RecordAcceptance => "record_acceptance",
+    RecordEvaluation => "record_evaluation",
+    CloseProject => "close_project",
+    SuspendProject => "suspend_project",
+    ResumeProject => "resume_project",
+    CancelProject => "cancel_project",
+    RaiseRectification => "raise_rectification",
+    SubmitRectification => "submit_rectification",
+    VerifyRectification => "verify_rectification",
 );
 
-impl OperationKind {
-    /// The snake_case name used in JSON and in policy files.
-    pub fn as_str(self) -> String {
-        serde_json::to_value(self)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default()
+#[cfg(test)]
+mod tests {
+    use super::OperationKind;
+
+    #[test]
+    fn kind_names_are_the_serde_names() {
+        for kind in OperationKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
+        }
     }
 }
 
