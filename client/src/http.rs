@@ -1,8 +1,9 @@
 //! A typed, blocking client for a node's HTTP gateway (`/v1/...`).
 //!
-//! One [`NodeClient`] wraps one gateway base URL. Every method is one request (except
-//! [`NodeClient::wait_committed`] and [`NodeClient::submit_with_retry`], which poll or retry
-//! within a stated bound) and returns either the documented response as a Rust type or a
+//! One [`NodeClient`] wraps one gateway base URL; the record reads (signed internal reads and
+//! the public API) are its methods too, in [`crate::records`]. Every method is one request
+//! (except [`NodeClient::wait_committed`] and [`NodeClient::submit_with_retry`], which poll or
+//! retry within a stated bound) and returns either the documented response as a Rust type or a
 //! [`ClientError`] that says which request failed and why:
 //!
 //! - [`ClientError::Api`]: the node answered 4xx/5xx with its `{"error", "message"}` body —
@@ -21,7 +22,7 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use gongxin_core::Hash;
-use gongxin_core::audit::{ConsistencyProof, InclusionProof};
+use gongxin_core::audit::{ConsistencyProof, InclusionProof, hex_bytes};
 use gongxin_core::block::{BlockHeader, CommitCertificate};
 use gongxin_core::checkpoint::{CHECKPOINT_NOTE_BYTES_MAX, SignedCheckpoint};
 use gongxin_core::encoding::{DecodeError, ENTRY_BYTES_MAX};
@@ -84,6 +85,13 @@ pub enum ClientError {
         url: String,
         reason: String,
     },
+    /// An argument cannot be sent as asked (an id outside `[A-Za-z0-9._-]`, a zero page
+    /// size); nothing was sent.
+    #[error("{0}")]
+    InvalidInput(String),
+    /// Paging through a list did not advance: the node returned the cursor it was given.
+    #[error("the node answered cursor {cursor:?} again: its paging does not advance")]
+    StuckPaging { cursor: String },
     /// [`NodeClient::wait_committed`] ran out of time.
     #[error(
         "transaction {tx_hash} was not committed within {waited_ms} ms; last seen: {last_seen} (`gongxin tx {tx_hash}` asks again)"
@@ -118,7 +126,10 @@ impl ClientError {
         match self {
             ClientError::Transport { .. } | ClientError::WaitTimeout { .. } => true,
             ClientError::Api { status, .. } => *status >= 500,
-            ClientError::BadUrl { .. } | ClientError::Protocol { .. } => false,
+            ClientError::BadUrl { .. }
+            | ClientError::Protocol { .. }
+            | ClientError::InvalidInput(_)
+            | ClientError::StuckPaging { .. } => false,
         }
     }
 }
@@ -489,9 +500,23 @@ impl NodeClient {
         format!("{}{path}", self.base)
     }
 
-    fn get_json<T: DeserializeOwned>(&self, path: &str, limit: u64) -> Result<T, ClientError> {
+    pub(crate) fn get_json<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        limit: u64,
+    ) -> Result<T, ClientError> {
+        self.get_json_with_headers(path, &[], limit)
+    }
+
+    /// `GET` of `path` (path and query, sent exactly as given) with extra request headers.
+    pub(crate) fn get_json_with_headers<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        limit: u64,
+    ) -> Result<T, ClientError> {
         let url = self.url(path);
-        let bytes = self.call("GET", &url, None, limit)?;
+        let bytes = self.call_with_headers("GET", &url, None, headers, limit)?;
         decode_json("GET", &url, &bytes)
     }
 
@@ -503,18 +528,37 @@ impl NodeClient {
         json_body: Option<&[u8]>,
         limit: u64,
     ) -> Result<Vec<u8>, ClientError> {
+        self.call_with_headers(method, url, json_body, &[], limit)
+    }
+
+    fn call_with_headers(
+        &self,
+        method: &'static str,
+        url: &str,
+        json_body: Option<&[u8]>,
+        headers: &[(&str, String)],
+        limit: u64,
+    ) -> Result<Vec<u8>, ClientError> {
         let transport = |source| ClientError::Transport {
             method,
             url: url.to_owned(),
             source,
         };
         let result = match json_body {
-            None => self.agent.get(url).call(),
-            Some(body) => self
-                .agent
-                .post(url)
-                .content_type("application/json")
-                .send(body),
+            None => {
+                let mut request = self.agent.get(url);
+                for (name, value) in headers {
+                    request = request.header(*name, value);
+                }
+                request.call()
+            }
+            Some(body) => {
+                let mut request = self.agent.post(url).content_type("application/json");
+                for (name, value) in headers {
+                    request = request.header(*name, value);
+                }
+                request.send(body)
+            }
         };
         let mut response = result.map_err(transport)?;
         let status = response.status().as_u16();
@@ -589,19 +633,6 @@ fn quote(body: &[u8]) -> String {
         quoted.push('…');
     }
     quoted
-}
-
-mod hex_bytes {
-    use serde::{Deserialize, Deserializer, Serializer};
-
-    pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&hex::encode(bytes))
-    }
-
-    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Vec<u8>, D::Error> {
-        let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
-        hex::decode(text.as_ref()).map_err(serde::de::Error::custom)
-    }
 }
 
 #[cfg(test)]

@@ -10,14 +10,19 @@
 //! trusts no answer of a node for what matters: checkpoints, inclusion and consistency proofs
 //! are verified with `gongxin_core::audit` against the genesis validators.
 //!
+//! - [`display`]: records as the CLI shows them to people (¥ from fen, % from basis points).
 //! - [`offline`]: what needs no node: keys, SM3 of files, proof verification.
 //! - [`http`]: [`http::NodeClient`], a typed blocking client of the node's `/v1` gateway.
+//! - [`records`]: signed reads of internal records and the public portal API, on
+//!   [`http::NodeClient`].
 //! - [`txbuilder`]: [`txbuilder::TxBuilder`] signs operations with a replay guard.
 //! - [`ops`]: operation files (`gongxin submit --op`) and per-kind templates.
 //! - [`watch`]: the checkpoint monitor behind `gongxin audit watch`.
 
+pub mod display;
 pub mod http;
 pub mod offline;
 pub mod ops;
+pub mod records;
 pub mod txbuilder;
 pub mod watch;

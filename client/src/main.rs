@@ -11,16 +11,21 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
+use gongxin_client::display;
 use gongxin_client::http::{
     ClientError, CommittedTx, DEFAULT_NODE_URL, DEFAULT_POLL_INTERVAL, NodeClient, TxStatus,
+};
+use gongxin_client::records::{
+    PAGE_MAX, Page, Paged, ProjectFilter, Reader, RectificationFilter, fetch_pages,
 };
 use gongxin_client::txbuilder::TxBuilder;
 use gongxin_client::watch::{PollError, PollKind, PollReport, StateDir, Watcher};
 use gongxin_client::{offline, ops};
 use gongxin_core::Hash;
 use gongxin_core::audit::{ProofBundle, verify_bundle};
-use gongxin_core::crypto::Algorithm;
+use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::entry::Outcome;
+use gongxin_core::model::ProjectStage;
 
 /// `audit watch` found the node misbehaving.
 const EXIT_ALARM: u8 = 2;
@@ -28,13 +33,16 @@ const EXIT_ALARM: u8 = 2;
 const EXIT_REJECTED: u8 = 3;
 /// `submit` retries this often while the node's mempool is full (503 with Retry-After).
 const SUBMIT_RETRIES_MAX: u32 = 5;
+/// `--all` reads at most this many pages (100 000 records at 500 a page), so a node whose
+/// paging never ends cannot keep the CLI busy forever.
+const ALL_PAGES_MAX: usize = 200;
 
 #[derive(Parser)]
 #[command(
     name = "gongxin",
     version,
     about = "gongxin (公信链) client: keys, evidence hashes, submitting operations, proofs, \
-             offline verification and checkpoint auditing",
+             offline verification, checkpoint auditing and record reads",
     after_help = "Exit codes: 0 ok; 1 failure; 2 ALARM from `audit watch`; 3 transaction \
                   committed but rejected (`submit --wait`)."
 )]
@@ -120,6 +128,169 @@ enum Command {
         #[command(subcommand)]
         command: OpCommand,
     },
+    /// Read one internal record (a signed request: --key is a member's key file).
+    Get {
+        #[command(subcommand)]
+        command: GetCommand,
+    },
+    /// List internal records (a signed request: --key is a member's key file).
+    List {
+        #[command(subcommand)]
+        command: ListCommand,
+    },
+    /// A project's history: every change, with its transaction, oldest first.
+    History {
+        project: String,
+        #[command(flatten)]
+        paging: PagingArgs,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// A project's alerts (overdue milestones and rectifications, payments ahead of progress…).
+    Alerts {
+        project: String,
+        #[command(flatten)]
+        paging: PagingArgs,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Rectification tasks: all of them for audit, the ones your department answers for
+    /// otherwise.
+    Rectifications {
+        /// open, submitted, verified or reopened.
+        #[arg(long)]
+        status: Option<String>,
+        /// Only tasks awaiting the responsible department past their deadline.
+        #[arg(long)]
+        overdue: bool,
+        /// The responsible department.
+        #[arg(long)]
+        department: Option<String>,
+        /// Only tasks about this project.
+        #[arg(long)]
+        project: Option<String>,
+        #[command(flatten)]
+        paging: PagingArgs,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Requests waiting for a department's approval.
+    Approvals {
+        department: String,
+        #[command(flatten)]
+        paging: PagingArgs,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// The public portal API: disclosed fields only, no key needed.
+    Public {
+        #[command(subcommand)]
+        command: PublicCommand,
+    },
+}
+
+/// The member key that signs an internal read.
+#[derive(clap::Args)]
+struct KeyArg {
+    /// The reader's key file; what it may read follows its member's department.
+    #[arg(long)]
+    key: PathBuf,
+}
+
+/// Paging of list commands.
+#[derive(clap::Args)]
+struct PagingArgs {
+    /// Follow the pages to the end (at most 200 pages).
+    #[arg(long)]
+    all: bool,
+    /// Records per page, 1 to 500 (default: the node's, 50; with --all, 500).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=i64::from(PAGE_MAX)))]
+    limit: Option<u32>,
+    /// Start after this cursor (the `next` of an earlier page).
+    #[arg(long)]
+    after: Option<String>,
+}
+
+/// Filters of project lists.
+#[derive(clap::Args)]
+struct ProjectFilterArgs {
+    /// Owner department id (e.g. transport).
+    #[arg(long)]
+    department: Option<String>,
+    /// Lifecycle stage: proposed, approved, budgeted, procurement, contracted, in_progress,
+    /// acceptance_requested, accepted, evaluated, closed, suspended or cancelled.
+    #[arg(long, value_parser = parse_stage)]
+    stage: Option<String>,
+    /// Programme id (e.g. SC-2026).
+    #[arg(long)]
+    programme: Option<String>,
+}
+
+impl ProjectFilterArgs {
+    fn filter(self) -> ProjectFilter {
+        ProjectFilter {
+            department: self.department,
+            stage: self.stage,
+            programme: self.programme,
+        }
+    }
+}
+
+/// Checks a stage name against the ledger's stages before anything is signed or sent.
+fn parse_stage(text: &str) -> std::result::Result<String, String> {
+    serde_json::from_value::<ProjectStage>(serde_json::Value::String(text.to_owned()))
+        .map(|_| text.to_owned())
+        .map_err(|_| format!("{text:?} is not a project stage"))
+}
+
+#[derive(Subcommand)]
+enum GetCommand {
+    /// A project: record, money, procurement, contracts, health, alerts, rejected attempts.
+    Project {
+        id: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// A contract: contractor, amounts, payments, milestones.
+    Contract {
+        id: String,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum ListCommand {
+    /// Projects in id order (a line department sees its own).
+    Projects {
+        #[command(flatten)]
+        filter: ProjectFilterArgs,
+        #[command(flatten)]
+        paging: PagingArgs,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+}
+
+#[derive(Subcommand)]
+enum PublicCommand {
+    /// Public projects, with the number that match.
+    Projects {
+        #[command(flatten)]
+        filter: ProjectFilterArgs,
+        #[command(flatten)]
+        paging: PagingArgs,
+    },
+    /// One public project's disclosed view.
+    Project { id: String },
+    /// Rectification tasks' disclosed fields (title, department, deadline, status).
+    Rectifications {
+        /// The responsible department.
+        #[arg(long)]
+        department: Option<String>,
+        #[command(flatten)]
+        paging: PagingArgs,
+    },
 }
 
 #[derive(Subcommand)]
@@ -198,6 +369,122 @@ struct Session {
 impl Session {
     fn client(&self) -> Result<NodeClient> {
         Ok(NodeClient::with_timeout(&self.node, self.http_timeout)?)
+    }
+
+    /// What signed reads need: the node, the member's key, and the chain id the node serves
+    /// (from `status`, as `submit` does, so a signature is never bound to the wrong chain).
+    fn member_reads(&self, key: &Path) -> Result<MemberReads> {
+        let file = offline::load_key(key)?;
+        let keypair = file
+            .keypair()
+            .with_context(|| format!("key file {} is not usable", key.display()))?;
+        let client = self.client()?;
+        let chain_id = client
+            .status()
+            .context("cannot learn the chain id the reads are signed for")?
+            .chain_id;
+        Ok(MemberReads {
+            client,
+            keypair,
+            chain_id,
+        })
+    }
+}
+
+/// A client, a member's key and the chain id: everything a signed read needs.
+struct MemberReads {
+    client: NodeClient,
+    keypair: Keypair,
+    chain_id: String,
+}
+
+impl MemberReads {
+    fn reader(&self) -> Reader<'_> {
+        Reader::new(&self.keypair, &self.chain_id)
+    }
+}
+
+/// One page, or with `--all` every page (at most `ALL_PAGES_MAX`, largest pages by default).
+fn paged<P: Paged>(
+    paging: &PagingArgs,
+    mut fetch: impl FnMut(Option<&str>, Option<u32>) -> Result<P, ClientError>,
+) -> Result<P> {
+    let after = paging.after.as_deref();
+    let result = if paging.all {
+        let limit = Some(paging.limit.unwrap_or(PAGE_MAX));
+        fetch_pages(after, ALL_PAGES_MAX, |after| fetch(after, limit))
+    } else {
+        fetch(after, paging.limit)
+    };
+    refused_with_hint(result)
+}
+
+/// A read's error, with what to do about it when the gateway's code says.
+fn refused_with_hint<T>(result: std::result::Result<T, ClientError>) -> Result<T> {
+    result.map_err(|e| {
+        let hint = read_hint(&e);
+        with_hint(e, hint)
+    })
+}
+
+/// What to do about a refused read, when the gateway's code says.
+fn read_hint(error: &ClientError) -> Option<&'static str> {
+    match error.code()? {
+        "stale_request" => Some(
+            "the signature's time is too far from the node's clock: check this machine's clock",
+        ),
+        "not_a_member" => {
+            Some("the key is not a current member of this chain; use your member key file")
+        }
+        "bad_signature" => Some(
+            "the signature covers the request exactly as sent; something between here and the \
+             node (a proxy?) changed it",
+        ),
+        _ => None,
+    }
+}
+
+/// `--json`: the record as the node sent it; otherwise its human rendering.
+fn print_record(
+    json: bool,
+    record: &serde_json::Value,
+    render: fn(&serde_json::Value) -> String,
+) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(record)?);
+    } else {
+        print!("{}", render(record));
+    }
+    Ok(())
+}
+
+/// `--json`: `{"items": [...], "next": cursor}`; otherwise a table and a count.
+fn print_page(
+    json: bool,
+    page: &Page,
+    what: &str,
+    render: fn(&[serde_json::Value]) -> String,
+) -> Result<()> {
+    if json {
+        println!("{}", serde_json::to_string_pretty(page)?);
+        return Ok(());
+    }
+    if !page.items.is_empty() {
+        print!("{}", render(&page.items));
+    }
+    println!(
+        "{} {what}{}",
+        page.items.len(),
+        more_hint(page.next.as_deref())
+    );
+    Ok(())
+}
+
+/// Where a list continues, when it does.
+fn more_hint(next: Option<&str>) -> String {
+    match next {
+        Some(cursor) => format!("; more follow: continue with --after {cursor}"),
+        None => String::new(),
     }
 }
 
@@ -301,6 +588,143 @@ fn run(cli: Cli) -> Result<ExitCode> {
                      `gongxin hash FILE`, member keys from `gongxin keys show KEYFILE`)"
                 );
             }
+        }
+        Command::Get {
+            command: GetCommand::Project { id, key },
+        } => {
+            let reads = cx.member_reads(&key.key)?;
+            let view = refused_with_hint(reads.client.project(&reads.reader(), &id))?;
+            print_record(json, &view, display::project_view)?;
+        }
+        Command::Get {
+            command: GetCommand::Contract { id, key },
+        } => {
+            let reads = cx.member_reads(&key.key)?;
+            let contract = refused_with_hint(reads.client.contract(&reads.reader(), &id))?;
+            print_record(json, &contract, display::contract)?;
+        }
+        Command::List {
+            command:
+                ListCommand::Projects {
+                    filter,
+                    paging,
+                    key,
+                },
+        } => {
+            let reads = cx.member_reads(&key.key)?;
+            let filter = filter.filter();
+            let page = paged(&paging, |after, limit| {
+                reads
+                    .client
+                    .projects(&reads.reader(), &filter, after, limit)
+            })?;
+            print_page(json, &page, "projects", display::projects_table)?;
+        }
+        Command::History {
+            project,
+            paging,
+            key,
+        } => {
+            let reads = cx.member_reads(&key.key)?;
+            let page = paged(&paging, |after, limit| {
+                reads
+                    .client
+                    .project_history(&reads.reader(), &project, after, limit)
+            })?;
+            print_page(json, &page, "history entries", display::history_table)?;
+        }
+        Command::Alerts {
+            project,
+            paging,
+            key,
+        } => {
+            let reads = cx.member_reads(&key.key)?;
+            let page = paged(&paging, |after, limit| {
+                reads
+                    .client
+                    .project_alerts(&reads.reader(), &project, after, limit)
+            })?;
+            print_page(json, &page, "alerts", display::alerts_table)?;
+        }
+        Command::Rectifications {
+            status,
+            overdue,
+            department,
+            project,
+            paging,
+            key,
+        } => {
+            let reads = cx.member_reads(&key.key)?;
+            let filter = RectificationFilter {
+                status,
+                department,
+                project,
+                overdue,
+            };
+            let page = paged(&paging, |after, limit| {
+                reads
+                    .client
+                    .rectifications(&reads.reader(), &filter, after, limit)
+            })?;
+            print_page(
+                json,
+                &page,
+                "rectification tasks",
+                display::rectifications_table,
+            )?;
+        }
+        Command::Approvals {
+            department,
+            paging,
+            key,
+        } => {
+            let reads = cx.member_reads(&key.key)?;
+            let page = paged(&paging, |after, limit| {
+                reads
+                    .client
+                    .department_approvals(&reads.reader(), &department, after, limit)
+            })?;
+            print_page(json, &page, "requests waiting", display::approvals_table)?;
+        }
+        Command::Public {
+            command: PublicCommand::Projects { filter, paging },
+        } => {
+            let client = cx.client()?;
+            let filter = filter.filter();
+            let projects = paged(&paging, |after, limit| {
+                client.public_projects(&filter, after, limit)
+            })?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&projects)?);
+            } else {
+                print!("{}", display::projects_table(&projects.projects));
+                println!(
+                    "{} of {} public projects{}",
+                    projects.projects.len(),
+                    projects.total,
+                    more_hint(projects.next.as_deref())
+                );
+            }
+        }
+        Command::Public {
+            command: PublicCommand::Project { id },
+        } => {
+            let project = cx.client()?.public_project(&id)?;
+            print_record(json, &project, display::public_project)?;
+        }
+        Command::Public {
+            command: PublicCommand::Rectifications { department, paging },
+        } => {
+            let client = cx.client()?;
+            let page = paged(&paging, |after, limit| {
+                client.public_rectifications(department.as_deref(), after, limit)
+            })?;
+            print_page(
+                json,
+                &page,
+                "rectification tasks",
+                display::rectifications_table,
+            )?;
         }
         Command::Op {
             command: OpCommand::Kinds,

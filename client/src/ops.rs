@@ -29,7 +29,10 @@ pub fn parse_kind(name: &str) -> Result<OperationKind> {
 
 /// Every operation kind's snake_case name, in declaration order.
 pub fn kind_names() -> Vec<String> {
-    OperationKind::ALL.iter().map(|k| k.as_str().to_owned()).collect()
+    OperationKind::ALL
+        .iter()
+        .map(|k| k.as_str().to_owned())
+        .collect()
 }
 
 /// Reads one operation from a JSON file (`-` reads standard input).
@@ -328,7 +331,7 @@ mod tests {
         let signer = Keypair::generate(Algorithm::Ed25519).unwrap();
         for &kind in OperationKind::ALL {
             let name = kind.as_str();
-            assert_eq!(parse_kind(&name).unwrap(), kind);
+            assert_eq!(parse_kind(name).unwrap(), kind);
             let json = example_json(kind);
             let value: serde_json::Value = serde_json::from_str(&json).unwrap();
             let object = value.as_object().unwrap();

@@ -158,7 +158,9 @@ pub fn verify_consistency(
     .map_err(AuditError::Consistency)
 }
 
-mod hex_bytes {
+/// Serde for byte strings as lowercase hex (`#[serde(with = "hex_bytes")]`), the form the
+/// proof endpoints use for entries.
+pub mod hex_bytes {
     use serde::{Deserialize, Deserializer, Serializer};
 
     pub fn serialize<S: Serializer>(bytes: &[u8], s: S) -> Result<S::Ok, S::Error> {

@@ -105,6 +105,14 @@ async fn reads_need_a_valid_signature_from_a_current_member() {
     let response = request.reply(&routes).await;
     assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
 
+    let (status, me) = l.get("/v1/whoami", Some(&auditor)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(
+        (me["department"].as_str(), me["role"].as_str()),
+        (Some("audit"), Some("auditor"))
+    );
+    assert_eq!(me["reads_everything"], true);
+
     let (status, view) = l.get(&path, Some(&auditor)).await;
     assert_eq!(status, StatusCode::OK, "{view}");
     assert_eq!(view["project"]["id"], ECOLOGY_PROJECT);
@@ -302,6 +310,7 @@ async fn openapi_describes_every_route() {
         "/v1/contracts/{id}/disbursements",
         "/v1/rectifications",
         "/v1/departments/{id}/approvals",
+        "/v1/whoami",
         "/public/v1/projects",
         "/public/v1/projects/{id}",
         "/public/v1/rectifications",
@@ -314,7 +323,7 @@ async fn openapi_describes_every_route() {
     }
     assert_eq!(
         paths.len(),
-        25,
+        26,
         "a documented path has no route in this list"
     );
 }

@@ -1,12 +1,15 @@
 //! Shared by the client's integration tests: running the `gongxin` binary, and a fake gateway —
 //! a tiny HTTP/1.1 server on 127.0.0.1:0 answering from a closure, so the SDK and CLI can be
-//! driven through exactly the answers a test wants (including a dishonest node's).
+//! driven through exactly the answers a test wants (including a dishonest node's). The real
+//! devnet the end-to-end tests start is in [`devnet`].
 //!
 //! The server handles one connection at a time (the client is blocking and sends
 //! `Connection: close`-friendly requests), stops when dropped, and in any case after
 //! `SERVER_LIFETIME`, so a failing test can never leave it running.
 
 #![allow(dead_code)] // each test binary uses its own part of this module
+
+pub mod devnet;
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -55,14 +58,23 @@ pub fn assert_exit(out: &Output, code: i32) {
 #[derive(Debug, Clone)]
 pub struct Request {
     pub method: String,
+    /// The request target exactly as sent (path and query, still percent-encoded).
+    pub target: String,
     pub path: String,
+    /// Query parameters, values as sent (not percent-decoded).
     pub query: BTreeMap<String, String>,
+    /// Header names lower-cased, values as sent.
+    pub headers: BTreeMap<String, String>,
     pub body: Vec<u8>,
 }
 
 impl Request {
     pub fn param(&self, name: &str) -> Option<u64> {
         self.query.get(name).and_then(|v| v.parse().ok())
+    }
+
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).map(String::as_str)
     }
 }
 
@@ -199,10 +211,13 @@ fn serve_one(
     let mut request_line = lines.next()?.split(' ');
     let method = request_line.next()?.to_owned();
     let target = request_line.next()?.to_owned();
-    let content_length: usize = lines
+    let headers: BTreeMap<String, String> = lines
         .filter_map(|l| l.split_once(':'))
-        .find(|(name, _)| name.trim().eq_ignore_ascii_case("content-length"))
-        .and_then(|(_, v)| v.trim().parse().ok())
+        .map(|(name, value)| (name.trim().to_ascii_lowercase(), value.trim().to_owned()))
+        .collect();
+    let content_length: usize = headers
+        .get("content-length")
+        .and_then(|v| v.parse().ok())
         .unwrap_or(0);
     if content_length > REQUEST_BYTES_MAX {
         return None;
@@ -227,8 +242,10 @@ fn serve_one(
         .collect();
     let request = Request {
         method,
+        target,
         path,
         query,
+        headers,
         body,
     };
     // Logged before answering, so a client that has its answer sees its request logged.

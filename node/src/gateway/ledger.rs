@@ -203,6 +203,8 @@ struct Status<'a> {
     mempool_txs: usize,
     mempool_bytes: usize,
     uptime_s: u64,
+    /// The node's clock, so clients can see their skew before signing read requests.
+    now_ms: u64,
 }
 
 /// `GET /v1/status`.
@@ -224,6 +226,7 @@ pub fn status(node: &Node) -> ApiResult {
             mempool_txs,
             mempool_bytes,
             uptime_s: node.uptime_s(),
+            now_ms: crate::node::wall_clock_ms(),
         },
     ))
 }

@@ -236,6 +236,9 @@ fn internal_routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
             authed(node, s, move |n, r| records::rectifications(n, r, &q))
         },
     );
+    let whoami = warp::path!("v1" / "whoami").and(base.clone()).then(
+        |node: Arc<Node>, s: Signed, _q: Query| authed(node, s, move |_, r| records::whoami(r)),
+    );
     let approvals = warp::path!("v1" / "departments" / String / "approvals")
         .and(base)
         .then(|id: String, node: Arc<Node>, s: Signed, q: Query| {
@@ -261,6 +264,8 @@ fn internal_routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
         .or(rectifications)
         .unify()
         .or(approvals)
+        .unify()
+        .or(whoami)
         .unify()
         .boxed()
 }

@@ -47,15 +47,18 @@ pub fn projects(node: &Node, query: &Query) -> ApiResult {
             .map_err(state_error)?;
         for summary in &page.items {
             scanned += 1;
-            let Some(view) = queries::public_project(&state, &summary.id).map_err(state_error)?
-            else {
-                continue;
-            };
-            total += 1;
+            let is_cursor = after.as_deref() == Some(summary.id.as_str());
+            let view = queries::public_project(&state, &summary.id).map_err(state_error)?;
+            if view.is_some() {
+                total += 1;
+            }
             if !past_cursor {
-                past_cursor = after.as_deref() == Some(summary.id.as_str());
+                // The cursor counts even if its project stopped being public meanwhile, so the
+                // next page still starts right after it.
+                past_cursor = is_cursor;
                 continue;
             }
+            let Some(view) = view else { continue };
             if items.len() < limit {
                 items.push(view);
                 last_on_page = Some(summary.id.clone());

@@ -261,3 +261,18 @@ pub fn department_approvals(
             .map_err(state_error)?,
     )
 }
+
+/// `GET /v1/whoami`: the member and department a signed request reads as.
+pub fn whoami(reader: &Reader) -> ApiResult {
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "name": reader.member.member.name,
+            "department": reader.department(),
+            "department_kind": reader.department_kind,
+            "role": reader.member.member.role,
+            "public_key": reader.member.member.public_key,
+            "reads_everything": reader.reads_everything(),
+        }),
+    ))
+}
