@@ -205,18 +205,6 @@ operation_kinds!(
     VerifyRectification => "verify_rectification",
 );
 
-#[cfg(test)]
-mod tests {
-    use super::OperationKind;
-
-    #[test]
-    fn kind_names_are_the_serde_names() {
-        for kind in OperationKind::ALL {
-            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
-        }
-    }
-}
-
 impl Operation {
     /// The amount an approval policy compares with its thresholds: the money this operation
     /// commits or moves (absolute value for adjustments), zero for operations without one.
@@ -257,6 +245,18 @@ impl Operation {
             Operation::RecordEvaluation(e) => Some(&e.project),
             Operation::RaiseRectification(t) => t.project.as_deref(),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::OperationKind;
+
+    #[test]
+    fn kind_names_are_the_serde_names() {
+        for kind in OperationKind::ALL {
+            assert_eq!(serde_json::to_value(kind).unwrap(), kind.as_str());
         }
     }
 }
