@@ -386,3 +386,81 @@ const REPLAY_CODE: &str = "replay";
 pub fn chain_state_hash(parent: &Hash, writes: &WriteSet) -> Hash {
     Hash::digest_parts(&[parent.as_bytes(), write_set_digest(writes).as_bytes()])
 }
+
+#[cfg(test)]
+mod tests {
+    use gongxin_core::model::{Operation, Role};
+    use gongxin_core::tx::{ReplayGuard, TxBody};
+
+    use super::*;
+    use crate::devnet::create_devnet_files;
+
+    fn open(dir: &tempfile::TempDir) -> (Chain, crate::devnet::DevnetKeys, Arc<Store>) {
+        let keys = create_devnet_files(dir.path(), 1).unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("data")).unwrap());
+        let chain = Chain::open(store.clone(), Arc::new(keys.genesis.clone())).unwrap();
+        (chain, keys, store)
+    }
+
+    #[test]
+    fn a_replayed_copy_never_overwrites_the_original_in_the_tx_index() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut chain, keys, store) = open(&dir);
+        let director = keys.member("transport", Role::Director).unwrap().clone();
+        let tx = Arc::new(
+            TxBody {
+                chain_id: keys.genesis.chain_id.clone(),
+                signer: director.public_key(),
+                replay: ReplayGuard {
+                    nonce: 1,
+                    valid_until_height: 50,
+                },
+                operation: Operation::ApproveProject {
+                    project: "NOPE".into(),
+                },
+            }
+            .sign(&director),
+        );
+        let proposer = keys.genesis.validators.validators()[0].public_key;
+        let first = chain.execute(vec![tx.clone()], 1, proposer).unwrap();
+        chain.commit(&first, None, None).unwrap();
+        let original = store.tx_location(&tx.hash()).unwrap().unwrap();
+        // A block that carries the same transaction again (a faulty or hostile proposer).
+        let second = chain.execute(vec![tx.clone()], 2, proposer).unwrap();
+        assert!(
+            matches!(&second.outcomes[0], Outcome::Rejected { code, .. } if code == REPLAY_CODE)
+        );
+        chain.commit(&second, None, None).unwrap();
+        assert_eq!(store.tx_location(&tx.hash()).unwrap().unwrap(), original);
+        assert!(
+            store.entry(1).unwrap().is_some(),
+            "the replay attempt is still logged"
+        );
+    }
+
+    #[test]
+    fn a_tip_that_disagrees_with_its_header_is_refused_on_restart() {
+        let dir = tempfile::tempdir().unwrap();
+        let (chain, keys, store) = open(&dir);
+        let mut tip = chain.tip().clone();
+        drop(chain);
+        tip.state_hash = Hash::digest(b"tampered");
+        store
+            .commit(BlockWrite {
+                tip: Some(tip),
+                ..BlockWrite::default()
+            })
+            .unwrap();
+        let err = Chain::open(store, Arc::new(keys.genesis.clone())).unwrap_err();
+        assert!(matches!(err, ChainError::Inconsistent(_)), "{err}");
+    }
+
+    #[test]
+    fn another_genesis_cannot_open_the_database() {
+        let dir = tempfile::tempdir().unwrap();
+        let (chain, _, store) = open(&dir);
+        drop(chain);
+        let other = create_devnet_files(tempfile::tempdir().unwrap().path(), 1).unwrap();
+        assert!(Chain::open(store, Arc::new(other.genesis)).is_err());
+    }
+}

@@ -177,6 +177,7 @@ impl Mempool {
                 .remove(&hash)
                 .expect("present: looked up above");
             self.bytes -= pending.bytes;
+            self.in_flight.insert(hash);
             taken.push((hash, pending.tx));
         }
         taken

@@ -480,3 +480,40 @@ async fn a_request_that_outlives_the_timeout_is_503_with_retry_after() {
     let quick = gateway::ledger::blocking(t.node.clone(), gateway::ledger::status).await;
     assert_eq!(quick.status(), StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_validator_without_a_quorum_refuses_to_produce_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let keys = gongxin_node::devnet::create_devnet_files(dir.path(), 4).unwrap();
+    let validator = keys.genesis.validators.validators()[0].clone();
+    let key_text = std::fs::read_to_string(
+        dir.path()
+            .join("keys")
+            .join(format!("{}.key", validator.name)),
+    )
+    .unwrap();
+    let key = gongxin_core::crypto::KeyFile::from_json(&key_text)
+        .unwrap()
+        .keypair()
+        .unwrap();
+    let node = Node::open_with(
+        validator.name,
+        Arc::new(keys.genesis.clone()),
+        key,
+        &dir.path().join("data"),
+        Limits::default(),
+    )
+    .unwrap();
+    let result = gongxin_node::producer::run_solo(node).await;
+    assert!(
+        matches!(
+            result,
+            Err(gongxin_node::chain::ChainError::NotQuorum {
+                power: 1,
+                total: 4,
+                ..
+            })
+        ),
+        "{result:?}"
+    );
+}
