@@ -126,8 +126,8 @@ impl Quarter {
         let (year, quarter) = text.split_once('Q')?;
         let year: u16 = year.parse().ok()?;
         let quarter: u8 = quarter.parse().ok()?;
-        (1..=4)
-            .contains(&quarter)
+        // Quarters before the Unix epoch or absurdly far ahead name no ledger time.
+        ((1..=4).contains(&quarter) && (1970..=9999).contains(&year))
             .then_some(Quarter { year, quarter })
     }
 }
@@ -483,7 +483,7 @@ pub(crate) fn health_dyn(
     let Some(p) = store::get::<ProjectRecord>(st, &keys::project(project))? else {
         return Ok(None);
     };
-    let as_of = now_ms.min(quarter.end_ms() - 1);
+    let as_of = now_ms.min(quarter.end_ms().saturating_sub(1));
     if p.created_ms > as_of {
         return Ok(None);
     }
@@ -556,6 +556,9 @@ mod tests {
             }
         );
         assert_eq!(Quarter::of(q1.end_ms() - 1), q1);
+        assert_eq!(Quarter::parse("1969Q4"), None);
+        assert_eq!(Quarter::parse("0Q1"), None);
+        assert_eq!(Quarter::parse("2026Q5"), None);
         assert_eq!(
             Quarter {
                 year: 2026,

@@ -83,7 +83,12 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     let result = tokio::select! {
         result = producer::run_solo(node.clone()) => {
             // The producer only returns on a failure to extend the chain: stop serving.
-            result.map_err(|e| anyhow::anyhow!("block production stopped: {e}"))
+            let error = match result {
+                Ok(()) => anyhow::anyhow!("block production stopped"),
+                Err(e) => anyhow::anyhow!("block production stopped: {e}"),
+            };
+            tracing::error!("{error:#}; stopping the node");
+            Err(error)
         }
         _ = shutdown_signal() => {
             tracing::info!("shutting down");
@@ -91,9 +96,24 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
         }
     };
     let _ = stop_tx.send(());
-    let _ = server.await;
+    // Graceful shutdown waits for open connections, and an event stream never ends by itself:
+    // give clients a moment, then cut them off rather than hang.
+    let mut server = server;
+    if tokio::time::timeout(SHUTDOWN_GRACE, &mut server)
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            "open connections after {} s; closing them",
+            SHUTDOWN_GRACE.as_secs()
+        );
+        server.abort();
+    }
     result
 }
+
+/// How long open connections may take to finish after a shutdown starts.
+const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
 fn main() -> ExitCode {
     tracing_subscriber::fmt()

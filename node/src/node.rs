@@ -54,6 +54,8 @@ pub enum SubmitError {
     Admit(#[from] AdmitError),
     #[error("transaction is already committed at height {height}")]
     AlreadyCommitted { height: u64 },
+    #[error("signer {0} is not a member of this consortium")]
+    UnknownSigner(gongxin_core::crypto::PublicKey),
     #[error("storage: {0}")]
     Storage(#[from] StorageError),
 }
@@ -199,6 +201,12 @@ impl Node {
     /// tx hash and whether it was newly admitted (`false`: already pending, an idempotent resend).
     pub fn submit(&self, tx: SignedTx, encoded_bytes: usize) -> Result<(Hash, bool), SubmitError> {
         let hash = tx.hash();
+        if tx.body.chain_id != self.chain_id() {
+            return Err(SubmitError::Invalid(TxError::WrongChain {
+                expected: self.chain_id().to_owned(),
+                found: tx.body.chain_id.clone(),
+            }));
+        }
         if let Some(location) = self.store.tx_location(&hash)? {
             return Err(SubmitError::AlreadyCommitted {
                 height: location.height,
@@ -212,6 +220,20 @@ impl Node {
             }
         }
         Mempool::check_window(&tx, next_height)?;
+        // Only members may write to the ledger. (The rules check membership again at execution,
+        // for members removed while their transaction waited.)
+        let state = crate::chain::CommittedState::new(&self.store);
+        let member: Option<gongxin_contracts::records::MemberRecord> =
+            gongxin_contracts::store::get(
+                &state,
+                &gongxin_contracts::keys::member(&tx.body.signer),
+            )
+            .map_err(|e| {
+                SubmitError::Storage(StorageError::Missing(format!("member registry: {e}")))
+            })?;
+        if member.is_none() {
+            return Err(SubmitError::UnknownSigner(tx.body.signer));
+        }
         self.metrics
             .signature_checks
             .fetch_add(1, Ordering::Relaxed);

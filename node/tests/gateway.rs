@@ -272,6 +272,25 @@ async fn bad_transactions_get_a_4xx_with_a_reason() {
         (StatusCode::BAD_REQUEST, Some("expired"))
     );
 
+    // A well-signed transaction from someone who is not a member never reaches the ledger.
+    let outsider = TxBody {
+        chain_id: t.node.chain_id().to_owned(),
+        signer: stranger.public_key(),
+        replay: ReplayGuard {
+            nonce: 2,
+            valid_until_height: 50,
+        },
+        operation: Operation::ApproveProject {
+            project: "X".into(),
+        },
+    }
+    .sign(&stranger);
+    let (status, json) = t.submit(&outsider).await;
+    assert_eq!(
+        (status, json["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("unknown_signer"))
+    );
+
     // Replay of a committed transaction.
     let tx = t.proposal("SC-REPLAY");
     assert_eq!(t.submit(&tx).await.0, StatusCode::ACCEPTED);

@@ -227,6 +227,17 @@ async fn role_rules_follow_departments() {
         )
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
+    let (status, _) = l
+        .get(
+            &format!("/v1/projects/{ECOLOGY_PROJECT}/health?quarter=1969Q4"),
+            Some(&auditor),
+        )
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::BAD_REQUEST,
+        "a quarter before the epoch is bad input, not a 500"
+    );
     let (status, _) = l.get("/v1/projects?stage=flying", Some(&auditor)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = l.get("/v1/projects?limit=0", Some(&auditor)).await;

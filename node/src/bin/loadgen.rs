@@ -62,11 +62,17 @@ struct Report {
     signers: usize,
     gateways: usize,
     submitted: u64,
+    /// Transactions per second the senders actually managed (below the target when the
+    /// gateway pushes back by answering slowly).
+    achieved_send_rate: f64,
     accepted: u64,
     refused_busy: u64,
     refused_other: u64,
     committed: u64,
     committed_tx_per_s: f64,
+    /// Of a sample of committed transactions, how many the rules applied (the rest rejected).
+    applied_in_sample: usize,
+    sample_size: usize,
     latency_ms_p50: u64,
     latency_ms_p99: u64,
     latency_ms_max: u64,
@@ -192,23 +198,33 @@ fn main() -> Result<()> {
                     if let Some(wait) = due.checked_duration_since(Instant::now()) {
                         std::thread::sleep(wait);
                     }
-                    let sent = Instant::now();
+                    // Latency counts from the scheduled send time, so queueing in the load
+                    // generator itself (when the system falls behind) is part of the figure.
+                    let scheduled = due;
+                    sent_at
+                        .lock()
+                        .unwrap_or_else(|p| p.into_inner())
+                        .insert(*hash, scheduled);
                     let result = agent
                         .post(&format!("{gateway}/v1/txs"))
                         .header("content-type", "application/octet-stream")
                         .send(bytes.as_slice());
                     match result.map(|r| r.status().as_u16()) {
                         Ok(202) => {
-                            sent_at
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .insert(*hash, sent);
                             accepted.fetch_add(1, Ordering::Relaxed);
                         }
                         Ok(503) => {
+                            sent_at
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .remove(hash);
                             busy.fetch_add(1, Ordering::Relaxed);
                         }
                         _ => {
+                            sent_at
+                                .lock()
+                                .unwrap_or_else(|p| p.into_inner())
+                                .remove(hash);
                             other.fetch_add(1, Ordering::Relaxed);
                         }
                     }
@@ -277,6 +293,7 @@ fn main() -> Result<()> {
     for sender in senders {
         let _ = sender.join();
     }
+    let send_window_s = start.elapsed().as_secs_f64();
     done_sending.store(true, Ordering::Relaxed);
     let (mut latencies, committed_hashes, first_commit, last_commit) = watcher
         .join()
@@ -288,6 +305,23 @@ fn main() -> Result<()> {
     let window = match (first_commit, last_commit) {
         (Some(_), Some(last)) => last.duration_since(start).as_secs_f64(),
         _ => 0.0,
+    };
+
+    // Which committed transactions the rules applied: a sample, since blocks do not carry outcomes.
+    let (applied_in_sample, sample_size) = {
+        let sample: Vec<Hash> = committed_hashes
+            .iter()
+            .step_by((committed_hashes.len() / 200).max(1))
+            .copied()
+            .collect();
+        let applied = sample
+            .iter()
+            .filter(|hash| {
+                get_json(&agent, &format!("{}/v1/txs/{hash}", gateways[0]))
+                    .is_some_and(|tx| tx["outcome"]["status"] == "applied")
+            })
+            .count();
+        (applied, sample.len())
     };
 
     // Proof phase: inclusion proofs for committed transactions, as fast as the gateway serves.
@@ -339,10 +373,13 @@ fn main() -> Result<()> {
         signers: signers.len(),
         gateways: gateways.len(),
         submitted: total as u64,
+        achieved_send_rate: total as f64 / send_window_s.max(1e-9),
         accepted: accepted.load(Ordering::Relaxed),
         refused_busy: busy.load(Ordering::Relaxed),
         refused_other: other.load(Ordering::Relaxed),
         committed,
+        applied_in_sample,
+        sample_size,
         committed_tx_per_s: if window > 0.0 {
             committed as f64 / window
         } else {
@@ -364,8 +401,12 @@ fn main() -> Result<()> {
             report.target_rate, report.duration_s, report.signers, report.gateways
         );
         println!(
-            "submitted {}  accepted {}  refused: busy {} other {}",
-            report.submitted, report.accepted, report.refused_busy, report.refused_other
+            "submitted {} (at {:.0} tx/s)  accepted {}  refused: busy {} other {}",
+            report.submitted,
+            report.achieved_send_rate,
+            report.accepted,
+            report.refused_busy,
+            report.refused_other
         );
         println!(
             "committed {}  → {:.0} tx/s   latency p50 {} ms  p99 {} ms  max {} ms",
@@ -374,6 +415,10 @@ fn main() -> Result<()> {
             report.latency_ms_p50,
             report.latency_ms_p99,
             report.latency_ms_max
+        );
+        println!(
+            "applied by the rules: {} of a sample of {}",
+            report.applied_in_sample, report.sample_size
         );
         if report.proof_requests > 0 {
             println!(

@@ -294,6 +294,9 @@ fn submit_error(error: SubmitError) -> ApiError {
         SubmitError::AlreadyCommitted { .. } => {
             ApiError::new(StatusCode::CONFLICT, "already_committed", message)
         }
+        SubmitError::UnknownSigner(_) => {
+            ApiError::new(StatusCode::FORBIDDEN, "unknown_signer", message)
+        }
         SubmitError::Storage(e) => e.into(),
     }
 }
@@ -301,6 +304,14 @@ fn submit_error(error: SubmitError) -> ApiError {
 /// `GET /v1/txs/{hash}`: pending, or committed with height, log index and outcome.
 pub fn tx_status(node: &Node, hash: &str) -> ApiResult {
     let hash = parse_hash(hash, "tx hash")?;
+    // Pending first, then the store: the producer writes a block before it releases the block's
+    // transactions from the mempool, so one of the two always sees a known transaction.
+    if node.is_pending(&hash) {
+        return Ok(json(
+            StatusCode::OK,
+            &serde_json::json!({"tx_hash": hash, "status": "pending"}),
+        ));
+    }
     if let Some(location) = node.store.tx_location(&hash)? {
         let entry = node
             .store
@@ -325,12 +336,6 @@ pub fn tx_status(node: &Node, hash: &str) -> ApiResult {
                 "log_index": location.log_index,
                 "outcome": outcome,
             }),
-        ));
-    }
-    if node.is_pending(&hash) {
-        return Ok(json(
-            StatusCode::OK,
-            &serde_json::json!({"tx_hash": hash, "status": "pending"}),
         ));
     }
     Err(ApiError::not_found(
@@ -374,7 +379,10 @@ where
     let task = tokio::task::spawn_blocking(move || handler(&node));
     match tokio::time::timeout(timeout, task).await {
         Ok(Ok(result)) => super::error::respond(result),
-        Ok(Err(e)) => ApiError::internal(format!("handler failed: {e}")).into_response(),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "request handler failed");
+            ApiError::internal("the request could not be completed").into_response()
+        }
         Err(_) => ApiError {
             retry_after_s: Some(1),
             ..ApiError::new(
