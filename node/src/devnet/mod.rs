@@ -109,7 +109,13 @@ pub fn http_agent() -> ureq::Agent {
 }
 
 /// Runs the devnet in the foreground until Ctrl-C / SIGTERM.
-pub async fn run(options: DevnetOptions, shutdown: impl Future<Output = ()>) -> Result<()> {
+pub async fn run(
+    options: DevnetOptions,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<()> {
+    // Listen for Ctrl-C / SIGTERM from the start (a future registers its handlers only when it
+    // first runs), so a signal during start-up or demo loading still stops the nodes.
+    let mut shutdown = tokio::spawn(shutdown);
     if options.validators == 0 {
         bail!("--validators must be at least 1");
     }
@@ -156,25 +162,28 @@ pub async fn run(options: DevnetOptions, shutdown: impl Future<Output = ()>) -> 
                 "--config".to_owned(),
                 config_path.display().to_string(),
             ];
-            let mut child = Command::new(&command[0])
+            let child = Command::new(&command[0])
                 .args(&command[1..])
                 .stdin(Stdio::null())
                 .stdout(log.try_clone()?)
                 .stderr(log)
                 .spawn()
                 .with_context(|| format!("cannot start {}", validator.name))?;
-            wait_healthy(config.http, &mut child, &validator.name)?;
-            nodes.push(DevnetNode {
-                name: validator.name.clone(),
-                department: validator.department.clone(),
-                pid: child.id(),
-                http: format!("http://{}", config.http),
-                command,
-                data_dir: config.data_dir.clone(),
-            });
+            // Tracked before waiting, so a node that never becomes healthy is stopped too.
+            let pid = child.id();
             running.push(Running {
                 name: validator.name.clone(),
                 child,
+            });
+            let started = running.last_mut().expect("just pushed");
+            wait_healthy(config.http, &mut started.child, &validator.name)?;
+            nodes.push(DevnetNode {
+                name: validator.name.clone(),
+                department: validator.department.clone(),
+                pid,
+                http: format!("http://{}", config.http),
+                command,
+                data_dir: config.data_dir.clone(),
             });
         }
         let file = DevnetFile {
@@ -205,19 +214,25 @@ pub async fn run(options: DevnetOptions, shutdown: impl Future<Output = ()>) -> 
     if options.demo {
         let url = nodes[0].http.clone();
         let keys_for_demo = keys.clone();
-        let loaded =
-            tokio::task::spawn_blocking(move || crate::demo::load_if_empty(&url, &keys_for_demo))
-                .await
-                .context("demo loader failed")?;
-        match loaded {
-            Ok(Some(report)) => println!("demo data: {report}"),
-            Ok(None) => println!("demo data: ledger not empty, left as it is"),
-            Err(e) => eprintln!("demo data could not be loaded: {e:#}"),
+        let loading =
+            tokio::task::spawn_blocking(move || crate::demo::load_if_empty(&url, &keys_for_demo));
+        tokio::select! {
+            loaded = loading => match loaded {
+                Ok(Ok(Some(report))) => println!("demo data: {report}"),
+                Ok(Ok(None)) => println!("demo data: ledger not empty, left as it is"),
+                Ok(Err(e)) => eprintln!("demo data could not be loaded: {e:#}"),
+                Err(e) => eprintln!("demo loader failed: {e}"),
+            },
+            _ = &mut shutdown => {
+                println!("stopping {} node(s)…", running.len());
+                running.iter_mut().for_each(stop);
+                return Ok(());
+            }
         }
     }
     println!("devnet.json: {}", dir.join("devnet.json").display());
     println!("Ctrl-C stops all nodes.");
-    shutdown.await;
+    let _ = shutdown.await;
     println!("stopping {} node(s)…", running.len());
     running.iter_mut().for_each(stop);
     Ok(())

@@ -156,6 +156,9 @@ struct EntriesReply {
     entries: Vec<EntryItem>,
 }
 
+/// `GET /v1/entries` stops adding entries once the response holds about this many bytes.
+const ENTRIES_RESPONSE_BYTES_MAX: usize = 4 * 1024 * 1024;
+
 /// `GET /v1/entries?start=&end=` (inclusive, may return fewer than asked).
 pub fn entries(node: &Node, query: &Query) -> ApiResult {
     let start = required_u64(query, "start")?;
@@ -176,7 +179,14 @@ pub fn entries(node: &Node, query: &Query) -> ApiResult {
     let limit = node.limits.entries_per_request_max as usize;
     let items = node.store.entries(start, end.min(size - 1), limit)?;
     let mut entries = Vec::with_capacity(items.len());
+    let mut response_bytes = 0usize;
     for (leaf_index, bytes) in items {
+        // Like CT's get-entries, return fewer than asked rather than build a huge response:
+        // entries are up to ~72 KiB each and go out hex-encoded.
+        if response_bytes >= ENTRIES_RESPONSE_BYTES_MAX && !entries.is_empty() {
+            break;
+        }
+        response_bytes += 2 * bytes.len();
         let entry = Entry::from_bytes(&bytes).map_err(|e| {
             ApiError::internal(format!("stored entry {leaf_index} does not decode: {e}"))
         })?;
