@@ -331,10 +331,13 @@ pub fn list_projects<S: State>(
                 .filter(|p| keep(p))
                 .map(|p| summary(&p)))
         };
-    let prefix = if let Some(g) = &filter.programme {
-        keys::programme_projects(g)
-    } else if let Some(d) = &filter.department {
+    // The department's own index comes first: the cursor of a page is the last index key
+    // scanned, so a reader confined to one department must page through that department's
+    // index only, or cursors would name other departments' records.
+    let prefix = if let Some(d) = &filter.department {
         keys::dept_projects(d)
+    } else if let Some(g) = &filter.programme {
+        keys::programme_projects(g)
     } else if let Some(s) = filter.stage {
         keys::stage_projects(s)
     } else {
@@ -424,8 +427,8 @@ pub struct RectificationFilter {
     pub overdue_at: Option<TimestampMs>,
 }
 
-/// Rectification tasks matching `filter`. With a status filter they come earliest deadline
-/// first (through the status index); otherwise in id order.
+/// Rectification tasks matching `filter`. With a status filter and no department filter they
+/// come earliest deadline first (through the status index); otherwise in id order.
 pub fn rectifications<S: State>(
     state: &S,
     filter: &RectificationFilter,
@@ -455,12 +458,14 @@ pub fn rectifications<S: State>(
                 .filter(|t| keep(t)),
         )
     };
-    let prefix = if let Some(s) = filter.status {
+    // Department first, for the same reason as in `list_projects`: a department-confined
+    // reader's cursors must stay inside its own index.
+    let prefix = if let Some(d) = &filter.department {
+        keys::dept_rects(d)
+    } else if let Some(s) = filter.status {
         keys::rect_statuses(s)
     } else if let Some(p) = &filter.project {
         keys::project_rects(p)
-    } else if let Some(d) = &filter.department {
-        keys::dept_rects(d)
     } else {
         b"rect/".to_vec()
     };

@@ -190,6 +190,25 @@ async fn role_rules_follow_departments() {
     let (_, theirs) = l.get("/v1/rectifications", Some(&transport)).await;
     assert!(theirs["items"].as_array().unwrap().is_empty());
 
+    // Cursors never name another department's records.
+    let (status, page) = l
+        .get("/v1/rectifications?status=open&limit=1", Some(&transport))
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page["items"].as_array().unwrap().is_empty());
+    assert!(
+        !page["next"].to_string().contains("HB-2026"),
+        "cursor leaks a task: {page}"
+    );
+    let (_, page) = l
+        .get("/v1/projects?programme=SC-2026&limit=1", Some(&ecology))
+        .await;
+    let next = page["next"].as_str().unwrap_or_default();
+    assert!(
+        next.is_empty() || next.contains("ecology"),
+        "cursor outside the reader's department: {next}"
+    );
+
     // Approvals waiting for a department: that department (or audit) only.
     assert_eq!(
         l.get("/v1/departments/finance/approvals", Some(&finance))
