@@ -504,25 +504,7 @@ async fn a_request_that_outlives_the_timeout_is_503_with_retry_after() {
 async fn a_validator_without_a_quorum_refuses_to_produce_alone() {
     let dir = tempfile::tempdir().unwrap();
     let keys = gongxin_node::devnet::create_devnet_files(dir.path(), 4).unwrap();
-    let validator = keys.genesis.validators.validators()[0].clone();
-    let key_text = std::fs::read_to_string(
-        dir.path()
-            .join("keys")
-            .join(format!("{}.key", validator.name)),
-    )
-    .unwrap();
-    let key = gongxin_core::crypto::KeyFile::from_json(&key_text)
-        .unwrap()
-        .keypair()
-        .unwrap();
-    let node = Node::open_with(
-        validator.name,
-        Arc::new(keys.genesis.clone()),
-        key,
-        &dir.path().join("data"),
-        Limits::default(),
-    )
-    .unwrap();
+    let node = common::open(&dir, &keys, Limits::default());
     let result = gongxin_node::producer::run_solo(node).await;
     assert!(
         matches!(
