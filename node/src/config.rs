@@ -62,6 +62,50 @@ impl Default for Limits {
 }
 
 impl Limits {
+    /// Checks that the limits can work together; a config that cannot is refused at start-up
+    /// instead of stalling later (e.g. a block smaller than one transaction never takes one).
+    pub fn validate(&self) -> Result<(), String> {
+        let tx_max = gongxin_core::encoding::TX_BYTES_MAX;
+        let checks: [(bool, String); 7] = [
+            (
+                self.block_txs_max >= 1,
+                "block_txs_max must be at least 1".into(),
+            ),
+            (
+                self.block_bytes_max >= tx_max
+                    && self.block_bytes_max <= gongxin_core::encoding::BLOCK_BYTES_MAX / 2,
+                format!(
+                    "block_bytes_max must be between one transaction ({tx_max}) and half the block limit ({})",
+                    gongxin_core::encoding::BLOCK_BYTES_MAX / 2
+                ),
+            ),
+            (
+                self.mempool_txs_max >= 1,
+                "mempool_txs_max must be at least 1".into(),
+            ),
+            (
+                self.mempool_bytes_max >= tx_max,
+                format!("mempool_bytes_max must hold one transaction ({tx_max} bytes)"),
+            ),
+            (
+                self.http_body_bytes_max >= 1024,
+                "http_body_bytes_max must be at least 1024".into(),
+            ),
+            (
+                self.block_interval_ms >= 1 && self.empty_block_interval_ms >= 1,
+                "block intervals must be at least 1 ms".into(),
+            ),
+            (
+                self.entries_per_request_max >= 1,
+                "entries_per_request_max must be at least 1".into(),
+            ),
+        ];
+        match checks.into_iter().find(|(ok, _)| !ok) {
+            Some((_, reason)) => Err(reason),
+            None => Ok(()),
+        }
+    }
+
     pub fn mempool(&self) -> MempoolLimits {
         MempoolLimits {
             txs_max: self.mempool_txs_max,
@@ -84,5 +128,35 @@ impl NodeConfig {
             }
         }
         Ok(config)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_limits_are_valid_and_unworkable_ones_are_not() {
+        Limits::default().validate().unwrap();
+        for bad in [
+            Limits {
+                block_txs_max: 0,
+                ..Limits::default()
+            },
+            Limits {
+                block_bytes_max: 1_000,
+                ..Limits::default()
+            },
+            Limits {
+                mempool_bytes_max: 10,
+                ..Limits::default()
+            },
+            Limits {
+                block_interval_ms: 0,
+                ..Limits::default()
+            },
+        ] {
+            assert!(bad.validate().is_err(), "{bad:?}");
+        }
     }
 }

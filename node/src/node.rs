@@ -146,6 +146,9 @@ impl Node {
         data_dir: &std::path::Path,
         limits: Limits,
     ) -> anyhow::Result<Arc<Node>> {
+        limits
+            .validate()
+            .map_err(|reason| anyhow::anyhow!("invalid limits: {reason}"))?;
         match genesis.validators.by_name(&name) {
             Some(v) if v.public_key == key.public_key() => {}
             Some(_) => {
@@ -158,7 +161,11 @@ impl Node {
         let store = Arc::new(Store::open(data_dir)?);
         let chain = Chain::open(store.clone(), genesis.clone())?;
         let tip = (chain.tip().clone(), chain.tip_header().clone());
-        let (events, _) = broadcast::channel(EVENT_CHANNEL_CAPACITY);
+        // A block raises at least one event per transaction; room for a few full blocks keeps a
+        // subscriber that is a block behind from lagging.
+        let (events, _) = broadcast::channel(
+            EVENT_CHANNEL_CAPACITY.max(limits.block_txs_max.saturating_mul(4).min(1 << 20)),
+        );
         Ok(Arc::new(Node {
             name,
             genesis,
