@@ -19,11 +19,25 @@ use gongxin_node::config::{Limits, NodeConfig};
 use gongxin_node::devnet::{create_devnet_files, http_agent};
 use serde_json::Value;
 
-/// Kills the node process when dropped, so a failing test leaves nothing running.
+/// Stops the process when dropped, so a failing test leaves nothing running: SIGTERM first (a
+/// devnet launcher then stops its own nodes), SIGKILL after 15 s.
 struct NodeProcess(Child);
 
 impl Drop for NodeProcess {
     fn drop(&mut self) {
+        if let Ok(Some(_)) = self.0.try_wait() {
+            return;
+        }
+        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
+            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+        }
+        let deadline = Instant::now() + Duration::from_secs(15);
+        while Instant::now() < deadline {
+            if let Ok(Some(_)) = self.0.try_wait() {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
         let _ = self.0.kill();
         let _ = self.0.wait();
     }
@@ -225,4 +239,58 @@ fn kill_9_during_load_loses_nothing_reported_committed() {
         };
         verify_bundle(&keys.genesis, &bundle).unwrap();
     }
+}
+
+#[test]
+fn the_devnet_launcher_stops_and_fails_when_a_node_dies() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut launcher = NodeProcess(
+        Command::new(env!("CARGO_BIN_EXE_gongxin-node"))
+            .args([
+                "devnet",
+                "--no-demo",
+                "--base-port",
+                &port.to_string(),
+                "--dir",
+            ])
+            .arg(dir.path())
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap(),
+    );
+    let agent = http_agent();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while get(&agent, &format!("http://127.0.0.1:{port}/health")).is_none() {
+        assert!(Instant::now() < deadline, "devnet did not start");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // devnet.json (written once every node is healthy) names the node's pid: kill it behind the
+    // launcher's back.
+    let devnet = loop {
+        if let Ok(devnet) = gongxin_node::devnet::read_devnet_file(dir.path()) {
+            break devnet;
+        }
+        assert!(Instant::now() < deadline, "devnet.json was not written");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let pid = rustix::process::Pid::from_raw(devnet.nodes[0].pid as i32).unwrap();
+    rustix::process::kill_process(pid, rustix::process::Signal::KILL).unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let status = loop {
+        if let Some(status) = launcher.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the launcher did not notice the dead node"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    assert!(
+        !status.success(),
+        "a devnet that lost a node must exit non-zero"
+    );
 }

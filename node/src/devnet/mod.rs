@@ -232,10 +232,34 @@ pub async fn run(
     }
     println!("devnet.json: {}", dir.join("devnet.json").display());
     println!("Ctrl-C stops all nodes.");
-    let _ = shutdown.await;
+    // Wait for Ctrl-C / SIGTERM, and notice a node that dies on its own: a devnet with a dead
+    // validator is not what it claims to be, so stop the rest and say which one failed.
+    let mut ticker = tokio::time::interval(Duration::from_secs(1));
+    let died = loop {
+        tokio::select! {
+            _ = &mut shutdown => break None,
+            _ = ticker.tick() => {
+                let dead = running
+                    .iter_mut()
+                    .find_map(|r| match r.child.try_wait() {
+                        Ok(Some(status)) => Some(format!("{} exited ({status})", r.name)),
+                        _ => None,
+                    });
+                if dead.is_some() {
+                    break dead;
+                }
+            }
+        }
+    };
     println!("stopping {} node(s)…", running.len());
     running.iter_mut().for_each(stop);
-    Ok(())
+    match died {
+        None => Ok(()),
+        Some(reason) => bail!(
+            "{reason}; see its node.log under {}",
+            dir.join("nodes").display()
+        ),
+    }
 }
 
 /// Reads `devnet.json` from a devnet directory.
