@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use gongxin_contracts::testkit::{City, Harness, award, budget, contract, procurement, proposal};
 use gongxin_core::Hash;
-use gongxin_core::crypto::Keypair;
 use gongxin_core::model::Role::{Auditor, Director, SectionChief, Specialist};
 use gongxin_core::model::*;
 use gongxin_core::tx::SignedTx;
@@ -530,12 +529,4 @@ pub fn load_if_empty(url: &str, keys: &DevnetKeys) -> Result<Option<String>> {
         started.elapsed().as_secs_f64(),
         plan.expected_rejections
     )))
-}
-
-/// The demo's signers (for tests): every genesis member's key by name.
-pub fn member_keys(keys: &DevnetKeys) -> BTreeMap<String, Keypair> {
-    keys.members
-        .iter()
-        .map(|(name, _, _, key)| (name.clone(), key.clone()))
-        .collect()
 }
