@@ -47,9 +47,16 @@ impl BlockHeader {
 
 /// The hash of a block's transaction list as recorded in its header.
 pub fn txs_hash(txs: &[SignedTx]) -> Hash {
-    let mut concatenated = Vec::with_capacity(txs.len() * 32);
-    for tx in txs {
-        concatenated.extend_from_slice(tx.hash().as_bytes());
+    let hashes: Vec<Hash> = txs.iter().map(SignedTx::hash).collect();
+    txs_hash_of(&hashes)
+}
+
+/// [`txs_hash`] from tx hashes already computed (block execution has them; re-encoding every
+/// body to hash it again would double the work on the block path).
+pub fn txs_hash_of(tx_hashes: &[Hash]) -> Hash {
+    let mut concatenated = Vec::with_capacity(tx_hashes.len() * 32);
+    for hash in tx_hashes {
+        concatenated.extend_from_slice(hash.as_bytes());
     }
     Hash::digest(&concatenated)
 }
@@ -306,6 +313,30 @@ mod tests {
             c.verify("c", &f.header, &smaller),
             Err(CertificateError::WrongValidatorSet)
         );
+    }
+
+    #[test]
+    fn txs_hash_from_hashes_equals_txs_hash() {
+        let key = Keypair::from_secret_bytes(Algorithm::Ed25519, &[5; 32]).unwrap();
+        let txs: Vec<SignedTx> = (0..3)
+            .map(|nonce| {
+                crate::tx::TxBody {
+                    chain_id: "c".into(),
+                    signer: key.public_key(),
+                    replay: crate::tx::ReplayGuard {
+                        nonce,
+                        valid_until_height: 9,
+                    },
+                    operation: crate::model::Operation::ApproveProject {
+                        project: "P".into(),
+                    },
+                }
+                .sign(&key)
+            })
+            .collect();
+        let hashes: Vec<Hash> = txs.iter().map(SignedTx::hash).collect();
+        assert_eq!(txs_hash(&txs), txs_hash_of(&hashes));
+        assert_ne!(txs_hash(&txs), txs_hash(&txs[..2]));
     }
 
     /// Pins the commit vote's signed bytes: a layout change is a protocol change.

@@ -202,7 +202,7 @@ fn an_included_entry_with_a_forged_transaction_is_refused() {
     // A log (signed by a quorum) whose entry carries a transaction with a broken signature: the
     // inclusion proof is fine, but the auditor must not accept the entry as a member's act.
     use gongxin_core::checkpoint::Checkpoint;
-    use gongxin_core::entry::{Entry, Outcome};
+    use gongxin_core::entry::Entry;
     let l = ledger(3);
     let mut entry = Entry::from_bytes(&l.entries[1].1).unwrap();
     entry.tx.body.replay.nonce += 1; // the signature no longer covers the body
@@ -236,5 +236,4 @@ fn an_included_entry_with_a_forged_transaction_is_refused() {
         verify_bundle(&l.genesis, &bundle),
         Err(AuditError::EntryTx(_))
     ));
-    let _ = Outcome::Applied;
 }

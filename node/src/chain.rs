@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use gongxin_contracts::{BlockContext, Event, Overlay, State, WriteSet, write_set_digest};
 use gongxin_core::Hash;
-use gongxin_core::block::{Block, BlockHeader, CommitCertificate, txs_hash};
+use gongxin_core::block::{Block, BlockHeader, CommitCertificate, txs_hash, txs_hash_of};
 use gongxin_core::crypto::PublicKey;
 use gongxin_core::entry::{Entry, Outcome};
 use gongxin_core::genesis::Genesis;
@@ -292,7 +292,7 @@ impl Chain {
             timestamp_ms: time_ms,
             proposer,
             tx_count: u32::try_from(txs.len()).unwrap_or(u32::MAX),
-            txs_hash: txs_hash(&txs),
+            txs_hash: txs_hash_of(&tx_hashes),
             log_size: frontier.size(),
             log_root: frontier.root(),
             state_hash: chain_state_hash(&self.tip.state_hash, &state_writes),
