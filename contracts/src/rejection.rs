@@ -155,6 +155,10 @@ pub enum Rejection {
     NotPermitted { reason: String },
 }
 
+/// The code of a transaction whose hash was already committed. The node keys on it: a replayed
+/// copy is logged, but never indexed over the original.
+pub const REPLAY_CODE: &str = "replay";
+
 impl Rejection {
     /// The stable, machine-readable code. Never renamed, never reused.
     pub fn code(&self) -> &'static str {
@@ -162,7 +166,7 @@ impl Rejection {
             Rejection::WrongChain { .. } => "wrong_chain",
             Rejection::Expired { .. } => "expired",
             Rejection::ExpiryTooFar { .. } => "expiry_too_far",
-            Rejection::Replay { .. } => "replay",
+            Rejection::Replay { .. } => REPLAY_CODE,
             Rejection::UnknownSigner { .. } => "unknown_signer",
             Rejection::WrongRole { .. } => "wrong_role",
             Rejection::WrongDepartment { .. } => "wrong_department",

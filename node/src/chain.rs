@@ -12,6 +12,7 @@
 
 use std::sync::Arc;
 
+use gongxin_contracts::rejection::REPLAY_CODE;
 use gongxin_contracts::{BlockContext, Event, Overlay, State, WriteSet, write_set_digest};
 use gongxin_core::Hash;
 use gongxin_core::block::{Block, BlockHeader, CommitCertificate, txs_hash, txs_hash_of};
@@ -378,9 +379,6 @@ impl Chain {
         Ok(())
     }
 }
-
-/// The rules' rejection code for a transaction whose hash was already committed.
-const REPLAY_CODE: &str = "replay";
 
 /// `state_hash` of a block: SM3(parent's state hash ‖ digest of this block's write set).
 pub fn chain_state_hash(parent: &Hash, writes: &WriteSet) -> Hash {
