@@ -14,8 +14,21 @@ use crate::encoding::{self, BLOCK_BYTES_MAX, DecodeError};
 use crate::tx::SignedTx;
 use crate::validator::ValidatorSet;
 
-/// The signing domain of commit votes.
-pub const COMMIT_SIGNING_DOMAIN: &[u8] = b"gongxin/commit/v1";
+/// The signing domain of commit votes. v2 signs the whole [`BlockId`] (v1 signed the hash
+/// alone; no multi-validator certificate was ever made with it).
+pub const COMMIT_SIGNING_DOMAIN: &[u8] = b"gongxin/commit/v2";
+
+/// What consensus agrees on: a block's hash with the log size and root its header commits to.
+/// The hash alone determines the rest; carrying them lets a vote (and the checkpoint signature
+/// attached to it) say which log state it endorses without the header at hand.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode, Serialize, Deserialize,
+)]
+pub struct BlockId {
+    pub hash: Hash,
+    pub log_size: u64,
+    pub log_root: Hash,
+}
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
 pub struct BlockHeader {
@@ -42,6 +55,15 @@ pub struct BlockHeader {
 impl BlockHeader {
     pub fn hash(&self) -> Hash {
         Hash::digest(&encode(self))
+    }
+
+    /// The block's consensus identity: its hash and the log state it commits to.
+    pub fn id(&self) -> BlockId {
+        BlockId {
+            hash: self.hash(),
+            log_size: self.log_size,
+            log_root: self.log_root,
+        }
     }
 }
 
@@ -114,21 +136,21 @@ pub enum CertificateError {
     NoQuorum { signed: u64, total: u64 },
 }
 
-/// The message a validator signs to commit `block_hash` at (`height`, `round`) on `chain_id`.
-pub fn commit_signing_message(
-    chain_id: &str,
-    height: u64,
-    round: u32,
-    block_hash: &Hash,
-) -> Vec<u8> {
-    let mut message = Vec::with_capacity(COMMIT_SIGNING_DOMAIN.len() + 1 + 8 + chain_id.len() + 44);
+/// The message a validator signs to commit block `id` at (`height`, `round`) on `chain_id`:
+/// domain ‖ 0x00 ‖ len(chain id) (u64) ‖ chain id ‖ height (u64) ‖ round (u32) ‖ hash ‖
+/// log size (u64) ‖ log root, integers big-endian. It is also the precommit the consensus
+/// engine signs, so a decided round's precommits are the block's certificate as they stand.
+pub fn commit_signing_message(chain_id: &str, height: u64, round: u32, id: &BlockId) -> Vec<u8> {
+    let mut message = Vec::with_capacity(COMMIT_SIGNING_DOMAIN.len() + 1 + 8 + chain_id.len() + 84);
     message.extend_from_slice(COMMIT_SIGNING_DOMAIN);
     message.push(0);
     message.extend_from_slice(&(chain_id.len() as u64).to_be_bytes());
     message.extend_from_slice(chain_id.as_bytes());
     message.extend_from_slice(&height.to_be_bytes());
     message.extend_from_slice(&round.to_be_bytes());
-    message.extend_from_slice(block_hash.as_bytes());
+    message.extend_from_slice(id.hash.as_bytes());
+    message.extend_from_slice(&id.log_size.to_be_bytes());
+    message.extend_from_slice(id.log_root.as_bytes());
     message
 }
 
@@ -160,8 +182,7 @@ impl CommitCertificate {
         if self.block_hash != header.hash() {
             return Err(CertificateError::WrongBlock);
         }
-        let message =
-            commit_signing_message(&header.chain_id, self.height, self.round, &self.block_hash);
+        let message = commit_signing_message(&header.chain_id, self.height, self.round, &header.id());
         let mut counted: Vec<&str> = Vec::new();
         let mut power: u64 = 0;
         for sig in &self.signatures {
@@ -233,7 +254,7 @@ mod tests {
 
     fn certificate(f: &Fixture, signers: &[usize]) -> CommitCertificate {
         let block_hash = f.header.hash();
-        let message = commit_signing_message("c", 9, 2, &block_hash);
+        let message = commit_signing_message("c", 9, 2, &f.header.id());
         CommitCertificate {
             height: 9,
             round: 2,
@@ -342,13 +363,20 @@ mod tests {
     /// Pins the commit vote's signed bytes: a layout change is a protocol change.
     #[test]
     fn commit_signing_message_layout() {
-        let message = commit_signing_message("dev", 0x0102, 3, &Hash([0xab; 32]));
-        let mut expected = b"gongxin/commit/v1\0".to_vec();
+        let id = BlockId {
+            hash: Hash([0xab; 32]),
+            log_size: 0x0405,
+            log_root: Hash([0xcd; 32]),
+        };
+        let message = commit_signing_message("dev", 0x0102, 3, &id);
+        let mut expected = b"gongxin/commit/v2\0".to_vec();
         expected.extend_from_slice(&3u64.to_be_bytes());
         expected.extend_from_slice(b"dev");
         expected.extend_from_slice(&0x0102u64.to_be_bytes());
         expected.extend_from_slice(&3u32.to_be_bytes());
         expected.extend_from_slice(&[0xab; 32]);
+        expected.extend_from_slice(&0x0405u64.to_be_bytes());
+        expected.extend_from_slice(&[0xcd; 32]);
         assert_eq!(message, expected);
     }
 }

@@ -44,9 +44,19 @@ pub enum ValidatorSetError {
     ZeroPower(String),
     #[error("validator {name:?} has an unusable key: {reason}")]
     BadKey { name: String, reason: String },
-    #[error("total voting power overflows u64")]
+    #[error("total voting power exceeds {VOTING_POWER_TOTAL_MAX}")]
     PowerOverflow,
 }
+
+/// The largest total voting power a set may have. Quorum arithmetic multiplies powers by 3
+/// (here and in the consensus engine, which panics on overflow), so totals stay far below
+/// `u64::MAX / 3`.
+pub const VOTING_POWER_TOTAL_MAX: u64 = 1 << 60;
+
+/// A validator-set change passed by governance in block `H` takes effect at block
+/// `H + VALIDATOR_SET_CHANGE_DELAY_BLOCKS`: block `H + 1` is already being agreed on by the old
+/// set when `H` commits, and one more block gives a new validator's node time to connect.
+pub const VALIDATOR_SET_CHANGE_DELAY_BLOCKS: u64 = 2;
 
 /// Whether `name` can be a C2SP signed-note key name (and so a validator name).
 pub fn is_valid_key_name(name: &str) -> bool {
@@ -86,6 +96,7 @@ impl ValidatorSet {
             }
             total = total
                 .checked_add(v.power)
+                .filter(|total| *total <= VOTING_POWER_TOTAL_MAX)
                 .ok_or(ValidatorSetError::PowerOverflow)?;
         }
         Ok(ValidatorSet { validators })
@@ -186,6 +197,15 @@ mod tests {
         ));
         assert_eq!(
             ValidatorSet::new(vec![validator("a", u64::MAX), validator("b", 1)]),
+            Err(ValidatorSetError::PowerOverflow)
+        );
+        // The bound, not u64 overflow, is the limit: 2^60 is fine, one more is not.
+        assert!(ValidatorSet::new(vec![validator("a", VOTING_POWER_TOTAL_MAX)]).is_ok());
+        assert_eq!(
+            ValidatorSet::new(vec![
+                validator("a", VOTING_POWER_TOTAL_MAX),
+                validator("b", 1)
+            ]),
             Err(ValidatorSetError::PowerOverflow)
         );
         let v = validator("a", 1);

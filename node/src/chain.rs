@@ -10,6 +10,7 @@
 //! Block 0 is derived from the genesis document alone (its state is `init_genesis`), so every
 //! node computes the same block 0 and it needs no signatures.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use gongxin_contracts::rejection::REPLAY_CODE;
@@ -21,6 +22,7 @@ use gongxin_core::entry::{Entry, Outcome};
 use gongxin_core::genesis::Genesis;
 use gongxin_core::log::{self, Frontier, NodeId};
 use gongxin_core::tx::SignedTx;
+use gongxin_core::validator::{VALIDATOR_SET_CHANGE_DELAY_BLOCKS, ValidatorSet};
 
 use crate::storage::{BlockWrite, ChainTip, StorageError, Store, TxLocation};
 
@@ -54,6 +56,9 @@ pub struct ExecutedBlock {
     pub tx_hashes: Vec<Hash>,
     pub outcomes: Vec<Outcome>,
     pub events: Vec<Event>,
+    /// The validator set governance passed in this block (the last one if several), which
+    /// takes effect `VALIDATOR_SET_CHANGE_DELAY_BLOCKS` later.
+    pub validator_set_change: Option<ValidatorSet>,
     entries: Vec<(u64, Vec<u8>)>,
     log_nodes: Vec<(NodeId, Hash)>,
     state_writes: WriteSet,
@@ -125,6 +130,8 @@ pub struct Chain {
     tip: ChainTip,
     tip_header: BlockHeader,
     frontier: Frontier,
+    /// Validator sets by the height they take effect at (0: genesis).
+    validator_sets: BTreeMap<u64, ValidatorSet>,
 }
 
 impl Chain {
@@ -172,12 +179,14 @@ impl Chain {
             tip: Some(tip.clone()),
             ..BlockWrite::default()
         })?;
+        let validator_sets = BTreeMap::from([(0, genesis.validators.clone())]);
         Ok(Chain {
             store,
             genesis,
             tip,
             tip_header: header,
             frontier: Frontier::new(),
+            validator_sets,
         })
     }
 
@@ -218,12 +227,15 @@ impl Chain {
                 "the stored log's root differs from the one in the tip header".into(),
             ));
         }
+        let mut validator_sets = BTreeMap::from([(0, genesis.validators.clone())]);
+        validator_sets.extend(store.validator_sets()?);
         Ok(Chain {
             store,
             genesis,
             tip,
             tip_header: header,
             frontier,
+            validator_sets,
         })
     }
 
@@ -237,6 +249,24 @@ impl Chain {
 
     pub fn genesis(&self) -> &Genesis {
         &self.genesis
+    }
+
+    /// The validators of block `height`: the genesis set, or the last set governance passed
+    /// that has taken effect by then.
+    pub fn validator_set_for(&self, height: u64) -> &ValidatorSet {
+        self.validator_sets
+            .range(..=height)
+            .next_back()
+            .map(|(_, set)| set)
+            .unwrap_or(&self.genesis.validators)
+    }
+
+    /// Every validator set with the height it takes effect at, genesis first.
+    pub fn validator_sets(&self) -> Vec<(u64, ValidatorSet)> {
+        self.validator_sets
+            .iter()
+            .map(|(h, s)| (*h, s.clone()))
+            .collect()
     }
 
     /// Executes `txs` (signatures already verified by this node) as the block after the tip.
@@ -297,13 +327,27 @@ impl Chain {
             log_size: frontier.size(),
             log_root: frontier.root(),
             state_hash: chain_state_hash(&self.tip.state_hash, &state_writes),
-            validator_set_hash: self.genesis.validators.hash(),
+            validator_set_hash: self.validator_set_for(height).hash(),
         };
+        // The rules have checked the new list (size, names, keys, power bound) already.
+        let validator_set_change = events
+            .iter()
+            .rev()
+            .find_map(|event| match event {
+                Event::ValidatorSetChanged { validators } => Some(validators.clone()),
+                _ => None,
+            })
+            .map(ValidatorSet::new)
+            .transpose()
+            .map_err(|e| {
+                ChainError::Inconsistent(format!("the rules passed an unusable validator set: {e}"))
+            })?;
         Ok(ExecutedBlock {
             block: Block { header, txs },
             tx_hashes,
             outcomes,
             events,
+            validator_set_change,
             entries,
             log_nodes,
             state_writes,
@@ -372,7 +416,15 @@ impl Chain {
             state_writes: executed.state_writes.clone().into_iter().collect(),
             checkpoint: checkpoint_note.map(|note| (header.log_size, note)),
             tip: Some(tip.clone()),
+            validator_set: executed
+                .validator_set_change
+                .clone()
+                .map(|set| (header.height + VALIDATOR_SET_CHANGE_DELAY_BLOCKS, set)),
         })?;
+        if let Some(set) = &executed.validator_set_change {
+            self.validator_sets
+                .insert(header.height + VALIDATOR_SET_CHANGE_DELAY_BLOCKS, set.clone());
+        }
         self.tip = tip;
         self.tip_header = header.clone();
         self.frontier = executed.frontier_after.clone();

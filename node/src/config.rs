@@ -21,6 +21,10 @@ pub struct NodeConfig {
     pub http: SocketAddr,
     #[serde(default)]
     pub limits: Limits,
+    /// Peers and timeouts for BFT consensus. Without it the node must alone be a quorum and
+    /// produces blocks by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub consensus: Option<crate::consensus::engine::ConsensusSettings>,
 }
 
 /// Every bound of the node in one place, units last in the names.
@@ -122,7 +126,11 @@ impl NodeConfig {
         let mut config: NodeConfig = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("config {} is invalid: {e}", path.display()))?;
         let base = path.parent().unwrap_or(Path::new("."));
-        for p in [&mut config.genesis, &mut config.key, &mut config.data_dir] {
+        let mut paths = vec![&mut config.genesis, &mut config.key, &mut config.data_dir];
+        if let Some(consensus) = config.consensus.as_mut() {
+            paths.push(&mut consensus.node_key);
+        }
+        for p in paths {
             if p.is_relative() {
                 *p = base.join(&*p);
             }

@@ -9,12 +9,14 @@
 //! - [`chain`]: deterministic block execution and the atomic commit.
 //! - [`mempool`]: verified transactions waiting for a block, bounded by count and bytes.
 //! - [`node`]: the running node shared by the producer and the gateway.
-//! - [`producer`]: single-validator block production (consensus takes its place later).
+//! - [`consensus`]: BFT consensus among the validators (Malachite over libp2p).
+//! - [`producer`]: block production by a validator that alone is a quorum (no peers).
 //! - [`gateway`]: the warp HTTP API.
 //! - [`config`]: the node's config file and every limit.
 
 pub mod chain;
 pub mod config;
+pub mod consensus;
 pub mod demo;
 pub mod devnet;
 pub mod gateway;

@@ -7,7 +7,7 @@ use clap::{Parser, Subcommand};
 use gongxin_node::config::NodeConfig;
 use gongxin_node::devnet::{self, DevnetOptions};
 use gongxin_node::node::Node;
-use gongxin_node::{gateway, producer};
+use gongxin_node::{consensus, gateway, producer};
 
 #[derive(Parser)]
 #[command(
@@ -33,8 +33,8 @@ enum Command {
         /// Where keys, genesis, node data and devnet.json live.
         #[arg(long, default_value = "devnet-data")]
         dir: PathBuf,
-        /// Number of validators.
-        #[arg(long, default_value_t = 1)]
+        /// Number of validators (each its own process; more than one agree by BFT consensus).
+        #[arg(long, default_value_t = 4)]
         validators: usize,
         /// Gateway of validator i listens on 127.0.0.1:(base-port + i).
         #[arg(long, default_value_t = 7100)]
@@ -80,12 +80,21 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     let server = tokio::spawn(gateway::serve(node.clone(), listener, async move {
         let _ = stop_rx.await;
     }));
+    let blocks = async {
+        match config.consensus.clone() {
+            Some(settings) => consensus::engine::run(node.clone(), settings, &config.data_dir).await,
+            None => match producer::run_solo(node.clone()).await {
+                Ok(()) => Err(anyhow::anyhow!("block production stopped")),
+                Err(e) => Err(anyhow::anyhow!("block production stopped: {e}")),
+            },
+        }
+    };
     let result = tokio::select! {
-        result = producer::run_solo(node.clone()) => {
-            // The producer only returns on a failure to extend the chain: stop serving.
+        result = blocks => {
+            // Block production only returns on a failure to extend the chain: stop serving.
             let error = match result {
                 Ok(()) => anyhow::anyhow!("block production stopped"),
-                Err(e) => anyhow::anyhow!("block production stopped: {e}"),
+                Err(e) => e,
             };
             tracing::error!("{error:#}; stopping the node");
             Err(error)

@@ -183,6 +183,44 @@ impl Mempool {
         taken
     }
 
+    /// Up to `txs_max` transactions totalling at most `bytes_max` bytes, oldest first, for a
+    /// proposal at `height`, left in the pool: a proposal may not be decided, and the pool
+    /// forgets transactions only when a block containing them commits ([`Mempool::finish`] and
+    /// [`Mempool::remove`]). Expired transactions met on the way are dropped.
+    pub fn peek(&mut self, txs_max: usize, bytes_max: usize, height: u64) -> Vec<Arc<SignedTx>> {
+        // Drop stale order entries at the front so the deque does not grow without bound.
+        while let Some(front) = self.order.front() {
+            if self.pending.contains_key(front) {
+                break;
+            }
+            self.order.pop_front();
+        }
+        let mut expired = Vec::new();
+        let mut chosen = Vec::new();
+        let mut chosen_bytes = 0usize;
+        for hash in &self.order {
+            if chosen.len() >= txs_max {
+                break;
+            }
+            let Some(pending) = self.pending.get(hash) else {
+                continue;
+            };
+            if pending.tx.body.replay.valid_until_height < height {
+                expired.push(*hash);
+                continue;
+            }
+            if chosen_bytes + pending.bytes > bytes_max {
+                break;
+            }
+            chosen_bytes += pending.bytes;
+            chosen.push(pending.tx.clone());
+        }
+        for hash in &expired {
+            self.remove(hash);
+        }
+        chosen
+    }
+
     /// Forgets a transaction (committed through another validator's block, or taken).
     pub fn remove(&mut self, hash: &Hash) {
         if let Some(pending) = self.pending.remove(hash) {

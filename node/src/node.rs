@@ -70,6 +70,8 @@ pub struct Metrics {
     pub commit_latency_us_sum: AtomicU64,
     pub commit_latency_us_last: AtomicU64,
     pub signature_checks: AtomicU64,
+    /// Heights whose decision came with evidence of a validator equivocating.
+    pub equivocation_evidence: AtomicU64,
 }
 
 /// What the producer reports about a committed block.
@@ -97,6 +99,9 @@ pub struct Node {
     /// Wakes the block producer when a transaction arrives.
     pub tx_arrived: Notify,
     started: Instant,
+    /// Transactions admitted from clients go here to be gossiped to the other validators
+    /// (set once gossip runs; a lone validator has none).
+    gossip: std::sync::OnceLock<tokio::sync::mpsc::Sender<Arc<SignedTx>>>,
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -149,17 +154,24 @@ impl Node {
         limits
             .validate()
             .map_err(|reason| anyhow::anyhow!("invalid limits: {reason}"))?;
-        match genesis.validators.by_name(&name) {
-            Some(v) if v.public_key == key.public_key() => {}
-            Some(_) => {
-                anyhow::bail!("the key file's key is not validator {name:?}'s key in the genesis")
-            }
-            None => anyhow::bail!("{name:?} is not a validator in the genesis"),
-        }
         std::fs::create_dir_all(data_dir)
             .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
         let store = Arc::new(Store::open(data_dir)?);
         let chain = Chain::open(store.clone(), genesis.clone())?;
+        // A name the chain knows as a validator must come with that validator's key. A name it
+        // does not know yet runs as a non-voting node (it follows the chain and votes once
+        // governance adds it).
+        let next = chain.tip().height + 1;
+        match chain.validator_set_for(next).by_name(&name) {
+            Some(v) if v.public_key == key.public_key() => {}
+            Some(_) => anyhow::bail!(
+                "the key file's key is not validator {name:?}'s key in the validator set"
+            ),
+            None => tracing::info!(
+                node = %name,
+                "not in the current validator set: following the chain without voting"
+            ),
+        }
         let tip = (chain.tip().clone(), chain.tip_header().clone());
         // A block raises at least one event per transaction; room for a few full blocks keeps a
         // subscriber that is a block behind from lagging.
@@ -179,6 +191,7 @@ impl Node {
             metrics: Metrics::default(),
             tx_arrived: Notify::new(),
             started: Instant::now(),
+            gossip: std::sync::OnceLock::new(),
         }))
     }
 
@@ -207,6 +220,30 @@ impl Node {
     /// signature check this node will ever make for it, then the bounded mempool. Returns the
     /// tx hash and whether it was newly admitted (`false`: already pending, an idempotent resend).
     pub fn submit(&self, tx: SignedTx, encoded_bytes: usize) -> Result<(Hash, bool), SubmitError> {
+        self.admit(tx, encoded_bytes, true)
+    }
+
+    /// Admits a transaction another validator gossiped: the same checks as [`Node::submit`]
+    /// (this node verifies the signature itself, once), without gossiping it again.
+    pub fn submit_from_peer(
+        &self,
+        tx: SignedTx,
+        encoded_bytes: usize,
+    ) -> Result<(Hash, bool), SubmitError> {
+        self.admit(tx, encoded_bytes, false)
+    }
+
+    /// Where newly admitted client transactions are sent for gossip.
+    pub fn set_gossip(&self, outbound: tokio::sync::mpsc::Sender<Arc<SignedTx>>) {
+        let _ = self.gossip.set(outbound);
+    }
+
+    fn admit(
+        &self,
+        tx: SignedTx,
+        encoded_bytes: usize,
+        gossip: bool,
+    ) -> Result<(Hash, bool), SubmitError> {
         let hash = tx.hash();
         if tx.body.chain_id != self.chain_id() {
             return Err(SubmitError::Invalid(TxError::WrongChain {
@@ -255,10 +292,17 @@ impl Node {
                     height: location.height,
                 });
             }
-            pool.insert(hash, Arc::new(tx), encoded_bytes, next_height)
+            let tx = Arc::new(tx);
+            pool.insert(hash, tx.clone(), encoded_bytes, next_height)
+                .map(|()| tx)
         };
         match result {
-            Ok(()) => {
+            Ok(tx) => {
+                if gossip && let Some(outbound) = self.gossip.get() {
+                    // A full queue means gossip is far behind; the transaction still reaches a
+                    // block when this node proposes.
+                    let _ = outbound.try_send(tx);
+                }
                 self.metrics.txs_admitted.fetch_add(1, Ordering::Relaxed);
                 self.tx_arrived.notify_one();
                 Ok((hash, true))
@@ -275,13 +319,61 @@ impl Node {
         lock(&self.mempool).contains(hash)
     }
 
+    /// The transactions this node would propose for the next block, oldest first (they stay in
+    /// the pool until a block containing them commits).
+    pub fn proposal_txs(&self, height: u64) -> Vec<Arc<SignedTx>> {
+        lock(&self.mempool).peek(
+            self.limits.block_txs_max,
+            self.limits.block_bytes_max,
+            height,
+        )
+    }
+
+    /// Executes `txs` as the block after the current tip without committing it.
+    pub fn execute_next(
+        &self,
+        txs: Vec<Arc<SignedTx>>,
+        time_ms: u64,
+        proposer: gongxin_core::crypto::PublicKey,
+    ) -> Result<crate::chain::ExecutedBlock, ChainError> {
+        lock(&self.chain).execute(txs, time_ms, proposer)
+    }
+
+    /// The validators of block `height` (genesis, or as governance changed them).
+    pub fn validator_set_for(&self, height: u64) -> gongxin_core::validator::ValidatorSet {
+        lock(&self.chain).validator_set_for(height).clone()
+    }
+
+    /// Every validator set with the height it takes effect at, genesis (0) first.
+    pub fn validator_sets(&self) -> Vec<(u64, gongxin_core::validator::ValidatorSet)> {
+        lock(&self.chain).validator_sets()
+    }
+
+    /// This validator's signing key pair (consensus signs votes with it).
+    pub fn keypair(&self) -> &Keypair {
+        &self.key
+    }
+
+    /// Commits a block consensus decided, with its certificate and checkpoint note, then
+    /// forgets its transactions from the pool and tells subscribers.
+    pub fn commit_decided(
+        &self,
+        executed: &crate::chain::ExecutedBlock,
+        certificate: CommitCertificate,
+        checkpoint_note: String,
+    ) -> Result<BlockSummary, ChainError> {
+        let started = Instant::now();
+        let chain = lock(&self.chain);
+        self.commit_and_publish(chain, executed, certificate, checkpoint_note, started)
+    }
+
     /// Builds, executes, certifies and commits the next block from the mempool, as the only
     /// validator (the single-producer mode of this stage; consensus replaces this function's
     /// caller, not the chain). Returns `None` when there was nothing to do and `allow_empty` is
     /// false.
     pub fn produce_block(&self, allow_empty: bool) -> Result<Option<BlockSummary>, ChainError> {
         let started = Instant::now();
-        let mut chain = lock(&self.chain);
+        let chain = lock(&self.chain);
         let height = chain.tip().height + 1;
         let taken = lock(&self.mempool).take(
             self.limits.block_txs_max,
@@ -293,14 +385,32 @@ impl Node {
         }
         let txs = taken.into_iter().map(|(_, tx)| tx).collect();
         let executed = chain.execute(txs, wall_clock_ms(), self.key.public_key())?;
+        let certificate = self.certify(executed.header());
+        let checkpoint = self.sign_checkpoint(executed.header());
+        self.commit_and_publish(chain, &executed, certificate, checkpoint, started)
+            .map(Some)
+    }
+
+    fn commit_and_publish(
+        &self,
+        mut chain: MutexGuard<'_, Chain>,
+        executed: &crate::chain::ExecutedBlock,
+        certificate: CommitCertificate,
+        checkpoint: String,
+        started: Instant,
+    ) -> Result<BlockSummary, ChainError> {
         let header = executed.header().clone();
         let hash = header.hash();
-        let certificate = self.certify(&header);
-        let checkpoint = self.sign_checkpoint(&header);
-        chain.commit(&executed, Some(certificate), Some(checkpoint))?;
+        chain.commit(executed, Some(certificate), Some(checkpoint))?;
         *lock(&self.tip) = (chain.tip().clone(), header.clone());
         // Only now, with the block durable, may a resend of these be judged "committed".
-        lock(&self.mempool).finish(&executed.tx_hashes);
+        {
+            let mut pool = lock(&self.mempool);
+            pool.finish(&executed.tx_hashes);
+            for hash in &executed.tx_hashes {
+                pool.remove(hash);
+            }
+        }
         drop(chain);
 
         let elapsed_us = started.elapsed().as_micros() as u64;
@@ -327,17 +437,17 @@ impl Node {
         for event in &executed.events {
             let _ = self.events.send(Arc::new(NodeEvent::Ledger(event.clone())));
         }
-        Ok(Some(BlockSummary {
+        Ok(BlockSummary {
             height: header.height,
             hash,
             tx_count: executed.tx_hashes.len(),
             log_size: header.log_size,
-        }))
+        })
     }
 
     fn certify(&self, header: &BlockHeader) -> CommitCertificate {
         let block_hash = header.hash();
-        let message = commit_signing_message(&header.chain_id, header.height, 0, &block_hash);
+        let message = commit_signing_message(&header.chain_id, header.height, 0, &header.id());
         CommitCertificate {
             height: header.height,
             round: 0,

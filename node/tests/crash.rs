@@ -112,6 +112,7 @@ fn kill_9_during_load_loses_nothing_reported_committed() {
             block_interval_ms: 20,
             ..Limits::default()
         },
+        consensus: None,
     };
     let config_path = dir.path().join("config.json");
     std::fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
@@ -250,6 +251,8 @@ fn the_devnet_launcher_stops_and_fails_when_a_node_dies() {
             .args([
                 "devnet",
                 "--no-demo",
+                "--validators",
+                "1",
                 "--base-port",
                 &port.to_string(),
                 "--dir",

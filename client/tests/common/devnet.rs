@@ -70,7 +70,8 @@ impl Devnet {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("devnet");
         let output = std::fs::File::create(dir.path().join("devnet.out")).unwrap();
-        let mut args = vec!["devnet", "--dir", path_str(&data)];
+        // One validator: these tests exercise the client, not consensus (tests/ covers that).
+        let mut args = vec!["devnet", "--validators", "1", "--dir", path_str(&data)];
         if demo == Demo::Skip {
             args.push("--no-demo");
         }

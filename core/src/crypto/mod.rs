@@ -108,8 +108,9 @@ pub enum PublicKey {
     Sm2([u8; 33]),
 }
 
-/// A signature of either suite.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Encode, Decode)]
+/// A signature of either suite. `Ord` (suite, then bytes) exists because the consensus engine
+/// keeps signatures in ordered collections; it has no meaning beyond that.
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode)]
 pub enum Signature {
     Ed25519([u8; 64]),
     /// `r ‖ s`, 32 bytes each, big-endian.

@@ -119,39 +119,19 @@ pub async fn run(
     if options.validators == 0 {
         bail!("--validators must be at least 1");
     }
-    if options.validators > 1 {
-        // Each validator would produce its own chain: agreeing on one needs BFT consensus.
-        bail!(
-            "--validators {} needs BFT consensus between the nodes, which this build does not have yet; use --validators 1",
-            options.validators
-        );
-    }
     std::fs::create_dir_all(&options.dir)
         .with_context(|| format!("cannot create {}", options.dir.display()))?;
     let dir = options.dir.canonicalize()?;
-    let keys = create_devnet_files(&dir, options.validators)?;
+    let (keys, configs) = write_node_configs(&dir, options.validators, options.base_port)?;
     let exe = std::env::current_exe().context("cannot find the gongxin-node executable")?;
 
     let mut running: Vec<Running> = Vec::new();
     let mut nodes = Vec::new();
     let result = (|| -> Result<()> {
-        for (i, validator) in keys.genesis.validators.validators().iter().enumerate() {
-            let port = options
-                .base_port
-                .checked_add(i as u16)
-                .context("--base-port too high for this many validators")?;
-            let node_dir = dir.join("nodes").join(&validator.name);
-            std::fs::create_dir_all(&node_dir)?;
-            let config = NodeConfig {
-                name: validator.name.clone(),
-                genesis: dir.join("genesis.json"),
-                key: dir.join("keys").join(format!("{}.key", validator.name)),
-                data_dir: node_dir.join("data"),
-                http: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-                limits: Limits::default(),
-            };
-            let config_path = node_dir.join("config.json");
-            std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;
+        for (validator, (config, config_path)) in
+            keys.genesis.validators.validators().iter().zip(&configs)
+        {
+            let node_dir = config_path.parent().context("config has a directory")?;
             let log = std::fs::OpenOptions::new()
                 .create(true)
                 .append(true)
@@ -260,6 +240,97 @@ pub async fn run(
             dir.join("nodes").display()
         ),
     }
+}
+
+/// Writes every validator's config (`nodes/<name>/config.json`), creating keys and genesis on
+/// first use. Validator `i`'s gateway listens on `base_port + i`.
+pub fn write_node_configs(
+    dir: &Path,
+    validators: usize,
+    base_port: u16,
+) -> Result<(DevnetKeys, Vec<(NodeConfig, PathBuf)>)> {
+    let keys = create_devnet_files(dir, validators)?;
+    let consensus = consensus_settings(dir, &keys, base_port)?;
+    let mut configs = Vec::new();
+    for (i, validator) in keys.genesis.validators.validators().iter().enumerate() {
+        let port = base_port
+            .checked_add(i as u16)
+            .context("--base-port too high for this many validators")?;
+        let node_dir = dir.join("nodes").join(&validator.name);
+        std::fs::create_dir_all(&node_dir)?;
+        let config = NodeConfig {
+            name: validator.name.clone(),
+            genesis: dir.join("genesis.json"),
+            key: dir.join("keys").join(format!("{}.key", validator.name)),
+            data_dir: node_dir.join("data"),
+            http: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+            limits: Limits::default(),
+            consensus: consensus.get(i).cloned(),
+        };
+        let config_path = node_dir.join("config.json");
+        std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;
+        configs.push((config, config_path));
+    }
+    Ok((keys, configs))
+}
+
+/// The consensus port of validator `i`: gateways use `base_port + i`, consensus `+ 10`,
+/// transaction gossip `+ 20`.
+pub fn consensus_port(base_port: u16, i: usize) -> Result<u16> {
+    base_port
+        .checked_add(10 + i as u16)
+        .context("--base-port too high for this many validators")
+}
+
+/// Each validator's consensus settings (none for a lone validator, which is its own quorum):
+/// a node key per validator (`keys/<name>.node.key`, created on first use) and every other
+/// validator as a peer, by address and peer id.
+fn consensus_settings(
+    dir: &Path,
+    keys: &DevnetKeys,
+    base_port: u16,
+) -> Result<Vec<crate::consensus::engine::ConsensusSettings>> {
+    use crate::consensus::engine::{ConsensusSettings, read_node_key, write_node_key};
+    let validators = keys.genesis.validators.validators();
+    if validators.len() < 2 {
+        return Ok(Vec::new());
+    }
+    let mut endpoints = Vec::new();
+    for (i, validator) in validators.iter().enumerate() {
+        let path = dir.join("keys").join(format!("{}.node.key", validator.name));
+        let peer_id = if path.exists() {
+            read_node_key(&path)?.public().to_peer_id().to_string()
+        } else {
+            write_node_key(&path)?
+        };
+        let listen = format!("/ip4/127.0.0.1/tcp/{}", consensus_port(base_port, i)?);
+        let gossip = format!("/ip4/127.0.0.1/tcp/{}", consensus_port(base_port, i)? + 10);
+        endpoints.push((path, listen, gossip, peer_id));
+    }
+    Ok(endpoints
+        .iter()
+        .enumerate()
+        .map(|(i, (path, listen, gossip, _))| ConsensusSettings {
+            node_key: path.clone(),
+            listen: listen.clone(),
+            peers: endpoints
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (_, listen, _, peer_id))| format!("{listen}/p2p/{peer_id}"))
+                .collect(),
+            gossip_listen: gossip.clone(),
+            gossip_peers: endpoints
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (_, _, gossip, peer_id))| format!("{gossip}/p2p/{peer_id}"))
+                .collect(),
+            propose_timeout_ms: 2_000,
+            vote_timeout_ms: 1_000,
+            byzantine: None,
+        })
+        .collect())
 }
 
 /// Reads `devnet.json` from a devnet directory.

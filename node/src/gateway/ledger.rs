@@ -241,6 +241,27 @@ pub fn status(node: &Node) -> ApiResult {
     ))
 }
 
+/// `GET /v1/validator-sets`: every validator set with the height it takes effect at (genesis
+/// at 0, then each governance change), so a verifier can check each block's certificate and
+/// checkpoint against the set of its height.
+pub fn validator_sets(node: &Node) -> ApiResult {
+    let sets: Vec<serde_json::Value> = node
+        .validator_sets()
+        .into_iter()
+        .map(|(height, set)| {
+            serde_json::json!({
+                "from_height": height,
+                "set_hash": set.hash(),
+                "validators": set.validators(),
+            })
+        })
+        .collect();
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "validator_sets": sets }),
+    ))
+}
+
 /// `POST /v1/txs`: a signed transaction as JSON, or as canonical bytes with
 /// `Content-Type: application/octet-stream`.
 pub fn submit(node: &Node, content_type: Option<&str>, body: &[u8]) -> ApiResult {

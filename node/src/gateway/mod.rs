@@ -81,6 +81,10 @@ pub fn routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(with_node.clone())
         .then(|hash: String, node: Arc<Node>| blocking(node, move |n| ledger::tx_status(n, &hash)));
+    let validator_sets = warp::path!("v1" / "validator-sets")
+        .and(warp::get())
+        .and(with_node.clone())
+        .then(|node: Arc<Node>| blocking(node, ledger::validator_sets));
     let block = warp::path!("v1" / "blocks" / String)
         .and(warp::get())
         .and(with_node.clone())
@@ -117,6 +121,8 @@ pub fn routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
         .or(consistency)
         .unify()
         .or(entries)
+        .unify()
+        .or(validator_sets)
         .unify()
         .or(status)
         .unify()

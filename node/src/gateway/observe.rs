@@ -102,6 +102,12 @@ pub fn metrics(node: &Node) -> Response {
         m.signature_checks.load(Ordering::Relaxed).to_string(),
     );
     metric(
+        "gongxin_equivocation_evidence_total",
+        "counter",
+        "Heights at which consensus recorded a validator signing two proposals or votes.",
+        m.equivocation_evidence.load(Ordering::Relaxed).to_string(),
+    );
+    metric(
         "gongxin_mempool_txs",
         "gauge",
         "Transactions waiting in the mempool.",

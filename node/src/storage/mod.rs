@@ -4,7 +4,7 @@
 //!
 //! | cf           | key                         | value                                        |
 //! |--------------|-----------------------------|----------------------------------------------|
-//! | `meta`       | ASCII name                  | chain tip, genesis hash                      |
+//! | `meta`       | ASCII name                  | chain tip, genesis hash, validator sets      |
 //! | `headers`    | height u64                  | canonical `BlockHeader`                      |
 //! | `blocks`     | height u64                  | canonical `Block` (header + transactions)    |
 //! | `certs`      | height u64                  | canonical `CommitCertificate`                |
@@ -57,6 +57,8 @@ const COLUMN_FAMILIES: [&str; 9] = [
 
 const META_TIP: &[u8] = b"tip";
 const META_GENESIS_HASH: &[u8] = b"genesis_hash";
+/// `valset/` ‖ effective height (u64 BE) → the canonical `ValidatorSet` from that height on.
+const META_VALIDATOR_SET_PREFIX: &[u8] = b"valset/";
 
 /// A raw key and value.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
@@ -109,6 +111,8 @@ pub struct BlockWrite {
     pub state_writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     pub checkpoint: Option<(u64, String)>,
     pub tip: Option<ChainTip>,
+    /// A validator set governance passed, with the height it takes effect at.
+    pub validator_set: Option<(u64, gongxin_core::validator::ValidatorSet)>,
 }
 
 /// The node's RocksDB database.
@@ -285,6 +289,28 @@ impl Store {
         Ok(out)
     }
 
+    /// Every validator set changed by governance, by the height it takes effect at, in order.
+    pub fn validator_sets(
+        &self,
+    ) -> Result<Vec<(u64, gongxin_core::validator::ValidatorSet)>, StorageError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_META),
+            IteratorMode::From(META_VALIDATOR_SET_PREFIX, Direction::Forward),
+        ) {
+            let (key, value) = item?;
+            let Some(height) = key.strip_prefix(META_VALIDATOR_SET_PREFIX) else {
+                break;
+            };
+            let height = keys::parse_height_key(height).ok_or(StorageError::Corrupt {
+                what: "validator set key",
+                detail: hex::encode(&key),
+            })?;
+            out.push((height, decode_stored("validator set", &value)?));
+        }
+        Ok(out)
+    }
+
     /// Records the genesis hash on first start, or checks it matches on later starts.
     pub fn bind_genesis(&self, genesis_hash: &Hash) -> Result<(), StorageError> {
         match self.genesis_hash()? {
@@ -336,6 +362,11 @@ impl Store {
         }
         if let Some(tip) = &write.tip {
             batch.put_cf(self.cf(CF_META), META_TIP, encoding::encode(tip));
+        }
+        if let Some((height, set)) = &write.validator_set {
+            let mut key = META_VALIDATOR_SET_PREFIX.to_vec();
+            key.extend_from_slice(&height_key(*height));
+            batch.put_cf(self.cf(CF_META), key, encoding::encode(set));
         }
         self.write_synced(batch)
     }

@@ -1,0 +1,336 @@
+//! Starting Malachite for this validator: its network identity, the peer allowlist, protocol
+//! names bound to this chain's genesis, and the engine's actors (network, WAL, sync,
+//! consensus) around our application.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use bytesize::ByteSize;
+use malachitebft_app_channel::app::config::{
+    ChannelNames, ConsensusConfig, DiscoveryConfig, NodeConfig as MalachiteNodeConfig, P2pConfig,
+    ProtocolNames, PubSubProtocol, ValuePayload, ValueSyncConfig,
+};
+use malachitebft_app_channel::app::net::Multiaddr;
+use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
+use malachitebft_app_channel::app::types::core::LinearTimeouts;
+use malachitebft_app_channel::{
+    ConsensusContext, EngineHandle, NetworkContext, NetworkIdentity, RequestContext, SyncContext,
+    WalContext,
+};
+use serde::{Deserialize, Serialize};
+
+use super::app::{ConsensusApp, Timing};
+use super::codec::GongxinCodec;
+use super::context::{Address, GongxinContext};
+use super::signing::{GongxinSigner, GongxinVerifier};
+use crate::node::Node;
+
+/// The consensus section of a node's config file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusSettings {
+    /// The node's libp2p key file (32-byte ed25519 seed, hex). Its peer id is what the other
+    /// validators allow.
+    pub node_key: PathBuf,
+    /// Where this node listens for the other validators, e.g. `/ip4/127.0.0.1/tcp/7210`.
+    pub listen: String,
+    /// The other validators, as `/ip4/…/tcp/…/p2p/<peer id>`. Only these may connect.
+    pub peers: Vec<String>,
+    /// Where this node listens for transaction gossip (same node key, its own port).
+    pub gossip_listen: String,
+    /// The other validators' gossip addresses, as `/ip4/…/tcp/…/p2p/<peer id>`.
+    pub gossip_peers: Vec<String>,
+    #[serde(default = "default_propose_timeout_ms")]
+    pub propose_timeout_ms: u64,
+    #[serde(default = "default_vote_timeout_ms")]
+    pub vote_timeout_ms: u64,
+    /// Fault injection for tests of Byzantine validators: this node equivocates or drops
+    /// messages as configured (Malachite's Byzantine network proxy). Refused unless the
+    /// environment variable `GONGXIN_ALLOW_BYZANTINE=1` is set.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byzantine: Option<malachitebft_engine_byzantine::ByzantineConfig>,
+}
+
+/// The environment variable that must be `1` for a `byzantine` config section to be obeyed.
+pub const ALLOW_BYZANTINE_ENV: &str = "GONGXIN_ALLOW_BYZANTINE";
+
+fn default_propose_timeout_ms() -> u64 {
+    2_000
+}
+
+fn default_vote_timeout_ms() -> u64 {
+    1_000
+}
+
+/// Reads a node key file: 64 hex characters (an ed25519 seed).
+pub fn read_node_key(path: &Path) -> anyhow::Result<NetworkKeypair> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read node key {}", path.display()))?;
+    let mut seed = hex::decode(text.trim())
+        .ok()
+        .filter(|b| b.len() == 32)
+        .with_context(|| format!("node key {} is not 32 bytes of hex", path.display()))?;
+    NetworkKeypair::ed25519_from_bytes(&mut seed)
+        .map_err(|e| anyhow::anyhow!("node key {}: {e}", path.display()))
+}
+
+/// Writes a new random node key file (owner-only) and returns its peer id.
+pub fn write_node_key(path: &Path) -> anyhow::Result<String> {
+    let keypair = NetworkKeypair::generate_ed25519();
+    let secret = keypair
+        .clone()
+        .try_into_ed25519()
+        .map_err(|e| anyhow::anyhow!("{e}"))?
+        .secret();
+    let text = hex::encode(secret.as_ref());
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600); // a secret key is readable by its owner only
+    }
+    let mut file = options
+        .open(path)
+        .with_context(|| format!("cannot create node key {}", path.display()))?;
+    std::io::Write::write_all(&mut file, text.as_bytes())?;
+    Ok(keypair.public().to_peer_id().to_string())
+}
+
+/// Malachite's view of our config.
+#[derive(Debug, Clone)]
+struct EngineConfig {
+    moniker: String,
+    consensus: ConsensusConfig,
+    value_sync: ValueSyncConfig,
+}
+
+impl MalachiteNodeConfig for EngineConfig {
+    fn moniker(&self) -> &str {
+        &self.moniker
+    }
+
+    fn consensus(&self) -> &ConsensusConfig {
+        &self.consensus
+    }
+
+    fn consensus_mut(&mut self) -> &mut ConsensusConfig {
+        &mut self.consensus
+    }
+
+    fn value_sync(&self) -> &ValueSyncConfig {
+        &self.value_sync
+    }
+
+    fn value_sync_mut(&mut self) -> &mut ValueSyncConfig {
+        &mut self.value_sync
+    }
+}
+
+/// Protocol and topic names carry a prefix of the genesis hash: a node of another chain fails
+/// the identify handshake and never shares a topic with us.
+fn chain_tag(node: &Node) -> String {
+    hex::encode(&node.genesis.hash().as_bytes()[..8])
+}
+
+fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<EngineConfig> {
+    let listen: Multiaddr = settings
+        .listen
+        .parse()
+        .with_context(|| format!("consensus listen address {:?}", settings.listen))?;
+    let peers = settings
+        .peers
+        .iter()
+        .map(|p| {
+            p.parse::<Multiaddr>()
+                .with_context(|| format!("consensus peer address {p:?}"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    let tag = chain_tag(node);
+    let p2p = P2pConfig {
+        listen_addr: listen,
+        persistent_peers: peers,
+        // Only the configured validators: peers found any other way are dropped.
+        persistent_peers_only: true,
+        discovery: DiscoveryConfig {
+            enabled: false,
+            ..DiscoveryConfig::default()
+        },
+        protocol: PubSubProtocol::default(),
+        pubsub_max_size: ByteSize::mib(4),
+        rpc_max_size: ByteSize::mib(40),
+        protocol_names: ProtocolNames {
+            consensus: format!("/gongxin/{tag}/consensus/1"),
+            discovery_kad: format!("/gongxin/{tag}/kad/1"),
+            discovery_regres: format!("/gongxin/{tag}/reqres/1"),
+            sync: format!("/gongxin/{tag}/sync/1"),
+            validator_proof: format!("/gongxin/{tag}/pov/1"),
+        },
+        channel_names: ChannelNames {
+            consensus: format!("/gongxin/{tag}/consensus"),
+            proposal_parts: format!("/gongxin/{tag}/proposal_parts"),
+            sync: format!("/gongxin/{tag}/sync"),
+            liveness: format!("/gongxin/{tag}/liveness"),
+        },
+        ..P2pConfig::default()
+    };
+    Ok(EngineConfig {
+        moniker: node.name.clone(),
+        consensus: ConsensusConfig {
+            p2p,
+            value_payload: ValuePayload::ProposalAndParts,
+            ..ConsensusConfig::default()
+        },
+        value_sync: ValueSyncConfig {
+            enabled: true,
+            status_update_interval: Duration::from_secs(1),
+            request_timeout: Duration::from_secs(10),
+            max_response_size: ByteSize::mib(40),
+            batch_size: 2,
+            ..ValueSyncConfig::default()
+        },
+    })
+}
+
+/// The engine with Malachite's Byzantine proxy between consensus and the network: it sends
+/// conflicting votes and proposals (a header with another block time; a vote for a block id
+/// that does not exist) as `byzantine` says.
+async fn start_byzantine(
+    config: EngineConfig,
+    identity: NetworkIdentity,
+    address: Address,
+    verifier: GongxinVerifier,
+    signer: GongxinSigner,
+    byzantine: malachitebft_engine_byzantine::ByzantineConfig,
+    wal_dir: &Path,
+) -> anyhow::Result<(malachitebft_app_channel::Channels<GongxinContext>, EngineHandle)> {
+    use malachitebft_app_channel::{ByzantineContext, EngineBuilder};
+    byzantine
+        .validate()
+        .map_err(|e| anyhow::anyhow!("consensus.byzantine: {e}"))?;
+    let conflicting_value: malachitebft_engine_byzantine::ConflictingValueFn<GongxinContext> =
+        Box::new(|value: &super::context::BlockValue| {
+            let mut header = value.header().clone();
+            header.timestamp_ms = header.timestamp_ms.wrapping_add(1);
+            super::context::BlockValue::new(header)
+        });
+    let conflicting_vote: malachitebft_engine_byzantine::ConflictingVoteValueFn<GongxinContext> =
+        Box::new(|id: Option<&super::context::ValueId>| {
+            let mut block = id.map(|id| id.0).unwrap_or(gongxin_core::block::BlockId {
+                hash: gongxin_core::Hash::ZERO,
+                log_size: 0,
+                log_root: gongxin_core::Hash::ZERO,
+            });
+            block.hash = gongxin_core::Hash::digest(block.hash.as_bytes());
+            super::context::ValueId(block)
+        });
+    EngineBuilder::new(GongxinContext, config)
+        .with_default_wal(WalContext::new(wal_dir.join("wal"), GongxinCodec))
+        .with_byzantine_network(ByzantineContext {
+            identity,
+            codec: GongxinCodec,
+            config: byzantine,
+            signer: Box::new(signer.clone()),
+            address: address.clone(),
+            conflicting_value_fn: Some(conflicting_value),
+            conflicting_vote_value_fn: Some(conflicting_vote),
+        })
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start the Byzantine network proxy: {e:#}"))?
+        .with_default_sync(SyncContext::new(GongxinCodec))
+        .with_default_consensus(ConsensusContext::new_validator(
+            address,
+            Box::new(verifier),
+            Box::new(signer),
+        ))
+        .with_default_request(RequestContext::new(16))
+        .build()
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start consensus: {e:#}"))
+}
+
+/// Starts the engine and runs the application until it fails or the engine stops.
+pub async fn run(
+    node: Arc<Node>,
+    settings: ConsensusSettings,
+    data_dir: &Path,
+) -> anyhow::Result<()> {
+    let config = engine_config(&node, &settings)?;
+    let keypair = read_node_key(&settings.node_key)?;
+    let gossip = super::txgossip::GossipSettings {
+        keypair: keypair.clone(),
+        listen: settings
+            .gossip_listen
+            .parse()
+            .with_context(|| format!("gossip listen address {:?}", settings.gossip_listen))?,
+        peers: settings
+            .gossip_peers
+            .iter()
+            .map(|p| {
+                p.parse::<Multiaddr>()
+                    .with_context(|| format!("gossip peer address {p:?}"))
+            })
+            .collect::<anyhow::Result<Vec<_>>>()?,
+        topic: format!("/gongxin/{}/txs", chain_tag(&node)),
+    };
+    let chain_id = node.chain_id().to_owned();
+    let signer = GongxinSigner::new(chain_id.clone(), node.keypair().clone());
+    let verifier = GongxinVerifier::new(chain_id);
+    let address = Address(node.name.clone());
+    let wal_dir = data_dir.join("consensus");
+    std::fs::create_dir_all(&wal_dir)
+        .with_context(|| format!("cannot create {}", wal_dir.display()))?;
+    let identity = NetworkIdentity::new(node.name.clone(), keypair, Some(node.name.clone()));
+    let (mut channels, engine): (_, EngineHandle) = match settings.byzantine.clone() {
+        None => malachitebft_app_channel::start_engine(
+            GongxinContext,
+            config,
+            WalContext::new(wal_dir.join("wal"), GongxinCodec),
+            NetworkContext::new(identity, GongxinCodec),
+            ConsensusContext::new_validator(
+                address,
+                Box::new(verifier),
+                Box::new(signer.clone()),
+            ),
+            SyncContext::new(GongxinCodec),
+            RequestContext::new(16),
+        )
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot start consensus: {e:#}"))?,
+        Some(byzantine) => {
+            if std::env::var(ALLOW_BYZANTINE_ENV).as_deref() != Ok("1") {
+                anyhow::bail!(
+                    "the config asks this validator to misbehave (`consensus.byzantine`); that is for tests only and needs {ALLOW_BYZANTINE_ENV}=1"
+                );
+            }
+            tracing::warn!(?byzantine, "BYZANTINE TEST MODE: this validator will misbehave");
+            start_byzantine(config, identity, address, verifier, signer.clone(), byzantine, &wal_dir)
+                .await?
+        }
+    };
+    let timing = Timing {
+        timeouts: LinearTimeouts {
+            propose: Duration::from_millis(settings.propose_timeout_ms),
+            prevote: Duration::from_millis(settings.vote_timeout_ms),
+            precommit: Duration::from_millis(settings.vote_timeout_ms),
+            rebroadcast: Duration::from_millis(
+                settings.propose_timeout_ms + 2 * settings.vote_timeout_ms,
+            ),
+            ..LinearTimeouts::default()
+        },
+        block_interval: Duration::from_millis(node.limits.block_interval_ms),
+        empty_block_interval: Duration::from_millis(node.limits.empty_block_interval_ms),
+    };
+    let app = ConsensusApp::new(node.clone(), signer, timing, channels.network.clone());
+    let result = tokio::select! {
+        result = app.run(&mut channels) => result.map_err(|e| anyhow::anyhow!("consensus stopped: {e}")),
+        result = super::txgossip::run(node, gossip) => match result {
+            Ok(()) => Err(anyhow::anyhow!("transaction gossip stopped")),
+            Err(e) => Err(e.context("transaction gossip stopped")),
+        },
+    };
+    engine.actor.stop(None);
+    result
+}

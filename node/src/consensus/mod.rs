@@ -1,0 +1,18 @@
+//! BFT consensus among the genesis validators, on Malachite (Tendermint) over libp2p.
+//!
+//! - [`context`]: our types as Malachite's `Context` (height, validator name as address, the
+//!   block header as value, votes, proposal parts) and their wire encoding.
+//! - [`signing`]: what each consensus message signs, and the signer/verifier.
+//! - [`codec`]: the codec for network, sync and write-ahead log.
+//! - [`app`]: the application loop answering the engine (propose, validate, commit, sync).
+//! - [`engine`]: starting the engine for this validator (identity, peers, names, timeouts).
+//! - [`txgossip`]: transactions admitted anywhere reach every validator's pool.
+//!
+//! The data flow is in ARCHITECTURE.md ("Consensus").
+
+pub mod app;
+pub mod codec;
+pub mod context;
+pub mod engine;
+pub mod signing;
+pub mod txgossip;

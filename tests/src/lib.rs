@@ -1,0 +1,760 @@
+//! # gongxin-cluster-tests
+//!
+//! A harness that runs a consortium of real `gongxin-node` processes on 127.0.0.1 (keys,
+//! genesis and configs from the devnet template), kills and restarts them, submits signed
+//! transactions through their gateways, and checks what every node committed: identical
+//! headers, certificates of more than 2/3 of the power, checkpoints signed by a quorum.
+//!
+//! Every wait is bounded; dropping a [`Cluster`] stops every process it started.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use gongxin_core::block::{BlockHeader, CommitCertificate};
+use gongxin_core::checkpoint::SignedCheckpoint;
+use gongxin_core::crypto::Keypair;
+use gongxin_core::model::{DepartmentKind, Disclosure, Operation, ProjectProposal, Role};
+use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
+use gongxin_core::validator::{Validator, ValidatorSet};
+use gongxin_node::config::NodeConfig;
+use gongxin_node::devnet::{DevnetKeys, http_agent, write_node_configs};
+
+/// The `gongxin-node` binary next to this test's build (`scripts/test` builds it first).
+pub fn node_binary() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test> → target/<profile>/gongxin-node
+    let binary = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("target directory")
+        .join("gongxin-node")
+        .with_extension(std::env::consts::EXE_EXTENSION);
+    assert!(
+        binary.exists(),
+        "{} is missing: build it first with `cargo build -p gongxin-node` (scripts/test does)",
+        binary.display()
+    );
+    binary
+}
+
+/// A base port whose gateway (`+i`), consensus (`+10+i`) and gossip (`+20+i`) ports are free.
+pub fn free_base_port(validators: usize) -> u16 {
+    let seed = std::process::id() as u64 ^ gongxin_node::node::wall_clock_ms();
+    for attempt in 0..200u64 {
+        let base = 20_000 + ((seed.wrapping_mul(2_654_435_761) + attempt * 97) % 40_000) as u16;
+        let all_free = (0..validators).all(|i| {
+            [0u16, 10, 20].iter().all(|offset| {
+                std::net::TcpListener::bind(("127.0.0.1", base + offset + i as u16)).is_ok()
+            })
+        });
+        if all_free {
+            return base;
+        }
+    }
+    panic!("no free port range found");
+}
+
+/// One validator process of the cluster.
+#[derive(Debug)]
+pub struct ClusterNode {
+    pub name: String,
+    pub config: NodeConfig,
+    pub config_path: PathBuf,
+    pub http: String,
+    child: Option<Child>,
+}
+
+/// A running consortium.
+#[derive(Debug)]
+pub struct Cluster {
+    _dir: tempfile::TempDir,
+    pub dir: PathBuf,
+    pub keys: DevnetKeys,
+    pub nodes: Vec<ClusterNode>,
+}
+
+impl Cluster {
+    /// Creates keys, genesis and configs for `validators` validators and starts them all.
+    pub fn start(validators: usize) -> Cluster {
+        Cluster::start_with(validators, |_, _| {})
+    }
+
+    /// Like [`Cluster::start`], with `edit` applied to each node's config first.
+    pub fn start_with(validators: usize, edit: impl Fn(usize, &mut NodeConfig)) -> Cluster {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().to_path_buf();
+        let base = free_base_port(validators);
+        let (keys, mut configs) =
+            write_node_configs(&path, validators, base).expect("node configs");
+        for (i, (config, config_path)) in configs.iter_mut().enumerate() {
+            edit(i, config);
+            std::fs::write(
+                &*config_path,
+                serde_json::to_string_pretty(&*config).expect("config json"),
+            )
+            .expect("write config");
+        }
+        let nodes = configs
+            .into_iter()
+            .map(|(config, config_path)| ClusterNode {
+                name: config.name.clone(),
+                http: format!("http://{}", config.http),
+                config,
+                config_path,
+                child: None,
+            })
+            .collect();
+        let mut cluster = Cluster {
+            _dir: dir,
+            dir: path,
+            keys,
+            nodes,
+        };
+        for i in 0..validators {
+            cluster.start_node(i);
+        }
+        cluster
+    }
+
+    /// Starts (or restarts) node `i`; its output is appended to `node.log` in its directory.
+    pub fn start_node(&mut self, i: usize) {
+        let node = &mut self.nodes[i];
+        assert!(node.child.is_none(), "{} is already running", node.name);
+        let log_path = node.config_path.with_file_name("node.log");
+        let log = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(&log_path)
+            .expect("node log");
+        let byzantine = node
+            .config
+            .consensus
+            .as_ref()
+            .is_some_and(|c| c.byzantine.is_some());
+        let mut command = Command::new(node_binary());
+        if byzantine {
+            command.env(
+                gongxin_node::consensus::engine::ALLOW_BYZANTINE_ENV,
+                "1",
+            );
+        }
+        let child = command
+            .args(["run", "--config"])
+            .arg(&node.config_path)
+            .env(
+                "RUST_LOG",
+                std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),
+            )
+            .stdin(Stdio::null())
+            .stdout(log.try_clone().expect("log handle"))
+            .stderr(log)
+            .spawn()
+            .expect("start gongxin-node");
+        node.child = Some(child);
+    }
+
+    /// `kill -9` node `i`: no chance to flush or say goodbye.
+    pub fn kill(&mut self, i: usize) {
+        if let Some(mut child) = self.nodes[i].child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// Whether node `i`'s process is still alive.
+    pub fn is_running(&mut self, i: usize) -> bool {
+        match self.nodes[i].child.as_mut() {
+            Some(child) => matches!(child.try_wait(), Ok(None)),
+            None => false,
+        }
+    }
+
+    /// Node `i`'s log so far (for failure messages).
+    pub fn log(&self, i: usize) -> String {
+        let text = std::fs::read_to_string(self.nodes[i].config_path.with_file_name("node.log"))
+            .unwrap_or_default();
+        let tail: Vec<&str> = text.lines().rev().take(40).collect();
+        tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+    }
+
+    fn get_json(&self, i: usize, path: &str) -> Option<serde_json::Value> {
+        let url = format!("{}{path}", self.nodes[i].http);
+        let mut response = http_agent().get(&url).call().ok()?;
+        if response.status() != 200 {
+            return None;
+        }
+        response.body_mut().read_json().ok()
+    }
+
+    /// Node `i`'s committed height, if it answers.
+    pub fn height(&self, i: usize) -> Option<u64> {
+        self.get_json(i, "/v1/status")?["height"].as_u64()
+    }
+
+    /// Waits until `ready` holds, checking every 100 ms; false after `timeout`.
+    pub fn wait_for(&self, timeout: Duration, mut ready: impl FnMut(&Cluster) -> bool) -> bool {
+        let deadline = Instant::now() + timeout;
+        while Instant::now() < deadline {
+            if ready(self) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        ready(self)
+    }
+
+    /// Waits until every node in `nodes` has committed at least `height`.
+    pub fn wait_height(&self, nodes: &[usize], height: u64, timeout: Duration) -> bool {
+        self.wait_for(timeout, |c| {
+            nodes
+                .iter()
+                .all(|&i| c.height(i).is_some_and(|h| h >= height))
+        })
+    }
+
+    /// Submits a transaction's canonical bytes to node `i`; returns the HTTP status.
+    pub fn submit(&self, i: usize, tx: &SignedTx) -> u16 {
+        let url = format!("{}/v1/txs", self.nodes[i].http);
+        match http_agent()
+            .post(&url)
+            .header("content-type", "application/octet-stream")
+            .send(&tx.to_bytes()[..])
+        {
+            Ok(response) => response.status().as_u16(),
+            Err(_) => 0,
+        }
+    }
+
+    /// Whether node `i` reports `tx` committed.
+    pub fn is_committed(&self, i: usize, tx: &SignedTx) -> bool {
+        self.get_json(i, &format!("/v1/txs/{}", tx.hash()))
+            .is_some_and(|v| v["status"] == "committed")
+    }
+
+    /// Node `i`'s block at `height`: header and certificate.
+    pub fn block(&self, i: usize, height: u64) -> Option<(BlockHeader, Option<CommitCertificate>)> {
+        let value = self.get_json(i, &format!("/v1/blocks/{height}"))?;
+        let header: BlockHeader = serde_json::from_value(value["header"].clone()).ok()?;
+        let certificate = serde_json::from_value(value["certificate"].clone()).ok();
+        Some((header, certificate))
+    }
+
+    /// Node `i`'s latest checkpoint note.
+    pub fn checkpoint(&self, i: usize) -> Option<String> {
+        let url = format!("{}/v1/checkpoint", self.nodes[i].http);
+        let mut response = http_agent().get(&url).call().ok()?;
+        if response.status() != 200 {
+            return None;
+        }
+        response.body_mut().read_to_string().ok()
+    }
+
+    /// Every validator set node `i` knows, by the height it takes effect at.
+    pub fn validator_sets(&self, i: usize) -> Vec<(u64, ValidatorSet)> {
+        let value = self.get_json(i, "/v1/validator-sets").expect("validator sets");
+        value["validator_sets"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .map(|entry| {
+                let validators: Vec<Validator> =
+                    serde_json::from_value(entry["validators"].clone()).expect("validators");
+                (
+                    entry["from_height"].as_u64().expect("height"),
+                    ValidatorSet::new(validators).expect("a valid set"),
+                )
+            })
+            .collect()
+    }
+
+    /// The validator set of block `height` as node `i` knows it.
+    pub fn validator_set_at(&self, i: usize, height: u64) -> ValidatorSet {
+        self.validator_sets(i)
+            .into_iter()
+            .rev()
+            .find(|(from, _)| *from <= height)
+            .map(|(_, set)| set)
+            .expect("genesis set at 0")
+    }
+
+    /// Checks heights `1..=up_to` on `nodes`: the same header everywhere, and each node's
+    /// certificate for it verifies against the validator set of that height (more than 2/3 of
+    /// its power).
+    pub fn assert_agree(&self, nodes: &[usize], up_to: u64) {
+        let chain_id = &self.keys.genesis.chain_id;
+        let sets = self.validator_sets(nodes[0]);
+        for height in 1..=up_to {
+            let validators = &sets
+                .iter()
+                .rev()
+                .find(|(from, _)| *from <= height)
+                .expect("a set")
+                .1;
+            let mut first: Option<BlockHeader> = None;
+            for &i in nodes {
+                let (header, certificate) = self
+                    .block(i, height)
+                    .unwrap_or_else(|| panic!("{} has no block {height}", self.nodes[i].name));
+                let certificate = certificate.unwrap_or_else(|| {
+                    panic!("{} has no certificate at {height}", self.nodes[i].name)
+                });
+                certificate
+                    .verify(chain_id, &header, validators)
+                    .unwrap_or_else(|e| {
+                        panic!("{}: certificate {height} fails: {e}", self.nodes[i].name)
+                    });
+                match &first {
+                    None => first = Some(header),
+                    Some(expected) => assert_eq!(
+                        &header, expected,
+                        "{} disagrees at height {height}",
+                        self.nodes[i].name
+                    ),
+                }
+            }
+        }
+    }
+
+    /// Checks that node `i`'s latest checkpoint is signed by more than 2/3 of the power.
+    pub fn assert_checkpoint_quorum(&self, i: usize) {
+        let height = self.height(i).expect("height");
+        let note = self.checkpoint(i).expect("a checkpoint");
+        let validators = self.validator_set_at(i, height);
+        let parsed = SignedCheckpoint::parse(&note).expect("checkpoint parses");
+        let signers = parsed
+            .verify(&self.keys.genesis.chain_id, &validators)
+            .unwrap_or_else(|e| panic!("checkpoint of {} fails: {e}\n{note}", self.nodes[i].name));
+        assert!(
+            signers.len() * 3 > validators.len() * 2,
+            "checkpoint signed by {signers:?} only"
+        );
+    }
+
+    /// `count` valid transactions (project proposals by line-department specialists), unique
+    /// to `tag`, valid from `height`.
+    pub fn proposals(&self, tag: &str, count: usize, height: u64) -> Vec<SignedTx> {
+        let signers: Vec<&Keypair> = self
+            .keys
+            .members
+            .iter()
+            .filter(|(_, department, role, _)| {
+                self.keys
+                    .genesis
+                    .department(department)
+                    .is_some_and(|d| d.kind == DepartmentKind::Line)
+                    && *role == Role::Specialist
+            })
+            .map(|(_, _, _, key)| key)
+            .collect();
+        assert!(!signers.is_empty(), "no line specialists in the devnet");
+        let nonce_base = gongxin_node::node::wall_clock_ms();
+        (0..count)
+            .map(|i| {
+                let signer = signers[i % signers.len()];
+                TxBody {
+                    chain_id: self.keys.genesis.chain_id.clone(),
+                    signer: signer.public_key(),
+                    replay: ReplayGuard {
+                        nonce: nonce_base.wrapping_add(i as u64),
+                        valid_until_height: height + 5_000,
+                    },
+                    operation: Operation::ProposeProject(ProjectProposal {
+                        id: format!("{tag}-{i}"),
+                        name: format!("cluster test project {tag} {i}"),
+                        category: "test/cluster".into(),
+                        location: "loopback".into(),
+                        programme: None,
+                        planned_start_ms: 1_800_000_000_000,
+                        planned_end_ms: 1_830_000_000_000,
+                        requested_budget_fen: 100_000 + i as u64,
+                        disclosure: Disclosure::Public,
+                        description: String::new(),
+                    }),
+                }
+                .sign(signer)
+            })
+            .collect()
+    }
+}
+
+impl Drop for Cluster {
+    fn drop(&mut self) {
+        for node in &mut self.nodes {
+            if let Some(child) = node.child.as_mut()
+                && let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32)
+            {
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
+            }
+        }
+        let deadline = Instant::now() + Duration::from_secs(10);
+        for node in &mut self.nodes {
+            if let Some(mut child) = node.child.take() {
+                while Instant::now() < deadline && matches!(child.try_wait(), Ok(None)) {
+                    std::thread::sleep(Duration::from_millis(50));
+                }
+                let _ = child.kill();
+                let _ = child.wait();
+            }
+        }
+    }
+}
+
+/// A TCP forwarder between two nodes that a test can cut: while blocked it closes the live
+/// connections and refuses new ones. Nodes dial only configured addresses (discovery is off),
+/// so pointing a node's peer addresses at proxies puts every link under the test's control;
+/// noise still authenticates end to end through it.
+#[derive(Debug)]
+pub struct Proxy {
+    pub port: u16,
+    blocked: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    live: std::sync::Arc<std::sync::Mutex<Vec<std::net::TcpStream>>>,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+}
+
+impl Proxy {
+    /// Forwards a new local port to `127.0.0.1:target`.
+    pub fn start(target: u16) -> Proxy {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("proxy port");
+        listener.set_nonblocking(true).expect("nonblocking");
+        let port = listener.local_addr().expect("addr").port();
+        let blocked = Arc::new(AtomicBool::new(false));
+        let live: Arc<Mutex<Vec<std::net::TcpStream>>> = Arc::new(Mutex::new(Vec::new()));
+        let stop = Arc::new(AtomicBool::new(false));
+        let (b, l, s) = (blocked.clone(), live.clone(), stop.clone());
+        std::thread::spawn(move || {
+            while !s.load(Ordering::Relaxed) {
+                let Ok((inbound, _)) = listener.accept() else {
+                    std::thread::sleep(Duration::from_millis(10));
+                    continue;
+                };
+                if b.load(Ordering::Relaxed) {
+                    drop(inbound);
+                    continue;
+                }
+                let _ = inbound.set_nonblocking(false);
+                let Ok(outbound) = std::net::TcpStream::connect(("127.0.0.1", target)) else {
+                    continue;
+                };
+                let _ = inbound.set_nodelay(true);
+                let _ = outbound.set_nodelay(true);
+                if let (Ok(a), Ok(b2)) = (inbound.try_clone(), outbound.try_clone()) {
+                    let mut guard = l.lock().unwrap_or_else(|e| e.into_inner());
+                    guard.push(a);
+                    guard.push(b2);
+                }
+                for (mut from, mut to) in [
+                    (inbound.try_clone(), outbound.try_clone()),
+                    (outbound.try_clone(), inbound.try_clone()),
+                ]
+                .into_iter()
+                .filter_map(|(a, b)| Some((a.ok()?, b.ok()?)))
+                {
+                    std::thread::spawn(move || {
+                        let _ = std::io::copy(&mut from, &mut to);
+                        let _ = to.shutdown(std::net::Shutdown::Both);
+                        let _ = from.shutdown(std::net::Shutdown::Both);
+                    });
+                }
+            }
+        });
+        Proxy {
+            port,
+            blocked,
+            live,
+            stop,
+        }
+    }
+
+    /// Cuts the link: closes live connections, refuses new ones until [`Proxy::unblock`].
+    pub fn block(&self) {
+        self.blocked
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+        let mut live = self.live.lock().unwrap_or_else(|e| e.into_inner());
+        for stream in live.drain(..) {
+            let _ = stream.shutdown(std::net::Shutdown::Both);
+        }
+    }
+
+    pub fn unblock(&self) {
+        self.blocked
+            .store(false, std::sync::atomic::Ordering::Relaxed);
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        self.block();
+    }
+}
+
+/// Rewrites `address`'s `/tcp/<port>` to `port`.
+fn with_port(address: &str, port: u16) -> String {
+    let mut parts: Vec<String> = address.split('/').map(str::to_owned).collect();
+    if let Some(i) = parts.iter().position(|p| p == "tcp") {
+        parts[i + 1] = port.to_string();
+    }
+    parts.join("/")
+}
+
+fn port_of(address: &str) -> u16 {
+    let parts: Vec<&str> = address.split('/').collect();
+    let i = parts.iter().position(|p| *p == "tcp").expect("a tcp address");
+    parts[i + 1].parse().expect("a port")
+}
+
+/// Links between nodes through [`Proxy`]s: `links[i][j]` carries node i's connections to j
+/// (consensus and gossip).
+#[derive(Debug, Default)]
+pub struct Links {
+    links: Vec<Vec<Vec<Proxy>>>,
+}
+
+impl Links {
+    /// Cuts node `i` off from everyone (both directions).
+    pub fn isolate(&self, i: usize) {
+        for (a, row) in self.links.iter().enumerate() {
+            for (b, proxies) in row.iter().enumerate() {
+                if a == i || b == i {
+                    proxies.iter().for_each(Proxy::block);
+                }
+            }
+        }
+    }
+
+    /// Restores every link.
+    pub fn heal(&self) {
+        self.links
+            .iter()
+            .flatten()
+            .flatten()
+            .for_each(Proxy::unblock);
+    }
+}
+
+impl Cluster {
+    /// Like [`Cluster::start`], but every link between two nodes goes through a [`Proxy`] the
+    /// test can cut.
+    pub fn start_with_links(validators: usize) -> (Cluster, Links) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().to_path_buf();
+        let base = free_base_port(validators);
+        let (keys, mut configs) =
+            write_node_configs(&path, validators, base).expect("node configs");
+        let listens: Vec<(String, String)> = configs
+            .iter()
+            .map(|(c, _)| {
+                let s = c.consensus.as_ref().expect("consensus settings");
+                (s.listen.clone(), s.gossip_listen.clone())
+            })
+            .collect();
+        let mut links = Links::default();
+        for (i, (config, config_path)) in configs.iter_mut().enumerate() {
+            let settings = config.consensus.as_mut().expect("consensus settings");
+            let mut row = Vec::new();
+            let (mut peers, mut gossip_peers) = (Vec::new(), Vec::new());
+            for (j, (listen, gossip_listen)) in listens.iter().enumerate() {
+                if i == j {
+                    row.push(Vec::new());
+                    continue;
+                }
+                let consensus = Proxy::start(port_of(listen));
+                let gossip = Proxy::start(port_of(gossip_listen));
+                let id = settings
+                    .peers
+                    .iter()
+                    .find(|p| p.starts_with(&format!("{listen}/")))
+                    .and_then(|p| p.split("/p2p/").nth(1))
+                    .expect("peer id")
+                    .to_owned();
+                peers.push(format!("{}/p2p/{id}", with_port(listen, consensus.port)));
+                gossip_peers.push(format!("{}/p2p/{id}", with_port(gossip_listen, gossip.port)));
+                row.push(vec![consensus, gossip]);
+            }
+            settings.peers = peers;
+            settings.gossip_peers = gossip_peers;
+            links.links.push(row);
+            std::fs::write(
+                &*config_path,
+                serde_json::to_string_pretty(&*config).expect("config json"),
+            )
+            .expect("write config");
+        }
+        let nodes = configs
+            .into_iter()
+            .map(|(config, config_path)| ClusterNode {
+                name: config.name.clone(),
+                http: format!("http://{}", config.http),
+                config,
+                config_path,
+                child: None,
+            })
+            .collect();
+        let mut cluster = Cluster {
+            _dir: dir,
+            dir: path,
+            keys,
+            nodes,
+        };
+        for i in 0..validators {
+            cluster.start_node(i);
+        }
+        (cluster, links)
+    }
+}
+
+/// A node that is not in the genesis validator set: it follows the chain (and votes once
+/// governance adds it).
+#[derive(Debug, Clone)]
+pub struct Follower {
+    pub name: String,
+    pub department: String,
+    pub key: Keypair,
+}
+
+impl Cluster {
+    /// `validators` genesis validators plus `followers` (started only when the test says so,
+    /// with [`Cluster::start_node`]); every node lists every other as a peer.
+    pub fn start_with_followers(validators: usize, followers: &[Follower]) -> Cluster {
+        use gongxin_node::consensus::engine::{ConsensusSettings, write_node_key};
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().to_path_buf();
+        let total = validators + followers.len();
+        let base = free_base_port(total);
+        let (keys, mut configs) =
+            write_node_configs(&path, validators, base).expect("node configs");
+        let template = configs[0].0.clone();
+        for (k, follower) in followers.iter().enumerate() {
+            let i = validators + k;
+            let node_dir = path.join("nodes").join(&follower.name);
+            std::fs::create_dir_all(&node_dir).expect("node dir");
+            let key_path = path.join("keys").join(format!("{}.key", follower.name));
+            std::fs::write(
+                &key_path,
+                gongxin_core::crypto::KeyFile::from_keypair(&follower.name, &follower.key)
+                    .to_json(),
+            )
+            .expect("key file");
+            let node_key = path.join("keys").join(format!("{}.node.key", follower.name));
+            write_node_key(&node_key).expect("node key");
+            let settings = template.consensus.clone().expect("consensus settings");
+            let config = NodeConfig {
+                name: follower.name.clone(),
+                key: key_path,
+                data_dir: node_dir.join("data"),
+                http: std::net::SocketAddr::from(([127, 0, 0, 1], base + i as u16)),
+                consensus: Some(ConsensusSettings {
+                    node_key,
+                    listen: format!("/ip4/127.0.0.1/tcp/{}", base + 10 + i as u16),
+                    gossip_listen: format!("/ip4/127.0.0.1/tcp/{}", base + 20 + i as u16),
+                    peers: Vec::new(),
+                    gossip_peers: Vec::new(),
+                    ..settings
+                }),
+                ..template.clone()
+            };
+            configs.push((config, node_dir.join("config.json")));
+        }
+        // Everyone lists everyone else.
+        let endpoints: Vec<(String, String, String)> = configs
+            .iter()
+            .map(|(c, _)| {
+                let s = c.consensus.as_ref().expect("consensus settings");
+                let peer_id = gongxin_node::consensus::engine::read_node_key(&s.node_key)
+                    .expect("node key")
+                    .public()
+                    .to_peer_id()
+                    .to_string();
+                (s.listen.clone(), s.gossip_listen.clone(), peer_id)
+            })
+            .collect();
+        for (i, (config, config_path)) in configs.iter_mut().enumerate() {
+            let settings = config.consensus.as_mut().expect("consensus settings");
+            settings.peers = endpoints
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (listen, _, id))| format!("{listen}/p2p/{id}"))
+                .collect();
+            settings.gossip_peers = endpoints
+                .iter()
+                .enumerate()
+                .filter(|(j, _)| *j != i)
+                .map(|(_, (_, gossip, id))| format!("{gossip}/p2p/{id}"))
+                .collect();
+            std::fs::write(
+                &*config_path,
+                serde_json::to_string_pretty(&*config).expect("config json"),
+            )
+            .expect("write config");
+        }
+        let nodes = configs
+            .into_iter()
+            .map(|(config, config_path)| ClusterNode {
+                name: config.name.clone(),
+                http: format!("http://{}", config.http),
+                config,
+                config_path,
+                child: None,
+            })
+            .collect();
+        let mut cluster = Cluster {
+            _dir: dir,
+            dir: path,
+            keys,
+            nodes,
+        };
+        for i in 0..validators {
+            cluster.start_node(i);
+        }
+        cluster
+    }
+
+    /// The key of genesis member `name` (e.g. `finance-director`).
+    pub fn member_key(&self, name: &str) -> Keypair {
+        self.keys
+            .members
+            .iter()
+            .find(|(n, _, _, _)| n == name)
+            .map(|(_, _, _, key)| key.clone())
+            .unwrap_or_else(|| panic!("no member {name}"))
+    }
+
+    /// A transaction by `signer` valid from `height`.
+    pub fn tx(&self, signer: &Keypair, operation: Operation, height: u64, nonce: u64) -> SignedTx {
+        TxBody {
+            chain_id: self.keys.genesis.chain_id.clone(),
+            signer: signer.public_key(),
+            replay: ReplayGuard {
+                nonce,
+                valid_until_height: height + 5_000,
+            },
+            operation,
+        }
+        .sign(signer)
+    }
+
+    /// Submits `tx` to node `i` and waits until node `i` reports it committed and applied.
+    pub fn commit(&self, i: usize, tx: &SignedTx, timeout: Duration) {
+        let status = self.submit(i, tx);
+        assert!(status == 200 || status == 202, "submit gave {status}");
+        let applied = self.wait_for(timeout, |c| {
+            c.get_json(i, &format!("/v1/txs/{}", tx.hash()))
+                .is_some_and(|v| v["status"] == "committed")
+        });
+        assert!(applied, "{} not committed:\n{}", tx.hash(), self.log(i));
+        let outcome = self
+            .get_json(i, &format!("/v1/txs/{}", tx.hash()))
+            .expect("tx status")["outcome"]
+            .clone();
+        assert_eq!(
+            outcome["status"],
+            "applied",
+            "{} was not applied: {outcome}",
+            tx.hash()
+        );
+    }
+}

@@ -1,0 +1,142 @@
+//! `n4_valset_change`: governance adds a fifth validator and removes one of the four; each
+//! change takes effect two blocks after it passes; a node syncing from genesis afterwards
+//! checks every height's certificate against that height's set.
+
+use std::time::Duration;
+
+use gongxin_cluster_tests::{Cluster, Follower};
+use gongxin_core::crypto::{Algorithm, Keypair};
+use gongxin_core::model::{GovernanceChange, Operation};
+use gongxin_core::validator::Validator;
+
+const START: Duration = Duration::from_secs(60);
+const COMMIT: Duration = Duration::from_secs(90);
+
+/// Passes `change` with the directors of three of the four departments.
+fn pass(cluster: &Cluster, id: &str, change: GovernanceChange, voters: [&str; 3], nonce: u64) -> u64 {
+    let height = cluster.height(0).expect("height");
+    let propose = cluster.tx(
+        &cluster.member_key(voters[0]),
+        Operation::ProposeGovernance {
+            id: id.into(),
+            change,
+            note: "cluster test".into(),
+        },
+        height,
+        nonce,
+    );
+    cluster.commit(0, &propose, COMMIT);
+    for (k, voter) in voters[1..].iter().enumerate() {
+        let vote = cluster.tx(
+            &cluster.member_key(voter),
+            Operation::VoteGovernance {
+                id: id.into(),
+                approve: true,
+            },
+            height,
+            nonce + 1 + k as u64,
+        );
+        cluster.commit(0, &vote, COMMIT);
+    }
+    let sets = cluster.validator_sets(0);
+    sets.last().expect("a set").0
+}
+
+#[test]
+fn n4_valset_change() {
+    let newcomer = Follower {
+        name: "ecology2.validator.gongxin".into(),
+        department: "ecology".into(),
+        key: Keypair::generate(Algorithm::Ed25519).expect("key"),
+    };
+    let observer = Follower {
+        name: "observer.node.gongxin".into(),
+        department: "audit".into(),
+        key: Keypair::generate(Algorithm::Ed25519).expect("key"),
+    };
+    let mut cluster = Cluster::start_with_followers(4, &[newcomer.clone(), observer]);
+    cluster.start_node(4); // follows the chain without voting
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3, 4], 2, START),
+        "no start:\n{}",
+        cluster.log(4)
+    );
+
+    // Add the fifth validator.
+    let added_from = pass(
+        &cluster,
+        "add-ecology2",
+        GovernanceChange::AddValidator(Validator {
+            name: newcomer.name.clone(),
+            department: newcomer.department.clone(),
+            public_key: newcomer.key.public_key(),
+            power: 1,
+        }),
+        ["finance-director", "audit-director", "transport-director"],
+        1,
+    );
+    assert_eq!(cluster.validator_sets(0).len(), 2, "the change is recorded");
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3, 4], added_from + 4, COMMIT),
+        "no progress after the addition:\n{}",
+        cluster.log(4)
+    );
+    // The newcomer signs blocks from its first height on (with 5 validators a quorum is 4, so
+    // it signs most of them).
+    let signed_by_newcomer = (added_from..=added_from + 4).any(|h| {
+        cluster
+            .block(0, h)
+            .and_then(|(_, cert)| cert)
+            .is_some_and(|cert| cert.signatures.iter().any(|s| s.validator == newcomer.name))
+    });
+    assert!(signed_by_newcomer, "the added validator never signed:\n{}", cluster.log(4));
+    // Before its first height it could not have.
+    for h in 1..added_from {
+        let (_, cert) = cluster.block(0, h).expect("block");
+        assert!(
+            cert.expect("certificate")
+                .signatures
+                .iter()
+                .all(|s| s.validator != newcomer.name),
+            "signed at {h}, before its set took effect at {added_from}"
+        );
+    }
+
+    // Remove the transport department's validator, then stop it.
+    let removed_from = pass(
+        &cluster,
+        "remove-transport",
+        GovernanceChange::RemoveValidator {
+            name: "transport.validator.gongxin".into(),
+        },
+        ["finance-director", "audit-director", "ecology-director"],
+        10,
+    );
+    assert!(
+        cluster.wait_height(&[0, 1, 3, 4], removed_from, COMMIT),
+        "the removal did not take effect"
+    );
+    cluster.kill(2);
+    assert!(
+        cluster.wait_height(&[0, 1, 3, 4], removed_from + 4, COMMIT),
+        "the four remaining validators did not go on:\n{}",
+        cluster.log(0)
+    );
+
+    // A node that was never up syncs from genesis across both changes.
+    let target = cluster.height(0).expect("height");
+    cluster.start_node(5);
+    assert!(
+        cluster.wait_height(&[5], target, COMMIT),
+        "a fresh node did not sync to {target}:\n{}",
+        cluster.log(5)
+    );
+    assert_eq!(cluster.validator_sets(5), cluster.validator_sets(0));
+    let height = [0, 1, 3, 4, 5]
+        .iter()
+        .filter_map(|&i| cluster.height(i))
+        .min()
+        .expect("heights");
+    cluster.assert_agree(&[0, 1, 3, 4, 5], height);
+    cluster.assert_checkpoint_quorum(0);
+}
