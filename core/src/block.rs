@@ -182,7 +182,8 @@ impl CommitCertificate {
         if self.block_hash != header.hash() {
             return Err(CertificateError::WrongBlock);
         }
-        let message = commit_signing_message(&header.chain_id, self.height, self.round, &header.id());
+        let message =
+            commit_signing_message(&header.chain_id, self.height, self.round, &header.id());
         let mut counted: Vec<&str> = Vec::new();
         let mut power: u64 = 0;
         for sig in &self.signatures {

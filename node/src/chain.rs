@@ -422,8 +422,10 @@ impl Chain {
                 .map(|set| (header.height + VALIDATOR_SET_CHANGE_DELAY_BLOCKS, set)),
         })?;
         if let Some(set) = &executed.validator_set_change {
-            self.validator_sets
-                .insert(header.height + VALIDATOR_SET_CHANGE_DELAY_BLOCKS, set.clone());
+            self.validator_sets.insert(
+                header.height + VALIDATOR_SET_CHANGE_DELAY_BLOCKS,
+                set.clone(),
+            );
         }
         self.tip = tip;
         self.tip_header = header.clone();

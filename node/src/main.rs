@@ -82,7 +82,9 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     }));
     let blocks = async {
         match config.consensus.clone() {
-            Some(settings) => consensus::engine::run(node.clone(), settings, &config.data_dir).await,
+            Some(settings) => {
+                consensus::engine::run(node.clone(), settings, &config.data_dir).await
+            }
             None => match producer::run_solo(node.clone()).await {
                 Ok(()) => Err(anyhow::anyhow!("block production stopped")),
                 Err(e) => Err(anyhow::anyhow!("block production stopped: {e}")),

@@ -16,7 +16,9 @@ use bytes::Bytes;
 use gongxin_core::block::BlockHeader;
 use gongxin_core::checkpoint::SignedCheckpoint;
 use gongxin_core::crypto::{KeyFile, Keypair};
-use gongxin_core::model::{DepartmentKind, Disclosure, Operation, ProjectProposal, Role as MemberRole};
+use gongxin_core::model::{
+    DepartmentKind, Disclosure, Operation, ProjectProposal, Role as MemberRole,
+};
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use gongxin_node::consensus::app::{ConsensusApp, Timing};
 use gongxin_node::consensus::context::{
@@ -30,14 +32,14 @@ use gongxin_node::devnet::{DevnetKeys, write_node_configs};
 use gongxin_node::node::Node;
 use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
+use malachitebft_app_channel::app::types::core::Height as _;
 use malachitebft_app_channel::app::types::core::{
     CommitCertificate, CommitSignature, LinearTimeouts, NilOrVal, Round, SignedMessage, Validity,
     VoteExtensions, VoteType,
 };
-use malachitebft_engine::util::streaming::{StreamContent, StreamMessage};
-use malachitebft_app_channel::app::types::core::Height as _;
 use malachitebft_app_channel::app::types::{MisbehaviorEvidence, PeerId, ProposedValue};
 use malachitebft_app_channel::{AppMsg, NetworkMsg};
+use malachitebft_engine::util::streaming::{StreamContent, StreamMessage};
 use tokio::sync::{mpsc, oneshot};
 
 /// splitmix64: small, seedable, and the same on every machine.
@@ -70,7 +72,10 @@ struct SimNode {
     peer: PeerId,
 }
 
-async fn ask<T>(app: &mut ConsensusApp, make: impl FnOnce(oneshot::Sender<T>) -> AppMsg<GongxinContext>) -> T {
+async fn ask<T>(
+    app: &mut ConsensusApp,
+    make: impl FnOnce(oneshot::Sender<T>) -> AppMsg<GongxinContext>,
+) -> T {
     let (tx, rx) = oneshot::channel();
     app.handle(make(tx)).await.expect("application failed");
     tokio::time::timeout(Duration::from_secs(30), rx)
@@ -132,7 +137,10 @@ fn certificate(
     height: Height,
     round: Round,
     id: ValueId,
-) -> (CommitCertificate<GongxinContext>, VoteExtensions<GongxinContext>) {
+) -> (
+    CommitCertificate<GongxinContext>,
+    VoteExtensions<GongxinContext>,
+) {
     let mut signatures = Vec::new();
     let mut extensions = Vec::new();
     for &i in voters {
@@ -207,7 +215,11 @@ async fn deliver(
 
 /// The same stream with its block's header altered (and `Fin` re-signed by the proposer, who
 /// is the liar): every honest receiver must re-execute and find it invalid.
-fn lie(chain_id: &str, parts: &[StreamMessage<ProposalPart>], key: &Keypair) -> Vec<StreamMessage<ProposalPart>> {
+fn lie(
+    chain_id: &str,
+    parts: &[StreamMessage<ProposalPart>],
+    key: &Keypair,
+) -> Vec<StreamMessage<ProposalPart>> {
     let mut forged = parts.to_vec();
     let mut new_value = None;
     for message in &mut forged {
@@ -223,7 +235,9 @@ fn lie(chain_id: &str, parts: &[StreamMessage<ProposalPart>], key: &Keypair) -> 
     let (height, round) = forged
         .iter()
         .find_map(|m| match &m.content {
-            StreamContent::Data(ProposalPart::Init { height, round, .. }) => Some((*height, *round)),
+            StreamContent::Data(ProposalPart::Init { height, round, .. }) => {
+                Some((*height, *round))
+            }
             _ => None,
         })
         .expect("Init");
@@ -265,9 +279,10 @@ async fn simulate(seed: u64) {
                 timing,
                 network_tx,
             );
-            let peer_key =
-                malachitebft_app_channel::app::types::Keypair::ed25519_from_bytes([i as u8 + 1; 32])
-                    .unwrap();
+            let peer_key = malachitebft_app_channel::app::types::Keypair::ed25519_from_bytes(
+                [i as u8 + 1; 32],
+            )
+            .unwrap();
             let peer = PeerId::from_bytes(&peer_key.public().to_peer_id().to_bytes()).unwrap();
             SimNode {
                 node,
@@ -333,7 +348,10 @@ async fn simulate(seed: u64) {
             while let Ok(NetworkMsg::PublishProposalPart(part)) = nodes[p].network.try_recv() {
                 parts.push(part);
             }
-            assert!(parts.len() >= 3, "a stream is Init, Txs…, Fin, then the end marker");
+            assert!(
+                parts.len() >= 3,
+                "a stream is Init, Txs…, Fin, then the end marker"
+            );
             // Asked again in the same round, the proposer offers the same block.
             let again = ask(&mut nodes[p].app, |reply| AppMsg::GetValue {
                 height,
@@ -342,7 +360,10 @@ async fn simulate(seed: u64) {
                 reply,
             })
             .await;
-            assert_eq!(again.value, local.value, "seed {seed}: two values in one round");
+            assert_eq!(
+                again.value, local.value,
+                "seed {seed}: two values in one round"
+            );
             while nodes[p].network.try_recv().is_ok() {}
 
             let lying = rng.chance(15);
@@ -366,12 +387,21 @@ async fn simulate(seed: u64) {
                 }
                 let relay = nodes[(i + 1) % 4].peer;
                 let drop_one = rng.chance(10);
-                let got = deliver(&mut rng, &mut nodes[i], publisher, relay, &stream, drop_one).await;
+                let got =
+                    deliver(&mut rng, &mut nodes[i], publisher, relay, &stream, drop_one).await;
                 if let Some(value) = got {
                     if lying {
-                        assert_eq!(value.validity, Validity::Invalid, "seed {seed}: a forged block was accepted");
+                        assert_eq!(
+                            value.validity,
+                            Validity::Invalid,
+                            "seed {seed}: a forged block was accepted"
+                        );
                     } else {
-                        assert_eq!(value.validity, Validity::Valid, "seed {seed}: an honest block was refused");
+                        assert_eq!(
+                            value.validity,
+                            Validity::Valid,
+                            "seed {seed}: an honest block was refused"
+                        );
                         assert_eq!(value.value, local.value);
                     }
                     valid_at[i] = Some(value);
@@ -392,10 +422,18 @@ async fn simulate(seed: u64) {
             if voters.len() < 3 {
                 continue; // no polka: round change
             }
-            let (cert, extensions) =
-                certificate(&chain_id, &nodes, &voters, height, round, local.value.block_id());
+            let (cert, extensions) = certificate(
+                &chain_id,
+                &nodes,
+                &voters,
+                height,
+                round,
+                local.value.block_id(),
+            );
             // The proposer first (it always holds its block), so laggards can sync from it.
-            let order: Vec<usize> = std::iter::once(p).chain((0..4).filter(|&i| i != p)).collect();
+            let order: Vec<usize> = std::iter::once(p)
+                .chain((0..4).filter(|&i| i != p))
+                .collect();
             for i in order {
                 let n = &mut nodes[i];
                 ask(&mut n.app, |reply| AppMsg::Decided {
@@ -417,7 +455,10 @@ async fn simulate(seed: u64) {
                 if n.node.tip().0.height < height.0 {
                     // It never saw the block: the engine restarts the height and sync fetches it
                     // from a node that has it.
-                    assert!(matches!(next, Next::Restart(h, _) if h == height), "seed {seed}");
+                    assert!(
+                        matches!(next, Next::Restart(h, _) if h == height),
+                        "seed {seed}"
+                    );
                     let raw = ask(&mut nodes[p].app, |reply| AppMsg::GetDecidedValues {
                         range: height..=height,
                         reply,
@@ -426,7 +467,12 @@ async fn simulate(seed: u64) {
                     assert_eq!(raw.len(), 1, "seed {seed}: proposer cannot serve its block");
                     let raw = raw.into_iter().next().unwrap();
                     // The served certificate carries every committer's checkpoint attestation.
-                    assert!(raw.certificate.commit_signatures.iter().all(|s| s.extension.is_some()));
+                    assert!(
+                        raw.certificate
+                            .commit_signatures
+                            .iter()
+                            .all(|s| s.extension.is_some())
+                    );
                     let n = &mut nodes[i];
                     let outcome = ask(&mut n.app, |reply| AppMsg::ProcessSyncedValue {
                         height,
@@ -459,9 +505,16 @@ async fn simulate(seed: u64) {
                     })
                     .await;
                 } else {
-                    assert!(matches!(next, Next::Start(h, _) if h == height.increment()), "seed {seed}");
+                    assert!(
+                        matches!(next, Next::Start(h, _) if h == height.increment()),
+                        "seed {seed}"
+                    );
                 }
-                assert_eq!(n_height(&nodes[i]), height.0, "seed {seed}: node {i} did not commit");
+                assert_eq!(
+                    n_height(&nodes[i]),
+                    height.0,
+                    "seed {seed}: node {i} did not commit"
+                );
             }
             decided = true;
             break;
@@ -486,7 +539,12 @@ async fn simulate(seed: u64) {
             let cert = n.node.store.certificate(h).unwrap().unwrap();
             cert.verify(&genesis.chain_id, &first.header, &genesis.validators)
                 .unwrap_or_else(|e| panic!("seed {seed}: certificate {h}: {e}"));
-            let note = n.node.store.checkpoint(first.header.log_size).unwrap().unwrap();
+            let note = n
+                .node
+                .store
+                .checkpoint(first.header.log_size)
+                .unwrap()
+                .unwrap();
             SignedCheckpoint::parse(&note)
                 .unwrap()
                 .verify(&genesis.chain_id, &genesis.validators)

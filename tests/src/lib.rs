@@ -68,7 +68,8 @@ pub struct ClusterNode {
 /// A running consortium.
 #[derive(Debug)]
 pub struct Cluster {
-    _dir: tempfile::TempDir,
+    /// Kept (not deleted) when `GONGXIN_KEEP_CLUSTER` is set, for reading node logs.
+    _dir: Option<tempfile::TempDir>,
     pub dir: PathBuf,
     pub keys: DevnetKeys,
     pub nodes: Vec<ClusterNode>,
@@ -106,7 +107,7 @@ impl Cluster {
             })
             .collect();
         let mut cluster = Cluster {
-            _dir: dir,
+            _dir: Some(dir),
             dir: path,
             keys,
             nodes,
@@ -134,10 +135,7 @@ impl Cluster {
             .is_some_and(|c| c.byzantine.is_some());
         let mut command = Command::new(node_binary());
         if byzantine {
-            command.env(
-                gongxin_node::consensus::engine::ALLOW_BYZANTINE_ENV,
-                "1",
-            );
+            command.env(gongxin_node::consensus::engine::ALLOW_BYZANTINE_ENV, "1");
         }
         let child = command
             .args(["run", "--config"])
@@ -252,7 +250,9 @@ impl Cluster {
 
     /// Every validator set node `i` knows, by the height it takes effect at.
     pub fn validator_sets(&self, i: usize) -> Vec<(u64, ValidatorSet)> {
-        let value = self.get_json(i, "/v1/validator-sets").expect("validator sets");
+        let value = self
+            .get_json(i, "/v1/validator-sets")
+            .expect("validator sets");
         value["validator_sets"]
             .as_array()
             .expect("a list")
@@ -380,6 +380,11 @@ impl Cluster {
 
 impl Drop for Cluster {
     fn drop(&mut self) {
+        if std::env::var_os("GONGXIN_KEEP_CLUSTER").is_some()
+            && let Some(dir) = self._dir.take()
+        {
+            eprintln!("cluster kept in {}", dir.keep().display());
+        }
         for node in &mut self.nodes {
             if let Some(child) = node.child.as_mut()
                 && let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32)
@@ -502,7 +507,10 @@ fn with_port(address: &str, port: u16) -> String {
 
 fn port_of(address: &str) -> u16 {
     let parts: Vec<&str> = address.split('/').collect();
-    let i = parts.iter().position(|p| *p == "tcp").expect("a tcp address");
+    let i = parts
+        .iter()
+        .position(|p| *p == "tcp")
+        .expect("a tcp address");
     parts[i + 1].parse().expect("a port")
 }
 
@@ -571,7 +579,10 @@ impl Cluster {
                     .expect("peer id")
                     .to_owned();
                 peers.push(format!("{}/p2p/{id}", with_port(listen, consensus.port)));
-                gossip_peers.push(format!("{}/p2p/{id}", with_port(gossip_listen, gossip.port)));
+                gossip_peers.push(format!(
+                    "{}/p2p/{id}",
+                    with_port(gossip_listen, gossip.port)
+                ));
                 row.push(vec![consensus, gossip]);
             }
             settings.peers = peers;
@@ -594,7 +605,7 @@ impl Cluster {
             })
             .collect();
         let mut cluster = Cluster {
-            _dir: dir,
+            _dir: Some(dir),
             dir: path,
             keys,
             nodes,
@@ -638,7 +649,9 @@ impl Cluster {
                     .to_json(),
             )
             .expect("key file");
-            let node_key = path.join("keys").join(format!("{}.node.key", follower.name));
+            let node_key = path
+                .join("keys")
+                .join(format!("{}.node.key", follower.name));
             write_node_key(&node_key).expect("node key");
             let settings = template.consensus.clone().expect("consensus settings");
             let config = NodeConfig {
@@ -702,7 +715,7 @@ impl Cluster {
             })
             .collect();
         let mut cluster = Cluster {
-            _dir: dir,
+            _dir: Some(dir),
             dir: path,
             keys,
             nodes,

@@ -27,7 +27,11 @@ fn n4f0() {
     let txs = cluster.proposals("N4F0", 40, 1);
     for (i, tx) in txs.iter().enumerate() {
         let status = cluster.submit(i % 4, tx);
-        assert!(status == 202 || status == 200, "submit to node {} gave {status}", i % 4);
+        assert!(
+            status == 202 || status == 200,
+            "submit to node {} gave {status}",
+            i % 4
+        );
     }
     assert!(
         cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2, 3], &txs)),
@@ -47,7 +51,11 @@ fn n4f0() {
 #[test]
 fn n4f1_crash() {
     let mut cluster = Cluster::start(4);
-    assert!(cluster.wait_height(&[0, 1, 2, 3], 2, START), "no start:\n{}", cluster.log(0));
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3], 2, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
     cluster.kill(3);
     let before = cluster.height(0).expect("height");
     let txs = cluster.proposals("N4F1", 30, before);
@@ -66,7 +74,10 @@ fn n4f1_crash() {
         "chain stalled without one validator:\n{}",
         cluster.log(0)
     );
-    let height = (0..3).filter_map(|i| cluster.height(i)).min().expect("heights");
+    let height = (0..3)
+        .filter_map(|i| cluster.height(i))
+        .min()
+        .expect("heights");
     cluster.assert_agree(&[0, 1, 2], height);
     cluster.assert_checkpoint_quorum(0);
 }
@@ -74,7 +85,11 @@ fn n4f1_crash() {
 #[test]
 fn n4_restart() {
     let mut cluster = Cluster::start(4);
-    assert!(cluster.wait_height(&[0, 1, 2, 3], 2, START), "no start:\n{}", cluster.log(0));
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3], 2, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
     cluster.kill(2);
     let before = cluster.height(0).expect("height");
     let txs = cluster.proposals("N4RS", 30, before);
@@ -97,7 +112,11 @@ fn n4_restart() {
         "restarted validator did not catch up to {target}:\n{}",
         cluster.log(2)
     );
-    assert!(cluster.is_running(2), "restarted validator exited:\n{}", cluster.log(2));
+    assert!(
+        cluster.is_running(2),
+        "restarted validator exited:\n{}",
+        cluster.log(2)
+    );
     assert!(all_committed(&cluster, &[2], &txs));
     // And it takes part again: the chain moves on with all four.
     let later = cluster.height(0).expect("height") + 3;
@@ -106,14 +125,21 @@ fn n4_restart() {
         "no progress after the restart:\n{}",
         cluster.log(2)
     );
-    let height = (0..4).filter_map(|i| cluster.height(i)).min().expect("heights");
+    let height = (0..4)
+        .filter_map(|i| cluster.height(i))
+        .min()
+        .expect("heights");
     cluster.assert_agree(&[0, 1, 2, 3], height);
 }
 
 #[test]
 fn n4_partition() {
     let (cluster, links) = Cluster::start_with_links(4);
-    assert!(cluster.wait_height(&[0, 1, 2, 3], 2, START), "no start:\n{}", cluster.log(0));
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3], 2, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
     links.isolate(3);
     let cut_at = cluster.height(3).expect("height");
     let before = cluster.height(0).expect("height");
@@ -127,10 +153,15 @@ fn n4_partition() {
         "the majority side did not commit:\n{}",
         cluster.log(0)
     );
-    assert!(cluster.wait_height(&[0, 1, 2], before + 4, COMMIT), "majority stalled");
+    assert!(
+        cluster.wait_height(&[0, 1, 2], before + 4, COMMIT),
+        "majority stalled"
+    );
     // Alone, the isolated validator cannot decide anything (it holds 1/4 of the power): at
     // most the height it was finishing when cut.
-    let isolated = cluster.height(3).expect("the isolated node still serves reads");
+    let isolated = cluster
+        .height(3)
+        .expect("the isolated node still serves reads");
     assert!(
         isolated <= cut_at + 1,
         "an isolated validator committed {isolated} (cut at {cut_at})"
@@ -143,7 +174,10 @@ fn n4_partition() {
         cluster.log(3)
     );
     assert!(all_committed(&cluster, &[3], &txs));
-    let height = (0..4).filter_map(|i| cluster.height(i)).min().expect("heights");
+    let height = (0..4)
+        .filter_map(|i| cluster.height(i))
+        .min()
+        .expect("heights");
     // No fork: the healed node's chain is the majority's, block for block.
     cluster.assert_agree(&[0, 1, 2, 3], height);
 }
@@ -164,7 +198,11 @@ fn n4f1_byzantine() {
             config.consensus.as_mut().expect("consensus").byzantine = Some(byzantine);
         }
     });
-    assert!(cluster.wait_height(&[0, 1, 2], 2, START), "no start:\n{}", cluster.log(0));
+    assert!(
+        cluster.wait_height(&[0, 1, 2], 2, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
     let before = cluster.height(0).expect("height");
     let txs = cluster.proposals("N4BZ", 30, before);
     for (i, tx) in txs.iter().enumerate() {
@@ -181,7 +219,10 @@ fn n4f1_byzantine() {
         "stalled:\n{}",
         cluster.log(0)
     );
-    let height = (0..3).filter_map(|i| cluster.height(i)).min().expect("heights");
+    let height = (0..3)
+        .filter_map(|i| cluster.height(i))
+        .min()
+        .expect("heights");
     cluster.assert_agree(&[0, 1, 2], height);
     cluster.assert_checkpoint_quorum(0);
 }
@@ -189,12 +230,17 @@ fn n4f1_byzantine() {
 #[test]
 fn a_byzantine_config_is_refused_without_the_test_switch() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (_, configs) =
-        gongxin_node::devnet::write_node_configs(dir.path(), 4, gongxin_cluster_tests::free_base_port(4))
-            .expect("configs");
+    let (_, configs) = gongxin_node::devnet::write_node_configs(
+        dir.path(),
+        4,
+        gongxin_cluster_tests::free_base_port(4),
+    )
+    .expect("configs");
     let (mut config, path) = configs.into_iter().next().expect("a config");
-    config.consensus.as_mut().expect("consensus").byzantine =
-        Some(serde_json::from_value(serde_json::json!({ "drop_votes": { "mode": "always" } })).expect("byzantine"));
+    config.consensus.as_mut().expect("consensus").byzantine = Some(
+        serde_json::from_value(serde_json::json!({ "drop_votes": { "mode": "always" } }))
+            .expect("byzantine"),
+    );
     std::fs::write(&path, serde_json::to_string(&config).expect("json")).expect("write");
     let output = std::process::Command::new(gongxin_cluster_tests::node_binary())
         .args(["run", "--config"])

@@ -13,7 +13,13 @@ const START: Duration = Duration::from_secs(60);
 const COMMIT: Duration = Duration::from_secs(90);
 
 /// Passes `change` with the directors of three of the four departments.
-fn pass(cluster: &Cluster, id: &str, change: GovernanceChange, voters: [&str; 3], nonce: u64) -> u64 {
+fn pass(
+    cluster: &Cluster,
+    id: &str,
+    change: GovernanceChange,
+    voters: [&str; 3],
+    nonce: u64,
+) -> u64 {
     let height = cluster.height(0).expect("height");
     let propose = cluster.tx(
         &cluster.member_key(voters[0]),
@@ -89,7 +95,11 @@ fn n4_valset_change() {
             .and_then(|(_, cert)| cert)
             .is_some_and(|cert| cert.signatures.iter().any(|s| s.validator == newcomer.name))
     });
-    assert!(signed_by_newcomer, "the added validator never signed:\n{}", cluster.log(4));
+    assert!(
+        signed_by_newcomer,
+        "the added validator never signed:\n{}",
+        cluster.log(4)
+    );
     // Before its first height it could not have.
     for h in 1..added_from {
         let (_, cert) = cluster.block(0, h).expect("block");

@@ -25,10 +25,10 @@ use malachitebft_app_channel::app::types::core::{
     CommitCertificate as MCommitCertificate, ExtendedCommitCertificate, ExtendedCommitSignature,
     LinearTimeouts, Round, SignedMessage, Validity, VoteExtensionPolicy, VoteExtensions,
 };
-use malachitebft_engine::util::streaming::{StreamContent, StreamId, StreamMessage};
 use malachitebft_app_channel::app::types::sync::RawDecidedValue;
 use malachitebft_app_channel::app::types::{LocallyProposedValue, PeerId, ProposedValue};
 use malachitebft_app_channel::{AppMsg, Channels, NetworkMsg};
+use malachitebft_engine::util::streaming::{StreamContent, StreamId, StreamMessage};
 use tokio::sync::mpsc;
 
 use super::context::{
@@ -91,9 +91,10 @@ pub struct ConsensusApp {
     signer: GongxinSigner,
     address: Address,
     chain_id: String,
-    /// The validator set of `validators.0` (sets change only through governance, so one
-    /// cached set serves a height's many lookups).
-    validators: (Height, ConsensusValidatorSet),
+    /// The validator set of `validators.0` as known at tip `validators.1` (sets change only
+    /// through governance, so one cached set serves a height's many lookups; a later tip may
+    /// know of a change the earlier one did not).
+    validators: (Height, u64, ConsensusValidatorSet),
     timing: Timing,
     network: mpsc::Sender<NetworkMsg<GongxinContext>>,
     height: Height,
@@ -139,6 +140,7 @@ impl ConsensusApp {
     ) -> ConsensusApp {
         let validators = (
             Height(0),
+            u64::MAX,
             ConsensusValidatorSet::new(&node.genesis.validators),
         );
         ConsensusApp {
@@ -160,13 +162,15 @@ impl ConsensusApp {
 
     /// The validator set of `height`.
     fn set_for(&mut self, height: Height) -> ConsensusValidatorSet {
-        if self.validators.0 != height {
+        let tip = self.node.tip().0.height;
+        if self.validators.0 != height || self.validators.1 != tip {
             self.validators = (
                 height,
+                tip,
                 ConsensusValidatorSet::new(&self.node.validator_set_for(height.0)),
             );
         }
-        self.validators.1.clone()
+        self.validators.2.clone()
     }
 
     fn params(&mut self) -> HeightParams<GongxinContext> {
@@ -285,9 +289,14 @@ impl ConsensusApp {
                     Next::Start(self.next_height(), self.params())
                 };
                 // Idle pacing: with nothing to propose, wait (without blocking this loop) for a
-                // transaction or the empty-block interval before starting the next height.
+                // transaction, or until the empty-block interval has passed since the last
+                // block's time. A node catching up on old blocks therefore never waits.
                 let node = self.node.clone();
-                let idle = self.timing.empty_block_interval;
+                let last_block_ms = node.tip().1.timestamp_ms;
+                let due_ms = last_block_ms
+                    .saturating_add(self.timing.empty_block_interval.as_millis() as u64);
+                let idle = Duration::from_millis(due_ms.saturating_sub(wall_clock_ms()))
+                    .min(self.timing.empty_block_interval);
                 tokio::spawn(async move {
                     if node.mempool_len().0 == 0 {
                         let _ = tokio::time::timeout(idle, node.tx_arrived.notified()).await;
@@ -358,11 +367,10 @@ impl ConsensusApp {
         let txs = self.node.proposal_txs(height.0);
         let node = self.node.clone();
         let proposer = self.signer.public_key();
-        let executed = tokio::task::spawn_blocking(move || {
-            node.execute_next(txs, wall_clock_ms(), proposer)
-        })
-        .await
-        .map_err(|e| AppError::Task(e.to_string()))??;
+        let executed =
+            tokio::task::spawn_blocking(move || node.execute_next(txs, wall_clock_ms(), proposer))
+                .await
+                .map_err(|e| AppError::Task(e.to_string()))??;
         let value = BlockValue::new(executed.header().clone());
         tracing::debug!(%height, %round, txs = executed.tx_hashes.len(), id = %value.block_id(), "proposing");
         self.candidates.insert(
@@ -407,8 +415,11 @@ impl ConsensusApp {
         parts.push(ProposalPart::Fin(signature));
         let count = parts.len() as u64;
         for (sequence, part) in parts.into_iter().enumerate() {
-            let message =
-                StreamMessage::new(stream_id.clone(), sequence as u64, StreamContent::Data(part));
+            let message = StreamMessage::new(
+                stream_id.clone(),
+                sequence as u64,
+                StreamContent::Data(part),
+            );
             if self
                 .network
                 .send(NetworkMsg::PublishProposalPart(message))
@@ -451,8 +462,7 @@ impl ConsensusApp {
         part: StreamMessage<ProposalPart>,
     ) -> Option<Assembled> {
         let limit_parts =
-            (self.node.limits.block_bytes_max / super::context::PROPOSAL_PART_BYTES_MAX) as u64
-                + 4;
+            (self.node.limits.block_bytes_max / super::context::PROPOSAL_PART_BYTES_MAX) as u64 + 4;
         if part.sequence > limit_parts {
             return None;
         }
@@ -525,7 +535,12 @@ impl ConsensusApp {
             return None;
         }
         let message = proposal_parts_message(chain_id, height, round, &value.block_id());
-        if expected.public_key.0.verify(&message, &signature.0).is_err() {
+        if expected
+            .public_key
+            .0
+            .verify(&message, &signature.0)
+            .is_err()
+        {
             tracing::warn!(%height, %round, %proposer, "proposal stream with a bad signature");
             return None;
         }
@@ -734,7 +749,9 @@ impl ConsensusApp {
     /// extensions) for a peer that is catching up.
     fn decided_values(&self, from: Height, to: Height) -> Vec<RawDecidedValue<GongxinContext>> {
         let tip = self.node.tip().0.height;
-        let last = to.0.min(tip).min(from.0.saturating_add(SYNC_BLOCKS_PER_REQUEST_MAX - 1));
+        let last =
+            to.0.min(tip)
+                .min(from.0.saturating_add(SYNC_BLOCKS_PER_REQUEST_MAX - 1));
         let mut values = Vec::new();
         for height in from.0.max(1)..=last {
             match self.decided_value(height) {

@@ -93,9 +93,7 @@ impl mtypes::Height for Height {
 
 /// A validator's address is its name: what commit certificates and checkpoint signature lines
 /// already identify validators by, and what stays when a key is rotated.
-#[derive(
-    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize,
-)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, BorshSerialize, BorshDeserialize)]
 pub struct Address(pub String);
 
 impl fmt::Display for Address {

@@ -205,7 +205,10 @@ async fn start_byzantine(
     signer: GongxinSigner,
     byzantine: malachitebft_engine_byzantine::ByzantineConfig,
     wal_dir: &Path,
-) -> anyhow::Result<(malachitebft_app_channel::Channels<GongxinContext>, EngineHandle)> {
+) -> anyhow::Result<(
+    malachitebft_app_channel::Channels<GongxinContext>,
+    EngineHandle,
+)> {
     use malachitebft_app_channel::{ByzantineContext, EngineBuilder};
     byzantine
         .validate()
@@ -289,11 +292,7 @@ pub async fn run(
             config,
             WalContext::new(wal_dir.join("wal"), GongxinCodec),
             NetworkContext::new(identity, GongxinCodec),
-            ConsensusContext::new_validator(
-                address,
-                Box::new(verifier),
-                Box::new(signer.clone()),
-            ),
+            ConsensusContext::new_validator(address, Box::new(verifier), Box::new(signer.clone())),
             SyncContext::new(GongxinCodec),
             RequestContext::new(16),
         )
@@ -305,9 +304,20 @@ pub async fn run(
                     "the config asks this validator to misbehave (`consensus.byzantine`); that is for tests only and needs {ALLOW_BYZANTINE_ENV}=1"
                 );
             }
-            tracing::warn!(?byzantine, "BYZANTINE TEST MODE: this validator will misbehave");
-            start_byzantine(config, identity, address, verifier, signer.clone(), byzantine, &wal_dir)
-                .await?
+            tracing::warn!(
+                ?byzantine,
+                "BYZANTINE TEST MODE: this validator will misbehave"
+            );
+            start_byzantine(
+                config,
+                identity,
+                address,
+                verifier,
+                signer.clone(),
+                byzantine,
+                &wal_dir,
+            )
+            .await?
         }
     };
     let timing = Timing {

@@ -16,8 +16,8 @@ use malachitebft_core_types::{
 use malachitebft_signing::{Error as SigningError, Signer, VerificationResult, Verifier};
 
 use super::context::{
-    CheckpointAttestation, ConsensusKey, ConsensusSignature, GongxinContext, GongxinScheme,
-    Height, Proposal, ValueId, Vote,
+    CheckpointAttestation, ConsensusKey, ConsensusSignature, GongxinContext, GongxinScheme, Height,
+    Proposal, ValueId, Vote,
 };
 
 pub const PREVOTE_DOMAIN: &[u8] = b"gongxin/prevote/v1";
@@ -88,7 +88,12 @@ pub fn proposal_message(chain_id: &str, proposal: &Proposal) -> Vec<u8> {
 /// The bytes a proposer signs in a stream's `Fin` part: it binds the stream (height, round)
 /// to the block it carries, so nobody but the round's proposer can feed validators a block
 /// under that proposer's name.
-pub fn proposal_parts_message(chain_id: &str, height: Height, round: Round, id: &ValueId) -> Vec<u8> {
+pub fn proposal_parts_message(
+    chain_id: &str,
+    height: Height,
+    round: Round,
+    id: &ValueId,
+) -> Vec<u8> {
     let mut m = message(PROPOSAL_PARTS_DOMAIN, chain_id, 88);
     m.extend_from_slice(&height.0.to_be_bytes());
     m.extend_from_slice(&round_i64(round).to_be_bytes());
@@ -191,7 +196,11 @@ impl GongxinVerifier {
         GongxinVerifier { chain_id }
     }
 
-    fn check(message: &[u8], signature: &ConsensusSignature, key: &ConsensusKey) -> VerificationResult {
+    fn check(
+        message: &[u8],
+        signature: &ConsensusSignature,
+        key: &ConsensusKey,
+    ) -> VerificationResult {
         VerificationResult::from_bool(key.0.verify(message, &signature.0).is_ok())
     }
 }

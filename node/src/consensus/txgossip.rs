@@ -81,7 +81,11 @@ pub async fn run(node: Arc<Node>, settings: GossipSettings) -> anyhow::Result<()
         .mesh_outbound_min(0)
         .flood_publish(true)
         .message_id_fn(|message: &gossipsub::Message| {
-            gossipsub::MessageId::from(gongxin_core::Hash::digest(&message.data).as_bytes().to_vec())
+            gossipsub::MessageId::from(
+                gongxin_core::Hash::digest(&message.data)
+                    .as_bytes()
+                    .to_vec(),
+            )
         })
         .build()
         .map_err(|e| anyhow::anyhow!("gossip config: {e}"))?;

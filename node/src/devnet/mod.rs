@@ -297,7 +297,9 @@ fn consensus_settings(
     }
     let mut endpoints = Vec::new();
     for (i, validator) in validators.iter().enumerate() {
-        let path = dir.join("keys").join(format!("{}.node.key", validator.name));
+        let path = dir
+            .join("keys")
+            .join(format!("{}.node.key", validator.name));
         let peer_id = if path.exists() {
             read_node_key(&path)?.public().to_peer_id().to_string()
         } else {
