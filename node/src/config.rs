@@ -41,6 +41,8 @@ pub struct Limits {
     pub mempool_txs_max: usize,
     pub mempool_bytes_max: usize,
     pub http_body_bytes_max: u64,
+    /// Body limit of `POST /v1/txs/batch`.
+    pub http_batch_body_bytes_max: u64,
     pub http_request_timeout_ms: u64,
     /// `GET /v1/entries` returns at most this many entries per call.
     pub entries_per_request_max: u64,
@@ -58,6 +60,7 @@ impl Default for Limits {
             mempool_txs_max: 100_000,
             mempool_bytes_max: 128 * 1024 * 1024,
             http_body_bytes_max: 256 * 1024,
+            http_batch_body_bytes_max: 8 * 1024 * 1024,
             http_request_timeout_ms: 10_000,
             entries_per_request_max: 1_000,
             auth_clock_skew_ms: 300_000,
@@ -92,8 +95,8 @@ impl Limits {
                 format!("mempool_bytes_max must hold one transaction ({tx_max} bytes)"),
             ),
             (
-                self.http_body_bytes_max >= 1024,
-                "http_body_bytes_max must be at least 1024".into(),
+                self.http_body_bytes_max >= 1024 && self.http_batch_body_bytes_max >= 1024,
+                "http_body_bytes_max and http_batch_body_bytes_max must be at least 1024".into(),
             ),
             (
                 self.block_interval_ms >= 1 && self.empty_block_interval_ms >= 1,

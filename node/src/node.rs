@@ -223,16 +223,6 @@ impl Node {
         self.admit(tx, encoded_bytes, true)
     }
 
-    /// Admits a transaction another validator gossiped: the same checks as [`Node::submit`]
-    /// (this node verifies the signature itself, once), without gossiping it again.
-    pub fn submit_from_peer(
-        &self,
-        tx: SignedTx,
-        encoded_bytes: usize,
-    ) -> Result<(Hash, bool), SubmitError> {
-        self.admit(tx, encoded_bytes, false)
-    }
-
     /// Where newly admitted client transactions are sent for gossip.
     pub fn set_gossip(&self, outbound: tokio::sync::mpsc::Sender<Arc<SignedTx>>) {
         let _ = self.gossip.set(outbound);
@@ -244,26 +234,48 @@ impl Node {
         encoded_bytes: usize,
         gossip: bool,
     ) -> Result<(Hash, bool), SubmitError> {
-        let hash = tx.hash();
+        self.admit_batch(vec![(tx, encoded_bytes)], gossip)
+            .pop()
+            .unwrap_or(Err(SubmitError::Storage(StorageError::Missing(
+                "admission verdict".into(),
+            ))))
+    }
+
+    /// Admits many transactions (a batch submission, a gossip message) with one batched
+    /// signature check for those that pass the cheap checks. Verdicts are in input order.
+    pub fn submit_batch(
+        &self,
+        txs: Vec<(SignedTx, usize)>,
+    ) -> Vec<Result<(Hash, bool), SubmitError>> {
+        self.admit_batch(txs, true)
+    }
+
+    /// [`Node::submit_batch`] for transactions another validator gossiped (not gossiped again).
+    pub fn submit_batch_from_peer(
+        &self,
+        txs: Vec<(SignedTx, usize)>,
+    ) -> Vec<Result<(Hash, bool), SubmitError>> {
+        self.admit_batch(txs, false)
+    }
+
+    /// The checks before the signature: chain, already committed, already pending (`Ok(false)`),
+    /// replay window, membership.
+    fn precheck(&self, tx: &SignedTx, hash: &Hash, next_height: u64) -> Result<bool, SubmitError> {
         if tx.body.chain_id != self.chain_id() {
             return Err(SubmitError::Invalid(TxError::WrongChain {
                 expected: self.chain_id().to_owned(),
                 found: tx.body.chain_id.clone(),
             }));
         }
-        if let Some(location) = self.store.tx_location(&hash)? {
+        if let Some(location) = self.store.tx_location(hash)? {
             return Err(SubmitError::AlreadyCommitted {
                 height: location.height,
             });
         }
-        let next_height = self.tip().0.height + 1;
-        {
-            let pool = lock(&self.mempool);
-            if pool.contains(&hash) {
-                return Ok((hash, false));
-            }
+        if lock(&self.mempool).contains(hash) {
+            return Ok(false);
         }
-        Mempool::check_window(&tx, next_height)?;
+        Mempool::check_window(tx, next_height)?;
         // Only members may write to the ledger. (The rules check membership again at execution,
         // for members removed while their transaction waited.)
         let state = crate::chain::CommittedState::new(&self.store);
@@ -278,41 +290,106 @@ impl Node {
         if member.is_none() {
             return Err(SubmitError::UnknownSigner(tx.body.signer));
         }
+        Ok(true)
+    }
+
+    fn admit_batch(
+        &self,
+        txs: Vec<(SignedTx, usize)>,
+        gossip: bool,
+    ) -> Vec<Result<(Hash, bool), SubmitError>> {
+        let next_height = self.tip().0.height + 1;
+        let hashes: Vec<Hash> = txs.iter().map(|(tx, _)| tx.hash()).collect();
+        let mut verdicts: Vec<Option<Result<(Hash, bool), SubmitError>>> = txs
+            .iter()
+            .zip(&hashes)
+            .map(
+                |((tx, _), hash)| match self.precheck(tx, hash, next_height) {
+                    Ok(true) => None,
+                    Ok(false) => Some(Ok((*hash, false))),
+                    Err(e) => Some(Err(e)),
+                },
+            )
+            .collect();
+        // The one signature check this node makes for each new transaction, batched.
+        let to_check: Vec<usize> = (0..txs.len()).filter(|&i| verdicts[i].is_none()).collect();
+        let messages: Vec<Vec<u8>> = to_check
+            .iter()
+            // The chain id was checked in `precheck`: this is the message for our chain.
+            .map(|&i| txs[i].0.body.signing_message())
+            .collect();
+        let items: Vec<gongxin_core::crypto::BatchItem<'_>> = to_check
+            .iter()
+            .zip(&messages)
+            .map(|(&i, message)| gongxin_core::crypto::BatchItem {
+                key: &txs[i].0.body.signer,
+                message,
+                signature: &txs[i].0.signature,
+            })
+            .collect();
         self.metrics
             .signature_checks
-            .fetch_add(1, Ordering::Relaxed);
-        tx.verify(self.chain_id())?;
-        let result = {
+            .fetch_add(items.len() as u64, Ordering::Relaxed);
+        let checked = gongxin_core::crypto::verify_batch(&items);
+        for (&i, verdict) in to_check.iter().zip(checked) {
+            if let Err(e) = verdict {
+                verdicts[i] = Some(Err(SubmitError::Invalid(TxError::Signature(e))));
+            }
+        }
+        let mut admitted = Vec::new();
+        {
             let mut pool = lock(&self.mempool);
-            // Re-check under the lock: the producer writes a block to the store before it
-            // releases its transactions from `in_flight` under this lock, so a transaction that
-            // is neither pending nor in flight here and not in the store is really new.
-            if let Some(location) = self.store.tx_location(&hash)? {
-                return Err(SubmitError::AlreadyCommitted {
-                    height: location.height,
+            for (i, (tx, bytes)) in txs.into_iter().enumerate() {
+                if verdicts[i].is_some() {
+                    continue;
+                }
+                let hash = hashes[i];
+                // Re-check under the lock: a block is written to the store before its
+                // transactions leave the pool under this lock, so a transaction that is neither
+                // pending nor in flight here and not in the store is really new.
+                verdicts[i] = Some(match self.store.tx_location(&hash) {
+                    Err(e) => Err(e.into()),
+                    Ok(Some(location)) => Err(SubmitError::AlreadyCommitted {
+                        height: location.height,
+                    }),
+                    Ok(None) => {
+                        let tx = Arc::new(tx);
+                        match pool.insert(hash, tx.clone(), bytes, next_height) {
+                            Ok(()) => {
+                                admitted.push(tx);
+                                Ok((hash, true))
+                            }
+                            Err(AdmitError::AlreadyPending) => Ok((hash, false)),
+                            Err(e) => {
+                                self.metrics.txs_refused.fetch_add(1, Ordering::Relaxed);
+                                Err(e.into())
+                            }
+                        }
+                    }
                 });
             }
-            let tx = Arc::new(tx);
-            pool.insert(hash, tx.clone(), encoded_bytes, next_height)
-                .map(|()| tx)
-        };
-        match result {
-            Ok(tx) => {
-                if gossip && let Some(outbound) = self.gossip.get() {
+        }
+        if !admitted.is_empty() {
+            self.metrics
+                .txs_admitted
+                .fetch_add(admitted.len() as u64, Ordering::Relaxed);
+            if gossip && let Some(outbound) = self.gossip.get() {
+                for tx in admitted {
                     // A full queue means gossip is far behind; the transaction still reaches a
                     // block when this node proposes.
                     let _ = outbound.try_send(tx);
                 }
-                self.metrics.txs_admitted.fetch_add(1, Ordering::Relaxed);
-                self.tx_arrived.notify_one();
-                Ok((hash, true))
             }
-            Err(AdmitError::AlreadyPending) => Ok((hash, false)),
-            Err(e) => {
-                self.metrics.txs_refused.fetch_add(1, Ordering::Relaxed);
-                Err(e.into())
-            }
+            self.tx_arrived.notify_one();
         }
+        verdicts
+            .into_iter()
+            .map(|v| {
+                v.unwrap_or(Err(SubmitError::Storage(StorageError::Missing(
+                    "admission verdict".into(),
+                ))))
+            })
+            .collect()
     }
 
     pub fn is_pending(&self, hash: &Hash) -> bool {

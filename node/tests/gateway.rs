@@ -10,7 +10,7 @@ use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use gongxin_node::config::Limits;
 use gongxin_node::devnet::DevnetKeys;
-use gongxin_node::gateway;
+use gongxin_node::gateway::{self, ledger};
 use gongxin_node::node::Node;
 use serde_json::Value;
 use warp::http::StatusCode;
@@ -517,4 +517,74 @@ async fn a_validator_without_a_quorum_refuses_to_produce_alone() {
         ),
         "{result:?}"
     );
+}
+
+#[tokio::test]
+async fn a_batch_admits_each_transaction_on_its_own() {
+    let t = test_node(Limits::default());
+    let good: Vec<SignedTx> = (0..3)
+        .map(|i| t.proposal(&format!("SC-BATCH-{i}")))
+        .collect();
+    let mut forged = t.proposal("SC-BATCH-FORGED");
+    forged.body.operation = t.proposal("SC-BATCH-OTHER").body.operation; // signature no longer fits
+    let mut batch = good.clone();
+    batch.push(forged.clone());
+    batch.push(good[0].clone()); // a resend inside the same batch
+    let routes = gateway::routes(t.node.clone());
+    let response = warp::test::request()
+        .method("POST")
+        .path("/v1/txs/batch")
+        .header("content-type", "application/octet-stream")
+        .body(gongxin_core::encoding::encode(&batch))
+        .reply(&routes)
+        .await;
+    assert_eq!(response.status(), StatusCode::ACCEPTED);
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    let results = body["results"].as_array().unwrap();
+    assert_eq!(results.len(), 5);
+    for (result, tx) in results.iter().zip(&good) {
+        assert_eq!(result["status"], "pending", "{result}");
+        assert_eq!(result["tx_hash"], tx.hash().to_hex());
+    }
+    assert_eq!(results[3]["error"], "bad_signature", "{}", results[3]);
+    assert_eq!(results[3]["tx_hash"], forged.hash().to_hex());
+    assert_eq!(results[4]["status"], "pending");
+    assert_eq!(results[4]["resubmitted"], true);
+    assert_eq!(t.node.mempool_len().0, 3);
+    t.produce();
+    for tx in &good {
+        assert!(t.node.store.tx_location(&tx.hash()).unwrap().is_some());
+    }
+
+    // Not a batch, the JSON form, and too many transactions: clear 4xx answers.
+    let (status, json, _) = t
+        .request(
+            "POST",
+            "/v1/txs/batch",
+            Some(b"{\"not\": \"a list\"}".to_vec()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(json["error"], "malformed_batch");
+    let one = vec![t.proposal("SC-BATCH-JSON")];
+    let (status, json, _) = t
+        .request(
+            "POST",
+            "/v1/txs/batch",
+            Some(serde_json::to_vec(&one).unwrap()),
+        )
+        .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{json}");
+    assert_eq!(json["results"][0]["status"], "pending");
+    let many: Vec<SignedTx> = (0..=ledger::BATCH_TXS_MAX)
+        .map(|_| one[0].clone())
+        .collect();
+    let response = warp::test::request()
+        .method("POST")
+        .path("/v1/txs/batch")
+        .header("content-type", "application/octet-stream")
+        .body(gongxin_core::encoding::encode(&many))
+        .reply(&routes)
+        .await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }

@@ -47,6 +47,9 @@ struct Args {
     /// Sending threads.
     #[arg(long, default_value_t = 16)]
     concurrency: usize,
+    /// Transactions per request: 1 uses `POST /v1/txs`, more use `POST /v1/txs/batch`.
+    #[arg(long, default_value_t = 1)]
+    batch: usize,
     /// After the load: this many inclusion-proof requests (0 skips the proof phase).
     #[arg(long, default_value_t = 5_000)]
     proof_requests: usize,
@@ -130,7 +133,8 @@ fn main() -> Result<()> {
         "signing {total} transactions with {} signers…",
         signers.len()
     );
-    let txs: Vec<(Hash, Vec<u8>)> = (0..total)
+    let batch = args.batch.clamp(1, 1_000);
+    let txs: Vec<(Hash, gongxin_core::tx::SignedTx)> = (0..total)
         .map(|i| {
             let signer = &signers[i % signers.len()];
             let tx = TxBody {
@@ -154,9 +158,26 @@ fn main() -> Result<()> {
                 }),
             }
             .sign(signer);
-            (tx.hash(), tx.to_bytes())
+            (tx.hash(), tx)
         })
         .collect();
+    // Requests, encoded before the clock starts: one transaction's canonical bytes, or a batch's
+    // (`Vec<SignedTx>`), with the hashes they carry.
+    let requests: Vec<(Vec<Hash>, Vec<u8>)> = txs
+        .chunks(batch)
+        .map(|chunk| {
+            let hashes = chunk.iter().map(|(h, _)| *h).collect();
+            let bytes = if batch == 1 {
+                chunk[0].1.to_bytes()
+            } else {
+                let list: Vec<gongxin_core::tx::SignedTx> =
+                    chunk.iter().map(|(_, tx)| tx.clone()).collect();
+                gongxin_core::encoding::encode(&list)
+            };
+            (hashes, bytes)
+        })
+        .collect();
+    drop(txs);
 
     let sent_at: Arc<Mutex<HashMap<Hash, Instant>>> =
         Arc::new(Mutex::new(HashMap::with_capacity(total)));
@@ -166,7 +187,7 @@ fn main() -> Result<()> {
         Arc::new(AtomicU64::new(0)),
         Arc::new(AtomicU64::new(0)),
     );
-    let txs = Arc::new(txs);
+    let requests = Arc::new(requests);
     let start = Instant::now();
     let progress = ProgressBar::new(total as u64);
     progress.set_style(
@@ -174,11 +195,11 @@ fn main() -> Result<()> {
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
 
-    // Senders: transaction i may leave at start + i / rate.
+    // Senders: request k (transactions k·batch …) may leave at start + k·batch / rate.
     let senders: Vec<_> = (0..args.concurrency)
         .map(|worker| {
-            let (txs, next, sent_at, accepted, busy, other) = (
-                txs.clone(),
+            let (requests, next, sent_at, accepted, busy, other) = (
+                requests.clone(),
                 next.clone(),
                 sent_at.clone(),
                 accepted.clone(),
@@ -189,43 +210,66 @@ fn main() -> Result<()> {
             let rate = args.rate.max(1);
             std::thread::spawn(move || {
                 let agent = http_agent();
+                let url = if batch == 1 {
+                    format!("{gateway}/v1/txs")
+                } else {
+                    format!("{gateway}/v1/txs/batch")
+                };
                 loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some((hash, bytes)) = txs.get(i) else {
+                    let k = next.fetch_add(1, Ordering::Relaxed);
+                    let Some((hashes, bytes)) = requests.get(k) else {
                         break;
                     };
-                    let due = start + Duration::from_micros(i as u64 * 1_000_000 / rate);
+                    let due = start + Duration::from_micros((k * batch) as u64 * 1_000_000 / rate);
                     if let Some(wait) = due.checked_duration_since(Instant::now()) {
                         std::thread::sleep(wait);
                     }
                     // Latency counts from the scheduled send time, so queueing in the load
                     // generator itself (when the system falls behind) is part of the figure.
-                    let scheduled = due;
-                    sent_at
-                        .lock()
-                        .unwrap_or_else(|p| p.into_inner())
-                        .insert(*hash, scheduled);
+                    {
+                        let mut map = sent_at.lock().unwrap_or_else(|p| p.into_inner());
+                        for hash in hashes {
+                            map.insert(*hash, due);
+                        }
+                    }
                     let result = agent
-                        .post(&format!("{gateway}/v1/txs"))
+                        .post(&url)
                         .header("content-type", "application/octet-stream")
                         .send(bytes.as_slice());
-                    match result.map(|r| r.status().as_u16()) {
-                        Ok(202) => {
-                            accepted.fetch_add(1, Ordering::Relaxed);
+                    // Per transaction: accepted, refused because the node is busy, or refused.
+                    let verdicts: Vec<Result<(), bool>> = match result {
+                        Ok(mut response) if response.status().as_u16() == 202 && batch > 1 => {
+                            let body: serde_json::Value =
+                                response.body_mut().read_json().unwrap_or_default();
+                            let results = body["results"].as_array().cloned().unwrap_or_default();
+                            (0..hashes.len())
+                                .map(|i| match results.get(i) {
+                                    Some(r) if r["status"] == "pending" => Ok(()),
+                                    Some(r) if r["error"] == "mempool_full" => Err(true),
+                                    _ => Err(false),
+                                })
+                                .collect()
                         }
-                        Ok(503) => {
-                            sent_at
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .remove(hash);
-                            busy.fetch_add(1, Ordering::Relaxed);
+                        Ok(response) if response.status().as_u16() == 202 => vec![Ok(())],
+                        Ok(response) if response.status().as_u16() == 503 => {
+                            vec![Err(true); hashes.len()]
                         }
-                        _ => {
-                            sent_at
-                                .lock()
-                                .unwrap_or_else(|p| p.into_inner())
-                                .remove(hash);
-                            other.fetch_add(1, Ordering::Relaxed);
+                        _ => vec![Err(false); hashes.len()],
+                    };
+                    let mut map = sent_at.lock().unwrap_or_else(|p| p.into_inner());
+                    for (hash, verdict) in hashes.iter().zip(verdicts) {
+                        match verdict {
+                            Ok(()) => {
+                                accepted.fetch_add(1, Ordering::Relaxed);
+                            }
+                            Err(is_busy) => {
+                                map.remove(hash);
+                                if is_busy {
+                                    busy.fetch_add(1, Ordering::Relaxed);
+                                } else {
+                                    other.fetch_add(1, Ordering::Relaxed);
+                                }
+                            }
                         }
                     }
                 }

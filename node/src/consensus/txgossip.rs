@@ -183,17 +183,23 @@ async fn receive(node: &Arc<Node>, data: &[u8]) -> MessageAcceptance {
     };
     let node = node.clone();
     let verdict = tokio::task::spawn_blocking(move || {
-        let mut acceptance = MessageAcceptance::Accept;
-        for tx in txs {
-            let bytes = encoding::encode(&tx).len();
-            match node.submit_from_peer(tx, bytes) {
-                Ok(_) => {}
-                Err(crate::node::SubmitError::Invalid(_)) => acceptance = MessageAcceptance::Reject,
-                // Already committed, pool full, expired by now, … : not the sender's fault.
-                Err(_) => {}
-            }
+        let sized = txs
+            .into_iter()
+            .map(|tx| {
+                let bytes = encoding::encode(&tx).len();
+                (tx, bytes)
+            })
+            .collect();
+        let invalid = node
+            .submit_batch_from_peer(sized)
+            .iter()
+            .any(|verdict| matches!(verdict, Err(crate::node::SubmitError::Invalid(_))));
+        // Already committed, pool full, expired by now, … : not the sender's fault.
+        if invalid {
+            MessageAcceptance::Reject
+        } else {
+            MessageAcceptance::Accept
         }
-        acceptance
     })
     .await;
     verdict.unwrap_or(MessageAcceptance::Ignore)

@@ -301,6 +301,71 @@ pub fn submit(node: &Node, content_type: Option<&str>, body: &[u8]) -> ApiResult
     }
 }
 
+/// Most transactions one `POST /v1/txs/batch` may carry.
+pub const BATCH_TXS_MAX: usize = 1_000;
+
+/// `POST /v1/txs/batch`: many signed transactions in one request — canonical bytes of a
+/// `Vec<SignedTx>` (`application/octet-stream`) or a JSON array. Each is admitted or refused
+/// on its own; the answer lists, in order, `{"tx_hash", "status": "pending", "resubmitted"}`
+/// or `{"tx_hash", "error", "reason"}` with the codes of `POST /v1/txs`.
+pub fn submit_batch(node: &Node, content_type: Option<&str>, body: &[u8]) -> ApiResult {
+    let binary = content_type.is_some_and(|t| t.starts_with("application/octet-stream"));
+    let txs: Vec<SignedTx> = if binary {
+        gongxin_core::encoding::decode::<Vec<SignedTx>, { BATCH_TXS_MAX * TX_BYTES_MAX }>(body)
+            .map_err(|e| ApiError::bad_request("malformed_batch", e.to_string()))?
+    } else {
+        serde_json::from_slice(body)
+            .map_err(|e| ApiError::bad_request("malformed_batch", e.to_string()))?
+    };
+    if txs.len() > BATCH_TXS_MAX {
+        return Err(ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "batch_too_large",
+            format!(
+                "{} transactions; a batch holds at most {BATCH_TXS_MAX}",
+                txs.len()
+            ),
+        ));
+    }
+    let mut sized = Vec::with_capacity(txs.len());
+    // Per input: the hash of a transaction handed to admission, or its refusal.
+    let mut slots: Vec<Result<Hash, serde_json::Value>> = Vec::with_capacity(txs.len());
+    for tx in txs {
+        let encoded = tx.to_bytes();
+        if encoded.len() > TX_BYTES_MAX || SignedTx::from_bytes(&encoded).is_err() {
+            slots.push(Err(serde_json::json!({
+                "tx_hash": tx.hash(),
+                "error": "malformed_tx",
+                "reason": "the transaction does not round-trip through its canonical encoding within the size limit",
+            })));
+        } else {
+            slots.push(Ok(tx.hash()));
+            sized.push((tx, encoded.len()));
+        }
+    }
+    let mut verdicts = node.submit_batch(sized).into_iter();
+    let results: Vec<serde_json::Value> = slots
+        .into_iter()
+        .map(|slot| match slot {
+            Err(refusal) => refusal,
+            Ok(hash) => match verdicts.next() {
+                Some(Ok((_, fresh))) => serde_json::json!({
+                    "tx_hash": hash, "status": "pending", "resubmitted": !fresh,
+                }),
+                Some(Err(e)) => {
+                    let error = submit_error(e);
+                    serde_json::json!({"tx_hash": hash, "error": error.code, "reason": error.message})
+                }
+                None => serde_json::json!({"tx_hash": hash, "error": "internal", "reason": "no verdict"}),
+            },
+        })
+        .collect();
+    Ok(json(
+        StatusCode::ACCEPTED,
+        &serde_json::json!({ "results": results }),
+    ))
+}
+
 fn submit_error(error: SubmitError) -> ApiError {
     let message = error.to_string();
     match error {

@@ -77,6 +77,21 @@ pub fn routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
                 })
             },
         );
+    let submit_batch = warp::path!("v1" / "txs" / "batch")
+        .and(warp::post())
+        .and(warp::body::content_length_limit(
+            node.limits.http_batch_body_bytes_max,
+        ))
+        .and(with_node.clone())
+        .and(warp::header::optional::<String>("content-type"))
+        .and(warp::body::bytes())
+        .then(
+            |node: Arc<Node>, content_type: Option<String>, body: bytes::Bytes| {
+                blocking(node, move |n| {
+                    ledger::submit_batch(n, content_type.as_deref(), &body)
+                })
+            },
+        );
     let tx_status = warp::path!("v1" / "txs" / String)
         .and(warp::get())
         .and(with_node.clone())
@@ -123,6 +138,8 @@ pub fn routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
         .or(entries)
         .unify()
         .or(validator_sets)
+        .unify()
+        .or(submit_batch)
         .unify()
         .or(status)
         .unify()
