@@ -489,14 +489,14 @@ async fn a_request_that_outlives_the_timeout_is_503_with_retry_after() {
         http_request_timeout_ms: 50,
         ..Limits::default()
     });
-    let response = gateway::ledger::blocking(t.node.clone(), |_| {
+    let response = ledger::blocking(t.node.clone(), |_| {
         std::thread::sleep(std::time::Duration::from_millis(300));
         Err(gateway::error::ApiError::internal("never seen"))
     })
     .await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
     assert_eq!(response.headers()["retry-after"], "1");
-    let quick = gateway::ledger::blocking(t.node.clone(), gateway::ledger::status).await;
+    let quick = ledger::blocking(t.node.clone(), ledger::status).await;
     assert_eq!(quick.status(), StatusCode::OK);
 }
 
