@@ -238,6 +238,15 @@ impl Cluster {
         Some((header, certificate))
     }
 
+    /// A counter from node `i`'s `/metrics` (Prometheus text), if present.
+    pub fn metric(&self, i: usize, name: &str) -> Option<u64> {
+        let url = format!("{}/metrics", self.nodes[i].http);
+        let mut response = http_agent().get(&url).call().ok()?;
+        let text = response.body_mut().read_to_string().ok()?;
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.trim().parse().ok())
+    }
+
     /// Node `i`'s latest checkpoint note.
     pub fn checkpoint(&self, i: usize) -> Option<String> {
         let url = format!("{}/v1/checkpoint", self.nodes[i].http);

@@ -130,6 +130,15 @@ fn n4_restart() {
         .min()
         .expect("heights");
     cluster.assert_agree(&[0, 1, 2, 3], height);
+    // Its write-ahead log made it re-derive, not re-sign: nobody saw it sign twice.
+    for i in 0..4 {
+        assert_eq!(
+            cluster.metric(i, "gongxin_equivocation_evidence_total"),
+            Some(0),
+            "{} recorded an equivocation",
+            cluster.nodes[i].name
+        );
+    }
 }
 
 #[test]
@@ -225,6 +234,14 @@ fn n4f1_byzantine() {
         .expect("heights");
     cluster.assert_agree(&[0, 1, 2], height);
     cluster.assert_checkpoint_quorum(0);
+    // The honest nodes saw the double votes and kept the evidence.
+    let evidence: u64 = (0..3)
+        .filter_map(|i| cluster.metric(i, "gongxin_equivocation_evidence_total"))
+        .sum();
+    assert!(
+        evidence > 0,
+        "no equivocation recorded by any honest validator"
+    );
 }
 
 #[test]
