@@ -83,11 +83,28 @@ impl Cluster {
 
     /// Like [`Cluster::start`], with `edit` applied to each node's config first.
     pub fn start_with(validators: usize, edit: impl Fn(usize, &mut NodeConfig)) -> Cluster {
+        Cluster::start_configured(validators, gongxin_core::crypto::Algorithm::Ed25519, edit)
+    }
+
+    /// Like [`Cluster::start`], with validator keys of `algorithm` (SM2 or ed25519).
+    pub fn start_with_algorithm(
+        validators: usize,
+        algorithm: gongxin_core::crypto::Algorithm,
+    ) -> Cluster {
+        Cluster::start_configured(validators, algorithm, |_, _| {})
+    }
+
+    fn start_configured(
+        validators: usize,
+        algorithm: gongxin_core::crypto::Algorithm,
+        edit: impl Fn(usize, &mut NodeConfig),
+    ) -> Cluster {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().to_path_buf();
         let base = free_base_port(validators);
         let (keys, mut configs) =
-            write_node_configs(&path, validators, base).expect("node configs");
+            gongxin_node::devnet::write_node_configs_with(&path, validators, base, algorithm)
+                .expect("node configs");
         for (i, (config, config_path)) in configs.iter_mut().enumerate() {
             edit(i, config);
             std::fs::write(

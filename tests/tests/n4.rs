@@ -269,3 +269,40 @@ fn a_byzantine_config_is_refused_without_the_test_switch() {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("GONGXIN_ALLOW_BYZANTINE"), "{stderr}");
 }
+
+#[test]
+fn n4f0_sm2() {
+    // The same consortium with SM2 validator keys: votes, proposals, certificates and
+    // checkpoint signatures all in SM2/SM3 (members still sign with ed25519 here).
+    let cluster = Cluster::start_with_algorithm(4, gongxin_core::crypto::Algorithm::Sm2);
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3], 1, START),
+        "no first block with SM2 validators:\n{}",
+        cluster.log(0)
+    );
+    let txs = cluster.proposals("N4SM2", 20, 1);
+    for (i, tx) in txs.iter().enumerate() {
+        let status = cluster.submit(i % 4, tx);
+        assert!(status == 202 || status == 200, "submit gave {status}");
+    }
+    assert!(
+        cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2, 3], &txs)),
+        "not committed with SM2 validators:\n{}",
+        cluster.log(0)
+    );
+    let validators = cluster.validator_set_at(0, 1);
+    assert!(
+        validators
+            .validators()
+            .iter()
+            .all(|v| v.public_key.algorithm() == gongxin_core::crypto::Algorithm::Sm2)
+    );
+    let height = (0..4)
+        .filter_map(|i| cluster.height(i))
+        .min()
+        .expect("heights");
+    cluster.assert_agree(&[0, 1, 2, 3], height);
+    for i in 0..4 {
+        cluster.assert_checkpoint_quorum(i);
+    }
+}

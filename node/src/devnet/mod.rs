@@ -20,7 +20,7 @@ use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
 
 use crate::config::{Limits, NodeConfig};
-pub use template::{DevnetKeys, create_devnet_files};
+pub use template::{DevnetKeys, create_devnet_files, create_devnet_files_with};
 
 /// Options of `gongxin-node devnet`.
 #[derive(Debug, Clone)]
@@ -249,7 +249,22 @@ pub fn write_node_configs(
     validators: usize,
     base_port: u16,
 ) -> Result<(DevnetKeys, Vec<(NodeConfig, PathBuf)>)> {
-    let keys = create_devnet_files(dir, validators)?;
+    write_node_configs_with(
+        dir,
+        validators,
+        base_port,
+        gongxin_core::crypto::Algorithm::Ed25519,
+    )
+}
+
+/// [`write_node_configs`] with validator keys of `algorithm`.
+pub fn write_node_configs_with(
+    dir: &Path,
+    validators: usize,
+    base_port: u16,
+    algorithm: gongxin_core::crypto::Algorithm,
+) -> Result<(DevnetKeys, Vec<(NodeConfig, PathBuf)>)> {
+    let keys = create_devnet_files_with(dir, validators, algorithm)?;
     let consensus = consensus_settings(dir, &keys, base_port)?;
     let mut configs = Vec::new();
     for (i, validator) in keys.genesis.validators.validators().iter().enumerate() {

@@ -91,6 +91,16 @@ fn read_key(path: &Path) -> Result<Keypair> {
 /// Creates keys and `genesis.json` in `dir` on first use (with `validators` validators), or
 /// loads them when they exist. Returns the genesis and the members' keys.
 pub fn create_devnet_files(dir: &Path, validators: usize) -> Result<DevnetKeys> {
+    create_devnet_files_with(dir, validators, Algorithm::Ed25519)
+}
+
+/// [`create_devnet_files`] with validator keys of `algorithm` (SM2 for a 商用密码 consortium;
+/// members keep ed25519 keys).
+pub fn create_devnet_files_with(
+    dir: &Path,
+    validators: usize,
+    algorithm: Algorithm,
+) -> Result<DevnetKeys> {
     let template: Template =
         serde_json::from_str(TEMPLATE).context("genesis/devnet.json is invalid")?;
     let policies: Vec<ApprovalPolicy> =
@@ -131,12 +141,12 @@ pub fn create_devnet_files(dir: &Path, validators: usize) -> Result<DevnetKeys> 
     std::fs::create_dir_all(&keys_dir)?;
     let mut genesis_validators = Vec::new();
     for v in template.validators.iter().take(validators) {
-        let key = Keypair::generate(Algorithm::Ed25519)?;
+        let key = Keypair::generate(algorithm)?;
         write_key(&keys_dir.join(format!("{}.key", v.name)), &v.name, &key)?;
         genesis_validators.push(GenesisValidator {
             name: v.name.clone(),
             department: v.department.clone(),
-            algorithm: Algorithm::Ed25519,
+            algorithm,
             public_key: hex::encode(key.public_key().as_bytes()),
             power: v.power,
         });
