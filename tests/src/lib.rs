@@ -38,11 +38,14 @@ pub fn node_binary() -> PathBuf {
     binary
 }
 
-/// A base port whose gateway (`+i`), consensus (`+10+i`) and gossip (`+20+i`) ports are free.
+/// A base port whose gateway (`+i`), consensus (`+10+i`) and gossip (`+20+i`) ports are free
+/// now (and, being outside the ephemeral range, likely to stay free).
 pub fn free_base_port(validators: usize) -> u16 {
     let seed = std::process::id() as u64 ^ gongxin_node::node::wall_clock_ms();
     for attempt in 0..200u64 {
-        let base = 20_000 + ((seed.wrapping_mul(2_654_435_761) + attempt * 97) % 40_000) as u16;
+        // Below Linux's ephemeral range (32768–60999): a node started late in a test (a
+        // restart, a follower) must not find its port taken by some outbound connection.
+        let base = 10_000 + ((seed.wrapping_mul(2_654_435_761) + attempt * 97) % 22_000) as u16;
         let all_free = (0..validators).all(|i| {
             [0u16, 10, 20].iter().all(|offset| {
                 std::net::TcpListener::bind(("127.0.0.1", base + offset + i as u16)).is_ok()
