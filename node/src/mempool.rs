@@ -372,4 +372,30 @@ mod tests {
             txs.iter().map(|t| t.0).collect::<Vec<_>>()
         );
     }
+
+    #[test]
+    fn peek_leaves_transactions_pending_until_removed() {
+        let mut pool = Mempool::new(MempoolLimits::default());
+        let txs: Vec<_> = (0..4)
+            .map(|n| tx(n, if n == 1 { 5 } else { 100 }))
+            .collect();
+        for (h, t, b) in &txs {
+            pool.insert(*h, t.clone(), *b, 1).unwrap();
+        }
+        // At height 6 the second has expired: dropped, not proposed. Count limit respected.
+        let first = pool.peek(2, usize::MAX, 6);
+        let hashes = |v: &[Arc<SignedTx>]| v.iter().map(|t| t.hash()).collect::<Vec<_>>();
+        assert_eq!(hashes(&first), vec![txs[0].0, txs[2].0]);
+        assert_eq!(pool.len(), 3);
+        // A round that is not decided proposes the same transactions again.
+        assert_eq!(hashes(&pool.peek(2, usize::MAX, 6)), hashes(&first));
+        // Byte limit: only what fits.
+        assert_eq!(pool.peek(10, txs[0].2, 6).len(), 1);
+        // Once a block with the first commits, the next proposal starts after it.
+        pool.remove(&txs[0].0);
+        assert_eq!(
+            hashes(&pool.peek(10, usize::MAX, 6)),
+            vec![txs[2].0, txs[3].0]
+        );
+    }
 }

@@ -60,6 +60,10 @@ pub enum SubmitError {
     Storage(#[from] StorageError),
 }
 
+/// One transaction's admission: its hash, and whether it was newly admitted (`false`: it was
+/// already pending) or why it was refused.
+pub type AdmissionVerdict = (Hash, Result<bool, SubmitError>);
+
 /// Counters exported at `GET /metrics`.
 #[derive(Debug, Default)]
 pub struct Metrics {
@@ -234,27 +238,24 @@ impl Node {
         encoded_bytes: usize,
         gossip: bool,
     ) -> Result<(Hash, bool), SubmitError> {
-        self.admit_batch(vec![(tx, encoded_bytes)], gossip)
-            .pop()
-            .unwrap_or(Err(SubmitError::Storage(StorageError::Missing(
+        let hash = tx.hash();
+        match self.admit_batch(vec![(tx, encoded_bytes)], gossip).pop() {
+            Some((_, verdict)) => verdict.map(|fresh| (hash, fresh)),
+            None => Err(SubmitError::Storage(StorageError::Missing(
                 "admission verdict".into(),
-            ))))
+            ))),
+        }
     }
 
     /// Admits many transactions (a batch submission, a gossip message) with one batched
-    /// signature check for those that pass the cheap checks. Verdicts are in input order.
-    pub fn submit_batch(
-        &self,
-        txs: Vec<(SignedTx, usize)>,
-    ) -> Vec<Result<(Hash, bool), SubmitError>> {
+    /// signature check for those that pass the cheap checks. Returns, in input order, each
+    /// transaction's hash and whether it was newly admitted (`false`: already pending) or why not.
+    pub fn submit_batch(&self, txs: Vec<(SignedTx, usize)>) -> Vec<AdmissionVerdict> {
         self.admit_batch(txs, true)
     }
 
     /// [`Node::submit_batch`] for transactions another validator gossiped (not gossiped again).
-    pub fn submit_batch_from_peer(
-        &self,
-        txs: Vec<(SignedTx, usize)>,
-    ) -> Vec<Result<(Hash, bool), SubmitError>> {
+    pub fn submit_batch_from_peer(&self, txs: Vec<(SignedTx, usize)>) -> Vec<AdmissionVerdict> {
         self.admit_batch(txs, false)
     }
 
@@ -293,11 +294,7 @@ impl Node {
         Ok(true)
     }
 
-    fn admit_batch(
-        &self,
-        txs: Vec<(SignedTx, usize)>,
-        gossip: bool,
-    ) -> Vec<Result<(Hash, bool), SubmitError>> {
+    fn admit_batch(&self, txs: Vec<(SignedTx, usize)>, gossip: bool) -> Vec<AdmissionVerdict> {
         let next_height = self.tip().0.height + 1;
         let hashes: Vec<Hash> = txs.iter().map(|(tx, _)| tx.hash()).collect();
         let mut verdicts: Vec<Option<Result<(Hash, bool), SubmitError>>> = txs
@@ -382,12 +379,14 @@ impl Node {
             }
             self.tx_arrived.notify_one();
         }
-        verdicts
+        hashes
             .into_iter()
-            .map(|v| {
-                v.unwrap_or(Err(SubmitError::Storage(StorageError::Missing(
+            .zip(verdicts)
+            .map(|(hash, verdict)| {
+                let verdict = verdict.unwrap_or(Err(SubmitError::Storage(StorageError::Missing(
                     "admission verdict".into(),
-                ))))
+                ))));
+                (hash, verdict.map(|(_, fresh)| fresh))
             })
             .collect()
     }

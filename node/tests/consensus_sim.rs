@@ -16,10 +16,6 @@ use bytes::Bytes;
 use gongxin_core::block::BlockHeader;
 use gongxin_core::checkpoint::SignedCheckpoint;
 use gongxin_core::crypto::{KeyFile, Keypair};
-use gongxin_core::model::{
-    DepartmentKind, Disclosure, Operation, ProjectProposal, Role as MemberRole,
-};
-use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use gongxin_node::consensus::app::{ConsensusApp, Timing};
 use gongxin_node::consensus::context::{
     Address, BlockValue, CheckpointAttestation, ConsensusSignature, ConsensusValidatorSet,
@@ -28,7 +24,7 @@ use gongxin_node::consensus::context::{
 use gongxin_node::consensus::signing::{
     GongxinSigner, extension_message, proposal_parts_message, vote_message,
 };
-use gongxin_node::devnet::{DevnetKeys, write_node_configs};
+use gongxin_node::devnet::write_node_configs;
 use gongxin_node::node::Node;
 use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
@@ -87,46 +83,6 @@ async fn ask<T>(
 fn read_key(dir: &Path, name: &str) -> Keypair {
     let text = std::fs::read_to_string(dir.join("keys").join(format!("{name}.key"))).unwrap();
     KeyFile::from_json(&text).unwrap().keypair().unwrap()
-}
-
-fn proposals(keys: &DevnetKeys, tag: &str, count: usize) -> Vec<SignedTx> {
-    let signers: Vec<&Keypair> = keys
-        .members
-        .iter()
-        .filter(|(_, d, role, _)| {
-            keys.genesis
-                .department(d)
-                .is_some_and(|d| d.kind == DepartmentKind::Line)
-                && *role == MemberRole::Specialist
-        })
-        .map(|(_, _, _, k)| k)
-        .collect();
-    (0..count)
-        .map(|i| {
-            let signer = signers[i % signers.len()];
-            TxBody {
-                chain_id: keys.genesis.chain_id.clone(),
-                signer: signer.public_key(),
-                replay: ReplayGuard {
-                    nonce: i as u64,
-                    valid_until_height: 1_000,
-                },
-                operation: Operation::ProposeProject(ProjectProposal {
-                    id: format!("{tag}-{i}"),
-                    name: format!("simulated project {i}"),
-                    category: "test/sim".into(),
-                    location: "memory".into(),
-                    programme: None,
-                    planned_start_ms: 1_800_000_000_000,
-                    planned_end_ms: 1_830_000_000_000,
-                    requested_budget_fen: 100_000 + i as u64,
-                    disclosure: Disclosure::Public,
-                    description: String::new(),
-                }),
-            }
-            .sign(signer)
-        })
-        .collect()
 }
 
 /// Decides `value` at (height, round) with precommits and checkpoint attestations of `voters`.
@@ -299,7 +255,7 @@ async fn simulate(seed: u64) {
         assert_eq!(height, Height(1));
     }
 
-    let all_txs = proposals(&keys, &format!("SIM{seed}"), 60);
+    let all_txs = keys.proposals(&format!("SIM{seed}"), 60, 0, 1_000);
     let mut next_tx = 0usize;
     const HEIGHTS: u64 = 8;
     let mut height = Height(1);

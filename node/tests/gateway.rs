@@ -566,16 +566,26 @@ async fn a_batch_admits_each_transaction_on_its_own() {
         .await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
     assert_eq!(json["error"], "malformed_batch");
-    let one = vec![t.proposal("SC-BATCH-JSON")];
+    // A transaction over the size limit is refused in its place; the verdicts after it still
+    // line up with their transactions.
+    let mut oversized = t.proposal("SC-BATCH-HUGE");
+    if let Operation::ProposeProject(p) = &mut oversized.body.operation {
+        p.description = "x".repeat(gongxin_core::encoding::TX_BYTES_MAX);
+    }
+    let one = [t.proposal("SC-BATCH-JSON")];
+    let mixed = vec![oversized.clone(), one[0].clone()];
     let (status, json, _) = t
         .request(
             "POST",
             "/v1/txs/batch",
-            Some(serde_json::to_vec(&one).unwrap()),
+            Some(serde_json::to_vec(&mixed).unwrap()),
         )
         .await;
     assert_eq!(status, StatusCode::ACCEPTED, "{json}");
-    assert_eq!(json["results"][0]["status"], "pending");
+    assert_eq!(json["results"][0]["error"], "malformed_tx", "{json}");
+    assert_eq!(json["results"][0]["tx_hash"], oversized.hash().to_hex());
+    assert_eq!(json["results"][1]["status"], "pending", "{json}");
+    assert_eq!(json["results"][1]["tx_hash"], one[0].hash().to_hex());
     let many: Vec<SignedTx> = (0..=ledger::BATCH_TXS_MAX)
         .map(|_| one[0].clone())
         .collect();

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 use gongxin_core::block::{BlockHeader, CommitCertificate};
 use gongxin_core::checkpoint::SignedCheckpoint;
 use gongxin_core::crypto::Keypair;
-use gongxin_core::model::{DepartmentKind, Disclosure, Operation, ProjectProposal, Role};
+use gongxin_core::model::Operation;
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use gongxin_core::validator::{Validator, ValidatorSet};
 use gongxin_node::config::NodeConfig;
-use gongxin_node::devnet::{DevnetKeys, http_agent, write_node_configs};
+use gongxin_node::devnet::{DevnetKeys, http_agent};
 
 /// The `gongxin-node` binary next to this test's build (`scripts/test` builds it first).
 pub fn node_binary() -> PathBuf {
@@ -78,6 +78,63 @@ pub struct Cluster {
     pub nodes: Vec<ClusterNode>,
 }
 
+/// Keys, genesis and node configs in a temp dir, before any node runs.
+struct Setup {
+    dir: tempfile::TempDir,
+    base: u16,
+    keys: DevnetKeys,
+    configs: Vec<(NodeConfig, PathBuf)>,
+}
+
+impl Setup {
+    /// Configs for `validators` genesis validators, with ports free for `extra` more nodes.
+    fn new(validators: usize, extra: usize, algorithm: gongxin_core::crypto::Algorithm) -> Setup {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let base = free_base_port(validators + extra);
+        let (keys, configs) =
+            gongxin_node::devnet::write_node_configs_with(dir.path(), validators, base, algorithm)
+                .expect("node configs");
+        Setup {
+            dir,
+            base,
+            keys,
+            configs,
+        }
+    }
+
+    /// Writes every config as it now stands and starts the first `running` nodes.
+    fn launch(self, running: usize) -> Cluster {
+        let nodes = self
+            .configs
+            .into_iter()
+            .map(|(config, config_path)| {
+                std::fs::write(
+                    &config_path,
+                    serde_json::to_string_pretty(&config).expect("config json"),
+                )
+                .expect("write config");
+                ClusterNode {
+                    name: config.name.clone(),
+                    http: format!("http://{}", config.http),
+                    config,
+                    config_path,
+                    child: None,
+                }
+            })
+            .collect();
+        let mut cluster = Cluster {
+            dir: self.dir.path().to_path_buf(),
+            _dir: Some(self.dir),
+            keys: self.keys,
+            nodes,
+        };
+        for i in 0..running {
+            cluster.start_node(i);
+        }
+        cluster
+    }
+}
+
 impl Cluster {
     /// Creates keys, genesis and configs for `validators` validators and starts them all.
     pub fn start(validators: usize) -> Cluster {
@@ -102,40 +159,11 @@ impl Cluster {
         algorithm: gongxin_core::crypto::Algorithm,
         edit: impl Fn(usize, &mut NodeConfig),
     ) -> Cluster {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().to_path_buf();
-        let base = free_base_port(validators);
-        let (keys, mut configs) =
-            gongxin_node::devnet::write_node_configs_with(&path, validators, base, algorithm)
-                .expect("node configs");
-        for (i, (config, config_path)) in configs.iter_mut().enumerate() {
+        let mut setup = Setup::new(validators, 0, algorithm);
+        for (i, (config, _)) in setup.configs.iter_mut().enumerate() {
             edit(i, config);
-            std::fs::write(
-                &*config_path,
-                serde_json::to_string_pretty(&*config).expect("config json"),
-            )
-            .expect("write config");
         }
-        let nodes = configs
-            .into_iter()
-            .map(|(config, config_path)| ClusterNode {
-                name: config.name.clone(),
-                http: format!("http://{}", config.http),
-                config,
-                config_path,
-                child: None,
-            })
-            .collect();
-        let mut cluster = Cluster {
-            _dir: Some(dir),
-            dir: path,
-            keys,
-            nodes,
-        };
-        for i in 0..validators {
-            cluster.start_node(i);
-        }
-        cluster
+        setup.launch(validators)
     }
 
     /// Starts (or restarts) node `i`; its output is appended to `node.log` in its directory.
@@ -244,6 +272,18 @@ impl Cluster {
         }
     }
 
+    /// Submits `txs` to `nodes` in turn; each must be admitted.
+    pub fn submit_all(&self, txs: &[SignedTx], nodes: &[usize]) {
+        for (tx, &i) in txs.iter().zip(nodes.iter().cycle()) {
+            let status = self.submit(i, tx);
+            assert!(
+                status == 202 || status == 200,
+                "submit to {} gave {status}",
+                self.nodes[i].name
+            );
+        }
+    }
+
     /// Whether node `i` reports `tx` committed.
     pub fn is_committed(&self, i: usize, tx: &SignedTx) -> bool {
         self.get_json(i, &format!("/v1/txs/{}", tx.hash()))
@@ -307,10 +347,18 @@ impl Cluster {
             .expect("genesis set at 0")
     }
 
-    /// Checks heights `1..=up_to` on `nodes`: the same header everywhere, and each node's
-    /// certificate for it verifies against the validator set of that height (more than 2/3 of
-    /// its power).
-    pub fn assert_agree(&self, nodes: &[usize], up_to: u64) {
+    /// Checks every height all of `nodes` have committed: the same header everywhere, and each
+    /// node's certificate for it verifies against the validator set of that height (more than
+    /// 2/3 of its power).
+    pub fn assert_agree(&self, nodes: &[usize]) {
+        let up_to = nodes
+            .iter()
+            .map(|&i| {
+                self.height(i)
+                    .unwrap_or_else(|| panic!("{} does not answer", self.nodes[i].name))
+            })
+            .min()
+            .expect("at least one node");
         let chain_id = &self.keys.genesis.chain_id;
         let sets = self.validator_sets(nodes[0]);
         for height in 1..=up_to {
@@ -363,47 +411,14 @@ impl Cluster {
     /// `count` valid transactions (project proposals by line-department specialists), unique
     /// to `tag`, valid from `height`.
     pub fn proposals(&self, tag: &str, count: usize, height: u64) -> Vec<SignedTx> {
-        let signers: Vec<&Keypair> = self
-            .keys
-            .members
-            .iter()
-            .filter(|(_, department, role, _)| {
-                self.keys
-                    .genesis
-                    .department(department)
-                    .is_some_and(|d| d.kind == DepartmentKind::Line)
-                    && *role == Role::Specialist
-            })
-            .map(|(_, _, _, key)| key)
-            .collect();
-        assert!(!signers.is_empty(), "no line specialists in the devnet");
-        let nonce_base = gongxin_node::node::wall_clock_ms();
-        (0..count)
-            .map(|i| {
-                let signer = signers[i % signers.len()];
-                TxBody {
-                    chain_id: self.keys.genesis.chain_id.clone(),
-                    signer: signer.public_key(),
-                    replay: ReplayGuard {
-                        nonce: nonce_base.wrapping_add(i as u64),
-                        valid_until_height: height + 5_000,
-                    },
-                    operation: Operation::ProposeProject(ProjectProposal {
-                        id: format!("{tag}-{i}"),
-                        name: format!("cluster test project {tag} {i}"),
-                        category: "test/cluster".into(),
-                        location: "loopback".into(),
-                        programme: None,
-                        planned_start_ms: 1_800_000_000_000,
-                        planned_end_ms: 1_830_000_000_000,
-                        requested_budget_fen: 100_000 + i as u64,
-                        disclosure: Disclosure::Public,
-                        description: String::new(),
-                    }),
-                }
-                .sign(signer)
-            })
-            .collect()
+        let txs = self.keys.proposals(
+            tag,
+            count,
+            gongxin_node::node::wall_clock_ms(),
+            height + 5_000,
+        );
+        assert_eq!(txs.len(), count, "no line specialists in the devnet");
+        txs
     }
 }
 
@@ -576,73 +591,45 @@ impl Cluster {
     /// Like [`Cluster::start`], but every link between two nodes goes through a [`Proxy`] the
     /// test can cut.
     pub fn start_with_links(validators: usize) -> (Cluster, Links) {
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().to_path_buf();
-        let base = free_base_port(validators);
-        let (keys, mut configs) =
-            write_node_configs(&path, validators, base).expect("node configs");
-        let listens: Vec<(String, String)> = configs
+        let mut setup = Setup::new(validators, 0, gongxin_core::crypto::Algorithm::Ed25519);
+        // Each node's consensus and gossip listen address, and its peer id.
+        let endpoints: Vec<(String, String, String)> = setup
+            .configs
             .iter()
             .map(|(c, _)| {
                 let s = c.consensus.as_ref().expect("consensus settings");
-                (s.listen.clone(), s.gossip_listen.clone())
+                let peer_id = gongxin_node::consensus::engine::read_node_key(&s.node_key)
+                    .expect("node key")
+                    .public()
+                    .to_peer_id()
+                    .to_string();
+                (s.listen.clone(), s.gossip_listen.clone(), peer_id)
             })
             .collect();
         let mut links = Links::default();
-        for (i, (config, config_path)) in configs.iter_mut().enumerate() {
+        for (i, (config, _)) in setup.configs.iter_mut().enumerate() {
             let settings = config.consensus.as_mut().expect("consensus settings");
             let mut row = Vec::new();
-            let (mut peers, mut gossip_peers) = (Vec::new(), Vec::new());
-            for (j, (listen, gossip_listen)) in listens.iter().enumerate() {
+            (settings.peers, settings.gossip_peers) = (Vec::new(), Vec::new());
+            for (j, (listen, gossip_listen, id)) in endpoints.iter().enumerate() {
                 if i == j {
                     row.push(Vec::new());
                     continue;
                 }
                 let consensus = Proxy::start(port_of(listen));
                 let gossip = Proxy::start(port_of(gossip_listen));
-                let id = settings
+                settings
                     .peers
-                    .iter()
-                    .find(|p| p.starts_with(&format!("{listen}/")))
-                    .and_then(|p| p.split("/p2p/").nth(1))
-                    .expect("peer id")
-                    .to_owned();
-                peers.push(format!("{}/p2p/{id}", with_port(listen, consensus.port)));
-                gossip_peers.push(format!(
+                    .push(format!("{}/p2p/{id}", with_port(listen, consensus.port)));
+                settings.gossip_peers.push(format!(
                     "{}/p2p/{id}",
                     with_port(gossip_listen, gossip.port)
                 ));
                 row.push(vec![consensus, gossip]);
             }
-            settings.peers = peers;
-            settings.gossip_peers = gossip_peers;
             links.links.push(row);
-            std::fs::write(
-                &*config_path,
-                serde_json::to_string_pretty(&*config).expect("config json"),
-            )
-            .expect("write config");
         }
-        let nodes = configs
-            .into_iter()
-            .map(|(config, config_path)| ClusterNode {
-                name: config.name.clone(),
-                http: format!("http://{}", config.http),
-                config,
-                config_path,
-                child: None,
-            })
-            .collect();
-        let mut cluster = Cluster {
-            _dir: Some(dir),
-            dir: path,
-            keys,
-            nodes,
-        };
-        for i in 0..validators {
-            cluster.start_node(i);
-        }
-        (cluster, links)
+        (setup.launch(validators), links)
     }
 }
 
@@ -660,15 +647,15 @@ impl Cluster {
     /// with [`Cluster::start_node`]); every node lists every other as a peer.
     pub fn start_with_followers(validators: usize, followers: &[Follower]) -> Cluster {
         use gongxin_node::consensus::engine::{ConsensusSettings, write_node_key};
-        let dir = tempfile::tempdir().expect("temp dir");
-        let path = dir.path().to_path_buf();
-        let total = validators + followers.len();
-        let base = free_base_port(total);
-        let (keys, mut configs) =
-            write_node_configs(&path, validators, base).expect("node configs");
-        let template = configs[0].0.clone();
+        let mut setup = Setup::new(
+            validators,
+            followers.len(),
+            gongxin_core::crypto::Algorithm::Ed25519,
+        );
+        let (path, base) = (setup.dir.path().to_path_buf(), setup.base);
+        let template = setup.configs[0].0.clone();
         for (k, follower) in followers.iter().enumerate() {
-            let i = validators + k;
+            let port = base + (validators + k) as u16;
             let node_dir = path.join("nodes").join(&follower.name);
             std::fs::create_dir_all(&node_dir).expect("node dir");
             let key_path = path.join("keys").join(format!("{}.key", follower.name));
@@ -682,87 +669,36 @@ impl Cluster {
                 .join("keys")
                 .join(format!("{}.node.key", follower.name));
             write_node_key(&node_key).expect("node key");
-            let settings = template.consensus.clone().expect("consensus settings");
             let config = NodeConfig {
                 name: follower.name.clone(),
                 key: key_path,
                 data_dir: node_dir.join("data"),
-                http: std::net::SocketAddr::from(([127, 0, 0, 1], base + i as u16)),
-                consensus: Some(ConsensusSettings {
+                http: std::net::SocketAddr::from(([127, 0, 0, 1], port)),
+                consensus: Some(ConsensusSettings::new(
                     node_key,
-                    listen: format!("/ip4/127.0.0.1/tcp/{}", base + 10 + i as u16),
-                    gossip_listen: format!("/ip4/127.0.0.1/tcp/{}", base + 20 + i as u16),
-                    peers: Vec::new(),
-                    gossip_peers: Vec::new(),
-                    ..settings
-                }),
+                    format!("/ip4/127.0.0.1/tcp/{}", port + 10),
+                    format!("/ip4/127.0.0.1/tcp/{}", port + 20),
+                )),
                 ..template.clone()
             };
-            configs.push((config, node_dir.join("config.json")));
+            setup.configs.push((config, node_dir.join("config.json")));
         }
-        // Everyone lists everyone else.
-        let endpoints: Vec<(String, String, String)> = configs
-            .iter()
-            .map(|(c, _)| {
-                let s = c.consensus.as_ref().expect("consensus settings");
-                let peer_id = gongxin_node::consensus::engine::read_node_key(&s.node_key)
-                    .expect("node key")
-                    .public()
-                    .to_peer_id()
-                    .to_string();
-                (s.listen.clone(), s.gossip_listen.clone(), peer_id)
-            })
-            .collect();
-        for (i, (config, config_path)) in configs.iter_mut().enumerate() {
-            let settings = config.consensus.as_mut().expect("consensus settings");
-            settings.peers = endpoints
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, (listen, _, id))| format!("{listen}/p2p/{id}"))
-                .collect();
-            settings.gossip_peers = endpoints
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, (_, gossip, id))| format!("{gossip}/p2p/{id}"))
-                .collect();
-            std::fs::write(
-                &*config_path,
-                serde_json::to_string_pretty(&*config).expect("config json"),
-            )
-            .expect("write config");
-        }
-        let nodes = configs
-            .into_iter()
-            .map(|(config, config_path)| ClusterNode {
-                name: config.name.clone(),
-                http: format!("http://{}", config.http),
-                config,
-                config_path,
-                child: None,
-            })
-            .collect();
-        let mut cluster = Cluster {
-            _dir: Some(dir),
-            dir: path,
-            keys,
-            nodes,
-        };
-        for i in 0..validators {
-            cluster.start_node(i);
-        }
-        cluster
+        gongxin_node::devnet::connect_all(
+            setup
+                .configs
+                .iter_mut()
+                .filter_map(|(config, _)| config.consensus.as_mut()),
+        )
+        .expect("peer lists");
+        setup.launch(validators)
     }
 
     /// The key of genesis member `name` (e.g. `finance-director`).
     pub fn member_key(&self, name: &str) -> Keypair {
         self.keys
-            .members
-            .iter()
-            .find(|(n, _, _, _)| n == name)
-            .map(|(_, _, _, key)| key.clone())
+            .member_by_name(name)
             .unwrap_or_else(|| panic!("no member {name}"))
+            .clone()
     }
 
     /// A transaction by `signer` valid from `height`.
@@ -781,8 +717,7 @@ impl Cluster {
 
     /// Submits `tx` to node `i` and waits until node `i` reports it committed and applied.
     pub fn commit(&self, i: usize, tx: &SignedTx, timeout: Duration) {
-        let status = self.submit(i, tx);
-        assert!(status == 200 || status == 202, "submit gave {status}");
+        self.submit_all(std::slice::from_ref(tx), &[i]);
         let applied = self.wait_for(timeout, |c| {
             c.get_json(i, &format!("/v1/txs/{}", tx.hash()))
                 .is_some_and(|v| v["status"] == "committed")

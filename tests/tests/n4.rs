@@ -25,24 +25,13 @@ fn n4f0() {
     );
     // A transaction submitted at any gateway is gossiped and committed once, everywhere.
     let txs = cluster.proposals("N4F0", 40, 1);
-    for (i, tx) in txs.iter().enumerate() {
-        let status = cluster.submit(i % 4, tx);
-        assert!(
-            status == 202 || status == 200,
-            "submit to node {} gave {status}",
-            i % 4
-        );
-    }
+    cluster.submit_all(&txs, &[0, 1, 2, 3]);
     assert!(
         cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2, 3], &txs)),
         "transactions not committed on every node:\n{}",
         cluster.log(0)
     );
-    let height = (0..4)
-        .filter_map(|i| cluster.height(i))
-        .min()
-        .expect("heights");
-    cluster.assert_agree(&[0, 1, 2, 3], height);
+    cluster.assert_agree(&[0, 1, 2, 3]);
     for i in 0..4 {
         cluster.assert_checkpoint_quorum(i);
     }
@@ -59,10 +48,7 @@ fn n4f1_crash() {
     cluster.kill(3);
     let before = cluster.height(0).expect("height");
     let txs = cluster.proposals("N4F1", 30, before);
-    for (i, tx) in txs.iter().enumerate() {
-        let status = cluster.submit(i % 3, tx);
-        assert!(status == 202 || status == 200, "submit gave {status}");
-    }
+    cluster.submit_all(&txs, &[0, 1, 2]);
     assert!(
         cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2], &txs)),
         "three of four validators did not commit:\n{}",
@@ -74,11 +60,7 @@ fn n4f1_crash() {
         "chain stalled without one validator:\n{}",
         cluster.log(0)
     );
-    let height = (0..3)
-        .filter_map(|i| cluster.height(i))
-        .min()
-        .expect("heights");
-    cluster.assert_agree(&[0, 1, 2], height);
+    cluster.assert_agree(&[0, 1, 2]);
     cluster.assert_checkpoint_quorum(0);
 }
 
@@ -93,11 +75,7 @@ fn n4_restart() {
     cluster.kill(2);
     let before = cluster.height(0).expect("height");
     let txs = cluster.proposals("N4RS", 30, before);
-    for (i, tx) in txs.iter().enumerate() {
-        let node = [0, 1, 3][i % 3];
-        let status = cluster.submit(node, tx);
-        assert!(status == 202 || status == 200, "submit gave {status}");
-    }
+    cluster.submit_all(&txs, &[0, 1, 3]);
     assert!(
         cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 3], &txs)),
         "not committed while one validator was down:\n{}",
@@ -125,11 +103,7 @@ fn n4_restart() {
         "no progress after the restart:\n{}",
         cluster.log(2)
     );
-    let height = (0..4)
-        .filter_map(|i| cluster.height(i))
-        .min()
-        .expect("heights");
-    cluster.assert_agree(&[0, 1, 2, 3], height);
+    cluster.assert_agree(&[0, 1, 2, 3]);
     // Its write-ahead log made it re-derive, not re-sign: nobody saw it sign twice.
     for i in 0..4 {
         assert_eq!(
@@ -153,10 +127,7 @@ fn n4_partition() {
     let cut_at = cluster.height(3).expect("height");
     let before = cluster.height(0).expect("height");
     let txs = cluster.proposals("N4PT", 30, before);
-    for (i, tx) in txs.iter().enumerate() {
-        let status = cluster.submit(i % 3, tx);
-        assert!(status == 202 || status == 200, "submit gave {status}");
-    }
+    cluster.submit_all(&txs, &[0, 1, 2]);
     assert!(
         cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2], &txs)),
         "the majority side did not commit:\n{}",
@@ -183,12 +154,8 @@ fn n4_partition() {
         cluster.log(3)
     );
     assert!(all_committed(&cluster, &[3], &txs));
-    let height = (0..4)
-        .filter_map(|i| cluster.height(i))
-        .min()
-        .expect("heights");
     // No fork: the healed node's chain is the majority's, block for block.
-    cluster.assert_agree(&[0, 1, 2, 3], height);
+    cluster.assert_agree(&[0, 1, 2, 3]);
 }
 
 #[test]
@@ -214,10 +181,7 @@ fn n4f1_byzantine() {
     );
     let before = cluster.height(0).expect("height");
     let txs = cluster.proposals("N4BZ", 30, before);
-    for (i, tx) in txs.iter().enumerate() {
-        let status = cluster.submit(i % 3, tx);
-        assert!(status == 202 || status == 200, "submit gave {status}");
-    }
+    cluster.submit_all(&txs, &[0, 1, 2]);
     assert!(
         cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2], &txs)),
         "honest validators did not commit past an equivocating one:\n{}",
@@ -228,11 +192,7 @@ fn n4f1_byzantine() {
         "stalled:\n{}",
         cluster.log(0)
     );
-    let height = (0..3)
-        .filter_map(|i| cluster.height(i))
-        .min()
-        .expect("heights");
-    cluster.assert_agree(&[0, 1, 2], height);
+    cluster.assert_agree(&[0, 1, 2]);
     cluster.assert_checkpoint_quorum(0);
     // The honest nodes saw the double votes and kept the evidence.
     let evidence: u64 = (0..3)
@@ -281,10 +241,7 @@ fn n4f0_sm2() {
         cluster.log(0)
     );
     let txs = cluster.proposals("N4SM2", 20, 1);
-    for (i, tx) in txs.iter().enumerate() {
-        let status = cluster.submit(i % 4, tx);
-        assert!(status == 202 || status == 200, "submit gave {status}");
-    }
+    cluster.submit_all(&txs, &[0, 1, 2, 3]);
     assert!(
         cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2, 3], &txs)),
         "not committed with SM2 validators:\n{}",
@@ -297,11 +254,7 @@ fn n4f0_sm2() {
             .iter()
             .all(|v| v.public_key.algorithm() == gongxin_core::crypto::Algorithm::Sm2)
     );
-    let height = (0..4)
-        .filter_map(|i| cluster.height(i))
-        .min()
-        .expect("heights");
-    cluster.assert_agree(&[0, 1, 2, 3], height);
+    cluster.assert_agree(&[0, 1, 2, 3]);
     for i in 0..4 {
         cluster.assert_checkpoint_quorum(i);
     }

@@ -22,9 +22,6 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use gongxin_core::Hash;
-use gongxin_core::crypto::Keypair;
-use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
-use gongxin_core::tx::{ReplayGuard, TxBody};
 use gongxin_node::devnet::{create_devnet_files, http_agent, read_devnet_file};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -112,54 +109,19 @@ fn main() -> Result<()> {
     let height = status["height"].as_u64().context("status has no height")?;
 
     // Line-department staff may propose projects; they are the load's signers.
-    let signers: Vec<Keypair> = keys
-        .members
-        .iter()
-        .filter(|(_, department, role, _)| {
-            keys.genesis
-                .department(department)
-                .is_some_and(|d| d.kind == gongxin_core::model::DepartmentKind::Line)
-                && *role == Role::Specialist
-        })
-        .map(|(_, _, _, key)| key.clone())
-        .collect();
-    if signers.is_empty() {
+    let signers = keys.line_specialists().len();
+    if signers == 0 {
         bail!("the devnet has no line-department specialists to sign with");
     }
 
     let total = (args.rate * args.duration_s) as usize;
     let run_id = gongxin_node::node::wall_clock_ms();
-    eprintln!(
-        "signing {total} transactions with {} signers…",
-        signers.len()
-    );
+    eprintln!("signing {total} transactions with {signers} signers…");
     let batch = args.batch.clamp(1, 1_000);
-    let txs: Vec<(Hash, gongxin_core::tx::SignedTx)> = (0..total)
-        .map(|i| {
-            let signer = &signers[i % signers.len()];
-            let tx = TxBody {
-                chain_id: keys.genesis.chain_id.clone(),
-                signer: signer.public_key(),
-                replay: ReplayGuard {
-                    nonce: run_id.wrapping_add(i as u64),
-                    valid_until_height: height + 10_000,
-                },
-                operation: Operation::ProposeProject(ProjectProposal {
-                    id: format!("LOAD-{run_id}-{i}"),
-                    name: format!("load test project {i}"),
-                    category: "load/test".into(),
-                    location: "loopback".into(),
-                    programme: None,
-                    planned_start_ms: 1_800_000_000_000,
-                    planned_end_ms: 1_830_000_000_000,
-                    requested_budget_fen: 100_000 + i as u64,
-                    disclosure: Disclosure::Public,
-                    description: String::new(),
-                }),
-            }
-            .sign(signer);
-            (tx.hash(), tx)
-        })
+    let txs: Vec<(Hash, gongxin_core::tx::SignedTx)> = keys
+        .proposals(&format!("LOAD-{run_id}"), total, run_id, height + 10_000)
+        .into_iter()
+        .map(|tx| (tx.hash(), tx))
         .collect();
     // Requests, encoded before the clock starts: one transaction's canonical bytes, or a batch's
     // (`Vec<SignedTx>`), with the hashes they carry.
@@ -414,7 +376,7 @@ fn main() -> Result<()> {
     let report = Report {
         target_rate: args.rate,
         duration_s: args.duration_s,
-        signers: signers.len(),
+        signers,
         gateways: gateways.len(),
         submitted: total as u64,
         achieved_send_rate: total as f64 / send_window_s.max(1e-9),

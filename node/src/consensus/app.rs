@@ -43,6 +43,9 @@ use crate::node::{Node, wall_clock_ms};
 pub const BLOCK_TIME_SKEW_MAX_MS: u64 = 2_000;
 /// Open part streams kept per publishing peer; older ones are dropped.
 const STREAMS_PER_PEER_MAX: usize = 4;
+/// Complete proposals kept for the next height (one per round; a proposer that streams many
+/// rounds ahead cannot make this node hold more).
+const FUTURE_PROPOSALS_MAX: usize = 8;
 /// Blocks served per sync request.
 const SYNC_BLOCKS_PER_REQUEST_MAX: u64 = 16;
 
@@ -82,7 +85,6 @@ struct Assembled {
 struct PartialStream {
     parts: BTreeMap<u64, ProposalPart>,
     fin_sequence: Option<u64>,
-    bytes: usize,
 }
 
 /// The application's state.
@@ -373,16 +375,27 @@ impl ConsensusApp {
                 .map_err(|e| AppError::Task(e.to_string()))??;
         let value = BlockValue::new(executed.header().clone());
         tracing::debug!(%height, %round, txs = executed.tx_hashes.len(), id = %value.block_id(), "proposing");
+        self.keep_candidate(round, self.address.clone(), &value, executed);
+        Ok(value)
+    }
+
+    /// Keeps an executed block of the current height that consensus may decide.
+    fn keep_candidate(
+        &mut self,
+        round: Round,
+        proposer: Address,
+        value: &BlockValue,
+        executed: ExecutedBlock,
+    ) {
         self.candidates.insert(
             value.block_id(),
             Candidate {
                 round,
-                proposer: self.address.clone(),
+                proposer,
                 value: value.clone(),
                 executed: Arc::new(executed),
             },
         );
-        Ok(value)
     }
 
     /// Streams a block we hold as the proposal for (height, round).
@@ -449,7 +462,10 @@ impl ConsensusApp {
         if assembled.height == self.height && self.height.0 == self.node.tip().0.height + 1 {
             self.validate(assembled).await
         } else {
-            if assembled.height > self.height && assembled.height.0 <= self.height.0 + 1 {
+            if assembled.height > self.height
+                && assembled.height.0 <= self.height.0 + 1
+                && self.future.len() < FUTURE_PROPOSALS_MAX
+            {
                 self.future.push(assembled);
             }
             Ok(None)
@@ -481,10 +497,6 @@ impl ConsensusApp {
         match part.content {
             StreamContent::Fin => stream.fin_sequence = Some(part.sequence),
             StreamContent::Data(data) => {
-                stream.bytes += match &data {
-                    ProposalPart::Txs(chunk) => chunk.0.len(),
-                    _ => 1,
-                };
                 stream.parts.insert(part.sequence, data);
             }
         }
@@ -580,15 +592,7 @@ impl ConsensusApp {
         }
         let validity = match self.execute_proposal(&value, txs, pol_round).await? {
             Ok(executed) => {
-                self.candidates.insert(
-                    value.block_id(),
-                    Candidate {
-                        round,
-                        proposer: proposer.clone(),
-                        value: value.clone(),
-                        executed: Arc::new(executed),
-                    },
-                );
+                self.keep_candidate(round, proposer.clone(), &value, executed);
                 Validity::Valid
             }
             Err(reason) => {
@@ -838,15 +842,7 @@ impl ConsensusApp {
         .await;
         let validity = match executed {
             Ok(Ok(executed)) if executed.header() == value.header() => {
-                self.candidates.insert(
-                    value.block_id(),
-                    Candidate {
-                        round,
-                        proposer: proposer.clone(),
-                        value: value.clone(),
-                        executed: Arc::new(executed),
-                    },
-                );
+                self.keep_candidate(round, proposer.clone(), &value, executed);
                 Validity::Valid
             }
             Ok(Ok(_)) => Validity::Invalid,

@@ -200,3 +200,150 @@ impl Codec<ValidatorProof<GongxinContext>> for GongxinCodec {
             .map_err(|e| CodecError(e.to_string()))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use gongxin_core::Hash;
+    use gongxin_core::block::BlockHeader;
+    use gongxin_core::crypto::{Algorithm, Keypair};
+    use malachitebft_core_types::ValidatorProof;
+    use malachitebft_engine::util::streaming::{StreamContent, StreamId};
+
+    use super::*;
+    use crate::consensus::context::{BlockValue, TxChunk};
+
+    fn header() -> BlockHeader {
+        let key = Keypair::from_secret_bytes(Algorithm::Ed25519, &[7; 32]).unwrap();
+        BlockHeader {
+            chain_id: "c".into(),
+            height: 3,
+            prev_hash: Hash::digest(b"p"),
+            timestamp_ms: 9,
+            proposer: key.public_key(),
+            tx_count: 0,
+            txs_hash: Hash::digest(b"t"),
+            log_size: 5,
+            log_root: Hash::digest(b"r"),
+            state_hash: Hash::digest(b"s"),
+            validator_set_hash: Hash::digest(b"v"),
+        }
+    }
+
+    fn signature() -> ConsensusSignature {
+        let key = Keypair::from_secret_bytes(Algorithm::Sm2, &[9; 32]).unwrap();
+        ConsensusSignature(key.sign(b"m"))
+    }
+
+    fn parts() -> Vec<StreamMessage<ProposalPart>> {
+        let contents = vec![
+            StreamContent::Data(ProposalPart::Init {
+                height: Height(3),
+                round: Round::new(1),
+                pol_round: Round::Nil,
+                proposer: Address("v0".into()),
+                value: BlockValue::new(header()),
+            }),
+            StreamContent::Data(ProposalPart::Txs(TxChunk(Vec::new()))),
+            StreamContent::Data(ProposalPart::Fin(signature())),
+            StreamContent::Fin,
+        ];
+        contents
+            .into_iter()
+            .enumerate()
+            .map(|(i, c)| StreamMessage::new(StreamId::new(Bytes::from_static(b"s")), i as u64, c))
+            .collect()
+    }
+
+    fn response() -> sync::Response<GongxinContext> {
+        let id = ValueId(header().id());
+        let signatures = vec![
+            ExtendedCommitSignature::new(
+                Address("v0".into()),
+                signature(),
+                Some(SignedMessage::new(CheckpointAttestation, signature())),
+            ),
+            ExtendedCommitSignature::new(Address("v1".into()), signature(), None),
+        ];
+        let value = sync::RawDecidedValue::new(
+            Bytes::from_static(b"block bytes"),
+            ExtendedCommitCertificate {
+                height: Height(3),
+                round: Round::new(0),
+                value_id: id,
+                commit_signatures: signatures,
+            },
+        );
+        sync::Response::ValueResponse(sync::ValueResponse::new(Height(3), vec![value]))
+    }
+
+    /// Decoding `bytes` with every truncation and with a trailing byte: errors, never panics.
+    fn refuses_damaged<T>(bytes: &Bytes)
+    where
+        GongxinCodec: Codec<T>,
+    {
+        for cut in 0..bytes.len() {
+            assert!(
+                Codec::<T>::decode(&GongxinCodec, bytes.slice(..cut)).is_err(),
+                "a {cut}-byte prefix decoded"
+            );
+        }
+        let mut longer = bytes.to_vec();
+        longer.push(0);
+        assert!(Codec::<T>::decode(&GongxinCodec, Bytes::from(longer)).is_err());
+    }
+
+    #[test]
+    fn proposal_parts_round_trip_and_damage_is_refused() {
+        for part in parts() {
+            let bytes = GongxinCodec.encode(&part).unwrap();
+            let back: StreamMessage<ProposalPart> = GongxinCodec.decode(bytes.clone()).unwrap();
+            assert_eq!(back, part);
+            refuses_damaged::<StreamMessage<ProposalPart>>(&bytes);
+        }
+    }
+
+    #[test]
+    fn sync_responses_keep_each_signature_and_extension() {
+        let response = response();
+        let bytes = GongxinCodec.encode(&response).unwrap();
+        assert_eq!(GongxinCodec.encoded_len(&response).unwrap(), bytes.len());
+        let back: sync::Response<GongxinContext> = GongxinCodec.decode(bytes.clone()).unwrap();
+        assert_eq!(back, response);
+        refuses_damaged::<sync::Response<GongxinContext>>(&bytes);
+    }
+
+    #[test]
+    fn validator_proofs_round_trip_and_oversized_fields_are_refused() {
+        let proof = ValidatorProof::new(vec![1; 33], vec![2; 38], signature());
+        let bytes = GongxinCodec.encode(&proof).unwrap();
+        let back: ValidatorProof<GongxinContext> = GongxinCodec.decode(bytes.clone()).unwrap();
+        assert_eq!(back, proof);
+        refuses_damaged::<ValidatorProof<GongxinContext>>(&bytes);
+        let huge = ValidatorProof::new(
+            vec![1; VALIDATOR_PROOF_FIELD_BYTES_MAX + 1],
+            vec![],
+            signature(),
+        );
+        let bytes = GongxinCodec.encode(&huge).unwrap();
+        assert!(Codec::<ValidatorProof<GongxinContext>>::decode(&GongxinCodec, bytes).is_err());
+    }
+
+    #[test]
+    fn a_length_prefix_beyond_the_limit_is_refused_before_allocating() {
+        let part = ProposalPart::Init {
+            height: Height(3),
+            round: Round::new(0),
+            pol_round: Round::Nil,
+            proposer: Address("v0".into()),
+            value: BlockValue::new(header()),
+        };
+        let mut bytes = GongxinCodec.encode(&part).unwrap().to_vec();
+        // The header is last: its u32 length prefix sits just before its canonical bytes.
+        let header_len = gongxin_core::encoding::encode(&header()).len();
+        let at = bytes.len() - header_len - 4;
+        assert_eq!(bytes[at..at + 4], (header_len as u32).to_le_bytes());
+        bytes[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        let error = Codec::<ProposalPart>::decode(&GongxinCodec, Bytes::from(bytes)).unwrap_err();
+        assert!(error.to_string().contains("exceeds"), "{error}");
+    }
+}

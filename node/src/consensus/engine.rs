@@ -56,6 +56,22 @@ pub struct ConsensusSettings {
 /// The environment variable that must be `1` for a `byzantine` config section to be obeyed.
 pub const ALLOW_BYZANTINE_ENV: &str = "GONGXIN_ALLOW_BYZANTINE";
 
+impl ConsensusSettings {
+    /// Settings with the default timeouts and no peers yet (`devnet::connect_all` fills them).
+    pub fn new(node_key: PathBuf, listen: String, gossip_listen: String) -> ConsensusSettings {
+        ConsensusSettings {
+            node_key,
+            listen,
+            peers: Vec::new(),
+            gossip_listen,
+            gossip_peers: Vec::new(),
+            propose_timeout_ms: default_propose_timeout_ms(),
+            vote_timeout_ms: default_vote_timeout_ms(),
+            byzantine: None,
+        }
+    }
+}
+
 fn default_propose_timeout_ms() -> u64 {
     2_000
 }

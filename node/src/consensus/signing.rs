@@ -261,3 +261,82 @@ impl Verifier<GongxinContext> for GongxinVerifier {
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use gongxin_core::Hash;
+
+    use super::*;
+    use crate::consensus::context::Address;
+
+    fn id() -> ValueId {
+        ValueId(BlockId {
+            hash: Hash::digest(b"block"),
+            log_size: 7,
+            log_root: Hash::digest(b"root"),
+        })
+    }
+
+    fn vote(kind: VoteType, value: NilOrVal<ValueId>) -> Vote {
+        Vote {
+            kind,
+            height: Height(4),
+            round: Round::new(2),
+            value,
+            validator: Address("v".into()),
+            extension: None,
+        }
+    }
+
+    #[test]
+    fn a_precommit_for_a_block_signs_the_commit_message() {
+        // What makes the decided precommits usable as the stored commit certificate.
+        assert_eq!(
+            vote_message("c", &vote(VoteType::Precommit, NilOrVal::Val(id()))),
+            commit_signing_message("c", 4, 2, &id().0)
+        );
+    }
+
+    #[test]
+    fn every_message_kind_and_chain_signs_different_bytes() {
+        let proposal = Proposal {
+            height: Height(4),
+            round: Round::new(2),
+            value: crate::consensus::context::BlockValue::new(gongxin_core::block::BlockHeader {
+                chain_id: "c".into(),
+                height: 4,
+                prev_hash: Hash::ZERO,
+                timestamp_ms: 1,
+                proposer: Keypair::from_secret_bytes(
+                    gongxin_core::crypto::Algorithm::Ed25519,
+                    &[1; 32],
+                )
+                .unwrap()
+                .public_key(),
+                tx_count: 0,
+                txs_hash: Hash::ZERO,
+                log_size: 0,
+                log_root: Hash::ZERO,
+                state_hash: Hash::ZERO,
+                validator_set_hash: Hash::ZERO,
+            }),
+            pol_round: Round::Nil,
+            proposer: Address("v".into()),
+        };
+        let messages = [
+            vote_message("c", &vote(VoteType::Prevote, NilOrVal::Nil)),
+            vote_message("c", &vote(VoteType::Prevote, NilOrVal::Val(id()))),
+            vote_message("c", &vote(VoteType::Precommit, NilOrVal::Nil)),
+            vote_message("c", &vote(VoteType::Precommit, NilOrVal::Val(id()))),
+            vote_message("d", &vote(VoteType::Precommit, NilOrVal::Val(id()))),
+            proposal_message("c", &proposal),
+            proposal_parts_message("c", Height(4), Round::new(2), &id()),
+            extension_message("c", &id()),
+        ];
+        for (i, a) in messages.iter().enumerate() {
+            for b in &messages[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+    }
+}

@@ -193,7 +193,7 @@ async fn receive(node: &Arc<Node>, data: &[u8]) -> MessageAcceptance {
         let invalid = node
             .submit_batch_from_peer(sized)
             .iter()
-            .any(|verdict| matches!(verdict, Err(crate::node::SubmitError::Invalid(_))));
+            .any(|(_, verdict)| matches!(verdict, Err(crate::node::SubmitError::Invalid(_))));
         // Already committed, pool full, expired by now, … : not the sender's fault.
         if invalid {
             MessageAcceptance::Reject

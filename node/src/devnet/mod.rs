@@ -305,49 +305,57 @@ fn consensus_settings(
     keys: &DevnetKeys,
     base_port: u16,
 ) -> Result<Vec<crate::consensus::engine::ConsensusSettings>> {
-    use crate::consensus::engine::{ConsensusSettings, read_node_key, write_node_key};
+    use crate::consensus::engine::{ConsensusSettings, write_node_key};
     let validators = keys.genesis.validators.validators();
     if validators.len() < 2 {
         return Ok(Vec::new());
     }
-    let mut endpoints = Vec::new();
+    let mut settings = Vec::new();
     for (i, validator) in validators.iter().enumerate() {
         let path = dir
             .join("keys")
             .join(format!("{}.node.key", validator.name));
-        let peer_id = if path.exists() {
-            read_node_key(&path)?.public().to_peer_id().to_string()
-        } else {
-            write_node_key(&path)?
-        };
-        let listen = format!("/ip4/127.0.0.1/tcp/{}", consensus_port(base_port, i)?);
-        let gossip = format!("/ip4/127.0.0.1/tcp/{}", consensus_port(base_port, i)? + 10);
-        endpoints.push((path, listen, gossip, peer_id));
+        if !path.exists() {
+            write_node_key(&path)?;
+        }
+        let port = consensus_port(base_port, i)?;
+        settings.push(ConsensusSettings::new(
+            path,
+            format!("/ip4/127.0.0.1/tcp/{port}"),
+            format!("/ip4/127.0.0.1/tcp/{}", port + 10),
+        ));
     }
-    Ok(endpoints
+    connect_all(settings.iter_mut())?;
+    Ok(settings)
+}
+
+/// Makes each node's settings list every other node as a peer — consensus and gossip address,
+/// each with the peer id of that node's key — so only these nodes may connect to each other.
+pub fn connect_all<'a>(
+    settings: impl IntoIterator<Item = &'a mut crate::consensus::engine::ConsensusSettings>,
+) -> Result<()> {
+    let mut settings: Vec<_> = settings.into_iter().collect();
+    let endpoints = settings
         .iter()
-        .enumerate()
-        .map(|(i, (path, listen, gossip, _))| ConsensusSettings {
-            node_key: path.clone(),
-            listen: listen.clone(),
-            peers: endpoints
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, (_, listen, _, peer_id))| format!("{listen}/p2p/{peer_id}"))
-                .collect(),
-            gossip_listen: gossip.clone(),
-            gossip_peers: endpoints
-                .iter()
-                .enumerate()
-                .filter(|(j, _)| *j != i)
-                .map(|(_, (_, _, gossip, peer_id))| format!("{gossip}/p2p/{peer_id}"))
-                .collect(),
-            propose_timeout_ms: 2_000,
-            vote_timeout_ms: 1_000,
-            byzantine: None,
+        .map(|s| {
+            let peer_id = crate::consensus::engine::read_node_key(&s.node_key)?
+                .public()
+                .to_peer_id();
+            Ok((
+                format!("{}/p2p/{peer_id}", s.listen),
+                format!("{}/p2p/{peer_id}", s.gossip_listen),
+            ))
         })
-        .collect())
+        .collect::<Result<Vec<_>>>()?;
+    for (i, node) in settings.iter_mut().enumerate() {
+        let others = endpoints
+            .iter()
+            .enumerate()
+            .filter(|(j, _)| *j != i)
+            .map(|(_, e)| e);
+        (node.peers, node.gossip_peers) = others.cloned().unzip();
+    }
+    Ok(())
 }
 
 /// Reads `devnet.json` from a devnet directory.

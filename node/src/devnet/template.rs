@@ -5,7 +5,11 @@ use std::path::Path;
 use anyhow::{Context, Result, bail};
 use gongxin_core::crypto::{Algorithm, KeyFile, Keypair};
 use gongxin_core::genesis::{Genesis, GenesisFile, GenesisValidator};
-use gongxin_core::model::{ApprovalPolicy, Department, Member, Role};
+use gongxin_core::model::{
+    ApprovalPolicy, Department, DepartmentKind, Disclosure, Member, Operation, ProjectProposal,
+    Role,
+};
+use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use serde::Deserialize;
 
 /// The reviewed template and policy set, compiled in so the devnet works from any directory.
@@ -61,6 +65,63 @@ impl DevnetKeys {
             .iter()
             .find(|(n, _, _, _)| n == name)
             .map(|(_, _, _, k)| k)
+    }
+
+    /// The line departments' specialists: the members who may propose projects.
+    pub fn line_specialists(&self) -> Vec<&Keypair> {
+        self.members
+            .iter()
+            .filter(|(_, department, role, _)| {
+                *role == Role::Specialist
+                    && self
+                        .genesis
+                        .department(department)
+                        .is_some_and(|d| d.kind == DepartmentKind::Line)
+            })
+            .map(|(_, _, _, key)| key)
+            .collect()
+    }
+
+    /// `count` project proposals with ids `<tag>-<i>`, signed in turn by the line specialists,
+    /// nonces from `nonce_base`, valid until `valid_until_height`: the valid traffic of the load
+    /// generator and the tests. Empty if the devnet has no line specialists.
+    pub fn proposals(
+        &self,
+        tag: &str,
+        count: usize,
+        nonce_base: u64,
+        valid_until_height: u64,
+    ) -> Vec<SignedTx> {
+        let signers = self.line_specialists();
+        if signers.is_empty() {
+            return Vec::new();
+        }
+        (0..count)
+            .map(|i| {
+                let signer = signers[i % signers.len()];
+                TxBody {
+                    chain_id: self.genesis.chain_id.clone(),
+                    signer: signer.public_key(),
+                    replay: ReplayGuard {
+                        nonce: nonce_base.wrapping_add(i as u64),
+                        valid_until_height,
+                    },
+                    operation: Operation::ProposeProject(ProjectProposal {
+                        id: format!("{tag}-{i}"),
+                        name: format!("{tag} project {i}"),
+                        category: "test/load".into(),
+                        location: "loopback".into(),
+                        programme: None,
+                        planned_start_ms: 1_800_000_000_000,
+                        planned_end_ms: 1_830_000_000_000,
+                        requested_budget_fen: 100_000 + i as u64,
+                        disclosure: Disclosure::Public,
+                        description: String::new(),
+                    }),
+                }
+                .sign(signer)
+            })
+            .collect()
     }
 }
 

@@ -327,36 +327,37 @@ pub fn submit_batch(node: &Node, content_type: Option<&str>, body: &[u8]) -> Api
             ),
         ));
     }
+    // Canonical bytes decode to themselves; JSON must be checked to round-trip (as in
+    // `POST /v1/txs`), and every transaction's size counts against the pool.
     let mut sized = Vec::with_capacity(txs.len());
-    // Per input: the hash of a transaction handed to admission, or its refusal.
-    let mut slots: Vec<Result<Hash, serde_json::Value>> = Vec::with_capacity(txs.len());
+    let mut malformed: Vec<Option<serde_json::Value>> = Vec::with_capacity(txs.len());
     for tx in txs {
         let encoded = tx.to_bytes();
-        if encoded.len() > TX_BYTES_MAX || SignedTx::from_bytes(&encoded).is_err() {
-            slots.push(Err(serde_json::json!({
+        if encoded.len() > TX_BYTES_MAX || (!binary && SignedTx::from_bytes(&encoded).is_err()) {
+            malformed.push(Some(serde_json::json!({
                 "tx_hash": tx.hash(),
                 "error": "malformed_tx",
                 "reason": "the transaction does not round-trip through its canonical encoding within the size limit",
             })));
         } else {
-            slots.push(Ok(tx.hash()));
+            malformed.push(None);
             sized.push((tx, encoded.len()));
         }
     }
     let mut verdicts = node.submit_batch(sized).into_iter();
-    let results: Vec<serde_json::Value> = slots
+    let results: Vec<serde_json::Value> = malformed
         .into_iter()
-        .map(|slot| match slot {
-            Err(refusal) => refusal,
-            Ok(hash) => match verdicts.next() {
-                Some(Ok((_, fresh))) => serde_json::json!({
+        .map(|refusal| match refusal {
+            Some(refusal) => refusal,
+            None => match verdicts.next() {
+                Some((hash, Ok(fresh))) => serde_json::json!({
                     "tx_hash": hash, "status": "pending", "resubmitted": !fresh,
                 }),
-                Some(Err(e)) => {
+                Some((hash, Err(e))) => {
                     let error = submit_error(e);
                     serde_json::json!({"tx_hash": hash, "error": error.code, "reason": error.message})
                 }
-                None => serde_json::json!({"tx_hash": hash, "error": "internal", "reason": "no verdict"}),
+                None => serde_json::json!({"error": "internal", "reason": "no verdict"}),
             },
         })
         .collect();
