@@ -22,13 +22,15 @@ use std::fmt;
 use std::time::{Duration, Instant};
 
 use gongxin_core::Hash;
-use gongxin_core::audit::{ConsistencyProof, InclusionProof, hex_bytes};
+use gongxin_core::audit::{ConsistencyProof, InclusionProof};
 use gongxin_core::block::{BlockHeader, CommitCertificate};
 use gongxin_core::checkpoint::{CHECKPOINT_NOTE_BYTES_MAX, SignedCheckpoint};
 use gongxin_core::encoding::{DecodeError, ENTRY_BYTES_MAX};
 use gongxin_core::entry::{Entry, Outcome};
 use gongxin_core::tx::SignedTx;
 use serde::de::DeserializeOwned;
+
+use crate::records::{PathAndQuery, Reader};
 use serde::{Deserialize, Serialize};
 
 /// Where the CLI looks for a node when neither `--node` nor `GONGXIN_NODE` says.
@@ -191,23 +193,76 @@ pub struct CommittedTx {
     pub position: u32,
     /// Index of its entry in the ledger log.
     pub log_index: u64,
-    pub outcome: Outcome,
+    pub outcome: TxOutcome,
 }
 
-/// One item of `GET /v1/entries`.
+/// What the rules did with a committed transaction, as `GET /v1/txs/{hash}` tells it: the
+/// rejection's code and reason only to a signed reader allowed to see the entry.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub enum TxOutcome {
+    Applied,
+    Rejected {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        code: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        reason: Option<String>,
+    },
+}
+
+impl From<Outcome> for TxOutcome {
+    fn from(outcome: Outcome) -> TxOutcome {
+        match outcome {
+            Outcome::Applied => TxOutcome::Applied,
+            Outcome::Rejected { code, reason } => TxOutcome::Rejected {
+                code: Some(code),
+                reason: Some(reason),
+            },
+        }
+    }
+}
+
+/// One item of `GET /v1/entries`: the whole entry when the reader may see it, else its RFC
+/// 9162 leaf hash only.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LogEntry {
     pub leaf_index: u64,
-    pub tx_hash: Hash,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tx_hash: Option<Hash>,
     /// The entry's canonical bytes (hex on the wire).
-    #[serde(with = "hex_bytes")]
-    pub entry: Vec<u8>,
+    #[serde(
+        default,
+        with = "hex_bytes_opt",
+        skip_serializing_if = "Option::is_none"
+    )]
+    pub entry: Option<Vec<u8>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub leaf_hash: Option<Hash>,
 }
 
 impl LogEntry {
-    /// Decodes the entry bytes (size-limited, as any untrusted bytes).
-    pub fn decode(&self) -> Result<Entry, DecodeError> {
-        Entry::from_bytes(&self.entry)
+    /// Decodes the entry bytes (size-limited, as any untrusted bytes); `None` when the node
+    /// served the leaf hash only.
+    pub fn decode(&self) -> Option<Result<Entry, DecodeError>> {
+        self.entry.as_deref().map(Entry::from_bytes)
+    }
+}
+
+/// Optional hex bytes.
+mod hex_bytes_opt {
+    use serde::{Deserialize, Deserializer, Serializer};
+
+    pub fn serialize<S: Serializer>(bytes: &Option<Vec<u8>>, s: S) -> Result<S::Ok, S::Error> {
+        match bytes {
+            Some(bytes) => s.serialize_str(&hex::encode(bytes)),
+            None => s.serialize_none(),
+        }
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<u8>>, D::Error> {
+        Option::<String>::deserialize(d)?
+            .map(|text| hex::decode(text).map_err(serde::de::Error::custom))
+            .transpose()
     }
 }
 
@@ -324,16 +379,19 @@ impl NodeClient {
 
     /// `GET /v1/proofs/inclusion?tx=..[&tree_size=..]`; without a size, the node uses its
     /// latest checkpoint's.
+    /// A signed read: the proof carries the entry.
     pub fn inclusion_proof(
         &self,
+        reader: &Reader<'_>,
         tx: &Hash,
         tree_size: Option<u64>,
     ) -> Result<InclusionProof, ClientError> {
-        let mut path = format!("/v1/proofs/inclusion?tx={tx}");
-        if let Some(size) = tree_size {
-            path.push_str(&format!("&tree_size={size}"));
-        }
-        let proof: InclusionProof = self.get_json(&path, JSON_RESPONSE_BYTES_MAX)?;
+        let target = PathAndQuery::new("/v1/proofs/inclusion")
+            .query("tx", Some(&tx.to_string()))
+            .query("tree_size", tree_size.map(|s| s.to_string()).as_deref());
+        let path = target.as_str().to_owned();
+        let proof: InclusionProof =
+            self.get_signed_limited(reader, &target, JSON_RESPONSE_BYTES_MAX)?;
         if tree_size.is_some_and(|size| size != proof.tree_size) {
             return Err(protocol(
                 "GET",
@@ -354,10 +412,20 @@ impl NodeClient {
         self.get_json(&path, JSON_RESPONSE_BYTES_MAX)
     }
 
-    /// `GET /v1/entries?start=..&end=..` (inclusive); the node may return fewer than asked.
-    pub fn entries(&self, start: u64, end: u64) -> Result<Vec<LogEntry>, ClientError> {
-        let path = format!("/v1/entries?start={start}&end={end}");
-        let reply: EntriesReply = self.get_json(&path, ENTRIES_RESPONSE_BYTES_MAX)?;
+    /// `GET /v1/entries?start=..&end=..` (inclusive), a signed read; the node may return fewer
+    /// than asked, and the leaf hash only of entries the reader may not see.
+    pub fn entries(
+        &self,
+        reader: &Reader<'_>,
+        start: u64,
+        end: u64,
+    ) -> Result<Vec<LogEntry>, ClientError> {
+        let target = PathAndQuery::new("/v1/entries")
+            .query("start", Some(&start.to_string()))
+            .query("end", Some(&end.to_string()));
+        let path = target.as_str().to_owned();
+        let reply: EntriesReply =
+            self.get_signed_limited(reader, &target, ENTRIES_RESPONSE_BYTES_MAX)?;
         for (expected, entry) in (start..).zip(&reply.entries) {
             if entry.leaf_index != expected || entry.leaf_index > end {
                 return Err(protocol(
@@ -422,8 +490,25 @@ impl NodeClient {
     /// `GET /v1/txs/{hash}`. An unknown transaction is `ClientError::Api` with code
     /// `unknown_tx` (404).
     pub fn tx_status(&self, tx: &Hash) -> Result<TxStatus, ClientError> {
+        self.tx_status_as(None, tx)
+    }
+
+    /// [`NodeClient::tx_status`], signed by `reader` when given, so a rejection comes with its
+    /// code and reason if the reader may see the entry.
+    pub fn tx_status_as(
+        &self,
+        reader: Option<&Reader<'_>>,
+        tx: &Hash,
+    ) -> Result<TxStatus, ClientError> {
         let path = format!("/v1/txs/{tx}");
-        let status: TxStatus = self.get_json(&path, JSON_RESPONSE_BYTES_MAX)?;
+        let status: TxStatus = match reader {
+            Some(reader) => self.get_signed_limited(
+                reader,
+                &PathAndQuery::new("/v1/txs").id("transaction", &tx.to_string())?,
+                JSON_RESPONSE_BYTES_MAX,
+            )?,
+            None => self.get_json(&path, JSON_RESPONSE_BYTES_MAX)?,
+        };
         let answered = match &status {
             TxStatus::Pending { tx_hash } => tx_hash,
             TxStatus::Committed(c) => &c.tx_hash,
@@ -447,6 +532,7 @@ impl NodeClient {
     /// returns at most one request timeout after `timeout`.
     pub fn wait_committed(
         &self,
+        reader: Option<&Reader<'_>>,
         tx: &Hash,
         timeout: Duration,
         poll: Duration,
@@ -455,7 +541,7 @@ impl NodeClient {
         let deadline = started + timeout;
         let poll = poll.max(Duration::from_millis(10));
         loop {
-            let last_seen = match self.tx_status(tx) {
+            let last_seen = match self.tx_status_as(reader, tx) {
                 Ok(TxStatus::Committed(committed)) => return Ok(committed),
                 Ok(TxStatus::Pending { .. }) => "pending in the node's mempool".to_owned(),
                 Err(ClientError::Api { code, .. }) if code == "unknown_tx" => {
@@ -678,9 +764,9 @@ mod tests {
                 height: 3,
                 position: 1,
                 log_index: 7,
-                outcome: Outcome::Rejected {
-                    code: "exists".into(),
-                    reason: "project exists".into()
+                outcome: TxOutcome::Rejected {
+                    code: Some("exists".into()),
+                    reason: Some("project exists".into())
                 },
             })
         );

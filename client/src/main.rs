@@ -13,7 +13,8 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use gongxin_client::display;
 use gongxin_client::http::{
-    ClientError, CommittedTx, DEFAULT_NODE_URL, DEFAULT_POLL_INTERVAL, NodeClient, TxStatus,
+    ClientError, CommittedTx, DEFAULT_NODE_URL, DEFAULT_POLL_INTERVAL, NodeClient, TxOutcome,
+    TxStatus,
 };
 use gongxin_client::records::{
     PAGE_MAX, Page, Paged, ProjectFilter, Reader, RectificationFilter, fetch_pages,
@@ -106,6 +107,9 @@ enum Command {
     Tx {
         /// The transaction hash (64 hex digits).
         hash: String,
+        /// Sign the read with this member key file, to see a rejection's reason.
+        #[arg(long)]
+        key: Option<PathBuf>,
     },
     /// Fetch the inclusion proof of a committed transaction together with the checkpoint it is
     /// relative to, and save them as a proof bundle for `gongxin verify`.
@@ -114,6 +118,10 @@ enum Command {
         hash: String,
         #[arg(long)]
         out: PathBuf,
+        /// The member key file that signs the read (a proof carries the whole entry, which
+        /// only members the read rules allow may see).
+        #[arg(long)]
+        key: PathBuf,
         /// Also verify the bundle against this genesis before saving it.
         #[arg(long)]
         genesis: Option<PathBuf>,
@@ -379,28 +387,29 @@ impl Session {
             .keypair()
             .with_context(|| format!("key file {} is not usable", key.display()))?;
         let client = self.client()?;
-        let chain_id = client
+        let status = client
             .status()
-            .context("cannot learn the chain id the reads are signed for")?
-            .chain_id;
+            .context("cannot learn the chain id and node name the reads are signed for")?;
         Ok(MemberReads {
             client,
             keypair,
-            chain_id,
+            chain_id: status.chain_id,
+            node: status.node,
         })
     }
 }
 
-/// A client, a member's key and the chain id: everything a signed read needs.
+/// A client, a member's key, the chain id and the node's name: everything a signed read needs.
 struct MemberReads {
     client: NodeClient,
     keypair: Keypair,
     chain_id: String,
+    node: String,
 }
 
 impl MemberReads {
     fn reader(&self) -> Reader<'_> {
-        Reader::new(&self.keypair, &self.chain_id)
+        Reader::new(&self.keypair, &self.chain_id, &self.node)
     }
 }
 
@@ -554,10 +563,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let wait = wait.then(|| Duration::from_secs(wait_timeout_s));
             return submit(&cx, &key, &op, wait, genesis.as_deref());
         }
-        Command::Tx { hash } => tx(&cx, &parse_tx_hash(&hash)?)?,
-        Command::Proof { hash, out, genesis } => {
-            proof(&cx, &parse_tx_hash(&hash)?, &out, genesis.as_deref())?
-        }
+        Command::Tx { hash, key } => tx(&cx, &parse_tx_hash(&hash)?, key.as_deref())?,
+        Command::Proof {
+            hash,
+            out,
+            genesis,
+            key,
+        } => proof(&cx, &parse_tx_hash(&hash)?, &out, genesis.as_deref(), &key)?,
         Command::Audit {
             command:
                 AuditCommand::Watch {
@@ -864,15 +876,35 @@ fn submit(
             key.name
         );
     }
-    let committed = client.wait_committed(&hash, timeout, DEFAULT_POLL_INTERVAL)?;
+    // The submitter's own transaction is always theirs to read: sign the status reads, so a
+    // rejection comes with its reason.
+    let keypair = key
+        .keypair()
+        .with_context(|| format!("key file {:?} is not usable", key.name))?;
+    let reader = Reader::new(&keypair, &status.chain_id, &status.node);
+    let committed = client.wait_committed(Some(&reader), &hash, timeout, DEFAULT_POLL_INTERVAL)?;
     print_committed(cx.json, &committed)?;
     Ok(outcome_exit_code(&committed.outcome))
 }
 
-fn outcome_exit_code(outcome: &Outcome) -> ExitCode {
+fn outcome_exit_code(outcome: &TxOutcome) -> ExitCode {
     match outcome {
-        Outcome::Applied => ExitCode::SUCCESS,
-        Outcome::Rejected { .. } => ExitCode::from(EXIT_REJECTED),
+        TxOutcome::Applied => ExitCode::SUCCESS,
+        TxOutcome::Rejected { .. } => ExitCode::from(EXIT_REJECTED),
+    }
+}
+
+fn describe_tx_outcome(outcome: &TxOutcome) -> String {
+    match outcome {
+        TxOutcome::Applied => "applied".to_owned(),
+        TxOutcome::Rejected {
+            code: Some(code),
+            reason: Some(reason),
+        } => format!("rejected ({code}): {reason}"),
+        TxOutcome::Rejected { .. } => {
+            "rejected (the reason is a signed read: add --key of a member who may see it)"
+                .to_owned()
+        }
     }
 }
 
@@ -888,15 +920,17 @@ fn print_committed(json: bool, committed: &CommittedTx) -> Result<()> {
             committed.tx_hash,
             committed.height,
             committed.log_index,
-            describe_outcome(&committed.outcome)
+            describe_tx_outcome(&committed.outcome)
         );
     }
     Ok(())
 }
 
-fn tx(cx: &Session, hash: &Hash) -> Result<()> {
+fn tx(cx: &Session, hash: &Hash, key: Option<&Path>) -> Result<()> {
+    let reads = key.map(|key| cx.member_reads(key)).transpose()?;
     let client = cx.client()?;
-    let status = client.tx_status(hash).map_err(|e| {
+    let reader = reads.as_ref().map(MemberReads::reader);
+    let status = client.tx_status_as(reader.as_ref(), hash).map_err(|e| {
         let hint = match e.code() {
             Some("unknown_tx") => Some(
                 "it was never submitted to this node, or expired before it was committed; \
@@ -926,19 +960,22 @@ fn with_hint(error: ClientError, hint: Option<&str>) -> anyhow::Error {
     }
 }
 
-fn proof(cx: &Session, hash: &Hash, out: &Path, genesis: Option<&Path>) -> Result<()> {
+fn proof(cx: &Session, hash: &Hash, out: &Path, genesis: Option<&Path>, key: &Path) -> Result<()> {
     let genesis = genesis.map(offline::load_genesis).transpose()?;
-    let client = cx.client()?;
+    let reads = cx.member_reads(key)?;
+    let client = &reads.client;
     // Checkpoint first, then the proof for exactly its size, so the pair always matches even
     // while new blocks are committed in between.
     let fetched = client.checkpoint()?;
     let tree_size = fetched.checkpoint.checkpoint.tree_size;
-    let inclusion = client.inclusion_proof(hash, Some(tree_size)).map_err(|e| {
+    let inclusion = client
+        .inclusion_proof(&reads.reader(), hash, Some(tree_size))
+        .map_err(|e| {
         let hint = match e.code() {
-            Some("unknown_tx") => Some(format!(
+            Some("unknown_tx" | "not_readable") => Some(format!(
                 "transaction {hash} is not committed (yet?); `gongxin tx {hash}` shows its status"
             )),
-            Some("tx_not_in_tree") => Some(format!(
+            Some("not_in_tree") => Some(format!(
                 "transaction {hash} was committed after the latest checkpoint (size \
                  {tree_size}); try again after the next block"
             )),

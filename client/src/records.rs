@@ -18,7 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use gongxin_core::crypto::Keypair;
 use gongxin_core::model::is_valid_id;
-use gongxin_core::request_auth::sign_read_request;
+use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -224,31 +224,55 @@ impl PathAndQuery {
     }
 }
 
-/// A member reading internal records: their key, and the chain the signatures are bound to
-/// (from the genesis, or the node's `/v1/status`).
+/// A member reading internal records: their key, the chain the signatures are bound to (from
+/// the genesis, or the node's `/v1/status`) and the node they are meant for (its name, from
+/// `/v1/status`): a signed read is accepted by that node only, and only once.
 #[derive(Debug, Clone, Copy)]
 pub struct Reader<'a> {
     key: &'a Keypair,
     chain_id: &'a str,
+    node: &'a str,
 }
 
 impl<'a> Reader<'a> {
-    pub fn new(key: &'a Keypair, chain_id: &'a str) -> Reader<'a> {
-        Reader { key, chain_id }
+    pub fn new(key: &'a Keypair, chain_id: &'a str, node: &'a str) -> Reader<'a> {
+        Reader {
+            key,
+            chain_id,
+            node,
+        }
     }
 
-    /// The three `gongxin-*` headers of a `GET` of `target` at `timestamp_ms`.
+    /// The five `gongxin-*` headers of a `GET` of `target` at `timestamp_ms`, with a fresh
+    /// nonce.
     pub fn sign_get(
         &self,
         target: &PathAndQuery,
         timestamp_ms: u64,
-    ) -> [(&'static str, String); 3] {
+    ) -> Result<[(&'static str, String); 5], ClientError> {
+        let nonce = new_nonce().map_err(|e| {
+            ClientError::InvalidInput(format!("cannot make a nonce for a signed read: {e}"))
+        })?;
+        Ok(self.sign_get_with_nonce(target, timestamp_ms, &nonce))
+    }
+
+    /// [`Reader::sign_get`] with a given nonce.
+    pub fn sign_get_with_nonce(
+        &self,
+        target: &PathAndQuery,
+        timestamp_ms: u64,
+        nonce: &str,
+    ) -> [(&'static str, String); 5] {
         sign_read_request(
             self.key,
-            self.chain_id,
-            "GET",
-            target.as_str(),
-            timestamp_ms,
+            &ReadRequest {
+                chain_id: self.chain_id,
+                node: self.node,
+                method: "GET",
+                path_and_query: target.as_str(),
+                timestamp_ms,
+                nonce,
+            },
         )
     }
 }
@@ -282,8 +306,18 @@ impl NodeClient {
         reader: &Reader<'_>,
         target: &PathAndQuery,
     ) -> Result<T, ClientError> {
-        let headers = reader.sign_get(target, now_ms());
-        self.get_json_with_headers(target.as_str(), &headers, RECORD_RESPONSE_BYTES_MAX)
+        self.get_signed_limited(reader, target, RECORD_RESPONSE_BYTES_MAX)
+    }
+
+    /// [`NodeClient::get_signed`] with a response size limit.
+    pub(crate) fn get_signed_limited<T: serde::de::DeserializeOwned>(
+        &self,
+        reader: &Reader<'_>,
+        target: &PathAndQuery,
+        limit: u64,
+    ) -> Result<T, ClientError> {
+        let headers = reader.sign_get(target, now_ms())?;
+        self.get_json_with_headers(target.as_str(), &headers, limit)
     }
 
     fn get_public<T: serde::de::DeserializeOwned>(
@@ -476,7 +510,8 @@ impl NodeClient {
 mod tests {
     use gongxin_core::crypto::{Algorithm, Signature};
     use gongxin_core::request_auth::{
-        KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_read_request,
+        KEY_HEADER, NODE_HEADER, NONCE_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+        verify_read_request,
     };
 
     use super::*;
@@ -529,11 +564,11 @@ mod tests {
     #[test]
     fn the_signature_covers_exactly_the_encoded_target() {
         let key = Keypair::generate(Algorithm::Sm2).unwrap();
-        let reader = Reader::new(&key, "gongxin-devnet");
+        let reader = Reader::new(&key, "gongxin-devnet", "finance");
         let target = PathAndQuery::new("/v1/rectifications")
             .query("department", Some("生态 环境"))
             .query("overdue", Some("true"));
-        let headers = reader.sign_get(&target, 1_700_000_000_000);
+        let headers = reader.sign_get(&target, 1_700_000_000_000).unwrap();
         let header = |name: &str| {
             headers
                 .iter()
@@ -543,15 +578,21 @@ mod tests {
         };
         assert_eq!(header(KEY_HEADER), key.public_key().to_string());
         assert_eq!(header(TIMESTAMP_HEADER), "1700000000000");
+        assert_eq!(header(NODE_HEADER), "finance");
+        let nonce = header(NONCE_HEADER);
         let signature: Signature = header(SIGNATURE_HEADER).parse().unwrap();
         let verify = |path: &str| {
             verify_read_request(
                 &key.public_key(),
                 &signature,
-                "gongxin-devnet",
-                "GET",
-                path,
-                1_700_000_000_000,
+                &ReadRequest {
+                    chain_id: "gongxin-devnet",
+                    node: "finance",
+                    method: "GET",
+                    path_and_query: path,
+                    timestamp_ms: 1_700_000_000_000,
+                    nonce: &nonce,
+                },
             )
         };
         assert!(verify(target.as_str()));
@@ -560,11 +601,11 @@ mod tests {
             "/v1/rectifications?department=生态 环境&overdue=true"
         ));
         assert!(!verify(
-            "/v1/rectifications?department=%e7%94%9f%e6%80%81%20%e7%8e%af%e5%a2%83&overdue=true"
+            "/v1/rectifications?overdue=true&department=%E7%94%9F%E6%80%81%20%E7%8E%AF%E5%A2%83"
         ));
-        assert!(!verify(
-            "/v1/rectifications?department=%E7%94%9F%E6%80%81+%E7%8E%AF%E5%A2%83&overdue=true"
-        ));
+        // Each signing takes a fresh nonce.
+        let again = reader.sign_get(&target, 1_700_000_000_000).unwrap();
+        assert_ne!(again[3].1, nonce);
     }
 
     fn page(items: &[u64], next: Option<&str>) -> Page {

@@ -1,9 +1,10 @@
 //! The CLI against a real node: `gongxin-node devnet` in a temp dir, then submit → committed,
-//! a rejected resubmission (exit code 3), proof → offline verify (and one flipped bit makes it
-//! fail), signed reads of the submitted project and its history, `audit watch` trusting and
-//! then extending the real checkpoint, and the SDK's block and entries reads. The devnet is
-//! stopped with SIGTERM at the end, and by a drop guard if the test panics, so no node outlives
-//! the test.
+//! a rejected resubmission (exit code 3, its reason read with the submitter's signature), proof
+//! (a signed read, here the auditor's) → offline verify (and one flipped bit makes it fail),
+//! signed reads of the submitted project and its history, `audit watch` trusting and then
+//! extending the real checkpoint, and the SDK's block and entries reads (whole entries for the
+//! auditor, leaf hashes only for another department). The devnet is stopped with SIGTERM at the
+//! end, and by a drop guard if the test panics, so no node outlives the test.
 //!
 //! The devnet runs without the demo data (`--no-demo`), so the ledger holds only what this test
 //! submits; `devnet_reads.rs` reads the demo data. The node binary must be built first
@@ -14,9 +15,12 @@ mod common;
 use common::devnet::{Demo, Devnet};
 use common::{assert_exit, gongxin, path_str, text};
 use gongxin_client::http::NodeClient;
+use gongxin_client::records::Reader;
 use gongxin_core::Hash;
 use gongxin_core::audit::ProofBundle;
 use gongxin_core::checkpoint::SignedCheckpoint;
+use gongxin_core::crypto::{KeyFile, Keypair};
+use gongxin_core::log;
 
 #[test]
 fn submit_prove_verify_and_audit_against_a_real_node() {
@@ -24,6 +28,8 @@ fn submit_prove_verify_and_audit_against_a_real_node() {
     let node = devnet.url.clone();
     let genesis = devnet.path("genesis.json");
     let key = devnet.key("transport-specialist");
+    // Proofs carry whole entries: a signed read, by a member who may see them (audit sees all).
+    let auditor = devnet.key("audit-auditor-1");
     let work = tempfile::tempdir().unwrap();
     let file = |name: &str| path_str(&work.path().join(name)).to_owned();
 
@@ -65,6 +71,9 @@ fn submit_prove_verify_and_audit_against_a_real_node() {
     assert_exit(&out, 3);
     let rejected: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rejected["outcome"]["status"], "rejected", "{rejected}");
+    // --wait signs its status reads with the submitting key, so it is told why.
+    assert!(rejected["outcome"]["code"].is_string(), "{rejected}");
+    assert!(rejected["outcome"]["reason"].is_string(), "{rejected}");
     let rejected_hash = rejected["tx_hash"].as_str().unwrap().to_owned();
 
     // The member reads back what it submitted, signed with the same key: the proposed
@@ -99,10 +108,37 @@ fn submit_prove_verify_and_audit_against_a_real_node() {
     let out = gongxin(&["--node", &node, "tx", &hash]);
     assert_exit(&out, 0);
     assert!(text(&out.stdout).contains("applied"));
+    // A rejection's code and reason are a signed read: unsigned, only that it was rejected.
+    let out = gongxin(&["--json", "--node", &node, "tx", &rejected_hash]);
+    assert_exit(&out, 0);
+    let unsigned: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(unsigned["outcome"]["status"], "rejected", "{unsigned}");
+    assert!(unsigned["outcome"].get("code").is_none(), "{unsigned}");
+    let out = gongxin(&["--node", &node, "tx", &rejected_hash]);
+    assert_exit(&out, 0);
+    assert!(
+        text(&out.stdout).contains("the reason is a signed read"),
+        "{}",
+        text(&out.stdout)
+    );
+    let out = gongxin(&[
+        "--json",
+        "--node",
+        &node,
+        "tx",
+        &rejected_hash,
+        "--key",
+        &auditor,
+    ]);
+    assert_exit(&out, 0);
+    let signed: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(signed["outcome"], rejected["outcome"], "{signed}");
 
     // Proof, then offline verification with nothing but the genesis.
     let proof = file("p.json");
-    let out = gongxin(&["--node", &node, "proof", &hash, "--out", &proof]);
+    let out = gongxin(&[
+        "--node", &node, "proof", &hash, "--out", &proof, "--key", &auditor,
+    ]);
     assert_exit(&out, 0);
     let out = gongxin(&["--json", "verify", &proof, "--genesis", &genesis]);
     assert_exit(&out, 0);
@@ -118,11 +154,32 @@ fn submit_prove_verify_and_audit_against_a_real_node() {
         &rejected_hash,
         "--out",
         &file("r.json"),
+        "--key",
+        &auditor,
     ]);
     assert_exit(&out, 0);
     let out = gongxin(&["verify", &file("r.json"), "--genesis", &genesis]);
     assert_exit(&out, 0);
     assert!(text(&out.stdout).contains("outcome: rejected"));
+    // Another line department may not see the transport bureau's entry: no proof, the one
+    // answer for "not yours" and "not there", and nothing saved.
+    let out = gongxin(&[
+        "--node",
+        &node,
+        "proof",
+        &hash,
+        "--out",
+        &file("foreign.json"),
+        "--key",
+        &devnet.key("ecology-specialist"),
+    ]);
+    assert_exit(&out, 1);
+    assert!(
+        text(&out.stderr).contains("403 not_readable"),
+        "{}",
+        text(&out.stderr)
+    );
+    assert!(!work.path().join("foreign.json").exists());
 
     // One flipped bit, in the audit path or in the checkpoint, and verification fails.
     let bundle: ProofBundle =
@@ -192,10 +249,61 @@ fn submit_prove_verify_and_audit_against_a_real_node() {
     let block = client.block(height).unwrap();
     assert!(block.txs.contains(&Hash::from_hex(&hash).unwrap()));
     assert_eq!(block.header.height, height);
-    let entries = client.entries(0, 100).unwrap();
+    let status = client.status().unwrap();
+    let keypair = |member: &str| -> Keypair {
+        let file = std::fs::read_to_string(devnet.key(member)).unwrap();
+        KeyFile::from_json(&file).unwrap().keypair().unwrap()
+    };
+    let auditor_key = keypair("audit-auditor-1");
+    let ecology_key = keypair("ecology-specialist");
+    let entries = client
+        .entries(
+            &Reader::new(&auditor_key, &status.chain_id, &status.node),
+            0,
+            100,
+        )
+        .unwrap();
     assert!(entries.len() >= 3);
     let index = committed["log_index"].as_u64().unwrap() as usize;
-    assert_eq!(entries[index].decode().unwrap().tx.hash().to_hex(), hash);
+    assert_eq!(
+        entries[index].decode().unwrap().unwrap().tx.hash().to_hex(),
+        hash
+    );
+    // Another department gets the transport bureau's entry as its leaf hash only.
+    let foreign = client
+        .entries(
+            &Reader::new(&ecology_key, &status.chain_id, &status.node),
+            0,
+            100,
+        )
+        .unwrap();
+    assert!(foreign.len() > index);
+    assert!(foreign[index].decode().is_none(), "{:?}", foreign[index]);
+    assert_eq!(foreign[index].tx_hash, None);
+    let leaf = log::leaf_hash(entries[index].entry.as_deref().unwrap());
+    assert_eq!(foreign[index].leaf_hash, Some(leaf));
+    // Entries and proofs by transaction are signed reads; a proof by leaf hash is open.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    for path in [
+        "/v1/entries?start=0&end=100".to_owned(),
+        format!("/v1/proofs/inclusion?tx={hash}"),
+    ] {
+        let mut response = agent.get(format!("{node}{path}")).call().unwrap();
+        assert_eq!(response.status().as_u16(), 401, "{path}");
+        let body: serde_json::Value = response.body_mut().read_json().unwrap();
+        assert_eq!(body["error"], "unauthenticated", "{path}: {body}");
+    }
+    let mut response = agent
+        .get(format!("{node}/v1/proofs/inclusion?leaf_hash={leaf}"))
+        .call()
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    let body: serde_json::Value = response.body_mut().read_json().unwrap();
+    assert_eq!(body["leaf_index"], index as u64, "{body}");
+    assert!(body.get("entry").is_none(), "{body}");
 
     assert!(
         devnet.stop(),

@@ -9,7 +9,7 @@ mod common;
 use common::devnet::{Demo, Devnet};
 use common::{assert_exit, gongxin, text};
 use gongxin_client::http::{ClientError, NodeClient};
-use gongxin_client::records::{ProjectFilter, Reader};
+use gongxin_client::records::{PathAndQuery, ProjectFilter, Reader};
 use gongxin_core::crypto::{Algorithm, KeyFile, Keypair};
 use serde_json::Value;
 
@@ -27,6 +27,24 @@ fn json(out: &std::process::Output) -> Value {
 fn keypair(devnet: &Devnet, member: &str) -> Keypair {
     let file = std::fs::read_to_string(devnet.key(member)).unwrap();
     KeyFile::from_json(&file).unwrap().keypair().unwrap()
+}
+
+fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// One `GET` with the given headers, as sent: the status and the JSON body.
+fn raw_get(agent: &ureq::Agent, url: &str, headers: &[(&str, String)]) -> (u16, Value) {
+    let mut request = agent.get(url);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let mut response = request.call().unwrap();
+    let status = response.status().as_u16();
+    (status, response.body_mut().read_json().unwrap())
 }
 
 #[test]
@@ -68,11 +86,21 @@ fn signed_and_public_reads_of_the_demo_data() {
     assert_exit(&out, 1);
     let error = text(&out.stderr);
     assert!(
-        error.contains("403") && error.contains("forbidden"),
+        error.contains("403") && error.contains("not_readable"),
         "{error}"
     );
+    assert!(error.contains("ecology may not read it"), "{error}");
     assert!(
-        error.contains("ecology may not read projects of transport"),
+        !error.contains("transport"),
+        "the refusal does not tell who owns the project: {error}"
+    );
+    // An absent project gets the same answer, so a line department learns neither whether a
+    // project exists nor whose it is; the auditor, who sees every project, gets 404.
+    let out = cli(&["get", "project", "SC-2026-999", "--key", &ecology]);
+    assert_exit(&out, 1);
+    let error = text(&out.stderr);
+    assert!(
+        error.contains("403") && error.contains("not_readable"),
         "{error}"
     );
     let out = cli(&["get", "project", "SC-2026-999", "--key", &auditor]);
@@ -164,7 +192,7 @@ fn signed_and_public_reads_of_the_demo_data() {
     let out = cli(&["approvals", "finance", "--key", &ecology]);
     assert_exit(&out, 1);
     assert!(
-        text(&out.stderr).contains("forbidden"),
+        text(&out.stderr).contains("not_readable"),
         "{}",
         text(&out.stderr)
     );
@@ -222,65 +250,103 @@ fn signed_and_public_reads_of_the_demo_data() {
 
     // The SDK: signed over the percent-encoded target exactly as sent, so a filter with
     // spaces and Chinese characters passes the gateway's signature check and reaches its role
-    // rules (403 for another department's filter, an empty page for the auditor).
+    // rules (403 for another department's filter, an empty page for the auditor). Signed reads
+    // are bound to the node's name, which its status tells.
     let client = NodeClient::new(&node).unwrap();
-    let chain_id = client.status().unwrap().chain_id;
+    let status = client.status().unwrap();
+    let (chain_id, node_name) = (status.chain_id, status.node);
     let auditor_key = keypair(&devnet, "audit-auditor-1");
     let ecology_key = keypair(&devnet, "ecology-specialist");
+    let as_auditor = Reader::new(&auditor_key, &chain_id, &node_name);
+    let as_ecology = Reader::new(&ecology_key, &chain_id, &node_name);
     let odd = ProjectFilter {
         programme: Some("智慧城市 2026 & more".into()),
         ..ProjectFilter::default()
     };
-    let page = client
-        .projects(&Reader::new(&auditor_key, &chain_id), &odd, None, Some(10))
-        .unwrap();
+    let page = client.projects(&as_auditor, &odd, None, Some(10)).unwrap();
     assert!(page.items.is_empty() && page.next.is_none(), "{page:?}");
     let foreign = ProjectFilter {
         department: Some("交通 transport".into()),
         ..ProjectFilter::default()
     };
     let error = client
-        .projects(&Reader::new(&ecology_key, &chain_id), &foreign, None, None)
+        .projects(&as_ecology, &foreign, None, None)
         .unwrap_err();
     assert_eq!(
         (error.status(), error.code()),
         (Some(403), Some("forbidden")),
         "{error}"
     );
-    // A key that is no member's, and a signature for another chain.
+    // Another department's project and an absent one: one answer.
+    for id in [TRANSPORT_PROJECT, "SC-2026-999"] {
+        let error = client.project(&as_ecology, id).unwrap_err();
+        assert_eq!(
+            (error.status(), error.code()),
+            (Some(403), Some("not_readable")),
+            "{id}: {error}"
+        );
+    }
+    // A key that is no member's, a signature for another chain, and one for another node.
     let stranger = Keypair::generate(Algorithm::Ed25519).unwrap();
     let error = client
-        .project(&Reader::new(&stranger, &chain_id), ECOLOGY_PROJECT)
+        .project(
+            &Reader::new(&stranger, &chain_id, &node_name),
+            ECOLOGY_PROJECT,
+        )
         .unwrap_err();
     assert_eq!(error.code(), Some("not_a_member"), "{error}");
     let error = client
-        .project(&Reader::new(&auditor_key, "another-chain"), ECOLOGY_PROJECT)
+        .project(
+            &Reader::new(&auditor_key, "another-chain", &node_name),
+            ECOLOGY_PROJECT,
+        )
         .unwrap_err();
     assert_eq!(
         (error.status(), error.code()),
         (Some(401), Some("bad_signature")),
         "{error}"
     );
+    let error = client
+        .project(
+            &Reader::new(&auditor_key, &chain_id, "another-node"),
+            ECOLOGY_PROJECT,
+        )
+        .unwrap_err();
+    assert_eq!(
+        (error.status(), error.code()),
+        (Some(401), Some("wrong_node")),
+        "{error}"
+    );
+    // A signed request is accepted once: sent again as it stands, it is a replay.
+    let target = PathAndQuery::new("/v1/projects")
+        .id("project", ECOLOGY_PROJECT)
+        .unwrap();
+    let headers = as_auditor.sign_get_with_nonce(&target, now_ms(), "devnet-reads-nonce-1");
+    let url = format!("{node}{}", target.as_str());
+    let (status, body) = raw_get(&agent, &url, &headers);
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(body["project"]["id"], ECOLOGY_PROJECT);
+    let (status, body) = raw_get(&agent, &url, &headers);
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (401, Some("replayed_request")),
+        "{body}"
+    );
+    // Each SDK call signs with a fresh nonce, so the same read twice is two reads.
+    for _ in 0..2 {
+        client.project(&as_auditor, ECOLOGY_PROJECT).unwrap();
+    }
     let health = client
-        .project_health(&Reader::new(&auditor_key, &chain_id), ECOLOGY_PROJECT, None)
+        .project_health(&as_auditor, ECOLOGY_PROJECT, None)
         .unwrap();
     assert_eq!(health["project"], ECOLOGY_PROJECT, "{health}");
     let error = client
-        .project_health(
-            &Reader::new(&auditor_key, &chain_id),
-            ECOLOGY_PROJECT,
-            Some("Q9 2026"),
-        )
+        .project_health(&as_auditor, ECOLOGY_PROJECT, Some("Q9 2026"))
         .unwrap_err();
     assert_eq!(error.status(), Some(400), "{error}");
     // The demo's rejected payment ahead of progress is on record, and the paid ones.
     let rejections = client
-        .project_rejections(
-            &Reader::new(&auditor_key, &chain_id),
-            "SC-2026-028",
-            None,
-            None,
-        )
+        .project_rejections(&as_auditor, "SC-2026-028", None, None)
         .unwrap();
     assert!(
         rejections
@@ -290,7 +356,7 @@ fn signed_and_public_reads_of_the_demo_data() {
         "{rejections:?}"
     );
     let paid = client
-        .disbursements(&Reader::new(&auditor_key, &chain_id), &contract, None, None)
+        .disbursements(&as_auditor, &contract, None, None)
         .unwrap();
     assert!(!paid.items.is_empty());
     assert!(matches!(

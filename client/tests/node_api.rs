@@ -1,7 +1,8 @@
 //! The SDK and the node-facing CLI commands (`status`, `submit`, `tx`, `proof`, `op`) against a
 //! fake node: typed answers, every kind of failure mapped to a clear error, signing and
-//! submitting with the replay guard filled, the exit code 3 of a rejected outcome, and proof
-//! bundles that the offline `verify` accepts.
+//! submitting with the replay guard filled, the exit code 3 of a rejected outcome, signed reads
+//! of transaction status, entries and proofs, and proof bundles that the offline `verify`
+//! accepts.
 
 mod common;
 
@@ -10,29 +11,90 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use common::{FakeNode, Reply, assert_exit, gongxin, path_str, text};
-use gongxin_client::http::{ClientError, NodeClient, TxStatus};
+use common::{FakeNode, Reply, Request, assert_exit, gongxin, path_str, text};
+use gongxin_client::http::{ClientError, NodeClient, TxOutcome, TxStatus};
+use gongxin_client::records::Reader;
 use gongxin_client::txbuilder::DEFAULT_VALID_FOR_BLOCKS;
 use gongxin_core::Hash;
 use gongxin_core::block::BlockHeader;
-use gongxin_core::crypto::{Algorithm, Keypair};
-use gongxin_core::entry::Outcome;
+use gongxin_core::crypto::{Algorithm, Keypair, PublicKey, Signature};
 use gongxin_core::genesis::Genesis;
 use gongxin_core::log;
 use gongxin_core::model::Operation;
+use gongxin_core::request_auth::{
+    KEY_HEADER, NODE_HEADER, NONCE_HEADER, ReadRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    verify_read_request,
+};
 use gongxin_core::testkit::{CHAIN, TestLedger, ledger};
 use gongxin_core::tx::SignedTx;
 
 const HEIGHT: u64 = 7;
+/// The fake node's name, as its status tells it: what signed reads are bound to.
+const NODE: &str = "finance.validator";
 
 fn status_json(genesis: &Genesis) -> serde_json::Value {
     serde_json::json!({
-        "chain_id": CHAIN, "node": "finance.validator", "genesis_hash": genesis.hash(),
+        "chain_id": CHAIN, "node": NODE, "genesis_hash": genesis.hash(),
         "height": HEIGHT, "log_size": 12, "log_root": Hash::digest(b"root"),
         "last_block_hash": Hash::digest(b"block"), "last_block_time_ms": 1_767_225_600_000u64,
         "state_hash": Hash::digest(b"state"), "mempool_txs": 0, "mempool_bytes": 0,
         "uptime_s": 5,
     })
+}
+
+/// The key behind a signed read, checked as the gateway does (the headers, the node, a signature
+/// over `CHAIN`, the node, the method, the target as received, the time and the nonce); `None`
+/// for an unsigned read; the gateway's 401 for a bad one.
+fn read_signer(request: &Request) -> Result<Option<PublicKey>, Reply> {
+    let Some(key) = request.header(KEY_HEADER) else {
+        return Ok(None);
+    };
+    let bad = || {
+        Reply::error(
+            401,
+            "bad_signature",
+            "the request signature does not verify",
+        )
+    };
+    let key: PublicKey = key.parse().map_err(|_| bad())?;
+    let (Some(node), Some(timestamp_ms), Some(nonce), Some(signature)) = (
+        request.header(NODE_HEADER),
+        request
+            .header(TIMESTAMP_HEADER)
+            .and_then(|t| t.parse::<u64>().ok()),
+        request.header(NONCE_HEADER),
+        request
+            .header(SIGNATURE_HEADER)
+            .and_then(|s| s.parse::<Signature>().ok()),
+    ) else {
+        return Err(Reply::error(
+            401,
+            "unauthenticated",
+            "a signed read needs every gongxin-* header",
+        ));
+    };
+    if node != NODE {
+        return Err(Reply::error(401, "wrong_node", "signed for another node"));
+    }
+    let signed = ReadRequest {
+        chain_id: CHAIN,
+        node,
+        method: &request.method,
+        path_and_query: &request.target,
+        timestamp_ms,
+        nonce,
+    };
+    if verify_read_request(&key, &signature, &signed) {
+        Ok(Some(key))
+    } else {
+        Err(bad())
+    }
+}
+
+/// [`read_signer`] for an endpoint that only serves signed reads.
+fn signed_only(request: &Request) -> Result<PublicKey, Reply> {
+    read_signer(request)?
+        .ok_or_else(|| Reply::error(401, "unauthenticated", "this is a signed read"))
 }
 
 /// What the fake node holds: submitted transactions and how often each was asked about.
@@ -42,10 +104,15 @@ struct Ledger {
     posts: u32,
     /// Answer the first POST with 503 mempool_full.
     busy_once: bool,
+    /// Status reads signed (by anyone), and not signed.
+    signed_polls: u32,
+    unsigned_polls: u32,
 }
 
 /// A node that admits correctly signed transactions of `CHAIN`, reports each as pending on the
-/// first ask and committed afterwards — `approve_project` rejected, everything else applied.
+/// first ask and committed afterwards — `approve_project` rejected, everything else applied. As
+/// the gateway, it tells a rejection's code and reason only to a signed reader who may see the
+/// entry (here: its signer).
 fn submit_node(genesis: Genesis, state: Arc<Mutex<Ledger>>) -> FakeNode {
     FakeNode::start(move |request| {
         let mut state = state.lock().unwrap();
@@ -72,6 +139,15 @@ fn submit_node(genesis: Genesis, state: Arc<Mutex<Ledger>>) -> FakeNode {
                 )
             }
             ("GET", path) if path.starts_with("/v1/txs/") => {
+                let reader = match read_signer(request) {
+                    Ok(reader) => reader,
+                    Err(refused) => return refused,
+                };
+                if reader.is_some() {
+                    state.signed_polls += 1;
+                } else {
+                    state.unsigned_polls += 1;
+                }
                 let Ok(hash) = Hash::from_hex(&path["/v1/txs/".len()..]) else {
                     return Reply::error(400, "bad_hash", "not a hash");
                 };
@@ -86,9 +162,14 @@ fn submit_node(genesis: Genesis, state: Arc<Mutex<Ledger>>) -> FakeNode {
                     );
                 }
                 let outcome = match tx.body.operation {
-                    Operation::ApproveProject { .. } => serde_json::json!({
-                        "status": "rejected", "code": "wrong_state",
-                        "reason": "project SC-2026-001 is not proposed"}),
+                    Operation::ApproveProject { .. }
+                        if reader.as_ref() == Some(&tx.body.signer) =>
+                    {
+                        serde_json::json!({
+                            "status": "rejected", "code": "wrong_state",
+                            "reason": "project SC-2026-001 is not proposed"})
+                    }
+                    Operation::ApproveProject { .. } => serde_json::json!({"status": "rejected"}),
                     _ => serde_json::json!({"status": "applied"}),
                 };
                 Reply::json(
@@ -197,6 +278,12 @@ fn submit_signs_waits_and_exits_3_on_a_rejected_outcome() {
     assert!(
         text(&out.stdout).contains("rejected (wrong_state): project SC-2026-001 is not proposed")
     );
+    {
+        // --wait signs its status reads with the submitting key: that is how it learns why.
+        let state = state.lock().unwrap();
+        assert!(state.signed_polls >= 4, "{} signed", state.signed_polls);
+        assert_eq!(state.unsigned_polls, 0);
+    }
     let out = gongxin(&[
         "--json",
         "--node",
@@ -343,7 +430,59 @@ fn tx_and_status_commands() {
     let out = gongxin(&["--json", "--node", node.url(), "tx", &hash]);
     assert_exit(&out, 0);
     let status: TxStatus = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(matches!(status, TxStatus::Committed(c) if c.outcome == Outcome::Applied));
+    assert!(matches!(status, TxStatus::Committed(c) if c.outcome == TxOutcome::Applied));
+
+    // A rejection's code and reason are a signed read: without --key, only that it was rejected.
+    let m = member();
+    let approve = write_op(
+        m.dir.path(),
+        "approve.json",
+        r#"{"approve_project": {"project": "SC-2026-001"}}"#,
+    );
+    let out = gongxin(&[
+        "--json",
+        "--node",
+        node.url(),
+        "submit",
+        "--key",
+        &m.key,
+        "--op",
+        &approve,
+    ]);
+    assert_exit(&out, 0);
+    let submitted: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rejected = submitted["tx_hash"].as_str().unwrap().to_owned();
+    let out = gongxin(&["--node", node.url(), "tx", &rejected]);
+    assert_exit(&out, 0);
+    assert!(text(&out.stdout).contains("pending"));
+    let out = gongxin(&["--node", node.url(), "tx", &rejected]);
+    assert_exit(&out, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("rejected (the reason is a signed read: add --key"),
+        "{stdout}"
+    );
+    assert!(!stdout.contains("wrong_state"), "{stdout}");
+    let out = gongxin(&["--json", "--node", node.url(), "tx", &rejected]);
+    assert_exit(&out, 0);
+    let status: TxStatus = serde_json::from_slice(&out.stdout).unwrap();
+    match status {
+        TxStatus::Committed(c) => assert_eq!(
+            c.outcome,
+            TxOutcome::Rejected {
+                code: None,
+                reason: None
+            }
+        ),
+        other => panic!("{other:?}"),
+    }
+    let out = gongxin(&["--node", node.url(), "tx", &rejected, "--key", &m.key]);
+    assert_exit(&out, 0);
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("rejected (wrong_state): project SC-2026-001 is not proposed"),
+        "{stdout}"
+    );
 
     let unknown = Hash::digest(b"never sent").to_hex();
     let out = gongxin(&["--node", node.url(), "tx", &unknown]);
@@ -370,19 +509,23 @@ fn tx_and_status_commands() {
     assert!(text(&out.stderr).contains("plain HTTP"));
 }
 
-/// A node serving `l`'s checkpoint of `size` and inclusion proofs from its log, optionally
-/// corrupting the audit path.
+/// A node serving `l`'s checkpoint of `size` and inclusion proofs from its log (a signed read),
+/// optionally corrupting the audit path.
 fn proof_node(l: Arc<TestLedger>, size: u64, corrupt: bool) -> FakeNode {
     FakeNode::start(move |request| match request.path.as_str() {
+        "/v1/status" => Reply::json(200, status_json(&l.genesis)),
         "/v1/checkpoint" => Reply::text(200, &l.checkpoint(size, &[0, 1, 2]).to_note()),
         "/v1/proofs/inclusion" => {
+            if let Err(refused) = signed_only(request) {
+                return refused;
+            }
             let tx = request.query.get("tx").and_then(|t| Hash::from_hex(t).ok());
             let Some(index) = l.entries.iter().position(|(h, _)| Some(*h) == tx) else {
                 return Reply::error(404, "unknown_tx", "no committed transaction");
             };
             let tree_size = request.param("tree_size").unwrap_or(size);
             if index as u64 >= tree_size {
-                return Reply::error(400, "tx_not_in_tree", "not in a tree of that size");
+                return Reply::error(400, "not_in_tree", "not in a tree of that size");
             }
             let mut path = log::inclusion_proof(&l.log, index as u64, tree_size).unwrap();
             if corrupt {
@@ -407,7 +550,9 @@ fn proof_saves_a_bundle_that_verify_accepts() {
     let out_file = dir.path().join("proof.json");
     let node = proof_node(l.clone(), 10, false);
     let hash = l.entries[4].0.to_hex();
+    let m = member();
 
+    // A proof carries the entry: a signed read, so a member key is required.
     let out = gongxin(&[
         "--node",
         node.url(),
@@ -416,15 +561,30 @@ fn proof_saves_a_bundle_that_verify_accepts() {
         "--out",
         path_str(&out_file),
     ]);
+    assert_exit(&out, 2);
+    assert!(text(&out.stderr).contains("--key"), "{}", text(&out.stderr));
+    assert!(node.requests().is_empty(), "nothing was sent");
+
+    let out = gongxin(&[
+        "--node",
+        node.url(),
+        "proof",
+        &hash,
+        "--out",
+        path_str(&out_file),
+        "--key",
+        &m.key,
+    ]);
     assert_exit(&out, 0);
     assert!(text(&out.stdout).contains("entry 4 of the log of size 10"));
     assert_eq!(
         node.requests(),
         vec![
+            "GET /v1/status".to_owned(),
             "GET /v1/checkpoint".to_owned(),
             format!("GET /v1/proofs/inclusion?tree_size=10&tx={hash}"),
         ],
-        "the checkpoint first, then the proof for exactly its size"
+        "the node's name to sign for, the checkpoint, then the proof for exactly its size"
     );
     let out = gongxin(&[
         "verify",
@@ -447,6 +607,8 @@ fn proof_saves_a_bundle_that_verify_accepts() {
         path_str(&checked),
         "--genesis",
         path_str(&genesis),
+        "--key",
+        &m.key,
     ]);
     assert_exit(&out, 0);
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -462,6 +624,8 @@ fn proof_saves_a_bundle_that_verify_accepts() {
         path_str(&refused),
         "--genesis",
         path_str(&genesis),
+        "--key",
+        &m.key,
     ]);
     assert_exit(&out, 1);
     assert!(text(&out.stderr).contains("PROOF REJECTED"));
@@ -476,6 +640,8 @@ fn proof_saves_a_bundle_that_verify_accepts() {
         &late,
         "--out",
         path_str(&refused),
+        "--key",
+        &m.key,
     ]);
     assert_exit(&out, 1);
     assert!(text(&out.stderr).contains("try again after the next block"));
@@ -486,6 +652,8 @@ fn proof_saves_a_bundle_that_verify_accepts() {
         &Hash::digest(b"x").to_hex(),
         "--out",
         path_str(&refused),
+        "--key",
+        &m.key,
     ]);
     assert_exit(&out, 1);
     assert!(text(&out.stderr).contains("is not committed (yet?)"));
@@ -518,12 +686,19 @@ fn constant(reply: Reply) -> FakeNode {
 #[test]
 fn sdk_maps_every_failure_to_a_typed_error() {
     let hash = Hash::digest(b"tx");
+    let reader_key = Keypair::generate(Algorithm::Ed25519).unwrap();
+    let reader = Reader::new(&reader_key, CHAIN, NODE);
 
-    let node = constant(Reply::error(400, "bad_query", "tree_size must be a number"));
-    let error = NodeClient::new(node.url())
-        .unwrap()
-        .inclusion_proof(&hash, None)
-        .unwrap_err();
+    let seen = Arc::new(Mutex::new(Vec::<Request>::new()));
+    let node = {
+        let seen = seen.clone();
+        FakeNode::start(move |request| {
+            seen.lock().unwrap().push(request.clone());
+            Reply::error(400, "bad_query", "tree_size must be a number")
+        })
+    };
+    let client = NodeClient::new(node.url()).unwrap();
+    let error = client.inclusion_proof(&reader, &hash, None).unwrap_err();
     match &error {
         ClientError::Api {
             status,
@@ -540,6 +715,26 @@ fn sdk_maps_every_failure_to_a_typed_error() {
         other => panic!("{other:?}"),
     }
     assert!(!error.is_transient());
+    let error = client.inclusion_proof(&reader, &hash, Some(5)).unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains(&format!("/v1/proofs/inclusion?tx={hash}&tree_size=5:")),
+        "{error}"
+    );
+    // Both signed by the reader for this node, over the target as sent, each with its own nonce.
+    {
+        let seen = seen.lock().unwrap();
+        assert_eq!(seen.len(), 2);
+        for request in seen.iter() {
+            assert_eq!(
+                read_signer(request).unwrap(),
+                Some(reader_key.public_key()),
+                "{request:?}"
+            );
+        }
+        assert_ne!(seen[0].header(NONCE_HEADER), seen[1].header(NONCE_HEADER));
+    }
 
     let node = constant(Reply::text(502, "<html>Bad Gateway</html>"));
     let error = NodeClient::new(node.url()).unwrap().status().unwrap_err();
@@ -641,7 +836,8 @@ fn sdk_blocks_entries_and_waiting() {
         state_hash: Hash::digest(b"state"),
         validator_set_hash: Hash::digest(b"validators"),
     };
-    let asked = Arc::new(Mutex::new(0u32));
+    // Whether each status read was signed.
+    let asked = Arc::new(Mutex::new(Vec::<bool>::new()));
     let node = {
         let (l, header, asked) = (l.clone(), header.clone(), asked.clone());
         FakeNode::start(move |request| match request.path.as_str() {
@@ -656,11 +852,20 @@ fn sdk_blocks_entries_and_waiting() {
                     "txs": [], "certificate": null}),
             ),
             "/v1/entries" => {
+                if let Err(refused) = signed_only(request) {
+                    return refused;
+                }
                 let start = request.param("start").unwrap() as usize;
+                // Entry 4 is one the reader may not see: its leaf hash only.
                 let mut items: Vec<serde_json::Value> = (start..l.entries.len())
                     .map(|i| {
-                        serde_json::json!({"leaf_index": i, "tx_hash": l.entries[i].0,
-                        "entry": hex::encode(&l.entries[i].1)})
+                        if i == 4 {
+                            serde_json::json!({"leaf_index": i,
+                            "leaf_hash": log::leaf_hash(&l.entries[i].1)})
+                        } else {
+                            serde_json::json!({"leaf_index": i, "tx_hash": l.entries[i].0,
+                            "entry": hex::encode(&l.entries[i].1)})
+                        }
                     })
                     .collect();
                 if start == 1 {
@@ -669,10 +874,14 @@ fn sdk_blocks_entries_and_waiting() {
                 Reply::json(200, serde_json::json!({"entries": items}))
             }
             path if path.starts_with("/v1/txs/") => {
+                let signed = match read_signer(request) {
+                    Ok(signer) => signer.is_some(),
+                    Err(refused) => return refused,
+                };
                 let mut asked = asked.lock().unwrap();
-                *asked += 1;
+                asked.push(signed);
                 let hash = &path["/v1/txs/".len()..];
-                match *asked {
+                match asked.len() {
                     // Taken into a block: briefly neither pending nor committed.
                     1 => Reply::error(404, "unknown_tx", "neither pending nor committed"),
                     2 => Reply::json(
@@ -691,6 +900,8 @@ fn sdk_blocks_entries_and_waiting() {
         })
     };
     let client = NodeClient::new(node.url()).unwrap();
+    let reader_key = Keypair::generate(Algorithm::Ed25519).unwrap();
+    let reader = Reader::new(&reader_key, CHAIN, NODE);
 
     let block = client.block(2).unwrap();
     assert_eq!(block.header, header);
@@ -701,11 +912,19 @@ fn sdk_blocks_entries_and_waiting() {
         "{error}"
     );
 
-    let entries = client.entries(2, 10).unwrap();
+    let entries = client.entries(&reader, 2, 10).unwrap();
     assert_eq!(entries.len(), 4);
     assert_eq!(entries[0].leaf_index, 2);
-    assert_eq!(entries[3].decode().unwrap().tx.hash(), l.entries[5].0);
-    let error = client.entries(1, 10).unwrap_err();
+    assert_eq!(entries[0].tx_hash, Some(l.entries[2].0));
+    assert_eq!(
+        entries[3].decode().unwrap().unwrap().tx.hash(),
+        l.entries[5].0
+    );
+    // Served as its leaf hash only: nothing to decode, and the hash is the entry's.
+    assert!(entries[2].decode().is_none());
+    assert_eq!(entries[2].tx_hash, None);
+    assert_eq!(entries[2].leaf_hash, Some(log::leaf_hash(&l.entries[4].1)));
+    let error = client.entries(&reader, 1, 10).unwrap_err();
     assert!(
         error.to_string().contains("entries come in order"),
         "{error}"
@@ -713,10 +932,20 @@ fn sdk_blocks_entries_and_waiting() {
 
     let tx = l.entries[5].0;
     let committed = client
-        .wait_committed(&tx, Duration::from_secs(10), Duration::from_millis(10))
+        .wait_committed(
+            Some(&reader),
+            &tx,
+            Duration::from_secs(10),
+            Duration::from_millis(10),
+        )
         .unwrap();
     assert_eq!(committed.log_index, 5);
-    assert_eq!(*asked.lock().unwrap(), 3);
+    assert_eq!(committed.outcome, TxOutcome::Applied);
+    assert_eq!(
+        *asked.lock().unwrap(),
+        [true, true, true],
+        "every poll signed"
+    );
 
     // Never committed: a bounded wait that says what it last saw.
     let pending = FakeNode::start(|request| {
@@ -729,7 +958,12 @@ fn sdk_blocks_entries_and_waiting() {
     let started = Instant::now();
     let error = NodeClient::new(pending.url())
         .unwrap()
-        .wait_committed(&tx, Duration::from_millis(200), Duration::from_millis(20))
+        .wait_committed(
+            None,
+            &tx,
+            Duration::from_millis(200),
+            Duration::from_millis(20),
+        )
         .unwrap_err();
     assert!(started.elapsed() < Duration::from_secs(2));
     assert!(matches!(error, ClientError::WaitTimeout { .. }));

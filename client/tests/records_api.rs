@@ -6,23 +6,27 @@
 
 mod common;
 
+use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
 
 use common::{FakeNode, Reply, Request, assert_exit, gongxin, path_str, text};
 use gongxin_client::http::{ClientError, NodeClient};
-use gongxin_client::records::{Page, ProjectFilter, Reader, RectificationFilter};
+use gongxin_client::records::{Page, PathAndQuery, ProjectFilter, Reader, RectificationFilter};
 use gongxin_core::Hash;
 use gongxin_core::crypto::{Algorithm, KeyFile, Keypair, PublicKey, Signature};
 use gongxin_core::request_auth::{
-    KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_read_request,
+    KEY_HEADER, NODE_HEADER, NONCE_HEADER, ReadRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    nonce_is_well_formed, verify_read_request,
 };
 use serde_json::{Value, json};
 
 const CHAIN: &str = "records-test-chain";
+/// The fake gateway's node name, as its status tells it.
+const NODE: &str = "finance.validator";
 
 fn status_json() -> Value {
     json!({
-        "chain_id": CHAIN, "node": "finance.validator", "genesis_hash": Hash::digest(b"g"),
+        "chain_id": CHAIN, "node": NODE, "genesis_hash": Hash::digest(b"g"),
         "height": 3, "log_size": 3, "log_root": Hash::digest(b"root"),
         "last_block_hash": Hash::digest(b"block"), "last_block_time_ms": 1_767_225_600_000u64,
         "state_hash": Hash::digest(b"state"), "mempool_txs": 0, "mempool_bytes": 0,
@@ -30,39 +34,64 @@ fn status_json() -> Value {
     })
 }
 
-/// The gateway's check: the three headers, and a signature over `CHAIN`, the method and the
-/// target as received. Returns the signer, or the 401 the gateway would send.
-fn authenticate(request: &Request) -> Result<PublicKey, Reply> {
+/// The gateway's check: the five headers, the node they are meant for, a signature over
+/// `CHAIN`, the node, the method, the target as received, the time and the nonce, and a nonce
+/// not seen before with this key (`nonces` remembers them). Returns the signer, or the 401 the
+/// gateway would send.
+fn authenticate(
+    request: &Request,
+    nonces: &mut HashSet<(String, String)>,
+) -> Result<PublicKey, Reply> {
     let header = |name: &str| {
         request
             .header(name)
             .ok_or_else(|| Reply::error(401, "unauthenticated", &format!("missing {name}")))
     };
-    let key: PublicKey = header(KEY_HEADER)?
+    let key_text = header(KEY_HEADER)?;
+    let key: PublicKey = key_text
         .parse()
         .map_err(|_| Reply::error(401, "bad_auth_header", "key"))?;
+    let node = header(NODE_HEADER)?;
     let timestamp: u64 = header(TIMESTAMP_HEADER)?
         .parse()
         .map_err(|_| Reply::error(401, "bad_auth_header", "timestamp"))?;
+    let nonce = header(NONCE_HEADER)?;
+    if !nonce_is_well_formed(nonce) {
+        return Err(Reply::error(401, "bad_auth_header", "nonce"));
+    }
     let signature: Signature = header(SIGNATURE_HEADER)?
         .parse()
         .map_err(|_| Reply::error(401, "bad_auth_header", "signature"))?;
-    if verify_read_request(
-        &key,
-        &signature,
-        CHAIN,
-        &request.method,
-        &request.target,
-        timestamp,
-    ) {
-        Ok(key)
-    } else {
-        Err(Reply::error(
+    if node != NODE {
+        return Err(Reply::error(
+            401,
+            "wrong_node",
+            &format!("the request is signed for node {node:?}; this is node {NODE:?}"),
+        ));
+    }
+    let signed = ReadRequest {
+        chain_id: CHAIN,
+        node,
+        method: &request.method,
+        path_and_query: &request.target,
+        timestamp_ms: timestamp,
+        nonce,
+    };
+    if !verify_read_request(&key, &signature, &signed) {
+        return Err(Reply::error(
             401,
             "bad_signature",
             "the request signature does not verify",
-        ))
+        ));
     }
+    if !nonces.insert((key_text.to_owned(), nonce.to_owned())) {
+        return Err(Reply::error(
+            401,
+            "replayed_request",
+            "this signed request was already used",
+        ));
+    }
+    Ok(key)
 }
 
 /// A gateway that authenticates every internal read and answers `answer(target)`; public
@@ -71,12 +100,13 @@ fn gateway(
     log: Arc<Mutex<Vec<String>>>,
     mut answer: impl FnMut(&str) -> Reply + Send + 'static,
 ) -> FakeNode {
+    let mut nonces = HashSet::new();
     FakeNode::start(move |request| {
         if request.path == "/v1/status" {
             return Reply::json(200, status_json());
         }
         if !request.path.starts_with("/public/")
-            && let Err(refused) = authenticate(request)
+            && let Err(refused) = authenticate(request, &mut nonces)
         {
             return refused;
         }
@@ -109,7 +139,7 @@ fn every_read_signs_the_target_it_sends() {
     });
     let client = NodeClient::new(node.url()).unwrap();
     let key = Keypair::generate(Algorithm::Sm2).unwrap();
-    let reader = Reader::new(&key, CHAIN);
+    let reader = Reader::new(&key, CHAIN, NODE);
     let filter = ProjectFilter {
         department: Some("生态环境局".into()),
         stage: Some("in_progress".into()),
@@ -185,13 +215,58 @@ fn every_read_signs_the_target_it_sends() {
         ]
     );
 
-    // Signed for another chain: the gateway's 401, as an API error with its code.
-    let wrong = Reader::new(&key, "another-chain");
+    // Each read is signed with a fresh nonce: the same read again is no replay.
+    for _ in 0..2 {
+        client.project(&reader, "P-1").unwrap();
+    }
+    // Signed for another chain, or for another node: the gateway's 401, as an API error with
+    // its code.
+    let wrong = Reader::new(&key, "another-chain", NODE);
     let error = client.project(&wrong, "P-1").unwrap_err();
     assert_eq!(
         (error.status(), error.code()),
         (Some(401), Some("bad_signature"))
     );
+    let elsewhere = Reader::new(&key, CHAIN, "audit.validator");
+    let error = client.project(&elsewhere, "P-1").unwrap_err();
+    assert_eq!(
+        (error.status(), error.code()),
+        (Some(401), Some("wrong_node"))
+    );
+    // The same signed request sent twice: the second is a replay.
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let target = PathAndQuery::new("/v1/projects")
+        .id("project", "P-1")
+        .unwrap();
+    let headers = reader.sign_get_with_nonce(&target, 1_767_225_600_000, "records-api-nonce-1");
+    let names: Vec<&str> = headers.iter().map(|(name, _)| *name).collect();
+    assert_eq!(
+        names,
+        [
+            KEY_HEADER,
+            NODE_HEADER,
+            TIMESTAMP_HEADER,
+            NONCE_HEADER,
+            SIGNATURE_HEADER
+        ]
+    );
+    assert_eq!(headers[1].1, NODE);
+    let url = format!("{}{}", node.url(), target.as_str());
+    let send = || {
+        let mut request = agent.get(url.as_str());
+        for (name, value) in &headers {
+            request = request.header(*name, value);
+        }
+        let mut response = request.call().unwrap();
+        let status = response.status().as_u16();
+        let body: Value = response.body_mut().read_json().unwrap();
+        (status, body["error"].as_str().map(str::to_owned))
+    };
+    assert_eq!(send(), (200, None));
+    assert_eq!(send(), (401, Some("replayed_request".to_owned())));
     // Ids that cannot name a record are refused before anything is sent.
     let sent = log.lock().unwrap().len();
     for bad in ["P 1", "P/1", "..", "项目", ""] {
@@ -352,8 +427,8 @@ fn gateway_refusals_show_their_code_and_message() {
         if target.starts_with("/v1/projects/P-9") {
             Reply::error(
                 403,
-                "forbidden",
-                "ecology may not read projects of transport",
+                "not_readable",
+                "project \"P-9\" does not exist or ecology may not read it",
             )
         } else if target.starts_with("/v1/contracts/") {
             Reply::error(404, "unknown_contract", "no contract \"C-404\"")
@@ -377,7 +452,9 @@ fn gateway_refusals_show_their_code_and_message() {
     assert_exit(&out, 1);
     let error = text(&out.stderr);
     assert!(
-        error.contains("403 forbidden: ecology may not read projects of transport"),
+        error.contains(
+            "403 not_readable: project \"P-9\" does not exist or ecology may not read it"
+        ),
         "{error}"
     );
     let out = run(&["get", "contract", "C-404"]);
@@ -396,7 +473,7 @@ fn gateway_refusals_show_their_code_and_message() {
     let out = run(&["--json", "get", "project", "P-9"]);
     assert_exit(&out, 1);
     let error: Value = serde_json::from_slice(&out.stderr).unwrap();
-    assert!(error["error"].as_str().unwrap().contains("forbidden"));
+    assert!(error["error"].as_str().unwrap().contains("not_readable"));
 
     // A key file that is not there: nothing is sent.
     let out = gongxin(&[

@@ -58,6 +58,7 @@
 //! clocks, hash maps, floats or randomness in its rules (`clippy.toml` bans them), so every node
 //! computes the same state from the same blocks.
 
+pub mod access;
 pub mod disclosure;
 pub mod display;
 pub mod engine;

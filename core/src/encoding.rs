@@ -112,9 +112,33 @@ pub fn decode<T: Decode<()>, const LIMIT: usize>(bytes: &[u8]) -> Result<T, Deco
     Ok(value)
 }
 
+/// Decodes one value from the front of `bytes` and says how many bytes it took: for reading a
+/// sequence item by item, so a hostile count prefix of the sequence never sizes an allocation.
+/// The value may take at most `LIMIT` bytes; the memory guard is as in [`decode`].
+pub fn decode_prefix<T: Decode<()>, const LIMIT: usize>(
+    bytes: &[u8],
+) -> Result<(T, usize), DecodeError> {
+    let window = &bytes[..bytes.len().min(LIMIT)];
+    decode_with_guard::<T>(window, LIMIT.saturating_mul(DECODE_MEMORY_FACTOR))
+        .map_err(|e| DecodeError::Malformed(e.to_string()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decode_prefix_reads_one_value_and_reports_its_length() {
+        let mut bytes = encode(&(7u32, String::from("ab")));
+        let first = bytes.len();
+        bytes.extend_from_slice(&encode(&9u32));
+        let ((n, text), read) = decode_prefix::<(u32, String), 64>(&bytes).unwrap();
+        assert_eq!((n, text.as_str(), read), (7, "ab", first));
+        let (nine, read) = decode_prefix::<u32, 64>(&bytes[first..]).unwrap();
+        assert_eq!((nine, read), (9, 4));
+        // A value longer than the limit does not decode (its length prefix points past it).
+        assert!(decode_prefix::<String, 4>(&encode(&String::from("abcdef"))).is_err());
+    }
 
     #[derive(Debug, PartialEq, Encode, Decode)]
     struct Sample {

@@ -46,8 +46,27 @@ pub struct Limits {
     pub http_request_timeout_ms: u64,
     /// `GET /v1/entries` returns at most this many entries per call.
     pub entries_per_request_max: u64,
-    /// Signed internal reads are accepted this far from the node's clock.
+    /// Signed internal reads are accepted this far from the node's clock (at most 5 minutes:
+    /// the replay cache remembers each accepted read for this long).
     pub auth_clock_skew_ms: u64,
+    /// Signed reads remembered at once against replay (a full cache refuses reads with 503).
+    pub auth_replay_cache_max: usize,
+    /// Open HTTP connections; more are answered 503 and closed at once.
+    pub http_connections_max: usize,
+    /// A client must send a request's headers within this time (slowloris), and an idle
+    /// keep-alive connection is closed after it.
+    pub http_header_read_timeout_ms: u64,
+    /// Request handlers running at once on the gateway's own thread pool (never consensus's).
+    pub http_handlers_max: usize,
+    /// Open event streams on this node, and per member.
+    pub sse_subscribers_max: usize,
+    pub sse_subscribers_per_member_max: usize,
+    /// Requests per second (with a burst of the same size) per member key and per address.
+    pub http_requests_per_s_per_member: u32,
+    pub http_requests_per_s_per_address: u32,
+    /// Transaction signatures that HTTP submissions (single and batch) may make this node check
+    /// per second, all clients together; more are answered 429 before any check.
+    pub http_signature_checks_per_s: u32,
 }
 
 impl Default for Limits {
@@ -64,6 +83,15 @@ impl Default for Limits {
             http_request_timeout_ms: 10_000,
             entries_per_request_max: 1_000,
             auth_clock_skew_ms: 300_000,
+            auth_replay_cache_max: 200_000,
+            http_connections_max: 1_024,
+            http_header_read_timeout_ms: 10_000,
+            http_handlers_max: 8,
+            sse_subscribers_max: 2_000,
+            sse_subscribers_per_member_max: 8,
+            http_requests_per_s_per_member: 200,
+            http_requests_per_s_per_address: 2_000,
+            http_signature_checks_per_s: 20_000,
         }
     }
 }
@@ -73,7 +101,7 @@ impl Limits {
     /// instead of stalling later (e.g. a block smaller than one transaction never takes one).
     pub fn validate(&self) -> Result<(), String> {
         let tx_max = gongxin_core::encoding::TX_BYTES_MAX;
-        let checks: [(bool, String); 7] = [
+        let checks: [(bool, String); 12] = [
             (
                 self.block_txs_max >= 1,
                 "block_txs_max must be at least 1".into(),
@@ -105,6 +133,33 @@ impl Limits {
             (
                 self.entries_per_request_max >= 1,
                 "entries_per_request_max must be at least 1".into(),
+            ),
+            (
+                (1_000..=300_000).contains(&self.auth_clock_skew_ms)
+                    && self.auth_replay_cache_max >= 1,
+                "auth_clock_skew_ms must be from 1000 to 300000 (5 minutes) and auth_replay_cache_max at least 1".into(),
+            ),
+            (
+                self.http_connections_max >= 1 && self.http_handlers_max >= 1,
+                "http_connections_max and http_handlers_max must be at least 1".into(),
+            ),
+            (
+                (100..=120_000).contains(&self.http_header_read_timeout_ms)
+                    && self.http_request_timeout_ms >= 1,
+                "http_header_read_timeout_ms must be from 100 to 120000 and http_request_timeout_ms at least 1".into(),
+            ),
+            (
+                self.sse_subscribers_max >= 1 && self.sse_subscribers_per_member_max >= 1,
+                "sse_subscribers_max and sse_subscribers_per_member_max must be at least 1".into(),
+            ),
+            (
+                self.http_requests_per_s_per_member >= 1
+                    && self.http_requests_per_s_per_address >= 1
+                    && self.http_signature_checks_per_s as usize >= crate::gateway::ledger::BATCH_TXS_MAX,
+                format!(
+                    "request rates must be at least 1 per second, and http_signature_checks_per_s at least one batch ({})",
+                    crate::gateway::ledger::BATCH_TXS_MAX
+                ),
             ),
         ];
         match checks.into_iter().find(|(ok, _)| !ok) {

@@ -77,9 +77,33 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     let (tip, _) = node.tip();
     tracing::info!(node = %node.name, chain = %node.chain_id(), height = tip.height, http = %config.http, "node started");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
-    let server = tokio::spawn(gateway::serve(node.clone(), listener, async move {
-        let _ = stop_rx.await;
-    }));
+    // The gateway runs on its own runtime: its reactor and its blocking pool (where handlers
+    // read RocksDB and check signatures) are not consensus's, so a flood of requests cannot
+    // delay voting or block execution.
+    let gateway_runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .max_blocking_threads(node.limits.http_handlers_max + 2)
+        .thread_name("gateway")
+        .enable_all()
+        .build()
+        .map_err(|e| anyhow::anyhow!("cannot start the gateway's runtime: {e}"))?;
+    let listener = listener
+        .into_std()
+        .map_err(|e| anyhow::anyhow!("gateway listener: {e}"))?;
+    let server = gateway_runtime.spawn({
+        let node = node.clone();
+        async move {
+            match tokio::net::TcpListener::from_std(listener) {
+                Ok(listener) => {
+                    gateway::serve(node, listener, async move {
+                        let _ = stop_rx.await;
+                    })
+                    .await
+                }
+                Err(e) => tracing::error!(error = %e, "gateway listener"),
+            }
+        }
+    });
     let blocks = async {
         match config.consensus.clone() {
             Some(settings) => {
@@ -120,6 +144,7 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
         );
         server.abort();
     }
+    gateway_runtime.shutdown_background();
     result
 }
 

@@ -210,13 +210,10 @@ fn lie(
     forged
 }
 
-async fn simulate(seed: u64) {
-    eprintln!("consensus simulation seed {seed} (replay with GONGXIN_SEED={seed})");
-    let mut rng = Rng(seed);
-    let dir = tempfile::tempdir().unwrap();
-    let (keys, configs) = write_node_configs(dir.path(), 4, 40_000).unwrap();
+/// Four applications on fresh stores in `dir`, each past `ConsensusReady` at height 1.
+async fn start_nodes(dir: &Path) -> (gongxin_node::devnet::DevnetKeys, Vec<SimNode>) {
+    let (keys, configs) = write_node_configs(dir, 4, 40_000).unwrap();
     let chain_id = keys.genesis.chain_id.clone();
-    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
     let timing = Timing {
         timeouts: LinearTimeouts::default(),
         block_interval: Duration::from_millis(1),
@@ -227,7 +224,7 @@ async fn simulate(seed: u64) {
         .enumerate()
         .map(|(i, (config, _))| {
             let node = Node::open(config).unwrap();
-            let signer = read_key(dir.path(), &config.name);
+            let signer = read_key(dir, &config.name);
             let (network_tx, network) = mpsc::channel(1024);
             let app = ConsensusApp::new(
                 node.clone(),
@@ -254,6 +251,16 @@ async fn simulate(seed: u64) {
         let (height, _) = ask(&mut n.app, |reply| AppMsg::ConsensusReady { reply }).await;
         assert_eq!(height, Height(1));
     }
+    (keys, nodes)
+}
+
+async fn simulate(seed: u64) {
+    eprintln!("consensus simulation seed {seed} (replay with GONGXIN_SEED={seed})");
+    let mut rng = Rng(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, mut nodes) = start_nodes(dir.path()).await;
+    let chain_id = keys.genesis.chain_id.clone();
+    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
 
     let all_txs = keys.proposals(&format!("SIM{seed}"), 60, 0, 1_000);
     let mut next_tx = 0usize;
@@ -522,4 +529,50 @@ async fn seeded_application_simulation() {
     for seed in seeds {
         simulate(seed).await;
     }
+}
+
+/// A stream whose first message is `Fin` with sequence 0 (no `Init`, no data) once underflowed
+/// `fin - 1` and panicked the validator: any one peer could stop all the others. It must be
+/// ignored, and the application must go on deciding blocks afterwards.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stream_that_starts_with_fin_is_ignored() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, mut nodes) = start_nodes(dir.path()).await;
+    let hostile = nodes[1].peer;
+    let to = &mut nodes[0];
+    let stream_id = malachitebft_engine::util::streaming::StreamId::new(Bytes::from_static(b"x"));
+    let fin_first = StreamMessage::new(stream_id.clone(), 0, StreamContent::Fin);
+    for _ in 0..3 {
+        let value = ask(&mut to.app, |reply| AppMsg::ReceivedProposalPart {
+            from: hostile,
+            published_by: Some(hostile),
+            part: fin_first.clone(),
+            reply,
+        })
+        .await;
+        assert!(value.is_none(), "a stream of nothing is no proposal");
+    }
+    // Still alive and still a validator: it proposes at its own round.
+    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
+    let height = Height(1);
+    let round = (0..8u32)
+        .map(Round::new)
+        .find(|r| proposer_for(&set, height, *r).address == to.address)
+        .expect("every validator proposes within 8 rounds");
+    let _ = ask(&mut to.app, |reply_value| AppMsg::StartedRound {
+        height,
+        round,
+        proposer: to.address.clone(),
+        role: Role::Validator,
+        reply_value,
+    })
+    .await;
+    let local = ask(&mut to.app, |reply| AppMsg::GetValue {
+        height,
+        round,
+        timeout: Duration::from_secs(3),
+        reply,
+    })
+    .await;
+    assert_eq!(local.height, height);
 }

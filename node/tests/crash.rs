@@ -13,10 +13,13 @@ use std::time::{Duration, Instant};
 use gongxin_core::Hash;
 use gongxin_core::audit::{InclusionProof, ProofBundle, verify_bundle};
 use gongxin_core::block::BlockHeader;
+use gongxin_core::crypto::Keypair;
 use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
+use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_core::tx::{ReplayGuard, TxBody};
 use gongxin_node::config::{Limits, NodeConfig};
 use gongxin_node::devnet::{create_devnet_files, http_agent};
+use gongxin_node::node::wall_clock_ms;
 use serde_json::Value;
 
 /// Stops the process when dropped, so a failing test leaves nothing running: SIGTERM first (a
@@ -70,6 +73,42 @@ fn start(config: &Path, log: &Path) -> NodeProcess {
 
 fn get(agent: &ureq::Agent, url: &str) -> Option<(u16, Value)> {
     let mut response = agent.get(url).call().ok()?;
+    let status = response.status().as_u16();
+    let body = response.body_mut().read_to_string().ok()?;
+    Some((
+        status,
+        serde_json::from_str(&body).unwrap_or(Value::String(body)),
+    ))
+}
+
+/// A signed read (`gongxin_core::request_auth`) of `path_and_query` on `base` by `key`, for
+/// the node named `node` of chain `chain_id`, with a fresh nonce: the node accepts each signed
+/// request once.
+fn get_signed(
+    agent: &ureq::Agent,
+    base: &str,
+    path_and_query: &str,
+    chain_id: &str,
+    node: &str,
+    key: &Keypair,
+) -> Option<(u16, Value)> {
+    let nonce = new_nonce().unwrap();
+    let headers = sign_read_request(
+        key,
+        &ReadRequest {
+            chain_id,
+            node,
+            method: "GET",
+            path_and_query,
+            timestamp_ms: wall_clock_ms(),
+            nonce: &nonce,
+        },
+    );
+    let mut request = agent.get(&format!("{base}{path_and_query}"));
+    for (name, value) in headers {
+        request = request.header(name, value);
+    }
+    let mut response = request.call().ok()?;
     let status = response.status().as_u16();
     let body = response.body_mut().read_to_string().ok()?;
     Some((
@@ -227,11 +266,22 @@ fn kill_9_during_load_loses_nothing_reported_committed() {
     }
 
     // Proofs against the checkpoint after restart verify offline for a sample of the entries.
+    // A proof by transaction carries the entry, so it is a signed read: an auditor's, who may
+    // read every entry, addressed to this node by its name.
     let mut response = agent.get(&format!("{base}/v1/checkpoint")).call().unwrap();
     let note = response.body_mut().read_to_string().unwrap();
+    let auditor = keys.member("audit", Role::Auditor).unwrap();
     for (hash, _, _) in reported_committed.iter().step_by(37) {
-        let (code, json) = get(&agent, &format!("{base}/v1/proofs/inclusion?tx={hash}")).unwrap();
-        assert_eq!(code, 200);
+        let (code, json) = get_signed(
+            &agent,
+            &base,
+            &format!("/v1/proofs/inclusion?tx={hash}"),
+            &keys.genesis.chain_id,
+            &config.name,
+            auditor,
+        )
+        .unwrap();
+        assert_eq!(code, 200, "{json}");
         let proof: InclusionProof = serde_json::from_value(json).unwrap();
         let bundle = ProofBundle {
             tx_hash: *hash,

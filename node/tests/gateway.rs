@@ -3,9 +3,11 @@
 
 use std::sync::Arc;
 
+use gongxin_core::Hash;
 use gongxin_core::audit::{ConsistencyProof, InclusionProof, ProofBundle, verify_bundle};
 use gongxin_core::checkpoint::SignedCheckpoint;
 use gongxin_core::crypto::{Algorithm, Keypair};
+use gongxin_core::log;
 use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use gongxin_node::config::Limits;
@@ -96,6 +98,21 @@ impl TestNode {
         self.request("GET", path, None).await
     }
 
+    /// GET `path` as a signed read by `key`.
+    async fn get_as(&self, path: &str, key: &Keypair) -> (StatusCode, Value, String) {
+        self.inner.get_signed(path, key).await
+    }
+
+    fn member(&self, department: &str, role: Role) -> Keypair {
+        self.keys.member(department, role).unwrap().clone()
+    }
+
+    /// An auditor: reads every entry, so sees what the ledger holds without the read table
+    /// getting in the way.
+    fn auditor(&self) -> Keypair {
+        self.member("audit", Role::Auditor)
+    }
+
     async fn submit(&self, tx: &SignedTx) -> (StatusCode, Value) {
         let (status, json, _) = self
             .request("POST", "/v1/txs", Some(serde_json::to_vec(tx).unwrap()))
@@ -142,11 +159,12 @@ async fn submit_commit_prove_and_verify_offline() {
     let checkpoint = SignedCheckpoint::parse(&note).unwrap();
     assert_eq!(checkpoint.checkpoint.tree_size, 5);
 
+    let auditor = t.auditor();
     for (i, tx) in txs.iter().enumerate() {
-        let (status, json, _) = t
-            .get(&format!("/v1/proofs/inclusion?tx={}", tx.hash()))
+        let (status, json, body) = t
+            .get_as(&format!("/v1/proofs/inclusion?tx={}", tx.hash()), &auditor)
             .await;
-        assert_eq!(status, StatusCode::OK);
+        assert_eq!(status, StatusCode::OK, "{body}");
         let proof: InclusionProof = serde_json::from_value(json).unwrap();
         assert_eq!(proof.leaf_index, i as u64);
         let bundle = ProofBundle {
@@ -173,22 +191,32 @@ async fn submit_commit_prove_and_verify_offline() {
     gongxin_core::audit::verify_consistency(&t.keys.genesis, &checkpoint, &checkpoint2, &proof)
         .unwrap();
 
-    // An inclusion proof against the older tree size.
+    // An inclusion proof against the older tree size; none for a transaction after it.
     let (status, json, _) = t
-        .get(&format!(
-            "/v1/proofs/inclusion?tx={}&tree_size=5",
-            txs[2].hash()
-        ))
+        .get_as(
+            &format!("/v1/proofs/inclusion?tx={}&tree_size=5", txs[2].hash()),
+            &auditor,
+        )
         .await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(json["tree_size"], 5);
+    assert_error(
+        t.get_as(
+            &format!("/v1/proofs/inclusion?tx={}&tree_size=5", more[0].hash()),
+            &auditor,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "not_in_tree",
+    );
 
-    let (status, json, _) = t.get("/v1/entries?start=3&end=100").await;
+    let (status, json, _) = t.get_as("/v1/entries?start=3&end=100", &auditor).await;
     assert_eq!(status, StatusCode::OK);
     let entries = json["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 5, "entries 3..=7");
     assert_eq!(entries[0]["leaf_index"], 3);
     assert_eq!(entries[0]["tx_hash"], txs[3].hash().to_hex());
+    assert!(entries.iter().all(|e| e["entry"].is_string()), "{json}");
 
     let (status, json, _) = t.get("/v1/blocks/1").await;
     assert_eq!(status, StatusCode::OK);
@@ -209,6 +237,168 @@ async fn submit_commit_prove_and_verify_offline() {
     assert!(
         metrics.contains("gongxin_signature_checks_total 8"),
         "each signature checked once"
+    );
+}
+
+#[tokio::test]
+async fn inclusion_by_leaf_hash_is_open_and_carries_no_entry() {
+    let t = test_node(Limits::default());
+    let txs: Vec<SignedTx> = (0..3).map(|i| t.proposal(&format!("SC-L-{i}"))).collect();
+    for tx in &txs {
+        assert_eq!(t.submit(tx).await.0, StatusCode::ACCEPTED);
+    }
+    t.produce();
+    let (_, _, note) = t.get("/v1/checkpoint").await;
+    let checkpoint = SignedCheckpoint::parse(&note).unwrap();
+    checkpoint
+        .verify(&t.keys.genesis.chain_id, &t.keys.genesis.validators)
+        .unwrap();
+
+    // Whoever holds an entry (and so can hash it) may prove it is in the log, without a key;
+    // the answer carries the hash it was asked for, never the entry.
+    let location = t.node.store.tx_location(&txs[1].hash()).unwrap().unwrap();
+    let entry = t.node.store.entry(location.log_index).unwrap().unwrap();
+    let leaf = log::leaf_hash(&entry);
+    let (status, json, body) = t
+        .get(&format!("/v1/proofs/inclusion?leaf_hash={leaf}"))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json["leaf_index"], location.log_index);
+    assert_eq!(json["tree_size"], checkpoint.checkpoint.tree_size);
+    assert_eq!(json["leaf_hash"], leaf.to_hex());
+    assert!(json.get("entry").is_none(), "{body}");
+    assert!(json.get("tx_hash").is_none(), "{body}");
+    let audit_path: Vec<Hash> = serde_json::from_value(json["audit_path"].clone()).unwrap();
+    log::verify_inclusion(
+        &leaf,
+        location.log_index,
+        checkpoint.checkpoint.tree_size,
+        &audit_path,
+        &checkpoint.checkpoint.root,
+    )
+    .unwrap();
+    // The path proves this leaf only.
+    let other = log::leaf_hash(&t.node.store.entry(0).unwrap().unwrap());
+    assert!(
+        log::verify_inclusion(
+            &other,
+            location.log_index,
+            checkpoint.checkpoint.tree_size,
+            &audit_path,
+            &checkpoint.checkpoint.root,
+        )
+        .is_err()
+    );
+
+    assert_error(
+        t.get(&format!(
+            "/v1/proofs/inclusion?leaf_hash={}",
+            Hash::digest(b"no such entry")
+        ))
+        .await,
+        StatusCode::NOT_FOUND,
+        "unknown_leaf",
+    );
+    assert_error(
+        t.get(&format!(
+            "/v1/proofs/inclusion?leaf_hash={leaf}&tree_size=1"
+        ))
+        .await,
+        StatusCode::BAD_REQUEST,
+        "not_in_tree",
+    );
+}
+
+#[tokio::test]
+async fn signed_ledger_reads_show_each_reader_what_the_read_table_allows() {
+    let t = test_node(Limits::default());
+    let tx = t.proposal("SC-R-1");
+    assert_eq!(t.submit(&tx).await.0, StatusCode::ACCEPTED);
+    t.produce();
+    // The same project id again (a fresh nonce, so another transaction): committed, rejected.
+    let duplicate = t.proposal("SC-R-1");
+    assert_eq!(t.submit(&duplicate).await.0, StatusCode::ACCEPTED);
+    t.produce();
+
+    // Transport signed both; ecology is another line department; audit reads everything.
+    let transport = t.member("transport", Role::Specialist);
+    let ecology = t.member("ecology", Role::Specialist);
+    let auditor = t.auditor();
+
+    // A transaction's status is open, but why it was rejected is not.
+    let (_, json, body) = t.get(&format!("/v1/txs/{}", tx.hash())).await;
+    assert_eq!(
+        json["outcome"],
+        serde_json::json!({"status": "applied"}),
+        "{body}"
+    );
+    let status_path = format!("/v1/txs/{}", duplicate.hash());
+    let (status, json, body) = t.get(&status_path).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert_eq!(json["status"], "committed");
+    assert_eq!(json["outcome"], serde_json::json!({"status": "rejected"}));
+    for reader in [&transport, &auditor] {
+        let (status, json, body) = t.get_as(&status_path, reader).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(json["outcome"]["status"], "rejected");
+        assert_eq!(json["outcome"]["code"], "already_exists", "{body}");
+        assert!(
+            json["outcome"]["reason"]
+                .as_str()
+                .is_some_and(|r| !r.is_empty())
+        );
+    }
+    let (_, json, _) = t.get_as(&status_path, &ecology).await;
+    assert_eq!(json["outcome"], serde_json::json!({"status": "rejected"}));
+
+    // Entries: whole for readers who may see them, a leaf hash only for the others.
+    for reader in [&transport, &auditor] {
+        let (status, json, body) = t.get_as("/v1/entries?start=0&end=1", reader).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let entries = json["entries"].as_array().unwrap();
+        assert_eq!(entries.len(), 2, "{body}");
+        for (entry, sent) in entries.iter().zip([&tx, &duplicate]) {
+            assert_eq!(entry["tx_hash"], sent.hash().to_hex());
+            assert!(entry["entry"].is_string(), "{body}");
+            assert!(entry.get("leaf_hash").is_none(), "{body}");
+        }
+    }
+    let (status, json, body) = t.get_as("/v1/entries?start=0&end=1", &ecology).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let entries = json["entries"].as_array().unwrap();
+    assert_eq!(entries.len(), 2, "{body}");
+    for (i, entry) in entries.iter().enumerate() {
+        let bytes = t.node.store.entry(i as u64).unwrap().unwrap();
+        assert_eq!(entry["leaf_index"], i as u64);
+        assert_eq!(entry["leaf_hash"], log::leaf_hash(&bytes).to_hex());
+        assert!(entry.get("entry").is_none(), "{body}");
+        assert!(entry.get("tx_hash").is_none(), "{body}");
+    }
+
+    // Inclusion proofs by transaction carry the entry: the same rule. For ecology, a
+    // transaction it may not read and one that does not exist are the same answer.
+    let proof_path = format!("/v1/proofs/inclusion?tx={}", tx.hash());
+    for reader in [&transport, &auditor] {
+        let (status, json, body) = t.get_as(&proof_path, reader).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(json["entry"].is_string(), "{body}");
+    }
+    let unknown = Hash::digest(b"nothing");
+    for path in [
+        proof_path.clone(),
+        format!("/v1/proofs/inclusion?tx={unknown}"),
+    ] {
+        assert_error(
+            t.get_as(&path, &ecology).await,
+            StatusCode::FORBIDDEN,
+            "not_readable",
+        );
+    }
+    assert_error(
+        t.get_as(&format!("/v1/proofs/inclusion?tx={unknown}"), &auditor)
+            .await,
+        StatusCode::NOT_FOUND,
+        "unknown_tx",
     );
 }
 
@@ -327,39 +517,63 @@ async fn bad_queries_get_a_4xx_with_a_reason() {
     let tx = t.proposal("SC-Q-1");
     t.submit(&tx).await;
     t.produce();
-    let unknown = gongxin_core::Hash::digest(b"nothing");
+    let auditor = t.auditor();
+    let unknown = Hash::digest(b"nothing");
     assert_error(
-        t.get(&format!("/v1/proofs/inclusion?tx={unknown}")).await,
+        t.get_as(&format!("/v1/proofs/inclusion?tx={unknown}"), &auditor)
+            .await,
         StatusCode::NOT_FOUND,
         "unknown_tx",
     );
     assert_error(
-        t.get("/v1/proofs/inclusion?tx=zz").await,
+        t.get_as("/v1/proofs/inclusion?tx=zz", &auditor).await,
         StatusCode::BAD_REQUEST,
         "bad_hash",
     );
     assert_error(
-        t.get("/v1/proofs/inclusion").await,
+        t.get_as("/v1/proofs/inclusion", &auditor).await,
         StatusCode::BAD_REQUEST,
         "bad_query",
     );
     assert_error(
-        t.get(&format!(
-            "/v1/proofs/inclusion?tx={}&tree_size=99",
-            tx.hash()
-        ))
+        t.get_as(
+            &format!("/v1/proofs/inclusion?tx={}&tree_size=99", tx.hash()),
+            &auditor,
+        )
         .await,
         StatusCode::BAD_REQUEST,
         "tree_size_beyond_log",
     );
     assert_error(
-        t.get(&format!(
-            "/v1/proofs/inclusion?tx={}&tree_size=-1",
-            tx.hash()
-        ))
+        t.get_as(
+            &format!("/v1/proofs/inclusion?tx={}&tree_size=-1", tx.hash()),
+            &auditor,
+        )
         .await,
         StatusCode::BAD_REQUEST,
         "bad_query",
+    );
+    assert_error(
+        t.get_as(
+            &format!("/v1/proofs/inclusion?tx={}&tree_size=0", tx.hash()),
+            &auditor,
+        )
+        .await,
+        StatusCode::BAD_REQUEST,
+        "not_in_tree",
+    );
+    // Without a signature, a proof by transaction (which carries the entry) is refused before
+    // anything about the transaction is looked at.
+    assert_error(
+        t.get(&format!("/v1/proofs/inclusion?tx={}", tx.hash()))
+            .await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
+    );
+    assert_error(
+        t.get("/v1/proofs/inclusion?leaf_hash=zz").await,
+        StatusCode::BAD_REQUEST,
+        "bad_hash",
     );
     assert_error(
         t.get("/v1/proofs/consistency?first=2&second=1").await,
@@ -382,19 +596,24 @@ async fn bad_queries_get_a_4xx_with_a_reason() {
         "bad_query",
     );
     assert_error(
-        t.get("/v1/entries?start=5&end=1").await,
+        t.get_as("/v1/entries?start=5&end=1", &auditor).await,
         StatusCode::BAD_REQUEST,
         "start_after_end",
     );
     assert_error(
-        t.get("/v1/entries?start=7&end=9").await,
+        t.get_as("/v1/entries?start=7&end=9", &auditor).await,
         StatusCode::BAD_REQUEST,
         "start_beyond_log",
     );
     assert_error(
-        t.get("/v1/entries?start=x&end=9").await,
+        t.get_as("/v1/entries?start=x&end=9", &auditor).await,
         StatusCode::BAD_REQUEST,
         "bad_query",
+    );
+    assert_error(
+        t.get("/v1/entries?start=0&end=0").await,
+        StatusCode::UNAUTHORIZED,
+        "unauthenticated",
     );
     assert_error(
         t.get("/v1/blocks/999").await,

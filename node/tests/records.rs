@@ -3,12 +3,14 @@
 
 use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::model::Role;
-use gongxin_core::request_auth::sign_read_request;
+use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_node::config::Limits;
 use gongxin_node::gateway;
 use gongxin_node::node::wall_clock_ms;
 use serde_json::Value;
+use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
+use warp::reply::Response;
 
 mod common;
 
@@ -40,24 +42,60 @@ impl Loaded {
         timestamp_ms: u64,
     ) -> (StatusCode, Value) {
         let routes = gateway::routes(self.t.node.clone());
-        let mut request = warp::test::request().method("GET").path(path);
-        if let Some(key) = key {
-            for (name, value) in
-                sign_read_request(key, self.t.node.chain_id(), "GET", path, timestamp_ms)
-            {
-                request = request.header(name, value);
-            }
-        }
-        let response = request.reply(&routes).await;
-        (
-            response.status(),
-            serde_json::from_slice(response.body()).unwrap_or(Value::Null),
+        let headers = match key {
+            Some(key) => self
+                .signed(key, &self.t.node.name, path, timestamp_ms)
+                .to_vec(),
+            None => Vec::new(),
+        };
+        send(&routes, path, &headers).await
+    }
+
+    /// The headers of a GET of `signed_path` signed by `key` for the node named `node`, with a
+    /// fresh nonce. Tests pass another node or path than the one they send to, to see it
+    /// refused.
+    fn signed(
+        &self,
+        key: &Keypair,
+        node: &str,
+        signed_path: &str,
+        timestamp_ms: u64,
+    ) -> [(&'static str, String); 5] {
+        let nonce = new_nonce().unwrap();
+        sign_read_request(
+            key,
+            &ReadRequest {
+                chain_id: self.t.node.chain_id(),
+                node,
+                method: "GET",
+                path_and_query: signed_path,
+                timestamp_ms,
+                nonce: &nonce,
+            },
         )
     }
 
     fn key(&self, department: &str, role: Role) -> Keypair {
         self.t.keys.member(department, role).unwrap().clone()
     }
+}
+
+/// GET `path` with `headers` through `routes` (one value, so its replay cache persists across
+/// calls): status and JSON body (`Null` if not JSON).
+async fn send(
+    routes: &BoxedFilter<(Response,)>,
+    path: &str,
+    headers: &[(&'static str, String)],
+) -> (StatusCode, Value) {
+    let mut request = warp::test::request().method("GET").path(path);
+    for (name, value) in headers {
+        request = request.header(*name, value.as_str());
+    }
+    let response = request.reply(routes).await;
+    (
+        response.status(),
+        serde_json::from_slice(response.body()).unwrap_or(Value::Null),
+    )
 }
 
 /// Project 9 is an ecology project in progress; project 10 a transport one.
@@ -92,18 +130,60 @@ async fn reads_need_a_valid_signature_from_a_current_member() {
 
     // A signature for another path does not open this one.
     let routes = gateway::routes(l.t.node.clone());
-    let mut request = warp::test::request().method("GET").path(&path);
-    for (name, value) in sign_read_request(
+    let other_path = l.signed(&auditor, &l.t.node.name, "/v1/projects", wall_clock_ms());
+    let (status, body) = send(&routes, &path, &other_path).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("bad_signature"))
+    );
+
+    // Each signed request is accepted once: the same headers again are a replay, even though
+    // they are still within the clock window.
+    let once = l.signed(&auditor, &l.t.node.name, &path, wall_clock_ms());
+    let (status, body) = send(&routes, &path, &once).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let (status, body) = send(&routes, &path, &once).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("replayed_request"))
+    );
+
+    // A request signed for another node is not accepted here (a request captured on one node
+    // cannot be replayed on another).
+    let elsewhere = l.signed(
         &auditor,
-        l.t.node.chain_id(),
-        "GET",
-        "/v1/projects",
+        "elsewhere.validator.gongxin",
+        &path,
         wall_clock_ms(),
-    ) {
-        request = request.header(name, value);
+    );
+    assert_ne!(l.t.node.name, "elsewhere.validator.gongxin");
+    let (status, body) = send(&routes, &path, &elsewhere).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("wrong_node"))
+    );
+
+    // The ledger's entries, inclusion proofs by transaction and the event stream are signed
+    // reads too; a transaction's status stays open (it tells only what happened to a
+    // transaction the caller already holds).
+    let some_tx = gongxin_core::Hash::digest(b"some transaction");
+    for signed_only in [
+        "/v1/entries?start=0&end=0".to_owned(),
+        format!("/v1/proofs/inclusion?tx={some_tx}"),
+        "/v1/events".to_owned(),
+    ] {
+        let (status, body) = l.get(&signed_only, None).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::UNAUTHORIZED, Some("unauthenticated")),
+            "{signed_only}"
+        );
     }
-    let response = request.reply(&routes).await;
-    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let (status, body) = l.get(&format!("/v1/txs/{some_tx}"), None).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::NOT_FOUND, Some("unknown_tx"))
+    );
 
     let (status, me) = l.get("/v1/whoami", Some(&auditor)).await;
     assert_eq!(status, StatusCode::OK);
@@ -134,13 +214,25 @@ async fn role_rules_follow_departments() {
             .0,
         StatusCode::OK
     );
-    let (status, body) = l
-        .get(&format!("/v1/projects/{TRANSPORT_PROJECT}"), Some(&ecology))
-        .await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (StatusCode::FORBIDDEN, Some("forbidden"))
-    );
+    // Another department's project and one that does not exist get the same answer, so a line
+    // department learns neither which projects exist nor who owns them.
+    for path in [
+        format!("/v1/projects/{TRANSPORT_PROJECT}"),
+        "/v1/projects/NO-SUCH".to_owned(),
+        format!("/v1/projects/{TRANSPORT_PROJECT}/history"),
+        "/v1/projects/NO-SUCH/history".to_owned(),
+        format!("/v1/contracts/{TRANSPORT_PROJECT}-C"),
+        "/v1/contracts/NO-SUCH-C".to_owned(),
+        format!("/v1/contracts/{TRANSPORT_PROJECT}-C/disbursements"),
+        "/v1/contracts/NO-SUCH-C/disbursements".to_owned(),
+    ] {
+        let (status, body) = l.get(&path, Some(&ecology)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::FORBIDDEN, Some("not_readable")),
+            "{path}"
+        );
+    }
     let (status, _) = l
         .get("/v1/projects?department=transport", Some(&ecology))
         .await;
@@ -172,6 +264,19 @@ async fn role_rules_follow_departments() {
             )
             .await;
         assert_eq!(status, StatusCode::OK);
+    }
+    // Who reads every project may learn which do not exist: nothing they could not list.
+    for reader in [&finance, &auditor] {
+        let (status, body) = l.get("/v1/projects/NO-SUCH", Some(reader)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("unknown_project"))
+        );
+        let (status, body) = l.get("/v1/contracts/NO-SUCH-C", Some(reader)).await;
+        assert_eq!(
+            (status, body["error"].as_str()),
+            (StatusCode::NOT_FOUND, Some("unknown_contract"))
+        );
     }
     let (_, all) = l.get("/v1/projects?limit=500", Some(&auditor)).await;
     assert!(all["items"].as_array().unwrap().len() >= 120);
@@ -216,11 +321,12 @@ async fn role_rules_follow_departments() {
             .0,
         StatusCode::OK
     );
+    let (status, body) = l
+        .get("/v1/departments/finance/approvals", Some(&ecology))
+        .await;
     assert_eq!(
-        l.get("/v1/departments/finance/approvals", Some(&ecology))
-            .await
-            .0,
-        StatusCode::FORBIDDEN
+        (status, body["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_readable"))
     );
     assert_eq!(
         l.get("/v1/departments/nowhere/approvals", Some(&auditor))
@@ -261,8 +367,6 @@ async fn role_rules_follow_departments() {
     assert_eq!(status, StatusCode::BAD_REQUEST);
     let (status, _) = l.get("/v1/projects?limit=0", Some(&auditor)).await;
     assert_eq!(status, StatusCode::BAD_REQUEST);
-    let (status, _) = l.get("/v1/projects/NO-SUCH", Some(&auditor)).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
 }
 
 #[tokio::test]
@@ -272,8 +376,18 @@ async fn the_public_api_pages_disclosed_projects_and_never_leaks_internal_fields
     assert_eq!(status, StatusCode::OK);
     let total = first["total"].as_u64().unwrap();
     assert!(total >= 120, "total {total}");
-    let mut seen = first["projects"].as_array().unwrap().len();
+    // The ids of every page in order; each page's `next` is the last id on it.
+    let ids_of = |page: &Value| -> Vec<String> {
+        page["projects"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let mut ids = ids_of(&first);
     let mut next = first["next"].as_str().map(str::to_owned);
+    assert_eq!(next.as_ref(), ids.last());
     let mut pages = 1;
     while let Some(cursor) = next {
         let (status, page) = l
@@ -284,15 +398,40 @@ async fn the_public_api_pages_disclosed_projects_and_never_leaks_internal_fields
             .await;
         assert_eq!(status, StatusCode::OK);
         assert_eq!(page["total"].as_u64(), Some(total));
-        seen += page["projects"].as_array().unwrap().len();
+        let page_ids = ids_of(&page);
         next = page["next"].as_str().map(str::to_owned);
+        if next.is_some() {
+            assert_eq!(next.as_ref(), page_ids.last());
+        }
+        ids.extend(page_ids);
         pages += 1;
         assert!(pages < 10, "paging does not end");
     }
     assert_eq!(
-        seen as u64, total,
+        ids.len() as u64,
+        total,
         "paging covers every disclosed project once"
     );
+    assert!(ids.windows(2).all(|w| w[0] < w[1]), "pages follow id order");
+
+    // `after` is a position in id order, not a record: an id that names no project starts the
+    // page at the first disclosed id after it, so the answer tells nothing about which ids exist.
+    let position = format!("{}~", ids[10]);
+    assert!(!ids.contains(&position));
+    let (status, page) = l
+        .get(
+            &format!("/public/v1/projects?limit=3&after={position}"),
+            None,
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let expected: Vec<String> = ids
+        .iter()
+        .filter(|id| id.as_str() > position.as_str())
+        .take(3)
+        .cloned()
+        .collect();
+    assert_eq!(ids_of(&page), expected);
 
     let (status, project) = l
         .get(&format!("/public/v1/projects/{ECOLOGY_PROJECT}"), None)
@@ -313,6 +452,39 @@ async fn the_public_api_pages_disclosed_projects_and_never_leaks_internal_fields
     let text = tasks.to_string();
     assert!(!text.contains("COD 超标"), "findings are internal: {text}");
     assert!(!text.contains("ed25519:"), "{text}");
+    let all: Vec<String> = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|t| t["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(all.len() > 2, "{text}");
+    assert!(tasks["next"].is_null(), "one page holds them all");
+
+    // Paging by a disclosed task's id: `next` is the last task on the page, and the pages
+    // together are the whole list, once each.
+    let mut paged: Vec<String> = Vec::new();
+    let mut after: Option<String> = None;
+    for _ in 0..=all.len() {
+        let path = match &after {
+            Some(id) => format!("/public/v1/rectifications?limit=2&after={id}"),
+            None => "/public/v1/rectifications?limit=2".to_owned(),
+        };
+        let (status, page) = l.get(&path, None).await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        let items = page["items"].as_array().unwrap();
+        paged.extend(items.iter().map(|t| t["id"].as_str().unwrap().to_owned()));
+        after = page["next"].as_str().map(str::to_owned);
+        match &after {
+            Some(next) => {
+                assert_eq!(Some(next), paged.last(), "next is the page's last task");
+                assert!(all.contains(next), "next names a disclosed task");
+            }
+            None => break,
+        }
+    }
+    assert!(after.is_none(), "paging does not end");
+    assert_eq!(paged, all);
 }
 
 #[tokio::test]

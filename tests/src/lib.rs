@@ -15,6 +15,7 @@ use gongxin_core::block::{BlockHeader, CommitCertificate};
 use gongxin_core::checkpoint::SignedCheckpoint;
 use gongxin_core::crypto::Keypair;
 use gongxin_core::model::Operation;
+use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use gongxin_core::validator::{Validator, ValidatorSet};
 use gongxin_node::config::NodeConfig;
@@ -227,6 +228,32 @@ impl Cluster {
     fn get_json(&self, i: usize, path: &str) -> Option<serde_json::Value> {
         let url = format!("{}{path}", self.nodes[i].http);
         let mut response = http_agent().get(&url).call().ok()?;
+        if response.status() != 200 {
+            return None;
+        }
+        response.body_mut().read_json().ok()
+    }
+
+    /// [`Cluster::get_json`] as a signed read by member `key`, bound to node `i`.
+    fn get_json_signed(&self, i: usize, path: &str, key: &Keypair) -> Option<serde_json::Value> {
+        let nonce = new_nonce().ok()?;
+        let headers = sign_read_request(
+            key,
+            &ReadRequest {
+                chain_id: &self.keys.genesis.chain_id,
+                node: &self.nodes[i].name,
+                method: "GET",
+                path_and_query: path,
+                timestamp_ms: gongxin_node::node::wall_clock_ms(),
+                nonce: &nonce,
+            },
+        );
+        let url = format!("{}{path}", self.nodes[i].http);
+        let mut request = http_agent().get(&url);
+        for (name, value) in &headers {
+            request = request.header(*name, value);
+        }
+        let mut response = request.call().ok()?;
         if response.status() != 200 {
             return None;
         }
@@ -723,8 +750,18 @@ impl Cluster {
                 .is_some_and(|v| v["status"] == "committed")
         });
         assert!(applied, "{} not committed:\n{}", tx.hash(), self.log(i));
-        let outcome = self
-            .get_json(i, &format!("/v1/txs/{}", tx.hash()))
+        // A rejection's code and reason are a signed read: asked as the signer (who may always
+        // read their own transaction) when a member signed it, so a failure says why.
+        let path = format!("/v1/txs/{}", tx.hash());
+        let signer = self
+            .keys
+            .members
+            .iter()
+            .map(|(_, _, _, key)| key)
+            .find(|key| key.public_key() == tx.body.signer);
+        let outcome = signer
+            .and_then(|key| self.get_json_signed(i, &path, key))
+            .or_else(|| self.get_json(i, &path))
             .expect("tx status")["outcome"]
             .clone();
         assert_eq!(

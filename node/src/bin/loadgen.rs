@@ -22,6 +22,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use gongxin_core::Hash;
+use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_node::devnet::{create_devnet_files, http_agent, read_devnet_file};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -91,7 +92,19 @@ fn percentile<T: Copy + Default>(sorted: &[T], p: f64) -> T {
 }
 
 fn get_json(agent: &ureq::Agent, url: &str) -> Option<serde_json::Value> {
-    let mut response = agent.get(url).call().ok()?;
+    get_json_with(agent, url, &[])
+}
+
+fn get_json_with(
+    agent: &ureq::Agent,
+    url: &str,
+    headers: &[(&'static str, String)],
+) -> Option<serde_json::Value> {
+    let mut request = agent.get(url);
+    for (name, value) in headers {
+        request = request.header(*name, value);
+    }
+    let mut response = request.call().ok()?;
     if response.status().as_u16() != 200 {
         return None;
     }
@@ -331,46 +344,66 @@ fn main() -> Result<()> {
     };
 
     // Proof phase: inclusion proofs for committed transactions, as fast as the gateway serves.
-    let (mut proof_latencies, proof_rate) =
-        if args.proof_requests > 0 && !committed_hashes.is_empty() {
-            let hashes = Arc::new(committed_hashes);
-            let next = Arc::new(AtomicUsize::new(0));
-            let started = Instant::now();
-            let workers: Vec<_> = (0..args.concurrency)
-                .map(|worker| {
-                    let (hashes, next) = (hashes.clone(), next.clone());
-                    let gateway = gateways[worker % gateways.len()].clone();
-                    let requests = args.proof_requests;
-                    std::thread::spawn(move || {
-                        let agent = http_agent();
-                        let mut latencies = Vec::new();
-                        loop {
-                            let i = next.fetch_add(1, Ordering::Relaxed);
-                            if i >= requests {
-                                break;
-                            }
-                            let hash = hashes[(i * 7919) % hashes.len()];
-                            let sent = Instant::now();
-                            if get_json(&agent, &format!("{gateway}/v1/proofs/inclusion?tx={hash}"))
-                                .is_some()
-                            {
-                                latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
-                            }
+    let (mut proof_latencies, proof_rate) = if args.proof_requests > 0
+        && !committed_hashes.is_empty()
+    {
+        let auditor = keys
+            .member("audit", gongxin_core::model::Role::Auditor)
+            .or_else(|| keys.members.iter().map(|m| &m.3).next())
+            .context("the devnet has no members to sign proof reads with")?
+            .clone();
+        let hashes = Arc::new(committed_hashes);
+        let next = Arc::new(AtomicUsize::new(0));
+        let started = Instant::now();
+        let workers: Vec<_> = (0..args.concurrency)
+            .map(|worker| {
+                let (hashes, next) = (hashes.clone(), next.clone());
+                let gateway = gateways[worker % gateways.len()].clone();
+                let node_name = devnet.nodes[worker % gateways.len()].name.clone();
+                let (auditor, chain_id) = (auditor.clone(), devnet.chain_id.clone());
+                let requests = args.proof_requests;
+                std::thread::spawn(move || {
+                    let agent = http_agent();
+                    let mut latencies = Vec::new();
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        if i >= requests {
+                            break;
                         }
-                        latencies
-                    })
+                        let hash = hashes[(i * 7919) % hashes.len()];
+                        let sent = Instant::now();
+                        // A proof with its entry is a signed read (the auditor's).
+                        let path = format!("/v1/proofs/inclusion?tx={hash}");
+                        let Ok(nonce) = new_nonce() else { break };
+                        let headers = sign_read_request(
+                            &auditor,
+                            &ReadRequest {
+                                chain_id: &chain_id,
+                                node: &node_name,
+                                method: "GET",
+                                path_and_query: &path,
+                                timestamp_ms: gongxin_node::node::wall_clock_ms(),
+                                nonce: &nonce,
+                            },
+                        );
+                        if get_json_with(&agent, &format!("{gateway}{path}"), &headers).is_some() {
+                            latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                        }
+                    }
+                    latencies
                 })
-                .collect();
-            let mut all = Vec::new();
-            for worker in workers {
-                all.extend(worker.join().unwrap_or_default());
-            }
-            let elapsed = started.elapsed().as_secs_f64();
-            let rate = all.len() as f64 / elapsed.max(1e-9);
-            (all, rate)
-        } else {
-            (Vec::new(), 0.0)
-        };
+            })
+            .collect();
+        let mut all = Vec::new();
+        for worker in workers {
+            all.extend(worker.join().unwrap_or_default());
+        }
+        let elapsed = started.elapsed().as_secs_f64();
+        let rate = all.len() as f64 / elapsed.max(1e-9);
+        (all, rate)
+    } else {
+        (Vec::new(), 0.0)
+    };
     proof_latencies.sort_unstable_by(f64::total_cmp);
 
     let report = Report {

@@ -501,7 +501,13 @@ impl ConsensusApp {
             }
         }
         let fin = stream.fin_sequence?;
-        if stream.parts.len() as u64 != fin || stream.parts.keys().last() != Some(&(fin - 1)) {
+        // `Fin` closes a stream of `fin` data parts numbered 0..fin. A `Fin` at sequence 0 would
+        // close a stream with no `Init`: no proposal, and the stream is dropped, not kept.
+        let Some(last_data) = fin.checked_sub(1) else {
+            streams.remove(index);
+            return None;
+        };
+        if stream.parts.len() as u64 != fin || stream.parts.keys().last() != Some(&last_data) {
             return None;
         }
         let (_, stream) = streams.remove(index);

@@ -279,7 +279,7 @@ pub fn write_node_configs_with(
             key: dir.join("keys").join(format!("{}.key", validator.name)),
             data_dir: node_dir.join("data"),
             http: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
-            limits: Limits::default(),
+            limits: devnet_limits(),
             consensus: consensus.get(i).cloned(),
         };
         let config_path = node_dir.join("config.json");
@@ -287,6 +287,18 @@ pub fn write_node_configs_with(
         configs.push((config, config_path));
     }
     Ok((keys, configs))
+}
+
+/// A devnet's limits: the defaults, except that every client of a devnet (console, CLI, load
+/// generator, demo loader) comes from 127.0.0.1, so the per-address and per-member rates are
+/// those of a whole department's office, not of one person.
+pub fn devnet_limits() -> Limits {
+    Limits {
+        http_requests_per_s_per_address: 100_000,
+        http_requests_per_s_per_member: 20_000,
+        http_signature_checks_per_s: 50_000,
+        ..Limits::default()
+    }
 }
 
 /// The consensus port of validator `i`: gateways use `base_port + i`, consensus `+ 10`,

@@ -1,16 +1,18 @@
-//! Authentication of internal reads: a request signed by a member's key
-//! (`gongxin_core::request_auth`), checked against the committed member registry.
-//!
-//! Who may read what (role rules) is decided by the handlers with [`Reader`]: audit and
-//! discipline inspection read everything; finance and planning read every project's financial
-//! records; a line department reads its own projects and the rectification tasks it answers for.
+//! Authentication of signed reads (`gongxin_core::request_auth`, version 2): the signature,
+//! the node it is meant for, the clock window, the nonce seen only once, and a current member
+//! behind the key. What the member may then read is `gongxin_contracts::access`'s table,
+//! applied by the handlers through [`Reader`].
 
+use std::collections::{BTreeSet, HashSet};
+use std::sync::Mutex;
+
+use gongxin_contracts::access::{ReaderRole, RecordClass, Scope, Subject};
 use gongxin_contracts::keys;
 use gongxin_contracts::records::{DepartmentRecord, MemberRecord};
 use gongxin_core::crypto::{PublicKey, Signature};
-use gongxin_core::model::DepartmentKind;
 use gongxin_core::request_auth::{
-    KEY_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify_read_request,
+    KEY_HEADER, NODE_HEADER, NONCE_HEADER, ReadRequest, SIGNATURE_HEADER, TIMESTAMP_HEADER,
+    nonce_is_well_formed, split_query_auth, verify_read_request,
 };
 use warp::http::{HeaderMap, StatusCode};
 
@@ -22,7 +24,7 @@ use crate::node::{Node, wall_clock_ms};
 #[derive(Debug, Clone)]
 pub struct Reader {
     pub member: MemberRecord,
-    pub department_kind: DepartmentKind,
+    pub role: ReaderRole,
 }
 
 impl Reader {
@@ -32,15 +34,16 @@ impl Reader {
 
     /// Audit / discipline inspection sees every record.
     pub fn reads_everything(&self) -> bool {
-        self.department_kind == DepartmentKind::Audit
+        self.role.reads_everything()
     }
 
-    /// Whether this reader may see the records of a project owned by `owner`.
-    pub fn may_read_project(&self, owner: &str) -> bool {
-        match self.department_kind {
-            DepartmentKind::Audit | DepartmentKind::Finance | DepartmentKind::Planning => true,
-            DepartmentKind::Line => self.department() == owner,
-        }
+    /// Whether this reader sees every record of `class` (and so may learn which are absent).
+    pub fn reads_all(&self, class: RecordClass) -> bool {
+        self.role.scope(class) == Scope::All
+    }
+
+    pub fn may_read(&self, subject: &Subject) -> bool {
+        self.role.may_read(subject)
     }
 }
 
@@ -52,38 +55,204 @@ pub fn forbidden(message: impl Into<String>) -> ApiError {
     ApiError::new(StatusCode::FORBIDDEN, "forbidden", message)
 }
 
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Result<&'h str, ApiError> {
-    headers
-        .get(name)
-        .ok_or_else(|| {
-            unauthorized(
-                "unauthenticated",
-                format!("internal reads need a signed request: missing {name} header"),
-            )
-        })?
-        .to_str()
-        .map_err(|_| unauthorized("bad_auth_header", format!("{name} is not text")))
+/// The one answer for "absent" and "not yours", so a reader learns neither whether a record
+/// exists nor who owns it.
+pub fn not_readable(what: &str, reader: &Reader) -> ApiError {
+    ApiError::new(
+        StatusCode::FORBIDDEN,
+        "not_readable",
+        format!(
+            "{what} does not exist or {} may not read it",
+            reader.department()
+        ),
+    )
 }
 
-/// Checks the request's signature headers and that the key belongs to a current member.
+/// (key, nonce) pairs of accepted signed reads whose window is still open, so each signed read
+/// is accepted once. Bounded: when full of live entries, new reads are refused (503) rather than
+/// remembered partially.
+#[derive(Debug)]
+pub struct ReplayCache {
+    capacity: usize,
+    seen: HashSet<(String, String)>,
+    by_expiry: BTreeSet<(u64, String, String)>,
+}
+
+/// Why a nonce was not accepted.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ReplayError {
+    Replayed,
+    Full,
+}
+
+impl ReplayCache {
+    pub fn new(capacity: usize) -> ReplayCache {
+        ReplayCache {
+            capacity,
+            seen: HashSet::new(),
+            by_expiry: BTreeSet::new(),
+        }
+    }
+
+    /// Remembers (key, nonce) until `expires_ms`, forgetting what expired before `now_ms`.
+    pub fn accept(
+        &mut self,
+        key: &str,
+        nonce: &str,
+        expires_ms: u64,
+        now_ms: u64,
+    ) -> Result<(), ReplayError> {
+        while let Some(first) = self.by_expiry.first() {
+            if first.0 >= now_ms {
+                break;
+            }
+            if let Some((_, k, n)) = self.by_expiry.pop_first() {
+                self.seen.remove(&(k, n));
+            }
+        }
+        let id = (key.to_owned(), nonce.to_owned());
+        if self.seen.contains(&id) {
+            return Err(ReplayError::Replayed);
+        }
+        if self.seen.len() >= self.capacity {
+            return Err(ReplayError::Full);
+        }
+        self.by_expiry
+            .insert((expires_ms, id.0.clone(), id.1.clone()));
+        self.seen.insert(id);
+        Ok(())
+    }
+
+    pub fn len(&self) -> usize {
+        self.seen.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seen.is_empty()
+    }
+}
+
+/// What a signed request is, as received.
+#[derive(Debug, Clone)]
+pub struct SignedRequest {
+    pub method: String,
+    pub path: String,
+    /// The raw query string (without `?`), empty when there is none.
+    pub query: String,
+    pub headers: HeaderMap,
+}
+
+impl SignedRequest {
+    /// Whether the request carries a signed read's credentials (headers or query form).
+    pub fn has_credentials(&self) -> bool {
+        self.headers.contains_key(KEY_HEADER)
+            || self
+                .query
+                .split('&')
+                .any(|pair| pair.starts_with("gx_key="))
+    }
+}
+
+/// The five values of a signed read and the path-and-query they signed.
+struct Credentials {
+    key: String,
+    node: String,
+    timestamp: String,
+    nonce: String,
+    signature: String,
+    signed_path_and_query: String,
+}
+
+fn header(headers: &HeaderMap, name: &str) -> Result<Option<String>, ApiError> {
+    headers
+        .get(name)
+        .map(|v| {
+            v.to_str()
+                .map(str::to_owned)
+                .map_err(|_| unauthorized("bad_auth_header", format!("{name} is not text")))
+        })
+        .transpose()
+}
+
+fn credentials(request: &SignedRequest) -> Result<Credentials, ApiError> {
+    if let Some(key) = header(&request.headers, KEY_HEADER)? {
+        let missing = |name: &str| {
+            unauthorized(
+                "unauthenticated",
+                format!("a signed read needs every gongxin-* header: missing {name}"),
+            )
+        };
+        let get = |name: &'static str| header(&request.headers, name)?.ok_or_else(|| missing(name));
+        let signed_path_and_query = if request.query.is_empty() {
+            request.path.clone()
+        } else {
+            format!("{}?{}", request.path, request.query)
+        };
+        return Ok(Credentials {
+            key,
+            node: get(NODE_HEADER)?,
+            timestamp: get(TIMESTAMP_HEADER)?,
+            nonce: get(NONCE_HEADER)?,
+            signature: get(SIGNATURE_HEADER)?,
+            signed_path_and_query,
+        });
+    }
+    if let Some(auth) = split_query_auth(&request.path, &request.query) {
+        let [key, node, timestamp, nonce, signature] = auth.values;
+        return Ok(Credentials {
+            key,
+            node,
+            timestamp,
+            nonce,
+            signature,
+            signed_path_and_query: auth.signed_path_and_query,
+        });
+    }
+    Err(unauthorized(
+        "unauthenticated",
+        format!(
+            "this is a signed read: send the gongxin-key, -node, -timestamp, -nonce and -signature headers (missing {KEY_HEADER})"
+        ),
+    ))
+}
+
+/// Checks the request's signature, node, time window, nonce and that the key belongs to a
+/// current member.
 pub fn authenticate(
     node: &Node,
-    method: &str,
-    path_and_query: &str,
-    headers: &HeaderMap,
+    replay: &Mutex<ReplayCache>,
+    request: &SignedRequest,
 ) -> Result<Reader, ApiError> {
-    let key: PublicKey = header(headers, KEY_HEADER)?
+    let c = credentials(request)?;
+    let key: PublicKey = c
+        .key
         .parse()
         .map_err(|e| unauthorized("bad_auth_header", format!("{KEY_HEADER}: {e}")))?;
-    let timestamp_ms: u64 = header(headers, TIMESTAMP_HEADER)?.parse().map_err(|_| {
+    let timestamp_ms: u64 = c.timestamp.parse().map_err(|_| {
         unauthorized(
             "bad_auth_header",
             format!("{TIMESTAMP_HEADER} must be milliseconds since the epoch"),
         )
     })?;
-    let signature: Signature = header(headers, SIGNATURE_HEADER)?
+    let signature: Signature = c
+        .signature
         .parse()
         .map_err(|e| unauthorized("bad_auth_header", format!("{SIGNATURE_HEADER}: {e}")))?;
+    if !nonce_is_well_formed(&c.nonce) {
+        return Err(unauthorized(
+            "bad_auth_header",
+            format!("{NONCE_HEADER} must be 16 to 64 characters of [0-9a-zA-Z_-]"),
+        ));
+    }
+    if c.node != node.name {
+        return Err(unauthorized(
+            "wrong_node",
+            format!(
+                "the request is signed for node {:?}; this is node {:?}",
+                c.node, node.name
+            ),
+        ));
+    }
     let now = wall_clock_ms();
     let skew = node.limits.auth_clock_skew_ms;
     if timestamp_ms.abs_diff(now) > skew {
@@ -94,21 +263,48 @@ pub fn authenticate(
             ),
         ));
     }
-    if !verify_read_request(
-        &key,
-        &signature,
-        node.chain_id(),
-        method,
-        path_and_query,
+    let signed = ReadRequest {
+        chain_id: node.chain_id(),
+        node: &c.node,
+        method: &request.method,
+        path_and_query: &c.signed_path_and_query,
         timestamp_ms,
-    ) {
+        nonce: &c.nonce,
+    };
+    if !verify_read_request(&key, &signature, &signed) {
         return Err(unauthorized(
             "bad_signature",
             "the request signature does not verify",
         ));
     }
+    let reader = member_reader(node, &key)?;
+    // Remembered only once the signature verified, so nobody can fill the cache with others'
+    // keys; kept until the timestamp leaves the window.
+    let accepted = replay
+        .lock()
+        .map_err(|_| ApiError::internal("replay cache unavailable"))?
+        .accept(&c.key, &c.nonce, timestamp_ms.saturating_add(skew), now);
+    match accepted {
+        Ok(()) => Ok(reader),
+        Err(ReplayError::Replayed) => Err(unauthorized(
+            "replayed_request",
+            "this signed request was already used; sign each request with a fresh nonce",
+        )),
+        Err(ReplayError::Full) => Err(ApiError {
+            retry_after_s: Some(1),
+            ..ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "busy",
+                "too many signed reads in the replay window; retry shortly",
+            )
+        }),
+    }
+}
+
+/// The current member behind `key`, with their department's kind and role.
+fn member_reader(node: &Node, key: &PublicKey) -> Result<Reader, ApiError> {
     let state = CommittedState::new(&node.store);
-    let member: MemberRecord = gongxin_contracts::store::get(&state, &keys::member(&key))
+    let member: MemberRecord = gongxin_contracts::store::get(&state, &keys::member(key))
         .map_err(|e| ApiError::internal(format!("member registry: {e}")))?
         .ok_or_else(|| {
             ApiError::new(
@@ -126,8 +322,28 @@ pub fn authenticate(
                     member.member.department
                 ))
             })?;
-    Ok(Reader {
-        member,
-        department_kind: department.department.kind,
-    })
+    let role = ReaderRole {
+        department: member.member.department.clone(),
+        kind: department.department.kind,
+        role: member.member.role,
+    };
+    Ok(Reader { member, role })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_nonce_is_accepted_once_per_key_until_it_expires() {
+        let mut cache = ReplayCache::new(3);
+        assert_eq!(cache.accept("k", "n1", 100, 0), Ok(()));
+        assert_eq!(cache.accept("k", "n1", 100, 50), Err(ReplayError::Replayed));
+        assert_eq!(cache.accept("other", "n1", 100, 50), Ok(()));
+        assert_eq!(cache.accept("k", "n2", 200, 50), Ok(()));
+        assert_eq!(cache.accept("k", "n3", 200, 50), Err(ReplayError::Full));
+        // After the window, the old entries go and make room (a replay then is stale anyway).
+        assert_eq!(cache.accept("k", "n3", 300, 150), Ok(()));
+        assert_eq!(cache.len(), 2);
+    }
 }

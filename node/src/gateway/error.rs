@@ -1,7 +1,8 @@
 //! Errors as the gateway shows them: a status and `{"error": "<code>", "message": "..."}`.
 //!
-//! Bad input is always a 4xx with a reason; a 5xx means the node itself failed (storage), and
-//! the only 503 is a full mempool, which carries `Retry-After`.
+//! Bad input is always a 4xx with a reason; a 5xx means the node itself failed (storage) or is
+//! saturated: a 503 (full mempool, a handler that could not finish in time, the connection cap)
+//! and a 429 (a rate limit) carry `Retry-After`.
 
 use std::convert::Infallible;
 
@@ -81,9 +82,31 @@ pub fn respond(result: ApiResult) -> Response {
     result.unwrap_or_else(ApiError::into_response)
 }
 
+/// A rate limit refused the request; retry after this many milliseconds.
+#[derive(Debug, Clone, Copy)]
+pub struct Limited(pub u64);
+
+impl warp::reject::Reject for Limited {}
+
+impl Limited {
+    /// 429 with `Retry-After` in whole seconds (at least 1).
+    pub fn api_error(self) -> ApiError {
+        ApiError {
+            retry_after_s: Some(u32::try_from(self.0.div_ceil(1_000).max(1)).unwrap_or(u32::MAX)),
+            ..ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "rate_limited",
+                format!("too many requests; retry in {} ms", self.0),
+            )
+        }
+    }
+}
+
 /// Maps warp's own rejections (no route, wrong method, oversize body, …) to JSON errors.
 pub async fn recover(rejection: Rejection) -> Result<Response, Infallible> {
-    let error = if rejection.is_not_found() {
+    let error = if let Some(limited) = rejection.find::<Limited>() {
+        limited.api_error()
+    } else if rejection.is_not_found() {
         ApiError::not_found("not_found", "no such endpoint")
     } else if rejection.find::<warp::reject::PayloadTooLarge>().is_some() {
         ApiError::new(

@@ -4,6 +4,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use gongxin_contracts::access;
 use gongxin_core::Hash;
 use gongxin_core::audit::{ConsistencyProof, InclusionProof};
 use gongxin_core::encoding::TX_BYTES_MAX;
@@ -15,7 +16,9 @@ use warp::Reply;
 use warp::http::StatusCode;
 use warp::reply::Response;
 
+use super::auth::{Reader, not_readable};
 use super::error::{ApiError, ApiResult, json};
+use crate::chain::CommittedState;
 use crate::mempool::AdmitError;
 use crate::node::{Node, SubmitError};
 
@@ -65,11 +68,8 @@ fn checkpoint_size(node: &Node) -> Result<u64, ApiError> {
         .unwrap_or(0))
 }
 
-/// `GET /v1/proofs/inclusion?tx=<hex>[&tree_size=<n>]`.
-pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
-    let tx =
-        param(query, "tx").ok_or_else(|| ApiError::bad_request("bad_query", "tx is required"))?;
-    let tx = parse_hash(tx, "tx")?;
+/// The tree size a proof is asked for: `tree_size`, or the latest checkpoint's.
+fn proof_tree_size(node: &Node, query: &Query) -> Result<u64, ApiError> {
     let latest = checkpoint_size(node)?;
     let tree_size = param_u64(query, "tree_size")?.unwrap_or(latest);
     if tree_size > latest {
@@ -78,24 +78,63 @@ pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
             format!("tree_size {tree_size} is beyond the latest checkpoint's size {latest}"),
         ));
     }
-    let location = node.store.tx_location(&tx)?.ok_or_else(|| {
-        ApiError::not_found("unknown_tx", format!("no committed transaction {tx}"))
-    })?;
-    if location.log_index >= tree_size {
+    Ok(tree_size)
+}
+
+fn audit_path(node: &Node, leaf_index: u64, tree_size: u64) -> Result<Vec<Hash>, ApiError> {
+    if leaf_index >= tree_size {
         return Err(ApiError::bad_request(
-            "tx_not_in_tree",
-            format!(
-                "transaction {tx} is entry {} and not in a tree of size {tree_size}",
-                location.log_index
-            ),
+            "not_in_tree",
+            format!("entry {leaf_index} is not in a tree of size {tree_size}"),
         ));
     }
+    log::inclusion_proof(node.store.as_ref(), leaf_index, tree_size)
+        .map_err(|e| ApiError::internal(format!("proof: {e}")))
+}
+
+/// `GET /v1/proofs/inclusion?leaf_hash=<hex>[&tree_size=<n>]`: open to anyone, the audit path
+/// of the entry whose RFC 9162 leaf hash is given, without the entry.
+pub fn inclusion_by_leaf(node: &Node, query: &Query) -> ApiResult {
+    let leaf = parse_hash(param(query, "leaf_hash").unwrap_or_default(), "leaf_hash")?;
+    let tree_size = proof_tree_size(node, query)?;
+    let leaf_index = node.store.leaf_index(&leaf)?.ok_or_else(|| {
+        ApiError::not_found("unknown_leaf", format!("no entry has leaf hash {leaf}"))
+    })?;
+    let audit_path = audit_path(node, leaf_index, tree_size)?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({
+            "leaf_index": leaf_index,
+            "tree_size": tree_size,
+            "leaf_hash": leaf,
+            "audit_path": audit_path,
+        }),
+    ))
+}
+
+/// `GET /v1/proofs/inclusion?tx=<hex>[&tree_size=<n>]`: a signed read, the audit path with the
+/// entry, for a reader the table lets see the entry.
+pub fn inclusion(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
+    let tx = param(query, "tx")
+        .ok_or_else(|| ApiError::bad_request("bad_query", "tx or leaf_hash is required"))?;
+    let tx = parse_hash(tx, "tx")?;
+    let tree_size = proof_tree_size(node, query)?;
+    let absent = || {
+        if reader.reads_everything() {
+            ApiError::not_found("unknown_tx", format!("no committed transaction {tx}"))
+        } else {
+            not_readable(&format!("transaction {tx}"), reader)
+        }
+    };
+    let location = node.store.tx_location(&tx)?.ok_or_else(absent)?;
     let entry = node
         .store
         .entry(location.log_index)?
         .ok_or_else(|| ApiError::internal(format!("entry {} is missing", location.log_index)))?;
-    let audit_path = log::inclusion_proof(node.store.as_ref(), location.log_index, tree_size)
-        .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
+    if !may_read_entry(node, reader, &decode_entry(location.log_index, &entry)?)? {
+        return Err(absent());
+    }
+    let audit_path = audit_path(node, location.log_index, tree_size)?;
     Ok(json(
         StatusCode::OK,
         &InclusionProof {
@@ -105,6 +144,27 @@ pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
             audit_path,
         },
     ))
+}
+
+fn decode_entry(leaf_index: u64, bytes: &[u8]) -> Result<Entry, ApiError> {
+    Entry::from_bytes(bytes)
+        .map_err(|e| ApiError::internal(format!("stored entry {leaf_index} does not decode: {e}")))
+}
+
+/// Whether `reader` may see `entry` whole (its transaction and outcome), by the read table.
+pub fn may_read_entry(node: &Node, reader: &Reader, entry: &Entry) -> Result<bool, ApiError> {
+    if reader.reads_everything() {
+        return Ok(true);
+    }
+    let state = CommittedState::new(&node.store);
+    let subjects = access::entry_subjects(&state, &entry.tx).map_err(state_error)?;
+    let signer = access::signer_department(&state, &entry.tx).map_err(state_error)?;
+    Ok(reader.role.may_read_entry(&subjects, signer.as_deref()))
+}
+
+fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
+    tracing::error!(error = %e, "state read failed while serving a request");
+    ApiError::internal("the node could not read its state")
 }
 
 /// `GET /v1/proofs/consistency?first=<m>&second=<n>`.
@@ -144,11 +204,17 @@ pub fn consistency(node: &Node, query: &Query) -> ApiResult {
     ))
 }
 
+/// One item of `GET /v1/entries`: the whole entry when the reader may see it, else its leaf
+/// hash only.
 #[derive(Serialize)]
 struct EntryItem {
     leaf_index: u64,
-    tx_hash: Hash,
-    entry: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    tx_hash: Option<Hash>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    leaf_hash: Option<Hash>,
 }
 
 #[derive(Serialize)]
@@ -159,8 +225,9 @@ struct EntriesReply {
 /// `GET /v1/entries` stops adding entries once the response holds about this many bytes.
 const ENTRIES_RESPONSE_BYTES_MAX: usize = 4 * 1024 * 1024;
 
-/// `GET /v1/entries?start=&end=` (inclusive, may return fewer than asked).
-pub fn entries(node: &Node, query: &Query) -> ApiResult {
+/// `GET /v1/entries?start=&end=` (inclusive, may return fewer than asked): a signed read; each
+/// entry whole if the table lets the reader see it, else only its leaf hash.
+pub fn entries(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
     let start = required_u64(query, "start")?;
     let end = required_u64(query, "end")?;
     let size = node.tip().0.log_size;
@@ -186,15 +253,24 @@ pub fn entries(node: &Node, query: &Query) -> ApiResult {
         if response_bytes >= ENTRIES_RESPONSE_BYTES_MAX && !entries.is_empty() {
             break;
         }
-        response_bytes += 2 * bytes.len();
-        let entry = Entry::from_bytes(&bytes).map_err(|e| {
-            ApiError::internal(format!("stored entry {leaf_index} does not decode: {e}"))
-        })?;
-        entries.push(EntryItem {
-            leaf_index,
-            tx_hash: entry.tx.hash(),
-            entry: hex::encode(&bytes),
-        });
+        let entry = decode_entry(leaf_index, &bytes)?;
+        if may_read_entry(node, reader, &entry)? {
+            response_bytes += 2 * bytes.len();
+            entries.push(EntryItem {
+                leaf_index,
+                tx_hash: Some(entry.tx.hash()),
+                entry: Some(hex::encode(&bytes)),
+                leaf_hash: None,
+            });
+        } else {
+            response_bytes += 64;
+            entries.push(EntryItem {
+                leaf_index,
+                tx_hash: None,
+                entry: None,
+                leaf_hash: Some(log::leaf_hash(&bytes)),
+            });
+        }
     }
     Ok(json(StatusCode::OK, &EntriesReply { entries }))
 }
@@ -301,6 +377,42 @@ pub fn submit(node: &Node, content_type: Option<&str>, body: &[u8]) -> ApiResult
     }
 }
 
+fn batch_too_large(count: u64) -> ApiError {
+    ApiError::new(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "batch_too_large",
+        format!("{count} transactions; a batch holds at most {BATCH_TXS_MAX}"),
+    )
+}
+
+/// The canonical bytes of a `Vec<SignedTx>`, read item by item: the count prefix is checked
+/// against [`BATCH_TXS_MAX`] before anything is allocated, and each transaction may take at
+/// most `TX_BYTES_MAX` bytes.
+fn decode_batch(body: &[u8]) -> Result<Vec<SignedTx>, ApiError> {
+    let malformed = |reason: String| ApiError::bad_request("malformed_batch", reason);
+    let (prefix, mut rest) = body
+        .split_first_chunk::<8>()
+        .ok_or_else(|| malformed("a batch starts with its 8-byte count".into()))?;
+    let count = u64::from_be_bytes(*prefix);
+    if count > BATCH_TXS_MAX as u64 {
+        return Err(batch_too_large(count));
+    }
+    let mut txs = Vec::with_capacity(count as usize);
+    for i in 0..count {
+        let (tx, read) = gongxin_core::encoding::decode_prefix::<SignedTx, TX_BYTES_MAX>(rest)
+            .map_err(|e| malformed(format!("transaction {i}: {e}")))?;
+        txs.push(tx);
+        rest = &rest[read..];
+    }
+    if !rest.is_empty() {
+        return Err(malformed(format!(
+            "{} trailing bytes after the batch",
+            rest.len()
+        )));
+    }
+    Ok(txs)
+}
+
 /// Most transactions one `POST /v1/txs/batch` may carry.
 pub const BATCH_TXS_MAX: usize = 1_000;
 
@@ -308,25 +420,25 @@ pub const BATCH_TXS_MAX: usize = 1_000;
 /// `Vec<SignedTx>` (`application/octet-stream`) or a JSON array. Each is admitted or refused
 /// on its own; the answer lists, in order, `{"tx_hash", "status": "pending", "resubmitted"}`
 /// or `{"tx_hash", "error", "reason"}` with the codes of `POST /v1/txs`.
-pub fn submit_batch(node: &Node, content_type: Option<&str>, body: &[u8]) -> ApiResult {
+pub fn submit_batch(
+    node: &Node,
+    content_type: Option<&str>,
+    body: &[u8],
+    spend_signature_checks: &dyn Fn(usize) -> Result<(), ApiError>,
+) -> ApiResult {
     let binary = content_type.is_some_and(|t| t.starts_with("application/octet-stream"));
     let txs: Vec<SignedTx> = if binary {
-        gongxin_core::encoding::decode::<Vec<SignedTx>, { BATCH_TXS_MAX * TX_BYTES_MAX }>(body)
-            .map_err(|e| ApiError::bad_request("malformed_batch", e.to_string()))?
+        decode_batch(body)?
     } else {
         serde_json::from_slice(body)
             .map_err(|e| ApiError::bad_request("malformed_batch", e.to_string()))?
     };
     if txs.len() > BATCH_TXS_MAX {
-        return Err(ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "batch_too_large",
-            format!(
-                "{} transactions; a batch holds at most {BATCH_TXS_MAX}",
-                txs.len()
-            ),
-        ));
+        return Err(batch_too_large(txs.len() as u64));
     }
+    // Refused before any check when the node's budget of signature checks for submissions is
+    // spent: a flood of batches (with good or bad signatures) costs at most that budget.
+    spend_signature_checks(txs.len())?;
     // Canonical bytes decode to themselves; JSON must be checked to round-trip (as in
     // `POST /v1/txs`), and every transaction's size counts against the pool.
     let mut sized = Vec::with_capacity(txs.len());
@@ -398,8 +510,11 @@ fn submit_error(error: SubmitError) -> ApiError {
     }
 }
 
-/// `GET /v1/txs/{hash}`: pending, or committed with height, log index and outcome.
-pub fn tx_status(node: &Node, hash: &str) -> ApiResult {
+/// `GET /v1/txs/{hash}`: pending, or committed with height, log index and whether it was
+/// applied. The rejection's code and reason are a signed read: they come only with a signature
+/// whose reader may see the entry. The hash itself is the caller's knowledge (an SM3 of the
+/// transaction), so the unsigned answer tells only what happened to a transaction they hold.
+pub fn tx_status(node: &Node, reader: Option<&Reader>, hash: &str) -> ApiResult {
     let hash = parse_hash(hash, "tx hash")?;
     // Pending first, then the store: the producer writes a block before it releases the block's
     // transactions from the mempool, so one of the two always sees a known transaction.
@@ -410,18 +525,20 @@ pub fn tx_status(node: &Node, hash: &str) -> ApiResult {
         ));
     }
     if let Some(location) = node.store.tx_location(&hash)? {
-        let entry = node
-            .store
-            .entry(location.log_index)?
-            .and_then(|bytes| Entry::from_bytes(&bytes).ok())
-            .ok_or_else(|| {
-                ApiError::internal(format!("entry {} unreadable", location.log_index))
-            })?;
+        let bytes = node.store.entry(location.log_index)?.ok_or_else(|| {
+            ApiError::internal(format!("entry {} unreadable", location.log_index))
+        })?;
+        let entry = decode_entry(location.log_index, &bytes)?;
+        let readable = match reader {
+            Some(reader) => may_read_entry(node, reader, &entry)?,
+            None => false,
+        };
         let outcome = match entry.outcome {
             Outcome::Applied => serde_json::json!({"status": "applied"}),
-            Outcome::Rejected { code, reason } => {
+            Outcome::Rejected { code, reason } if readable => {
                 serde_json::json!({"status": "rejected", "code": code, "reason": reason})
             }
+            Outcome::Rejected { .. } => serde_json::json!({"status": "rejected"}),
         };
         return Ok(json(
             StatusCode::OK,

@@ -1,125 +1,196 @@
-//! The HTTP gateway (warp): what verifiers, departments, external systems and public portals
-//! talk to.
+//! The HTTP gateway (warp routes, served by [`server`]): what verifiers, departments, external
+//! systems and public portals talk to.
 //!
 //! - [`ledger`]: PROTOCOL.md's `GET /v1/checkpoint`, `/v1/proofs/inclusion`,
 //!   `/v1/proofs/consistency`, plus `/v1/entries`, `/v1/status`, `POST /v1/txs`,
 //!   `/v1/txs/{hash}`, `/v1/blocks/{height}`.
-//! - [`records`]: internal record reads, each request signed by a member ([`auth`]).
+//! - [`records`]: internal record reads.
+//! - [`auth`]: signed reads (key, node, time, nonce, signature) and the replay cache; what a
+//!   member may then see is `gongxin_contracts::access`'s read table, applied by the handlers.
 //! - [`public`]: the public portal API, `/public/v1/...`, disclosed fields only.
-//! - [`observe`]: `GET /v1/events` (server-sent events), `/metrics` (Prometheus), `/health`.
+//! - [`observe`]: `GET /v1/events` (server-sent events, a signed read), `/metrics`
+//!   (Prometheus), `/health`.
 //! - [`openapi`]: `GET /openapi.json`, the description of all of the above.
+//! - [`guard`] and [`server`]: rate limits, the signature-check budget, event-stream caps, the
+//!   bounded handler pool; HTTP/1.1 with a header-read timeout and a connection cap.
 //!
 //! Every response is JSON unless said; every bad input is a 4xx with `{"error","message"}`
 //! ([`error`]). Bodies are limited by `http_body_bytes_max`; blocking work (signature checks,
-//! RocksDB reads, proofs) runs on tokio's blocking pool, never on the reactor.
+//! RocksDB reads, proofs) runs on the gateway's bounded handler pool, never on the reactor and
+//! never on consensus's threads.
 
 pub mod auth;
 pub mod error;
+pub mod guard;
 pub mod ledger;
 pub mod observe;
 pub mod openapi;
 pub mod public;
 pub mod records;
+pub mod server;
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 
 use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use crate::node::Node;
-use ledger::{Query, blocking};
+use crate::node::{Node, wall_clock_ms};
+use auth::{Reader, SignedRequest};
+use error::{ApiError, ApiResult};
+use guard::Guards;
+use ledger::Query;
+
+pub use server::serve;
+
+/// The peer address of a connection, put into each request's extensions by [`server`].
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// What every route needs: the node and the gateway's guards.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub node: Arc<Node>,
+    pub guards: Arc<Guards>,
+}
+
+/// All routes of the gateway with fresh guards (tests; [`serve`] keeps one set per server).
+pub fn routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
+    let guards = Guards::new(&node.limits);
+    routes_with(Ctx { node, guards })
+}
 
 /// All routes of the gateway, with JSON errors for every rejection.
-pub fn routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
-    let with_node = {
-        let node = node.clone();
-        warp::any().map(move || node.clone())
-    };
+pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
+    let body_max = ctx.node.limits.http_body_bytes_max;
+    let batch_body_max = ctx.node.limits.http_batch_body_bytes_max;
+    let with_ctx = warp::any().map(move || ctx.clone());
     let query = warp::query::<Query>();
+    // Every request first passes the per-address rate limit.
+    let base = with_ctx
+        .clone()
+        .and(warp::ext::optional::<PeerAddr>())
+        .and_then(|ctx: Ctx, peer: Option<PeerAddr>| async move {
+            match ctx
+                .guards
+                .admit_address(peer.map(|p| p.0.ip()), 1, wall_clock_ms())
+            {
+                Ok(()) => Ok((ctx, peer.map(|p| p.0.ip()))),
+                Err(retry) => Err(warp::reject::custom(error::Limited(retry.0))),
+            }
+        })
+        .untuple_one();
+    // Boxed: every route starts with it, and an unboxed filter type nested in each route of the
+    // `or` chain makes the crate take minutes longer to compile.
+    let open: BoxedFilter<(Ctx,)> = base.map(|ctx: Ctx, _peer: Option<IpAddr>| ctx).boxed();
 
     let checkpoint = warp::path!("v1" / "checkpoint")
         .and(warp::get())
-        .and(with_node.clone())
-        .then(|node: Arc<Node>| blocking(node, ledger::checkpoint));
+        .and(open.clone())
+        .then(|ctx: Ctx| blocking(ctx, ledger::checkpoint));
     let inclusion = warp::path!("v1" / "proofs" / "inclusion")
         .and(warp::get())
-        .and(with_node.clone())
+        .and(open.clone())
+        .and(signed_request())
         .and(query)
-        .then(|node: Arc<Node>, q: Query| blocking(node, move |n| ledger::inclusion(n, &q)));
+        .then(|ctx: Ctx, s: SignedRequest, q: Query| async move {
+            if q.contains_key("leaf_hash") {
+                blocking(ctx, move |n| ledger::inclusion_by_leaf(n, &q)).await
+            } else {
+                authed(ctx, s, move |n, r| ledger::inclusion(n, r, &q)).await
+            }
+        });
     let consistency = warp::path!("v1" / "proofs" / "consistency")
         .and(warp::get())
-        .and(with_node.clone())
+        .and(open.clone())
         .and(query)
-        .then(|node: Arc<Node>, q: Query| blocking(node, move |n| ledger::consistency(n, &q)));
+        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| ledger::consistency(n, &q)));
     let entries = warp::path!("v1" / "entries")
         .and(warp::get())
-        .and(with_node.clone())
+        .and(open.clone())
+        .and(signed_request())
         .and(query)
-        .then(|node: Arc<Node>, q: Query| blocking(node, move |n| ledger::entries(n, &q)));
+        .then(|ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| ledger::entries(n, r, &q))
+        });
     let status = warp::path!("v1" / "status")
         .and(warp::get())
-        .and(with_node.clone())
-        .then(|node: Arc<Node>| blocking(node, ledger::status));
+        .and(open.clone())
+        .then(|ctx: Ctx| blocking(ctx, ledger::status));
     let submit = warp::path!("v1" / "txs")
         .and(warp::post())
-        .and(warp::body::content_length_limit(
-            node.limits.http_body_bytes_max,
-        ))
-        .and(with_node.clone())
+        .and(open.clone())
         .and(warp::header::optional::<String>("content-type"))
+        .and(warp::body::content_length_limit(body_max))
         .and(warp::body::bytes())
         .then(
-            |node: Arc<Node>, content_type: Option<String>, body: bytes::Bytes| {
-                blocking(node, move |n| {
+            |ctx: Ctx, content_type: Option<String>, body: bytes::Bytes| async move {
+                if let Err(refused) = signature_budget(&ctx, 1) {
+                    return refused.into_response();
+                }
+                blocking(ctx, move |n| {
                     ledger::submit(n, content_type.as_deref(), &body)
                 })
+                .await
             },
         );
     let submit_batch = warp::path!("v1" / "txs" / "batch")
         .and(warp::post())
-        .and(warp::body::content_length_limit(
-            node.limits.http_batch_body_bytes_max,
-        ))
-        .and(with_node.clone())
+        .and(open.clone())
         .and(warp::header::optional::<String>("content-type"))
+        .and(warp::body::content_length_limit(batch_body_max))
         .and(warp::body::bytes())
         .then(
-            |node: Arc<Node>, content_type: Option<String>, body: bytes::Bytes| {
-                blocking(node, move |n| {
-                    ledger::submit_batch(n, content_type.as_deref(), &body)
+            |ctx: Ctx, content_type: Option<String>, body: bytes::Bytes| async move {
+                let guards = ctx.guards.clone();
+                blocking(ctx, move |n| {
+                    ledger::submit_batch(n, content_type.as_deref(), &body, &|checks| {
+                        guards
+                            .admit_signature_checks(checks as u64, wall_clock_ms())
+                            .map_err(|retry| error::Limited(retry.0).api_error())
+                    })
                 })
+                .await
             },
         );
     let tx_status = warp::path!("v1" / "txs" / String)
         .and(warp::get())
-        .and(with_node.clone())
-        .then(|hash: String, node: Arc<Node>| blocking(node, move |n| ledger::tx_status(n, &hash)));
+        .and(open.clone())
+        .and(signed_request())
+        .then(|hash: String, ctx: Ctx, s: SignedRequest| async move {
+            if s.has_credentials() {
+                authed(ctx, s, move |n, r| ledger::tx_status(n, Some(r), &hash)).await
+            } else {
+                blocking(ctx, move |n| ledger::tx_status(n, None, &hash)).await
+            }
+        });
     let validator_sets = warp::path!("v1" / "validator-sets")
         .and(warp::get())
-        .and(with_node.clone())
-        .then(|node: Arc<Node>| blocking(node, ledger::validator_sets));
+        .and(open.clone())
+        .then(|ctx: Ctx| blocking(ctx, ledger::validator_sets));
     let block = warp::path!("v1" / "blocks" / String)
         .and(warp::get())
-        .and(with_node.clone())
-        .then(|height: String, node: Arc<Node>| blocking(node, move |n| ledger::block(n, &height)));
+        .and(open.clone())
+        .then(|height: String, ctx: Ctx| blocking(ctx, move |n| ledger::block(n, &height)));
 
     let events = warp::path!("v1" / "events")
         .and(warp::get())
-        .and(with_node.clone())
-        .map(|node: Arc<Node>| observe::events(&node));
+        .and(open.clone())
+        .and(signed_request())
+        .and(query)
+        .then(|ctx: Ctx, s: SignedRequest, q: Query| observe::events(ctx, s, q));
     let metrics = warp::path!("metrics")
         .and(warp::get())
-        .and(with_node.clone())
-        .map(|node: Arc<Node>| observe::metrics(&node));
+        .and(open.clone())
+        .map(|ctx: Ctx| observe::metrics(&ctx));
     let health = warp::path!("health")
         .and(warp::get())
-        .and(with_node)
-        .map(|node: Arc<Node>| observe::health(&node));
+        .and(open.clone())
+        .map(|ctx: Ctx| observe::health(&ctx.node));
 
-    let internal = internal_routes(node.clone());
-    let public = public_routes(node.clone());
+    let internal = internal_routes(open.clone());
+    let public = public_routes(open.clone());
     let openapi = warp::path!("openapi.json")
         .and(warp::get())
         .map(openapi::reply);
@@ -160,15 +231,16 @@ pub fn routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
         .boxed()
 }
 
-/// What an internal read needs to authenticate: method, path and query, headers.
-#[derive(Debug, Clone)]
-struct Signed {
-    method: String,
-    path_and_query: String,
-    headers: warp::http::HeaderMap,
+/// Spends `checks` of the node's signature-check budget for HTTP submissions.
+fn signature_budget(ctx: &Ctx, checks: u64) -> Result<(), ApiError> {
+    ctx.guards
+        .admit_signature_checks(checks, wall_clock_ms())
+        .map_err(|retry| error::Limited(retry.0).api_error())
 }
 
-fn signed() -> impl Filter<Extract = (Signed,), Error = std::convert::Infallible> + Clone {
+/// What a signed read carries: method, path, raw query, headers.
+fn signed_request()
+-> impl Filter<Extract = (SignedRequest,), Error = std::convert::Infallible> + Clone {
     warp::method()
         .and(warp::path::full())
         .and(warp::query::raw().or(warp::any().map(String::new)).unify())
@@ -177,95 +249,147 @@ fn signed() -> impl Filter<Extract = (Signed,), Error = std::convert::Infallible
             |method: warp::http::Method,
              path: warp::path::FullPath,
              query: String,
-             headers: warp::http::HeaderMap| {
-                let path_and_query = if query.is_empty() {
-                    path.as_str().to_owned()
-                } else {
-                    format!("{}?{query}", path.as_str())
-                };
-                Signed {
-                    method: method.as_str().to_owned(),
-                    path_and_query,
-                    headers,
-                }
+             headers: warp::http::HeaderMap| SignedRequest {
+                method: method.as_str().to_owned(),
+                path: path.as_str().to_owned(),
+                query,
+                headers,
             },
         )
 }
 
-/// Runs an internal read: authenticate the signed request, then the handler, on the blocking
-/// pool.
-async fn authed<F>(node: Arc<Node>, signed: Signed, handler: F) -> Response
+/// Runs a signed read: authenticate, rate-limit the member, then the handler, all on the
+/// gateway's handler pool.
+async fn authed<F>(ctx: Ctx, signed: SignedRequest, handler: F) -> Response
 where
-    F: FnOnce(&Node, &auth::Reader) -> error::ApiResult + Send + 'static,
+    F: FnOnce(&Node, &Reader) -> ApiResult + Send + 'static,
 {
-    blocking(node, move |n| {
-        let reader =
-            auth::authenticate(n, &signed.method, &signed.path_and_query, &signed.headers)?;
+    let guards = ctx.guards.clone();
+    blocking(ctx, move |n| {
+        let reader = auth::authenticate(n, &guards.replay, &signed)?;
+        guards
+            .admit_member(
+                &reader.member.member.public_key.to_string(),
+                wall_clock_ms(),
+            )
+            .map_err(|retry| error::Limited(retry.0).api_error())?;
         handler(n, &reader)
     })
     .await
 }
 
-fn internal_routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
-    let with_node = warp::any().map(move || node.clone());
+/// Runs a blocking handler (signature checks, RocksDB reads, proofs) on the gateway's bounded
+/// handler pool, within the node's request timeout: a request that cannot start and finish in
+/// time gets a 503 with `Retry-After`. A handler still queued when its deadline passes is
+/// dropped without running; one already running finishes on its thread but its answer is not
+/// awaited.
+pub async fn blocking<F>(ctx: Ctx, handler: F) -> Response
+where
+    F: FnOnce(&Node) -> ApiResult + Send + 'static,
+{
+    let limit = std::time::Duration::from_millis(ctx.node.limits.http_request_timeout_ms.max(1));
+    let deadline = tokio::time::Instant::now() + limit;
+    let timed_out = |ctx: &Ctx| {
+        ctx.guards
+            .metrics
+            .handlers_timed_out
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ApiError {
+            retry_after_s: Some(1),
+            ..ApiError::new(
+                warp::http::StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!("the request took longer than {} ms", limit.as_millis()),
+            )
+        }
+        .into_response()
+    };
+    let permit = match tokio::time::timeout_at(
+        deadline,
+        ctx.guards.handlers.clone().acquire_owned(),
+    )
+    .await
+    {
+        Ok(Ok(permit)) => permit,
+        Ok(Err(_)) | Err(_) => return timed_out(&ctx),
+    };
+    let node = ctx.node.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        if tokio::time::Instant::now() >= deadline {
+            return None;
+        }
+        Some(handler(&node))
+    });
+    match tokio::time::timeout_at(deadline, task).await {
+        Ok(Ok(Some(result))) => error::respond(result),
+        Ok(Ok(None)) | Err(_) => timed_out(&ctx),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "request handler failed");
+            ApiError::internal("the request could not be completed").into_response()
+        }
+    }
+}
+
+fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
     let base = warp::get()
-        .and(with_node)
-        .and(signed())
+        .and(open)
+        .and(signed_request())
         .and(warp::query::<Query>());
     let projects = warp::path!("v1" / "projects").and(base.clone()).then(
-        |node: Arc<Node>, s: Signed, q: Query| {
-            authed(node, s, move |n, r| records::list_projects(n, r, &q))
+        |ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| records::list_projects(n, r, &q))
         },
     );
     let project = warp::path!("v1" / "projects" / String)
         .and(base.clone())
-        .then(|id: String, node: Arc<Node>, s: Signed, _q: Query| {
-            authed(node, s, move |n, r| records::project(n, r, &id))
+        .then(|id: String, ctx: Ctx, s: SignedRequest, _q: Query| {
+            authed(ctx, s, move |n, r| records::project(n, r, &id))
         });
     let history = warp::path!("v1" / "projects" / String / "history")
         .and(base.clone())
-        .then(|id: String, node: Arc<Node>, s: Signed, q: Query| {
-            authed(node, s, move |n, r| records::project_history(n, r, &id, &q))
+        .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| records::project_history(n, r, &id, &q))
         });
     let alerts = warp::path!("v1" / "projects" / String / "alerts")
         .and(base.clone())
-        .then(|id: String, node: Arc<Node>, s: Signed, q: Query| {
-            authed(node, s, move |n, r| records::project_alerts(n, r, &id, &q))
+        .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| records::project_alerts(n, r, &id, &q))
         });
     let rejections = warp::path!("v1" / "projects" / String / "rejections")
         .and(base.clone())
-        .then(|id: String, node: Arc<Node>, s: Signed, q: Query| {
-            authed(node, s, move |n, r| {
+        .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| {
                 records::project_rejections(n, r, &id, &q)
             })
         });
     let health = warp::path!("v1" / "projects" / String / "health")
         .and(base.clone())
-        .then(|id: String, node: Arc<Node>, s: Signed, q: Query| {
-            authed(node, s, move |n, r| records::project_health(n, r, &id, &q))
+        .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| records::project_health(n, r, &id, &q))
         });
     let contract = warp::path!("v1" / "contracts" / String)
         .and(base.clone())
-        .then(|id: String, node: Arc<Node>, s: Signed, _q: Query| {
-            authed(node, s, move |n, r| records::contract(n, r, &id))
+        .then(|id: String, ctx: Ctx, s: SignedRequest, _q: Query| {
+            authed(ctx, s, move |n, r| records::contract(n, r, &id))
         });
     let disbursements = warp::path!("v1" / "contracts" / String / "disbursements")
         .and(base.clone())
-        .then(|id: String, node: Arc<Node>, s: Signed, q: Query| {
-            authed(node, s, move |n, r| records::disbursements(n, r, &id, &q))
+        .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| records::disbursements(n, r, &id, &q))
         });
     let rectifications = warp::path!("v1" / "rectifications").and(base.clone()).then(
-        |node: Arc<Node>, s: Signed, q: Query| {
-            authed(node, s, move |n, r| records::rectifications(n, r, &q))
+        |ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| records::rectifications(n, r, &q))
         },
     );
     let whoami = warp::path!("v1" / "whoami").and(base.clone()).then(
-        |node: Arc<Node>, s: Signed, _q: Query| authed(node, s, move |_, r| records::whoami(r)),
+        |ctx: Ctx, s: SignedRequest, _q: Query| authed(ctx, s, move |_, r| records::whoami(r)),
     );
     let approvals = warp::path!("v1" / "departments" / String / "approvals")
         .and(base)
-        .then(|id: String, node: Arc<Node>, s: Signed, q: Query| {
-            authed(node, s, move |n, r| {
+        .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| {
                 records::department_approvals(n, r, &id, &q)
             })
         });
@@ -293,41 +417,27 @@ fn internal_routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
         .boxed()
 }
 
-fn public_routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
-    let with_node = warp::any().map(move || node.clone());
+fn public_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
     let projects = warp::path!("public" / "v1" / "projects")
         .and(warp::get())
-        .and(with_node.clone())
+        .and(open.clone())
         .and(warp::query::<Query>())
-        .then(|node: Arc<Node>, q: Query| blocking(node, move |n| public::projects(n, &q)));
+        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public::projects(n, &q)));
     let project = warp::path!("public" / "v1" / "projects" / String)
         .and(warp::get())
-        .and(with_node.clone())
-        .then(|id: String, node: Arc<Node>| blocking(node, move |n| public::project(n, &id)));
+        .and(open.clone())
+        .then(|id: String, ctx: Ctx| blocking(ctx, move |n| public::project(n, &id)));
     let rectifications = warp::path!("public" / "v1" / "rectifications")
         .and(warp::get())
-        .and(with_node)
+        .and(open)
         .and(warp::query::<Query>())
-        .then(|node: Arc<Node>, q: Query| blocking(node, move |n| public::rectifications(n, &q)));
+        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public::rectifications(n, &q)));
     projects
         .or(project)
         .unify()
         .or(rectifications)
         .unify()
         .boxed()
-}
-
-/// Serves the gateway on `listener` until `shutdown` resolves.
-pub async fn serve(
-    node: Arc<Node>,
-    listener: tokio::net::TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) {
-    warp::serve(routes(node))
-        .incoming(listener)
-        .graceful(shutdown)
-        .run()
-        .await;
 }
 
 /// Binds the gateway's address.

@@ -47,16 +47,18 @@ pub fn projects(node: &Node, query: &Query) -> ApiResult {
             .map_err(state_error)?;
         for summary in &page.items {
             scanned += 1;
-            let is_cursor = after.as_deref() == Some(summary.id.as_str());
             let view = queries::public_project(&state, &summary.id).map_err(state_error)?;
             if view.is_some() {
                 total += 1;
             }
             if !past_cursor {
-                // The cursor counts even if its project stopped being public meanwhile, so the
-                // next page still starts right after it.
-                past_cursor = is_cursor;
-                continue;
+                // The cursor is a position in id order, not a record: any `after` (an existing
+                // internal id, a public one, one that never existed) starts the page at the
+                // first id after it, so the answer says nothing about undisclosed projects.
+                past_cursor = after.as_deref().is_some_and(|a| summary.id.as_str() > a);
+                if !past_cursor {
+                    continue;
+                }
             }
             let Some(view) = view else { continue };
             if items.len() < limit {
@@ -89,24 +91,62 @@ pub fn project(node: &Node, id: &str) -> ApiResult {
     Ok(json(StatusCode::OK, &view))
 }
 
+/// Most index entries one public rectification page scans for disclosed tasks.
+const RECTIFICATION_SCAN_MAX: usize = 20_000;
+
 /// `GET /public/v1/rectifications?department=&after=&limit=`: disclosed fields of the
-/// rectification tasks (title, department, deadline, status).
+/// rectification tasks (title, department, deadline, status), in id order. `after` and `next`
+/// are task ids of disclosed tasks (any id works as a position), never an internal task's.
 pub fn rectifications(node: &Node, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
     let filter = RectificationFilter {
         department: query.get("department").cloned(),
         ..RectificationFilter::default()
     };
+    // The index key a task id sits at under the filter's index (see `queries::rectifications`).
+    let index_key = |id: &str| -> String {
+        let prefix = match &filter.department {
+            Some(d) => gongxin_contracts::keys::dept_rects(d),
+            None => b"rect/".to_vec(),
+        };
+        format!("{}{id}", String::from_utf8_lossy(&prefix))
+    };
     let state = CommittedState::new(&node.store);
-    let page =
-        queries::rectifications(&state, &filter, after.as_deref(), limit).map_err(state_error)?;
-    let items: Vec<serde_json::Value> = page
-        .items
-        .iter()
-        .filter_map(Disclose::public_view)
-        .collect();
+    let mut items: Vec<serde_json::Value> = Vec::new();
+    let mut last_id: Option<String> = None;
+    let mut more = false;
+    let mut cursor = after.as_deref().map(index_key);
+    let mut scanned = 0usize;
+    'pages: loop {
+        let page =
+            queries::rectifications(&state, &filter, cursor.as_deref(), super::records::PAGE_MAX)
+                .map_err(state_error)?;
+        for task in &page.items {
+            scanned += 1;
+            let Some(view) = task.public_view() else {
+                continue;
+            };
+            if items.len() == limit {
+                more = true;
+                break 'pages;
+            }
+            items.push(view);
+            last_id = Some(task.task.id.clone());
+        }
+        match page.next {
+            Some(next) if scanned < RECTIFICATION_SCAN_MAX => cursor = Some(next),
+            // A long run of undisclosed tasks: stop here; the page is shorter but its cursor
+            // still names a disclosed task (or none, and the client starts again from `after`).
+            Some(_) => {
+                more = last_id.is_some();
+                break;
+            }
+            None => break,
+        }
+    }
+    let next = if more { last_id } else { None };
     Ok(json(
         StatusCode::OK,
-        &serde_json::json!({"items": items, "next": page.next}),
+        &serde_json::json!({"items": items, "next": next}),
     ))
 }

@@ -10,7 +10,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use warp::http::StatusCode;
 
-use super::auth::{Reader, forbidden};
+use gongxin_contracts::access::{self, RecordClass, Subject};
+
+use super::auth::{Reader, forbidden, not_readable};
 use super::error::{ApiError, ApiResult, json};
 use super::ledger::Query;
 use crate::chain::CommittedState;
@@ -70,26 +72,22 @@ fn page<T: Serialize>(page: &Page<T>) -> ApiResult {
     ))
 }
 
-/// The owner department of a project, or 404.
-fn project_owner(state: &CommittedState<'_>, id: &str) -> Result<String, ApiError> {
-    let record: Option<gongxin_contracts::records::ProjectRecord> =
-        gongxin_contracts::store::get(state, &gongxin_contracts::keys::project(id))
-            .map_err(state_error)?;
-    record
-        .map(|p| p.owner_department)
-        .ok_or_else(|| ApiError::not_found("unknown_project", format!("no project {id:?}")))
-}
-
+/// Refuses unless `reader` may read project `id`. Absent and not readable are one answer
+/// (403 `not_readable`) for readers who do not see every project; those who do get 404 for an
+/// absent one, which tells them nothing they could not list.
 fn check_project(reader: &Reader, state: &CommittedState<'_>, id: &str) -> Result<(), ApiError> {
-    let owner = project_owner(state, id)?;
-    if reader.may_read_project(&owner) {
-        Ok(())
-    } else {
-        Err(forbidden(format!(
-            "{} may not read projects of {owner}",
-            reader.department()
-        )))
+    let subject = access::project_subject(state, id).map_err(state_error)?;
+    let exists = matches!(&subject, Subject::Project { owner: Some(_), .. });
+    if exists && reader.may_read(&subject) {
+        return Ok(());
     }
+    if !exists && reader.reads_all(RecordClass::Project) {
+        return Err(ApiError::not_found(
+            "unknown_project",
+            format!("no project {id:?}"),
+        ));
+    }
+    Err(not_readable(&format!("project {id:?}"), reader))
 }
 
 /// `GET /v1/projects?department=&stage=&programme=&after=&limit=`.
@@ -100,7 +98,7 @@ pub fn list_projects(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
         stage: enum_param::<ProjectStage>(query, "stage")?,
         programme: query.get("programme").cloned(),
     };
-    if !reader.may_read_project("") {
+    if !reader.reads_all(RecordClass::Project) {
         // A line department sees its own projects only.
         match &filter.department {
             Some(d) if d != reader.department() => {
@@ -176,13 +174,27 @@ pub fn project_health(node: &Node, reader: &Reader, id: &str, query: &Query) -> 
     Ok(json(StatusCode::OK, &health))
 }
 
+/// Contract `id` if `reader` may read its project; the one answer for absent and not yours.
+fn readable_contract(
+    reader: &Reader,
+    state: &CommittedState<'_>,
+    id: &str,
+) -> Result<gongxin_contracts::records::ContractState, ApiError> {
+    let contract = queries::contract(state, id).map_err(state_error)?;
+    match contract {
+        Some(contract) if check_project(reader, state, &contract.project).is_ok() => Ok(contract),
+        None if reader.reads_all(RecordClass::Project) => Err(ApiError::not_found(
+            "unknown_contract",
+            format!("no contract {id:?}"),
+        )),
+        _ => Err(not_readable(&format!("contract {id:?}"), reader)),
+    }
+}
+
 /// `GET /v1/contracts/{id}`.
 pub fn contract(node: &Node, reader: &Reader, id: &str) -> ApiResult {
     let state = CommittedState::new(&node.store);
-    let contract = queries::contract(&state, id)
-        .map_err(state_error)?
-        .ok_or_else(|| ApiError::not_found("unknown_contract", format!("no contract {id:?}")))?;
-    check_project(reader, &state, &contract.project)?;
+    let contract = readable_contract(reader, &state, id)?;
     Ok(json(StatusCode::OK, &contract))
 }
 
@@ -190,10 +202,7 @@ pub fn contract(node: &Node, reader: &Reader, id: &str) -> ApiResult {
 pub fn disbursements(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
     let state = CommittedState::new(&node.store);
-    let contract = queries::contract(&state, id)
-        .map_err(state_error)?
-        .ok_or_else(|| ApiError::not_found("unknown_contract", format!("no contract {id:?}")))?;
-    check_project(reader, &state, &contract.project)?;
+    readable_contract(reader, &state, id)?;
     page(&queries::disbursements(&state, id, after.as_deref(), limit).map_err(state_error)?)
 }
 
@@ -216,7 +225,7 @@ pub fn rectifications(node: &Node, reader: &Reader, query: &Query) -> ApiResult 
         project: query.get("project").cloned(),
         overdue_at: overdue.then(wall_clock_ms),
     };
-    if !reader.reads_everything() {
+    if !reader.reads_all(RecordClass::Rectification) {
         // Others see the tasks their department answers for.
         match &filter.department {
             Some(d) if d != reader.department() => {
@@ -240,11 +249,11 @@ pub fn department_approvals(
     query: &Query,
 ) -> ApiResult {
     let (limit, after) = paging(query)?;
-    if !reader.reads_everything() && reader.department() != department {
-        return Err(forbidden(format!(
-            "{} may not read the approvals waiting for {department}",
-            reader.department()
-        )));
+    if !reader.may_read(&Subject::Department(department.to_owned())) {
+        return Err(not_readable(
+            &format!("the approval queue of {department:?}"),
+            reader,
+        ));
     }
     let state = CommittedState::new(&node.store);
     if queries::department(&state, department)
@@ -269,7 +278,7 @@ pub fn whoami(reader: &Reader) -> ApiResult {
         &serde_json::json!({
             "name": reader.member.member.name,
             "department": reader.department(),
-            "department_kind": reader.department_kind,
+            "department_kind": reader.role.kind,
             "role": reader.member.member.role,
             "public_key": reader.member.member.public_key,
             "reads_everything": reader.reads_everything(),

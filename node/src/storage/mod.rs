@@ -10,6 +10,7 @@
 //! | `certs`      | height u64                  | canonical `CommitCertificate`                |
 //! | `entries`    | log index u64               | entry bytes (the log leaf)                   |
 //! | `txs`        | tx hash                     | canonical `TxLocation`                       |
+//! | `leaves`     | leaf hash (RFC 9162)        | log index u64 (for proofs by leaf hash)      |
 //! | `log_nodes`  | level u8 ‖ index u64        | SM3 hash of a complete subtree               |
 //! | `state`      | contract key                | contract value                               |
 //! | `checkpoints`| tree size u64               | signed checkpoint note (UTF-8)               |
@@ -40,16 +41,18 @@ const CF_BLOCKS: &str = "blocks";
 const CF_CERTS: &str = "certs";
 const CF_ENTRIES: &str = "entries";
 const CF_TXS: &str = "txs";
+const CF_LEAVES: &str = "leaves";
 const CF_LOG_NODES: &str = "log_nodes";
 const CF_STATE: &str = "state";
 const CF_CHECKPOINTS: &str = "checkpoints";
-const COLUMN_FAMILIES: [&str; 9] = [
+const COLUMN_FAMILIES: [&str; 10] = [
     CF_META,
     CF_HEADERS,
     CF_BLOCKS,
     CF_CERTS,
     CF_ENTRIES,
     CF_TXS,
+    CF_LEAVES,
     CF_LOG_NODES,
     CF_STATE,
     CF_CHECKPOINTS,
@@ -223,6 +226,21 @@ impl Store {
         Ok(out)
     }
 
+    /// The log index of the entry whose RFC 9162 leaf hash is `leaf`.
+    pub fn leaf_index(&self, leaf: &Hash) -> Result<Option<u64>, StorageError> {
+        match self.get(CF_LEAVES, leaf.as_bytes())? {
+            None => Ok(None),
+            Some(bytes) => {
+                keys::parse_height_key(&bytes)
+                    .map(Some)
+                    .ok_or_else(|| StorageError::Corrupt {
+                        what: "leaf index",
+                        detail: format!("{} bytes", bytes.len()),
+                    })
+            }
+        }
+    }
+
     pub fn tx_location(&self, tx_hash: &Hash) -> Result<Option<TxLocation>, StorageError> {
         self.get(CF_TXS, tx_hash.as_bytes())?
             .map(|b| decode_stored("tx location", &b))
@@ -344,6 +362,8 @@ impl Store {
         }
         for (index, entry) in &write.entries {
             batch.put_cf(self.cf(CF_ENTRIES), height_key(*index), entry);
+            let leaf = gongxin_core::log::leaf_hash(entry);
+            batch.put_cf(self.cf(CF_LEAVES), leaf.as_bytes(), height_key(*index));
         }
         for (hash, location) in &write.tx_locations {
             batch.put_cf(self.cf(CF_TXS), hash.as_bytes(), encoding::encode(location));

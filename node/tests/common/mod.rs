@@ -4,9 +4,14 @@
 
 use std::sync::Arc;
 
+use gongxin_core::crypto::Keypair;
+use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_node::config::Limits;
 use gongxin_node::devnet::{DevnetKeys, create_devnet_files};
-use gongxin_node::node::Node;
+use gongxin_node::gateway;
+use gongxin_node::node::{Node, wall_clock_ms};
+use serde_json::Value;
+use warp::http::StatusCode;
 
 pub struct TestNode {
     pub dir: tempfile::TempDir,
@@ -20,6 +25,44 @@ pub fn test_node(limits: Limits) -> TestNode {
     let keys = create_devnet_files(dir.path(), 1).unwrap();
     let node = open(&dir, &keys, limits);
     TestNode { dir, node, keys }
+}
+
+impl TestNode {
+    /// GET `path` as a signed read by `key`, through a fresh set of routes (so a fresh replay
+    /// cache and rate limits): status, JSON body (`Null` if not JSON) and body text.
+    pub async fn get_signed(&self, path: &str, key: &Keypair) -> (StatusCode, Value, String) {
+        let routes = gateway::routes(self.node.clone());
+        let mut request = warp::test::request().method("GET").path(path);
+        for (name, value) in signed_get_headers(&self.node, key, path, wall_clock_ms()) {
+            request = request.header(name, value);
+        }
+        let response = request.reply(&routes).await;
+        let text = String::from_utf8_lossy(response.body()).into_owned();
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (response.status(), json, text)
+    }
+}
+
+/// The headers of a signed GET of `path` by `key`, for `node` (its chain and name) at
+/// `timestamp_ms`, with a fresh nonce: each call gives a request the gateway accepts once.
+pub fn signed_get_headers(
+    node: &Node,
+    key: &Keypair,
+    path: &str,
+    timestamp_ms: u64,
+) -> [(&'static str, String); 5] {
+    let nonce = new_nonce().unwrap();
+    sign_read_request(
+        key,
+        &ReadRequest {
+            chain_id: node.chain_id(),
+            node: &node.name,
+            method: "GET",
+            path_and_query: path,
+            timestamp_ms,
+            nonce: &nonce,
+        },
+    )
 }
 
 /// Opens (again) the validator whose files are in `dir`.

@@ -1,0 +1,313 @@
+//! What keeps the gateway standing against hostile or merely greedy clients: rate limits per
+//! member and per address, a budget of signature checks for submissions, bounded event-stream
+//! subscribers, the bounded handler pool, and the replay cache of signed reads. One [`Guards`]
+//! per served gateway; its counters are in `/metrics`.
+//!
+//! The pieces are plain values driven by a millisecond clock passed in, so tests own time.
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::Semaphore;
+
+use super::auth::ReplayCache;
+use crate::config::Limits;
+
+/// Token buckets by key: each key may spend `rate_per_s` tokens per second with a burst of the
+/// same size. Integer milli-tokens, so no float touches it. At most `keys_max` keys are kept;
+/// when full, idle (refilled) buckets are dropped first, and a new key is refused only when
+/// every kept key is busy.
+#[derive(Debug)]
+pub struct RateLimiter {
+    rate_per_s: u64,
+    keys_max: usize,
+    buckets: HashMap<String, Bucket>,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    milli_tokens: u64,
+    at_ms: u64,
+}
+
+/// Refused: retry after this many milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RetryAfterMs(pub u64);
+
+impl RateLimiter {
+    pub fn new(rate_per_s: u32, keys_max: usize) -> RateLimiter {
+        RateLimiter {
+            rate_per_s: u64::from(rate_per_s.max(1)),
+            keys_max: keys_max.max(1),
+            buckets: HashMap::new(),
+        }
+    }
+
+    fn capacity(&self) -> u64 {
+        self.rate_per_s * 1_000
+    }
+
+    fn refilled(&self, bucket: Bucket, now_ms: u64) -> u64 {
+        let elapsed = now_ms.saturating_sub(bucket.at_ms);
+        bucket
+            .milli_tokens
+            .saturating_add(elapsed.saturating_mul(self.rate_per_s))
+            .min(self.capacity())
+    }
+
+    /// Spends `cost` tokens of `key`, or says how long until it could.
+    pub fn take(&mut self, key: &str, cost: u64, now_ms: u64) -> Result<(), RetryAfterMs> {
+        let cost_milli = cost.saturating_mul(1_000).min(self.capacity());
+        if !self.buckets.contains_key(key) && self.buckets.len() >= self.keys_max {
+            let capacity = self.capacity();
+            let rate = self.rate_per_s;
+            self.buckets.retain(|_, b| {
+                let elapsed = now_ms.saturating_sub(b.at_ms);
+                b.milli_tokens.saturating_add(elapsed.saturating_mul(rate)) < capacity
+            });
+            if self.buckets.len() >= self.keys_max {
+                return Err(RetryAfterMs(1_000));
+            }
+        }
+        let capacity = self.capacity();
+        let current = match self.buckets.get(key) {
+            Some(bucket) => self.refilled(*bucket, now_ms),
+            None => capacity,
+        };
+        if current < cost_milli {
+            let missing = cost_milli - current;
+            return Err(RetryAfterMs(missing.div_ceil(self.rate_per_s).max(1)));
+        }
+        self.buckets.insert(
+            key.to_owned(),
+            Bucket {
+                milli_tokens: current - cost_milli,
+                at_ms: now_ms,
+            },
+        );
+        Ok(())
+    }
+}
+
+/// Counts of open event streams, on the node and per member; a [`SseSlot`] holds one until
+/// dropped (when its stream ends or its client goes).
+#[derive(Debug)]
+pub struct SseSlots {
+    total_max: usize,
+    per_member_max: usize,
+    total: AtomicUsize,
+    per_member: Mutex<HashMap<String, usize>>,
+}
+
+/// One open event stream.
+#[derive(Debug)]
+pub struct SseSlot {
+    slots: Arc<SseSlots>,
+    member: String,
+}
+
+impl SseSlots {
+    pub fn new(total_max: usize, per_member_max: usize) -> Arc<SseSlots> {
+        Arc::new(SseSlots {
+            total_max,
+            per_member_max,
+            total: AtomicUsize::new(0),
+            per_member: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// A slot for `member`, or why not.
+    pub fn acquire(self: &Arc<Self>, member: &str) -> Result<SseSlot, &'static str> {
+        let mut per_member = self.per_member.lock().map_err(|_| "unavailable")?;
+        if self.total.load(Ordering::Relaxed) >= self.total_max {
+            return Err("the node serves as many event streams as it may");
+        }
+        let count = per_member.entry(member.to_owned()).or_insert(0);
+        if *count >= self.per_member_max {
+            return Err("this member has as many event streams open as one member may");
+        }
+        *count += 1;
+        self.total.fetch_add(1, Ordering::Relaxed);
+        Ok(SseSlot {
+            slots: self.clone(),
+            member: member.to_owned(),
+        })
+    }
+
+    pub fn open(&self) -> usize {
+        self.total.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for SseSlot {
+    fn drop(&mut self) {
+        self.slots.total.fetch_sub(1, Ordering::Relaxed);
+        if let Ok(mut per_member) = self.slots.per_member.lock()
+            && let Some(count) = per_member.get_mut(&self.member)
+        {
+            *count -= 1;
+            if *count == 0 {
+                per_member.remove(&self.member);
+            }
+        }
+    }
+}
+
+/// Counters the gateway adds to `/metrics`.
+#[derive(Debug, Default)]
+pub struct GatewayMetrics {
+    pub connections_open: AtomicU64,
+    pub connections_refused: AtomicU64,
+    pub rate_limited: AtomicU64,
+    pub signature_budget_refused: AtomicU64,
+    pub handlers_timed_out: AtomicU64,
+}
+
+/// Everything one gateway guards itself with.
+#[derive(Debug)]
+pub struct Guards {
+    pub replay: Mutex<ReplayCache>,
+    pub per_member: Mutex<RateLimiter>,
+    pub per_address: Mutex<RateLimiter>,
+    /// Transaction signature checks that HTTP submissions may cause, per second, all together.
+    pub signature_budget: Mutex<RateLimiter>,
+    pub sse: Arc<SseSlots>,
+    /// Permits of the bounded handler pool.
+    pub handlers: Arc<Semaphore>,
+    pub metrics: GatewayMetrics,
+}
+
+/// Rate-limit state is kept for at most this many members or addresses at once.
+const RATE_KEYS_MAX: usize = 65_536;
+
+impl Guards {
+    pub fn new(limits: &Limits) -> Arc<Guards> {
+        Arc::new(Guards {
+            replay: Mutex::new(ReplayCache::new(limits.auth_replay_cache_max)),
+            per_member: Mutex::new(RateLimiter::new(
+                limits.http_requests_per_s_per_member,
+                RATE_KEYS_MAX,
+            )),
+            per_address: Mutex::new(RateLimiter::new(
+                limits.http_requests_per_s_per_address,
+                RATE_KEYS_MAX,
+            )),
+            signature_budget: Mutex::new(RateLimiter::new(limits.http_signature_checks_per_s, 1)),
+            sse: SseSlots::new(
+                limits.sse_subscribers_max,
+                limits.sse_subscribers_per_member_max,
+            ),
+            handlers: Arc::new(Semaphore::new(limits.http_handlers_max)),
+            metrics: GatewayMetrics::default(),
+        })
+    }
+
+    fn take(
+        &self,
+        limiter: &Mutex<RateLimiter>,
+        key: &str,
+        cost: u64,
+        now_ms: u64,
+    ) -> Result<(), RetryAfterMs> {
+        let result = match limiter.lock() {
+            Ok(mut limiter) => limiter.take(key, cost, now_ms),
+            Err(_) => Err(RetryAfterMs(1_000)),
+        };
+        if result.is_err() {
+            self.metrics.rate_limited.fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+
+    /// One request from `address` (unknown in in-process tests: not limited by address).
+    pub fn admit_address(
+        &self,
+        address: Option<IpAddr>,
+        cost: u64,
+        now_ms: u64,
+    ) -> Result<(), RetryAfterMs> {
+        match address {
+            Some(ip) => self.take(&self.per_address, &ip.to_string(), cost, now_ms),
+            None => Ok(()),
+        }
+    }
+
+    /// One signed read by `member_key`.
+    pub fn admit_member(&self, member_key: &str, now_ms: u64) -> Result<(), RetryAfterMs> {
+        self.take(&self.per_member, member_key, 1, now_ms)
+    }
+
+    /// `checks` signature verifications for a submission.
+    pub fn admit_signature_checks(&self, checks: u64, now_ms: u64) -> Result<(), RetryAfterMs> {
+        let result = self.take(&self.signature_budget, "", checks, now_ms);
+        if result.is_err() {
+            self.metrics
+                .signature_budget_refused
+                .fetch_add(1, Ordering::Relaxed);
+        }
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_rate_and_refills_with_time() {
+        let mut limiter = RateLimiter::new(10, 100);
+        for _ in 0..10 {
+            assert_eq!(limiter.take("a", 1, 0), Ok(()));
+        }
+        let refused = limiter.take("a", 1, 0).unwrap_err();
+        assert_eq!(
+            refused,
+            RetryAfterMs(100),
+            "one token comes back every 100 ms"
+        );
+        assert_eq!(limiter.take("b", 1, 0), Ok(()), "keys are independent");
+        assert_eq!(limiter.take("a", 1, 100), Ok(()));
+        assert!(limiter.take("a", 1, 100).is_err());
+        assert_eq!(limiter.take("a", 5, 600), Ok(()));
+    }
+
+    #[test]
+    fn a_cost_above_the_burst_is_capped_not_refused_forever() {
+        let mut limiter = RateLimiter::new(1_000, 1);
+        assert_eq!(
+            limiter.take("", 5_000, 0),
+            Ok(()),
+            "one big batch when the budget is full"
+        );
+        assert!(limiter.take("", 1, 0).is_err());
+        assert_eq!(limiter.take("", 1_000, 1_000), Ok(()));
+    }
+
+    #[test]
+    fn idle_keys_make_room_and_busy_ones_do_not() {
+        let mut limiter = RateLimiter::new(1, 2);
+        assert_eq!(limiter.take("a", 1, 0), Ok(()));
+        assert_eq!(limiter.take("b", 1, 0), Ok(()));
+        assert!(limiter.take("c", 1, 0).is_err(), "both kept keys are busy");
+        assert_eq!(
+            limiter.take("c", 1, 1_000),
+            Ok(()),
+            "a and b refilled and were dropped"
+        );
+    }
+
+    #[test]
+    fn event_stream_slots_are_bounded_and_given_back() {
+        let slots = SseSlots::new(3, 2);
+        let a1 = slots.acquire("a").unwrap();
+        let _a2 = slots.acquire("a").unwrap();
+        assert!(slots.acquire("a").is_err(), "per member");
+        let _b = slots.acquire("b").unwrap();
+        assert!(slots.acquire("c").is_err(), "per node");
+        drop(a1);
+        assert_eq!(slots.open(), 2);
+        assert!(slots.acquire("c").is_ok());
+    }
+}
