@@ -372,4 +372,22 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
     }
     assert!(transport.may_read(&subject_of(Subjected::TransportProject).unwrap()));
     assert!(checked > 50, "the matrix ran {checked} member reads");
+
+    // Nor does the node's disk show it: the write-ahead log and tables hold SM4 ciphertext.
+    let mut files = vec![t.dir.path().join("data")];
+    let mut scanned = 0;
+    while let Some(path) = files.pop() {
+        if path.is_dir() {
+            files.extend(std::fs::read_dir(&path).unwrap().map(|e| e.unwrap().path()));
+            continue;
+        }
+        let bytes = std::fs::read(&path).unwrap();
+        scanned += bytes.len();
+        assert!(
+            !bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()),
+            "{} holds the internal marker in clear",
+            path.display()
+        );
+    }
+    assert!(scanned > 0, "the data directory was read");
 }

@@ -15,12 +15,18 @@
 //! | `state`      | contract key                | contract value                               |
 //! | `checkpoints`| tree size u64               | signed checkpoint note (UTF-8)               |
 //!
+//! Values of `blocks`, `entries`, `txs` and `state` — everything that carries record content —
+//! are sealed with SM4-GCM ([`seal`]) under the node's storage key, kept outside the database
+//! (`<data dir>.storage.key` by default, created with a new database). Keys carry no record
+//! content beyond ids; headers, certificates, log hashes and checkpoints are not secret.
+//!
 //! **One block is one atomic `WriteBatch` written with sync**, so after a crash the database
 //! holds every block that was acknowledged and nothing of one that was not. A failed write is
 //! returned as [`StorageError`]; the caller stops the node rather than serve data it could not
 //! persist.
 
 mod keys;
+pub mod seal;
 
 use std::path::Path;
 
@@ -59,6 +65,12 @@ const COLUMN_FAMILIES: [&str; 10] = [
 ];
 
 const META_TIP: &[u8] = b"tip";
+/// A value sealed under the storage key when the database was created: opening it at start
+/// proves the node holds the right key.
+const META_SEAL_CHECK: &[u8] = b"seal_check";
+const SEAL_CHECK_PLAINTEXT: &[u8] = b"gongxin storage key check";
+/// The column families whose values are sealed.
+const SEALED_CFS: [&str; 4] = [CF_BLOCKS, CF_ENTRIES, CF_TXS, CF_STATE];
 const META_GENESIS_HASH: &[u8] = b"genesis_hash";
 /// `valset/` ‖ effective height (u64 BE) → the canonical `ValidatorSet` from that height on.
 const META_VALIDATOR_SET_PREFIX: &[u8] = b"valset/";
@@ -78,6 +90,8 @@ pub enum StorageError {
     Corrupt { what: &'static str, detail: String },
     #[error("missing {0}")]
     Missing(String),
+    #[error("storage key: {0}")]
+    Seal(#[from] seal::SealError),
 }
 
 /// The committed head of the chain, kept in `meta` and updated with every block.
@@ -121,6 +135,7 @@ pub struct BlockWrite {
 /// The node's RocksDB database.
 pub struct Store {
     db: DB,
+    sealer: seal::Sealer,
 }
 
 impl std::fmt::Debug for Store {
@@ -139,8 +154,31 @@ fn decode_stored<T: Decode<()>>(what: &'static str, bytes: &[u8]) -> Result<T, S
 }
 
 impl Store {
-    /// Opens (creating if needed) the database at `path`.
+    /// Opens (creating if needed) the database at `path`, with its storage key beside it
+    /// ([`seal::default_key_path`]).
     pub fn open(path: &Path) -> Result<Store, StorageError> {
+        Store::open_with_key(path, &seal::default_key_path(path))
+    }
+
+    /// Opens (creating if needed) the database at `path` with the storage key file at
+    /// `key_path`. A new database gets a new key file; an existing one must come with the key
+    /// that sealed it, or the node refuses to start.
+    pub fn open_with_key(path: &Path, key_path: &Path) -> Result<Store, StorageError> {
+        let new_database = !path.join("CURRENT").exists();
+        let key = if key_path.exists() {
+            seal::read_key_file(key_path)?
+        } else if new_database {
+            seal::create_key_file(key_path)?
+        } else {
+            return Err(seal::SealError::KeyFile {
+                path: key_path.to_owned(),
+                reason: format!(
+                    "missing, and the database at {} was sealed with it",
+                    path.display()
+                ),
+            }
+            .into());
+        };
         let mut options = Options::default();
         options.create_if_missing(true);
         options.create_missing_column_families(true);
@@ -152,7 +190,50 @@ impl Store {
             ColumnFamilyDescriptor::new(*name, cf_options)
         });
         let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-        Ok(Store { db })
+        let store = Store {
+            db,
+            sealer: seal::Sealer::new(key, Vec::new()),
+        };
+        store.check_key(new_database)?;
+        Ok(store)
+    }
+
+    /// Proves at start that the key opens this database (or seals the proof into a new one).
+    fn check_key(&self, new_database: bool) -> Result<(), StorageError> {
+        match self.get(CF_META, META_SEAL_CHECK)? {
+            Some(sealed) => {
+                self.sealer.open(CF_META, META_SEAL_CHECK, &sealed)?;
+                Ok(())
+            }
+            None if new_database || self.tip()?.is_none() => {
+                let sealed =
+                    self.sealer
+                        .seal(CF_META, META_SEAL_CHECK, SEAL_CHECK_PLAINTEXT)?;
+                let mut batch = WriteBatch::default();
+                batch.put_cf(self.cf(CF_META), META_SEAL_CHECK, sealed);
+                self.write_synced(batch)
+            }
+            None => Err(StorageError::Corrupt {
+                what: "database",
+                detail: "it holds blocks but no storage-key check: it was written unsealed by an older node; start from an empty data directory".into(),
+            }),
+        }
+    }
+
+    /// A sealed value of `cf`, opened.
+    fn get_sealed(&self, cf: &'static str, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.get(cf, key)?
+            .map(|sealed| {
+                self.sealer
+                    .open(cf, key, &sealed)
+                    .map_err(StorageError::from)
+            })
+            .transpose()
+    }
+
+    fn seal(&self, cf: &'static str, key: &[u8], value: &[u8]) -> Result<Vec<u8>, StorageError> {
+        debug_assert!(SEALED_CFS.contains(&cf));
+        Ok(self.sealer.seal(cf, key, value)?)
     }
 
     fn cf(&self, name: &'static str) -> &rocksdb::ColumnFamily {
@@ -185,7 +266,7 @@ impl Store {
     }
 
     pub fn block(&self, height: u64) -> Result<Option<Block>, StorageError> {
-        self.get(CF_BLOCKS, &height_key(height))?
+        self.get_sealed(CF_BLOCKS, &height_key(height))?
             .map(|b| decode_stored("block", &b))
             .transpose()
     }
@@ -197,7 +278,7 @@ impl Store {
     }
 
     pub fn entry(&self, log_index: u64) -> Result<Option<Vec<u8>>, StorageError> {
-        self.get(CF_ENTRIES, &height_key(log_index))
+        self.get_sealed(CF_ENTRIES, &height_key(log_index))
     }
 
     /// Entries `start..=end` in order, at most `limit` of them.
@@ -221,7 +302,7 @@ impl Store {
             if index > end || out.len() >= limit {
                 break;
             }
-            out.push((index, value.into_vec()));
+            out.push((index, self.sealer.open(CF_ENTRIES, &key, &value)?));
         }
         Ok(out)
     }
@@ -242,7 +323,7 @@ impl Store {
     }
 
     pub fn tx_location(&self, tx_hash: &Hash) -> Result<Option<TxLocation>, StorageError> {
-        self.get(CF_TXS, tx_hash.as_bytes())?
+        self.get_sealed(CF_TXS, tx_hash.as_bytes())?
             .map(|b| decode_stored("tx location", &b))
             .transpose()
     }
@@ -279,7 +360,7 @@ impl Store {
     }
 
     pub fn state_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        self.get(CF_STATE, key)
+        self.get_sealed(CF_STATE, key)
     }
 
     /// Contract state entries under `prefix`, after `start_after` if given, at most `limit`.
@@ -302,7 +383,8 @@ impl Store {
             if start_after.is_some_and(|after| key.as_ref() == after) {
                 continue;
             }
-            out.push((key.into_vec(), value.into_vec()));
+            let value = self.sealer.open(CF_STATE, &key, &value)?;
+            out.push((key.into_vec(), value));
         }
         Ok(out)
     }
@@ -351,7 +433,11 @@ impl Store {
         if let Some(block) = &write.block {
             let key = height_key(block.header.height);
             batch.put_cf(self.cf(CF_HEADERS), key, encoding::encode(&block.header));
-            batch.put_cf(self.cf(CF_BLOCKS), key, block.to_bytes());
+            batch.put_cf(
+                self.cf(CF_BLOCKS),
+                key,
+                self.seal(CF_BLOCKS, &key, &block.to_bytes())?,
+            );
         }
         if let Some(certificate) = &write.certificate {
             batch.put_cf(
@@ -361,19 +447,27 @@ impl Store {
             );
         }
         for (index, entry) in &write.entries {
-            batch.put_cf(self.cf(CF_ENTRIES), height_key(*index), entry);
+            let key = height_key(*index);
+            batch.put_cf(
+                self.cf(CF_ENTRIES),
+                key,
+                self.seal(CF_ENTRIES, &key, entry)?,
+            );
             let leaf = gongxin_core::log::leaf_hash(entry);
             batch.put_cf(self.cf(CF_LEAVES), leaf.as_bytes(), height_key(*index));
         }
         for (hash, location) in &write.tx_locations {
-            batch.put_cf(self.cf(CF_TXS), hash.as_bytes(), encoding::encode(location));
+            let sealed = self.seal(CF_TXS, hash.as_bytes(), &encoding::encode(location))?;
+            batch.put_cf(self.cf(CF_TXS), hash.as_bytes(), sealed);
         }
         for (id, hash) in &write.log_nodes {
             batch.put_cf(self.cf(CF_LOG_NODES), keys::node_key(*id), hash.as_bytes());
         }
         for (key, value) in &write.state_writes {
             match value {
-                Some(value) => batch.put_cf(self.cf(CF_STATE), key, value),
+                Some(value) => {
+                    batch.put_cf(self.cf(CF_STATE), key, self.seal(CF_STATE, key, value)?)
+                }
                 None => batch.delete_cf(self.cf(CF_STATE), key),
             }
         }

@@ -5,7 +5,7 @@ use super::*;
 
 fn store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open(dir.path()).unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
     (dir, store)
 }
 
@@ -73,10 +73,10 @@ fn data_survives_reopen_and_tip_is_tracked() {
     let dir = tempfile::tempdir().unwrap();
     let ledger = testkit::ledger(9);
     {
-        let store = Store::open(dir.path()).unwrap();
+        let store = Store::open(&dir.path().join("db")).unwrap();
         write_log(&store, &ledger.entries, 4);
     }
-    let store = Store::open(dir.path()).unwrap();
+    let store = Store::open(&dir.path().join("db")).unwrap();
     let tip = store.tip().unwrap().unwrap();
     assert_eq!((tip.height, tip.log_size), (3, 9));
     assert_eq!(tip.log_root, ledger.log.root());
@@ -170,4 +170,89 @@ fn missing_log_node_is_an_error_not_a_panic() {
         Err(StorageError::Missing(_))
     ));
     assert!(log::inclusion_proof(&store, 0, 3).is_err());
+}
+
+/// Every file of a directory tree, read whole.
+fn files_under(dir: &Path) -> Vec<(std::path::PathBuf, Vec<u8>)> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push((path.clone(), std::fs::read(&path).unwrap()));
+        }
+    }
+    out
+}
+
+#[test]
+fn record_content_never_reaches_the_disk_in_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let marker = b"MARKER-sm4-7d2e-in-clear";
+    {
+        let store = Store::open(&db).unwrap();
+        let mut write = BlockWrite::default();
+        let mut entry = b"entry bytes with ".to_vec();
+        entry.extend_from_slice(marker);
+        write.entries.push((0, entry.clone()));
+        write
+            .state_writes
+            .push((b"project/P-1".to_vec(), Some(entry.clone())));
+        write.tx_locations.push((
+            Hash::digest(marker),
+            TxLocation {
+                height: 1,
+                position: 0,
+                log_index: 0,
+                rejected: Some(String::from_utf8_lossy(marker).into_owned()),
+            },
+        ));
+        store.commit(write).unwrap();
+        assert_eq!(store.entry(0).unwrap().unwrap(), entry);
+        assert_eq!(store.state_get(b"project/P-1").unwrap().unwrap(), entry);
+        let scanned = store.state_scan(b"project/", None, 10).unwrap();
+        assert_eq!(scanned, vec![(b"project/P-1".to_vec(), entry.clone())]);
+        store.db.flush_cf(store.cf(CF_STATE)).unwrap();
+        store.db.flush_cf(store.cf(CF_ENTRIES)).unwrap();
+    }
+    let files = files_under(&db);
+    assert!(
+        files
+            .iter()
+            .any(|(p, _)| p.extension().is_some_and(|e| e == "sst"))
+    );
+    for (path, bytes) in files {
+        assert!(
+            !bytes.windows(marker.len()).any(|w| w == marker),
+            "{} holds record content in clear",
+            path.display()
+        );
+    }
+}
+
+#[test]
+fn a_missing_or_wrong_storage_key_stops_the_node_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("db");
+    let key = seal::default_key_path(&db);
+    drop(Store::open(&db).unwrap());
+    assert!(key.exists(), "a new database gets its key beside it");
+    // The key moved away: refused, not a new key over old data.
+    let elsewhere = dir.path().join("moved.key");
+    std::fs::rename(&key, &elsewhere).unwrap();
+    let error = Store::open(&db).unwrap_err().to_string();
+    assert!(error.contains("missing"), "{error}");
+    assert!(!key.exists(), "no new key is made for an existing database");
+    // Another key: refused at start.
+    seal::create_key_file(&key).unwrap();
+    let error = Store::open(&db).unwrap_err().to_string();
+    assert!(
+        error.contains("does not hold") || error.contains("authenticate"),
+        "{error}"
+    );
+    // The right key again: opens.
+    std::fs::remove_file(&key).unwrap();
+    assert!(Store::open_with_key(&db, &elsewhere).is_ok());
 }
