@@ -10,9 +10,9 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
+use gongxin_core::crypto::Keypair;
+use gongxin_core::model::Role;
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
-use gongxin_core::tx::{ReplayGuard, TxBody};
 use gongxin_node::config::{Limits, NodeConfig};
 use gongxin_node::devnet::create_devnet_files;
 use gongxin_node::node::wall_clock_ms;
@@ -83,6 +83,23 @@ async fn get(addr: SocketAddr, path: &str, headers: &[(&str, String)]) -> Option
     Some((status, body))
 }
 
+/// The headers of a signed `GET /v1/events` by `key` for node `node`, fresh nonce.
+fn signed_events(key: &Keypair, chain: &str, node: &str) -> Vec<(&'static str, String)> {
+    let nonce = new_nonce().unwrap();
+    sign_read_request(
+        key,
+        &ReadRequest {
+            chain_id: chain,
+            node,
+            method: "GET",
+            path_and_query: "/v1/events",
+            timestamp_ms: wall_clock_ms(),
+            nonce: &nonce,
+        },
+    )
+    .into()
+}
+
 async fn height(addr: SocketAddr) -> u64 {
     let (_, body) = get(addr, "/v1/status", &[]).await.expect("status answers");
     let json: serde_json::Value = serde_json::from_str(&body).unwrap();
@@ -146,18 +163,7 @@ async fn the_gateway_holds_against_slow_clients_stream_floods_and_connection_flo
     let chain = keys.genesis.chain_id.clone();
     let mut subscribers = Vec::new();
     for _ in 0..SUBSCRIBERS {
-        let nonce = new_nonce().unwrap();
-        let headers = sign_read_request(
-            &auditor,
-            &ReadRequest {
-                chain_id: &chain,
-                node: &validator.name,
-                method: "GET",
-                path_and_query: "/v1/events",
-                timestamp_ms: wall_clock_ms(),
-                nonce: &nonce,
-            },
-        );
+        let headers = signed_events(&auditor, &chain, &validator.name);
         let mut stream = TcpStream::connect(addr).await.unwrap();
         let mut request = format!("GET /v1/events HTTP/1.1\r\nhost: {addr}\r\n");
         for (name, value) in headers {
@@ -183,51 +189,17 @@ async fn the_gateway_holds_against_slow_clients_stream_floods_and_connection_flo
         "every subscriber within the cap is served"
     );
     // One more subscriber is over the node's cap: 429, not a hang or a 5xx.
-    let nonce = new_nonce().unwrap();
-    let extra = sign_read_request(
-        &auditor,
-        &ReadRequest {
-            chain_id: &chain,
-            node: &validator.name,
-            method: "GET",
-            path_and_query: "/v1/events",
-            timestamp_ms: wall_clock_ms(),
-            nonce: &nonce,
-        },
-    );
-    let extra: Vec<(&str, String)> = extra.into_iter().collect();
+    let extra = signed_events(&auditor, &chain, &validator.name);
     let (status, body) = get(addr, "/v1/events", &extra).await.expect("an answer");
     assert_eq!(status, 429, "{body}");
 
     // Load: proposals committed while the hostile clients hold on.
-    let specialist = keys.member("transport", Role::Specialist).unwrap().clone();
+    let load = keys.proposals("HOSTILE", 400, 0, 10_000);
     let start_height = height(addr).await;
     let loader = tokio::spawn({
-        let chain = chain.clone();
         async move {
             let mut accepted = 0;
-            for i in 0..400u64 {
-                let tx = TxBody {
-                    chain_id: chain.clone(),
-                    signer: specialist.public_key(),
-                    replay: ReplayGuard {
-                        nonce: i,
-                        valid_until_height: 10_000,
-                    },
-                    operation: Operation::ProposeProject(ProjectProposal {
-                        id: format!("HOSTILE-{i}"),
-                        name: format!("hostile test {i}"),
-                        category: "test".into(),
-                        location: "loopback".into(),
-                        programme: None,
-                        planned_start_ms: 1_800_000_000_000,
-                        planned_end_ms: 1_830_000_000_000,
-                        requested_budget_fen: 1_000_000,
-                        disclosure: Disclosure::Public,
-                        description: String::new(),
-                    }),
-                }
-                .sign(&specialist);
+            for tx in load {
                 let body = serde_json::to_vec(&tx).unwrap();
                 let Ok(mut stream) = TcpStream::connect(addr).await else {
                     continue;

@@ -3,7 +3,6 @@
 
 use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::model::Role;
-use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_node::config::Limits;
 use gongxin_node::gateway;
 use gongxin_node::node::wall_clock_ms;
@@ -61,18 +60,7 @@ impl Loaded {
         signed_path: &str,
         timestamp_ms: u64,
     ) -> [(&'static str, String); 5] {
-        let nonce = new_nonce().unwrap();
-        sign_read_request(
-            key,
-            &ReadRequest {
-                chain_id: self.t.node.chain_id(),
-                node,
-                method: "GET",
-                path_and_query: signed_path,
-                timestamp_ms,
-                nonce: &nonce,
-            },
-        )
+        common::sign_get_for(self.t.node.chain_id(), node, key, signed_path, timestamp_ms)
     }
 
     fn key(&self, department: &str, role: Role) -> Keypair {

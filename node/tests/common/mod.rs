@@ -51,12 +51,24 @@ pub fn signed_get_headers(
     path: &str,
     timestamp_ms: u64,
 ) -> [(&'static str, String); 5] {
+    sign_get_for(node.chain_id(), &node.name, key, path, timestamp_ms)
+}
+
+/// The headers of a GET of `path` signed by `key` for the node named `node_name` of chain
+/// `chain_id`, with a fresh nonce (tests pass another node or path to see it refused).
+pub fn sign_get_for(
+    chain_id: &str,
+    node_name: &str,
+    key: &Keypair,
+    path: &str,
+    timestamp_ms: u64,
+) -> [(&'static str, String); 5] {
     let nonce = new_nonce().unwrap();
     sign_read_request(
         key,
         &ReadRequest {
-            chain_id: node.chain_id(),
-            node: &node.name,
+            chain_id,
+            node: node_name,
             method: "GET",
             path_and_query: path,
             timestamp_ms,
