@@ -18,6 +18,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use gongxin_core::crypto::Keypair;
 use gongxin_core::model::is_valid_id;
+pub use gongxin_core::request_auth::encode_query_component;
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -135,21 +136,6 @@ pub struct RectificationFilter {
     pub project: Option<String>,
     /// Only tasks awaiting the department whose deadline has passed.
     pub overdue: bool,
-}
-
-/// Percent-encodes a query component: every byte but RFC 3986's unreserved characters
-/// (`A-Z a-z 0-9 - . _ ~`) becomes `%XX`. Stricter than needed, on purpose: the result is the
-/// same whichever side re-serialises it, so the string signed is the string the gateway sees.
-pub fn encode_query_component(value: &str) -> String {
-    let mut encoded = String::with_capacity(value.len());
-    for byte in value.bytes() {
-        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
-            encoded.push(char::from(byte));
-        } else {
-            encoded.push_str(&format!("%{byte:02X}"));
-        }
-    }
-    encoded
 }
 
 /// A request target (path and query) built from fixed parts, checked ids and encoded query

@@ -458,9 +458,14 @@ pub fn rectifications<S: State>(
                 .filter(|t| keep(t)),
         )
     };
-    // Department first, for the same reason as in `list_projects`: a department-confined
-    // reader's cursors must stay inside its own index.
-    let prefix = if let Some(d) = &filter.department {
+    page_via_index(state, &rectification_index(filter), after, limit, by_id)
+}
+
+/// The index a rectification listing under `filter` walks. Department first, for the same
+/// reason as in `list_projects`: a department-confined reader's cursors must stay inside its
+/// own index.
+fn rectification_index(filter: &RectificationFilter) -> Vec<u8> {
+    if let Some(d) = &filter.department {
         keys::dept_rects(d)
     } else if let Some(s) = filter.status {
         keys::rect_statuses(s)
@@ -468,8 +473,19 @@ pub fn rectifications<S: State>(
         keys::project_rects(p)
     } else {
         b"rect/".to_vec()
-    };
-    page_via_index(state, &prefix, after, limit, by_id)
+    }
+}
+
+/// The cursor that starts a [`rectifications`] listing under `filter` right after task id
+/// `id`, whether or not such a task exists; `None` when that index is not in id order (a
+/// status filter alone orders by deadline).
+pub fn rectification_cursor_after(filter: &RectificationFilter, id: &str) -> Option<String> {
+    if filter.department.is_none() && filter.status.is_some() {
+        return None;
+    }
+    let mut cursor = rectification_index(filter);
+    cursor.extend_from_slice(id.as_bytes());
+    Some(key_text(&cursor))
 }
 
 fn open_requests_dyn(

@@ -119,7 +119,7 @@ pub fn sign_read_request_as_query(key: &Keypair, request: &ReadRequest<'_>) -> S
         url.push(if url.contains('?') { '&' } else { '?' });
         url.push_str(name);
         url.push('=');
-        url.push_str(&percent_encode(value));
+        url.push_str(&encode_query_component(value));
     }
     url
 }
@@ -157,16 +157,19 @@ pub fn split_query_auth(path: &str, query: &str) -> Option<QueryAuth> {
     })
 }
 
-fn percent_encode(value: &str) -> String {
-    let mut out = String::with_capacity(value.len());
-    for b in value.bytes() {
-        if b.is_ascii_alphanumeric() || b"-._~:".contains(&b) {
-            out.push(b as char);
+/// `value` as one query-string component: RFC 3986 unreserved characters as they are, every
+/// other byte of its UTF-8 as `%XX`. One spelling for every value, so the string a client signs
+/// is the string it sends.
+pub fn encode_query_component(value: &str) -> String {
+    let mut encoded = String::with_capacity(value.len());
+    for byte in value.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'~') {
+            encoded.push(char::from(byte));
         } else {
-            out.push_str(&format!("%{b:02X}"));
+            encoded.push_str(&format!("%{byte:02X}"));
         }
     }
-    out
+    encoded
 }
 
 fn percent_decode(text: &str) -> Option<String> {

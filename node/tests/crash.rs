@@ -3,9 +3,7 @@
 //! check offline. Runs the real binary on 127.0.0.1; every wait is bounded and the process is
 //! killed when the test ends, pass or fail.
 
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -14,62 +12,14 @@ use gongxin_core::Hash;
 use gongxin_core::audit::{InclusionProof, ProofBundle, verify_bundle};
 use gongxin_core::block::BlockHeader;
 use gongxin_core::crypto::Keypair;
-use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
-use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
-use gongxin_core::tx::{ReplayGuard, TxBody};
-use gongxin_node::config::{Limits, NodeConfig};
-use gongxin_node::devnet::{create_devnet_files, http_agent};
+use gongxin_core::model::Role;
+use gongxin_node::config::Limits;
+use gongxin_node::devnet::http_agent;
 use gongxin_node::node::wall_clock_ms;
 use serde_json::Value;
 
-/// Stops the process when dropped, so a failing test leaves nothing running: SIGTERM first (a
-/// devnet launcher then stops its own nodes), SIGKILL after 15 s.
-struct NodeProcess(Child);
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        if let Ok(Some(_)) = self.0.try_wait() {
-            return;
-        }
-        if let Some(pid) = rustix::process::Pid::from_raw(self.0.id() as i32) {
-            let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-        }
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.0.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-fn start(config: &Path, log: &Path) -> NodeProcess {
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log)
-        .unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_gongxin-node"))
-        .args(["run", "--config"])
-        .arg(config)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    NodeProcess(child)
-}
+mod common;
+use common::process::{NodeProcess, free_port, single_validator, start};
 
 fn get(agent: &ureq::Agent, url: &str) -> Option<(u16, Value)> {
     let mut response = agent.get(url).call().ok()?;
@@ -92,18 +42,7 @@ fn get_signed(
     node: &str,
     key: &Keypair,
 ) -> Option<(u16, Value)> {
-    let nonce = new_nonce().unwrap();
-    let headers = sign_read_request(
-        key,
-        &ReadRequest {
-            chain_id,
-            node,
-            method: "GET",
-            path_and_query,
-            timestamp_ms: wall_clock_ms(),
-            nonce: &nonce,
-        },
-    );
+    let headers = common::sign_get_for(chain_id, node, key, path_and_query, wall_clock_ms());
     let mut request = agent.get(&format!("{base}{path_and_query}"));
     for (name, value) in headers {
         request = request.header(name, value);
@@ -135,28 +74,15 @@ fn wait_healthy(agent: &ureq::Agent, base: &str, node: &mut NodeProcess) {
 #[test]
 fn kill_9_during_load_loses_nothing_reported_committed() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = create_devnet_files(dir.path(), 1).unwrap();
-    let validator = keys.genesis.validators.validators()[0].clone();
-    let http = SocketAddr::from((Ipv4Addr::LOCALHOST, free_port()));
-    let config = NodeConfig {
-        name: validator.name.clone(),
-        genesis: dir.path().join("genesis.json"),
-        key: dir
-            .path()
-            .join("keys")
-            .join(format!("{}.key", validator.name)),
-        data_dir: dir.path().join("data"),
-        http,
-        limits: Limits {
+    let (keys, config, config_path) = single_validator(
+        dir.path(),
+        Limits {
             block_interval_ms: 20,
             ..Limits::default()
         },
-        consensus: None,
-    };
-    let config_path = dir.path().join("config.json");
-    std::fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
+    );
     let log_path = dir.path().join("node.log");
-    let base = format!("http://{http}");
+    let base = format!("http://{}", config.http);
     let agent = http_agent();
 
     let mut node = start(&config_path, &log_path);
@@ -164,39 +90,18 @@ fn kill_9_during_load_loses_nothing_reported_committed() {
 
     // Load: one thread submits proposals as fast as the node takes them; this thread watches
     // which are reported committed, then kills the node mid-stream.
-    let specialist = keys.member("transport", Role::Specialist).unwrap().clone();
-    let chain_id = keys.genesis.chain_id.clone();
+    // Signed before the clock starts, by the devnet's line specialists in turn.
+    let load = keys.proposals("CRASH", 20_000, 0, 10_000);
     let submitted: Arc<Mutex<Vec<Hash>>> = Arc::default();
     let stop = Arc::new(AtomicBool::new(false));
     let loader = {
         let (submitted, stop, base) = (submitted.clone(), stop.clone(), base.clone());
         std::thread::spawn(move || {
             let agent = http_agent();
-            for i in 0..20_000u64 {
+            for tx in load {
                 if stop.load(Ordering::Relaxed) {
                     break;
                 }
-                let tx = TxBody {
-                    chain_id: chain_id.clone(),
-                    signer: specialist.public_key(),
-                    replay: ReplayGuard {
-                        nonce: i,
-                        valid_until_height: 10_000,
-                    },
-                    operation: Operation::ProposeProject(ProjectProposal {
-                        id: format!("CRASH-{i}"),
-                        name: format!("crash test {i}"),
-                        category: "test".into(),
-                        location: "loopback".into(),
-                        programme: None,
-                        planned_start_ms: 1_800_000_000_000,
-                        planned_end_ms: 1_830_000_000_000,
-                        requested_budget_fen: 1_000_000,
-                        disclosure: Disclosure::Public,
-                        description: String::new(),
-                    }),
-                }
-                .sign(&specialist);
                 let sent = agent
                     .post(&format!("{base}/v1/txs"))
                     .header("content-type", "application/json")

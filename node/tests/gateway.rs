@@ -817,3 +817,123 @@ async fn a_batch_admits_each_transaction_on_its_own() {
         .await;
     assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
 }
+
+/// A batch's count prefix is read before anything is allocated: a short body claiming
+/// `u64::MAX` transactions is 413 at once, and one claiming more than it carries is a 400.
+#[tokio::test]
+async fn a_batch_count_prefix_cannot_size_an_allocation() {
+    let t = test_node(Limits::default());
+    let routes = gateway::routes(t.node.clone());
+    let send = |body: Vec<u8>| {
+        warp::test::request()
+            .method("POST")
+            .path("/v1/txs/batch")
+            .header("content-type", "application/octet-stream")
+            .body(body)
+    };
+    let mut claims_everything = u64::MAX.to_be_bytes().to_vec();
+    claims_everything.extend_from_slice(&[0u8; 366]);
+    let response = send(claims_everything).reply(&routes).await;
+    assert_eq!(response.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let mut claims_two = 2u64.to_be_bytes().to_vec();
+    claims_two.extend_from_slice(&t.proposal("SC-PREFIX-1").to_bytes());
+    let response = send(claims_two).reply(&routes).await;
+    assert_eq!(response.status(), StatusCode::BAD_REQUEST);
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body["error"], "malformed_batch", "{body}");
+    assert_eq!(
+        t.node.mempool_len().0,
+        0,
+        "nothing of a refused batch is admitted"
+    );
+}
+
+/// HTTP submissions spend a node-wide budget of signature checks before any check: once it is
+/// spent, a batch is 429 with `Retry-After` and nothing of it is verified or admitted.
+#[tokio::test]
+async fn submissions_past_the_signature_budget_are_refused_before_any_check() {
+    let t = test_node(Limits {
+        http_signature_checks_per_s: ledger::BATCH_TXS_MAX as u32,
+        ..Limits::default()
+    });
+    let routes = gateway::routes(t.node.clone());
+    let batch: Vec<SignedTx> = (0..600)
+        .map(|i| t.proposal(&format!("SC-BUDGET-{i}")))
+        .collect();
+    let send = |txs: &[SignedTx]| {
+        warp::test::request()
+            .method("POST")
+            .path("/v1/txs/batch")
+            .header("content-type", "application/octet-stream")
+            .body(gongxin_core::encoding::encode(&txs.to_vec()))
+    };
+    let checks_before = t
+        .node
+        .metrics
+        .signature_checks
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(
+        send(&batch).reply(&routes).await.status(),
+        StatusCode::ACCEPTED
+    );
+    let checks_after_first = t
+        .node
+        .metrics
+        .signature_checks
+        .load(std::sync::atomic::Ordering::Relaxed);
+    assert_eq!(checks_after_first - checks_before, 600);
+    // 400 checks are left this second: another 600 are refused whole, unchecked.
+    let more: Vec<SignedTx> = (600..1_200)
+        .map(|i| t.proposal(&format!("SC-BUDGET-{i}")))
+        .collect();
+    let response = send(&more).reply(&routes).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(response.headers().contains_key("retry-after"));
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body["error"], "rate_limited", "{body}");
+    assert_eq!(
+        t.node
+            .metrics
+            .signature_checks
+            .load(std::sync::atomic::Ordering::Relaxed),
+        checks_after_first,
+        "a refused batch costs no signature check"
+    );
+    assert_eq!(t.node.mempool_len().0, 600);
+}
+
+/// Requests are limited per client address: past the rate, 429 with `Retry-After`; another
+/// address is not affected.
+#[tokio::test]
+async fn each_address_has_its_own_request_rate() {
+    let t = test_node(Limits {
+        http_requests_per_s_per_address: 5,
+        ..Limits::default()
+    });
+    let routes = gateway::routes(t.node.clone());
+    let from = |ip: [u8; 4]| {
+        warp::test::request()
+            .method("GET")
+            .path("/v1/status")
+            .extension(gateway::PeerAddr(std::net::SocketAddr::from((ip, 40_000))))
+    };
+    for _ in 0..5 {
+        assert_eq!(
+            from([10, 0, 0, 1]).reply(&routes).await.status(),
+            StatusCode::OK
+        );
+    }
+    let refused = from([10, 0, 0, 1]).reply(&routes).await;
+    assert_eq!(refused.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(refused.headers().contains_key("retry-after"));
+    assert_eq!(
+        from([10, 0, 0, 2]).reply(&routes).await.status(),
+        StatusCode::OK
+    );
+    let metrics = warp::test::request().path("/metrics").reply(&routes).await;
+    let text = String::from_utf8_lossy(metrics.body()).into_owned();
+    assert!(
+        text.contains("\ngongxin_http_rate_limited_total 1\n"),
+        "{text}"
+    );
+}

@@ -5,54 +5,23 @@
 //! timeout, the connection over the cap must get a clean 503, and the node's memory must stay
 //! bounded. Every wait is bounded; the node is stopped when the test ends, pass or fail.
 
-use std::net::{Ipv4Addr, SocketAddr};
-use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use gongxin_core::crypto::Keypair;
 use gongxin_core::model::Role;
-use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
-use gongxin_node::config::{Limits, NodeConfig};
-use gongxin_node::devnet::create_devnet_files;
+use gongxin_node::config::Limits;
 use gongxin_node::node::wall_clock_ms;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
+
+mod common;
+use common::process::{single_validator, start};
 
 const SLOW_CONNECTIONS: usize = 500;
 const SUBSCRIBERS: usize = 1_000;
 /// Connections the node may hold: the slow ones, the subscribers and room for honest clients.
 const CONNECTIONS_MAX: usize = SLOW_CONNECTIONS + SUBSCRIBERS + 50;
-
-struct NodeProcess(Child);
-
-impl Drop for NodeProcess {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// A port below Linux's ephemeral range, so outbound connections never hold it.
-fn port() -> u16 {
-    let base = 20_000 + (std::process::id() % 5_000) as u16;
-    (base..32_000)
-        .find(|p| std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, *p)).is_ok())
-        .expect("a free port")
-}
-
-fn start(config: &Path, log: &Path) -> NodeProcess {
-    let log = std::fs::File::create(log).unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_gongxin-node"))
-        .args(["run", "--config"])
-        .arg(config)
-        .stdin(Stdio::null())
-        .stdout(log.try_clone().unwrap())
-        .stderr(log)
-        .spawn()
-        .unwrap();
-    NodeProcess(child)
-}
 
 fn rss_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
@@ -85,19 +54,7 @@ async fn get(addr: SocketAddr, path: &str, headers: &[(&str, String)]) -> Option
 
 /// The headers of a signed `GET /v1/events` by `key` for node `node`, fresh nonce.
 fn signed_events(key: &Keypair, chain: &str, node: &str) -> Vec<(&'static str, String)> {
-    let nonce = new_nonce().unwrap();
-    sign_read_request(
-        key,
-        &ReadRequest {
-            chain_id: chain,
-            node,
-            method: "GET",
-            path_and_query: "/v1/events",
-            timestamp_ms: wall_clock_ms(),
-            nonce: &nonce,
-        },
-    )
-    .into()
+    common::sign_get_for(chain, node, key, "/v1/events", wall_clock_ms()).into()
 }
 
 async fn height(addr: SocketAddr) -> u64 {
@@ -109,19 +66,9 @@ async fn height(addr: SocketAddr) -> u64 {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_gateway_holds_against_slow_clients_stream_floods_and_connection_floods() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = create_devnet_files(dir.path(), 1).unwrap();
-    let validator = keys.genesis.validators.validators()[0].clone();
-    let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port()));
-    let config = NodeConfig {
-        name: validator.name.clone(),
-        genesis: dir.path().join("genesis.json"),
-        key: dir
-            .path()
-            .join("keys")
-            .join(format!("{}.key", validator.name)),
-        data_dir: dir.path().join("data"),
-        http: addr,
-        limits: Limits {
+    let (keys, config, config_path) = single_validator(
+        dir.path(),
+        Limits {
             block_interval_ms: 50,
             empty_block_interval_ms: 200,
             http_connections_max: CONNECTIONS_MAX,
@@ -132,10 +79,8 @@ async fn the_gateway_holds_against_slow_clients_stream_floods_and_connection_flo
             http_requests_per_s_per_address: 100_000,
             ..Limits::default()
         },
-        consensus: None,
-    };
-    let config_path = dir.path().join("config.json");
-    std::fs::write(&config_path, serde_json::to_string(&config).unwrap()).unwrap();
+    );
+    let addr = config.http;
     let log = dir.path().join("node.log");
     let node = start(&config_path, &log);
     let pid = node.0.id();
@@ -163,7 +108,7 @@ async fn the_gateway_holds_against_slow_clients_stream_floods_and_connection_flo
     let chain = keys.genesis.chain_id.clone();
     let mut subscribers = Vec::new();
     for _ in 0..SUBSCRIBERS {
-        let headers = signed_events(&auditor, &chain, &validator.name);
+        let headers = signed_events(&auditor, &chain, &config.name);
         let mut stream = TcpStream::connect(addr).await.unwrap();
         let mut request = format!("GET /v1/events HTTP/1.1\r\nhost: {addr}\r\n");
         for (name, value) in headers {
@@ -189,7 +134,7 @@ async fn the_gateway_holds_against_slow_clients_stream_floods_and_connection_flo
         "every subscriber within the cap is served"
     );
     // One more subscriber is over the node's cap: 429, not a hang or a 5xx.
-    let extra = signed_events(&auditor, &chain, &validator.name);
+    let extra = signed_events(&auditor, &chain, &config.name);
     let (status, body) = get(addr, "/v1/events", &extra).await.expect("an answer");
     assert_eq!(status, 429, "{body}");
 

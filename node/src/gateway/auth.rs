@@ -145,11 +145,7 @@ pub struct SignedRequest {
 impl SignedRequest {
     /// Whether the request carries a signed read's credentials (headers or query form).
     pub fn has_credentials(&self) -> bool {
-        self.headers.contains_key(KEY_HEADER)
-            || self
-                .query
-                .split('&')
-                .any(|pair| pair.starts_with("gx_key="))
+        self.headers.contains_key(KEY_HEADER) || split_query_auth(&self.path, &self.query).is_some()
     }
 }
 
@@ -271,13 +267,15 @@ pub fn authenticate(
         timestamp_ms,
         nonce: &c.nonce,
     };
+    // The member lookup (one read) before the signature check (the expensive step), so a
+    // flood of requests under unknown keys costs no verification.
+    let reader = member_reader(node, &key)?;
     if !verify_read_request(&key, &signature, &signed) {
         return Err(unauthorized(
             "bad_signature",
             "the request signature does not verify",
         ));
     }
-    let reader = member_reader(node, &key)?;
     // Remembered only once the signature verified, so nobody can fill the cache with others'
     // keys; kept until the timestamp leaves the window.
     let accepted = replay

@@ -8,9 +8,9 @@
 use std::collections::HashMap;
 use std::net::IpAddr;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, broadcast};
 
 use super::auth::ReplayCache;
 use crate::config::Limits;
@@ -177,6 +177,8 @@ pub struct Guards {
     /// Permits of the bounded handler pool.
     pub handlers: Arc<Semaphore>,
     pub metrics: GatewayMetrics,
+    /// The event feed every event stream reads (`observe`), started by the first.
+    pub event_feed: OnceLock<broadcast::Sender<Arc<super::observe::FeedItem>>>,
 }
 
 /// Rate-limit state is kept for at most this many members or addresses at once.
@@ -201,6 +203,7 @@ impl Guards {
             ),
             handlers: Arc::new(Semaphore::new(limits.http_handlers_max)),
             metrics: GatewayMetrics::default(),
+            event_feed: OnceLock::new(),
         })
     }
 

@@ -525,20 +525,24 @@ pub fn tx_status(node: &Node, reader: Option<&Reader>, hash: &str) -> ApiResult 
         ));
     }
     if let Some(location) = node.store.tx_location(&hash)? {
-        let bytes = node.store.entry(location.log_index)?.ok_or_else(|| {
-            ApiError::internal(format!("entry {} unreadable", location.log_index))
-        })?;
-        let entry = decode_entry(location.log_index, &bytes)?;
-        let readable = match reader {
-            Some(reader) => may_read_entry(node, reader, &entry)?,
-            None => false,
-        };
-        let outcome = match entry.outcome {
-            Outcome::Applied => serde_json::json!({"status": "applied"}),
-            Outcome::Rejected { code, reason } if readable => {
-                serde_json::json!({"status": "rejected", "code": code, "reason": reason})
+        // The location already says whether it was applied; the entry is read only for a
+        // signed reader of a rejection, to give the reason if the table allows.
+        let outcome = match (&location.rejected, reader) {
+            (None, _) => serde_json::json!({"status": "applied"}),
+            (Some(_), None) => serde_json::json!({"status": "rejected"}),
+            (Some(_), Some(reader)) => {
+                let bytes = node.store.entry(location.log_index)?.ok_or_else(|| {
+                    ApiError::internal(format!("entry {} unreadable", location.log_index))
+                })?;
+                let entry = decode_entry(location.log_index, &bytes)?;
+                let readable = may_read_entry(node, reader, &entry)?;
+                match entry.outcome {
+                    Outcome::Rejected { code, reason } if readable => {
+                        serde_json::json!({"status": "rejected", "code": code, "reason": reason})
+                    }
+                    _ => serde_json::json!({"status": "rejected"}),
+                }
             }
-            Outcome::Rejected { .. } => serde_json::json!({"status": "rejected"}),
         };
         return Ok(json(
             StatusCode::OK,

@@ -178,8 +178,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(open.clone())
         .and(signed_request())
-        .and(query)
-        .then(|ctx: Ctx, s: SignedRequest, q: Query| observe::events(ctx, s, q));
+        .then(observe::events);
     let metrics = warp::path!("metrics")
         .and(warp::get())
         .and(open.clone())
@@ -279,17 +278,30 @@ where
 }
 
 /// Runs a blocking handler (signature checks, RocksDB reads, proofs) on the gateway's bounded
-/// handler pool, within the node's request timeout: a request that cannot start and finish in
-/// time gets a 503 with `Retry-After`. A handler still queued when its deadline passes is
-/// dropped without running; one already running finishes on its thread but its answer is not
-/// awaited.
+/// handler pool and answers with its result.
 pub async fn blocking<F>(ctx: Ctx, handler: F) -> Response
 where
     F: FnOnce(&Node) -> ApiResult + Send + 'static,
 {
+    error::respond(
+        on_handler_pool(&ctx, handler)
+            .await
+            .and_then(|result| result),
+    )
+}
+
+/// Runs `work` on the gateway's bounded handler pool within the node's request timeout: work
+/// that cannot start and finish in time is a 503 with `Retry-After`. Work still queued when its
+/// deadline passes is dropped without running; work already running finishes on its thread but
+/// is not awaited.
+pub async fn on_handler_pool<T, F>(ctx: &Ctx, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Node) -> T + Send + 'static,
+{
     let limit = std::time::Duration::from_millis(ctx.node.limits.http_request_timeout_ms.max(1));
     let deadline = tokio::time::Instant::now() + limit;
-    let timed_out = |ctx: &Ctx| {
+    let timed_out = || {
         ctx.guards
             .metrics
             .handlers_timed_out
@@ -302,31 +314,22 @@ where
                 format!("the request took longer than {} ms", limit.as_millis()),
             )
         }
-        .into_response()
     };
-    let permit = match tokio::time::timeout_at(
-        deadline,
-        ctx.guards.handlers.clone().acquire_owned(),
-    )
-    .await
-    {
-        Ok(Ok(permit)) => permit,
-        Ok(Err(_)) | Err(_) => return timed_out(&ctx),
+    let permits = ctx.guards.handlers.clone();
+    let Ok(Ok(permit)) = tokio::time::timeout_at(deadline, permits.acquire_owned()).await else {
+        return Err(timed_out());
     };
     let node = ctx.node.clone();
     let task = tokio::task::spawn_blocking(move || {
         let _permit = permit;
-        if tokio::time::Instant::now() >= deadline {
-            return None;
-        }
-        Some(handler(&node))
+        (tokio::time::Instant::now() < deadline).then(|| work(&node))
     });
     match tokio::time::timeout_at(deadline, task).await {
-        Ok(Ok(Some(result))) => error::respond(result),
-        Ok(Ok(None)) | Err(_) => timed_out(&ctx),
+        Ok(Ok(Some(value))) => Ok(value),
+        Ok(Ok(None)) | Err(_) => Err(timed_out()),
         Ok(Err(e)) => {
             tracing::error!(error = %e, "request handler failed");
-            ApiError::internal("the request could not be completed").into_response()
+            Err(ApiError::internal("the request could not be completed"))
         }
     }
 }

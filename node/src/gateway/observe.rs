@@ -8,7 +8,8 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use gongxin_contracts::access;
+use gongxin_contracts::access::{self, Subject};
+use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use warp::Reply;
@@ -18,45 +19,116 @@ use warp::sse::Event;
 
 use super::auth::{self, Reader, SignedRequest};
 use super::error::ApiError;
-use super::ledger::Query;
-use super::{Ctx, blocking};
+use super::{Ctx, on_handler_pool};
 use crate::chain::CommittedState;
 use crate::node::{Node, NodeEvent};
 
-/// Whether `reader` may see `event`: blocks are the consortium's; a ledger event follows the
-/// records it concerns (`gongxin_contracts::access`).
-fn may_see(node: &Node, reader: &Reader, event: &NodeEvent) -> bool {
-    match event {
-        NodeEvent::Block { .. } => true,
-        NodeEvent::Ledger(_) if reader.reads_everything() => true,
-        NodeEvent::Ledger(event) => {
-            let state = CommittedState::new(&node.store);
-            match access::event_subjects(&state, event) {
-                Ok(subjects) => subjects.iter().any(|s| reader.may_read(s)),
-                Err(e) => {
-                    tracing::warn!(error = %e, "state read failed while filtering an event");
-                    false
+/// A node event with the records it concerns, resolved once for every subscriber.
+#[derive(Debug)]
+pub enum FeedItem {
+    /// Blocks have no subjects and are every member's; a ledger event without subjects is
+    /// shown to readers of everything only.
+    Event {
+        event: Arc<NodeEvent>,
+        subjects: Vec<Subject>,
+    },
+    /// The feed fell behind the node by this many events.
+    Lagged(u64),
+}
+
+impl FeedItem {
+    fn visible_to(&self, reader: &Reader) -> bool {
+        match self {
+            FeedItem::Event { event, subjects } => match event.as_ref() {
+                NodeEvent::Block { .. } => true,
+                NodeEvent::Ledger(_) => {
+                    reader.reads_everything() || subjects.iter().any(|s| reader.may_read(s))
                 }
+            },
+            FeedItem::Lagged(_) => true,
+        }
+    }
+
+    fn to_sse(&self) -> Option<Event> {
+        match self {
+            FeedItem::Event { event, .. } => {
+                let name = match event.as_ref() {
+                    NodeEvent::Block { .. } => "block",
+                    NodeEvent::Ledger(gongxin_contracts::Event::Alert(_)) => "alert",
+                    NodeEvent::Ledger(_) => "ledger",
+                };
+                Event::default().event(name).json_data(event.as_ref()).ok()
+            }
+            FeedItem::Lagged(missed) => {
+                Some(Event::default().event("lagged").data(missed.to_string()))
             }
         }
     }
 }
 
+/// The gateway's event feed: one task reads the node's events, looks up the records each
+/// concerns (one state read per event, however many subscribers), and re-broadcasts them.
+/// Started by the first subscriber; it ends when the node does.
+fn feed(ctx: &Ctx) -> broadcast::Receiver<Arc<FeedItem>> {
+    ctx.guards
+        .event_feed
+        .get_or_init(|| {
+            let (sender, _) = broadcast::channel(EVENT_FEED_CAPACITY);
+            let mut events = ctx.node.subscribe();
+            let node = Arc::downgrade(&ctx.node);
+            let out = sender.clone();
+            tokio::spawn(async move {
+                loop {
+                    let item = match events.recv().await {
+                        Ok(event) => {
+                            let Some(node) = node.upgrade() else { break };
+                            let subjects = match event.as_ref() {
+                                NodeEvent::Block { .. } => Vec::new(),
+                                NodeEvent::Ledger(ledger) => {
+                                    let ledger = ledger.clone();
+                                    tokio::task::spawn_blocking(move || {
+                                        let state = CommittedState::new(&node.store);
+                                        access::event_subjects(&state, &ledger)
+                                    })
+                                    .await
+                                    .map_err(|e| e.to_string())
+                                    .and_then(|r| r.map_err(|e| e.to_string()))
+                                    .unwrap_or_else(|e| {
+                                        tracing::warn!(error = %e, "could not resolve an event's records; shown to audit only");
+                                        Vec::new()
+                                    })
+                                }
+                            };
+                            FeedItem::Event { event, subjects }
+                        }
+                        Err(broadcast::error::RecvError::Lagged(missed)) => FeedItem::Lagged(missed),
+                        Err(broadcast::error::RecvError::Closed) => break,
+                    };
+                    // No subscriber at the moment is fine.
+                    let _ = out.send(Arc::new(item));
+                }
+            });
+            sender
+        })
+        .subscribe()
+}
+
+/// Events the feed holds for a slow subscriber before it lags.
+const EVENT_FEED_CAPACITY: usize = 4096;
+
 /// `GET /v1/events`: committed blocks and the ledger events (alerts included) the reader may
 /// see, as they happen. A signed read (headers, or query parameters for `EventSource`); each
 /// node holds a bounded number of streams, and each member a few. A subscriber that falls
 /// behind gets a `lagged` event saying how many it missed.
-pub async fn events(ctx: Ctx, signed: SignedRequest, _query: Query) -> Response {
+pub async fn events(ctx: Ctx, signed: SignedRequest) -> Response {
     let guards = ctx.guards.clone();
-    let (reader_tx, reader_rx) = tokio::sync::oneshot::channel();
-    let authenticated = blocking(ctx.clone(), move |n| {
-        let reader = auth::authenticate(n, &guards.replay, &signed)?;
-        let _ = reader_tx.send(reader);
-        Ok(warp::reply().into_response())
+    let authenticated = on_handler_pool(&ctx, move |n| {
+        auth::authenticate(n, &guards.replay, &signed)
     })
     .await;
-    let Ok(reader) = reader_rx.await else {
-        return authenticated;
+    let reader = match authenticated.and_then(|r| r) {
+        Ok(reader) => reader,
+        Err(e) => return e.into_response(),
     };
     let slot = match ctx
         .guards
@@ -72,35 +144,15 @@ pub async fn events(ctx: Ctx, signed: SignedRequest, _query: Query) -> Response 
             .into_response();
         }
     };
-    let node = ctx.node.clone();
-    let reader = Arc::new(reader);
-    let stream = BroadcastStream::new(node.subscribe()).filter_map(move |item| {
-        let node = node.clone();
-        let reader = reader.clone();
+    let stream = BroadcastStream::new(feed(&ctx)).filter_map(move |item| {
         // The slot lives as long as the stream: dropped when the client goes.
         let _slot = &slot;
-        async move {
-            let event = match item {
-                Ok(event) => {
-                    if !may_see(&node, &reader, &event) {
-                        return None;
-                    }
-                    let name = match event.as_ref() {
-                        NodeEvent::Block { .. } => "block",
-                        NodeEvent::Ledger(gongxin_contracts::Event::Alert(_)) => "alert",
-                        NodeEvent::Ledger(_) => "ledger",
-                    };
-                    Event::default()
-                        .event(name)
-                        .json_data(event.as_ref())
-                        .ok()?
-                }
-                Err(BroadcastStreamRecvError::Lagged(missed)) => {
-                    Event::default().event("lagged").data(missed.to_string())
-                }
-            };
-            Some(Ok::<_, Infallible>(event))
-        }
+        let event = match item {
+            Ok(item) if item.visible_to(&reader) => item.to_sse(),
+            Ok(_) => None,
+            Err(BroadcastStreamRecvError::Lagged(missed)) => FeedItem::Lagged(missed).to_sse(),
+        };
+        std::future::ready(event.map(Ok::<_, Infallible>))
     });
     warp::sse::reply(
         warp::sse::keep_alive()
@@ -208,47 +260,43 @@ pub fn metrics(ctx: &Ctx) -> Response {
         ),
     );
     let g = &ctx.guards.metrics;
-    let gateway_counters: [(&str, &str, &str, u64); 6] = [
-        (
-            "gongxin_http_connections_open",
-            "gauge",
-            "Open HTTP connections.",
-            g.connections_open.load(Ordering::Relaxed),
-        ),
-        (
-            "gongxin_http_connections_refused_total",
-            "counter",
-            "Connections refused because the node had as many as it may hold.",
-            g.connections_refused.load(Ordering::Relaxed),
-        ),
-        (
-            "gongxin_http_rate_limited_total",
-            "counter",
-            "Requests answered 429 by a rate limit.",
-            g.rate_limited.load(Ordering::Relaxed),
-        ),
-        (
-            "gongxin_http_signature_budget_refused_total",
-            "counter",
-            "Submissions refused because the signature-check budget was spent.",
-            g.signature_budget_refused.load(Ordering::Relaxed),
-        ),
-        (
-            "gongxin_http_handler_timeouts_total",
-            "counter",
-            "Requests answered 503 because their handler could not finish in time.",
-            g.handlers_timed_out.load(Ordering::Relaxed),
-        ),
-        (
-            "gongxin_sse_subscribers",
-            "gauge",
-            "Open event streams.",
-            ctx.guards.sse.open() as u64,
-        ),
-    ];
-    for (name, kind, help, value) in gateway_counters {
-        metric(name, kind, help, value.to_string());
-    }
+    let load = |counter: &std::sync::atomic::AtomicU64| counter.load(Ordering::Relaxed).to_string();
+    metric(
+        "gongxin_http_connections_open",
+        "gauge",
+        "Open HTTP connections.",
+        load(&g.connections_open),
+    );
+    metric(
+        "gongxin_http_connections_refused_total",
+        "counter",
+        "Connections refused because the node had as many as it may hold.",
+        load(&g.connections_refused),
+    );
+    metric(
+        "gongxin_http_rate_limited_total",
+        "counter",
+        "Requests answered 429 by a rate limit or the signature-check budget.",
+        load(&g.rate_limited),
+    );
+    metric(
+        "gongxin_http_signature_budget_refused_total",
+        "counter",
+        "Submissions refused because the signature-check budget was spent.",
+        load(&g.signature_budget_refused),
+    );
+    metric(
+        "gongxin_http_handler_timeouts_total",
+        "counter",
+        "Requests answered 503 because their handler could not finish in time.",
+        load(&g.handlers_timed_out),
+    );
+    metric(
+        "gongxin_sse_subscribers",
+        "gauge",
+        "Open event streams.",
+        ctx.guards.sse.open().to_string(),
+    );
     warp::reply::with_header(out, "content-type", "text/plain; version=0.0.4").into_response()
 }
 

@@ -103,19 +103,14 @@ pub fn rectifications(node: &Node, query: &Query) -> ApiResult {
         department: query.get("department").cloned(),
         ..RectificationFilter::default()
     };
-    // The index key a task id sits at under the filter's index (see `queries::rectifications`).
-    let index_key = |id: &str| -> String {
-        let prefix = match &filter.department {
-            Some(d) => gongxin_contracts::keys::dept_rects(d),
-            None => b"rect/".to_vec(),
-        };
-        format!("{}{id}", String::from_utf8_lossy(&prefix))
-    };
     let state = CommittedState::new(&node.store);
     let mut items: Vec<serde_json::Value> = Vec::new();
     let mut last_id: Option<String> = None;
     let mut more = false;
-    let mut cursor = after.as_deref().map(index_key);
+    // The public listing has no status filter, so its index is in id order.
+    let mut cursor = after
+        .as_deref()
+        .and_then(|id| queries::rectification_cursor_after(&filter, id));
     let mut scanned = 0usize;
     'pages: loop {
         let page =

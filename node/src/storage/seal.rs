@@ -48,6 +48,8 @@ pub enum SealError {
     KeyFile { path: PathBuf, reason: String },
     #[error("no randomness for a nonce")]
     Randomness,
+    #[error("a value of {0} bytes is too long to seal")]
+    TooLong(usize),
 }
 
 /// One SM4 key and its id.
@@ -74,12 +76,6 @@ impl StorageKey {
             id,
             cipher: Sm4Gcm::new(&key.into()),
         }
-    }
-
-    pub fn generate() -> Result<StorageKey, SealError> {
-        let mut key = [0u8; 16];
-        getrandom::fill(&mut key).map_err(|_| SealError::Randomness)?;
-        Ok(StorageKey::from_bytes(key))
     }
 
     pub fn id_hex(&self) -> String {
@@ -121,7 +117,8 @@ impl Sealer {
                     aad: &aad(cf, key),
                 },
             )
-            .map_err(|_| SealError::Forged(self.current.id_hex()))?;
+            // GCM refuses only plaintexts over 2^36 bytes.
+            .map_err(|_| SealError::TooLong(plaintext.len()))?;
         let mut sealed = Vec::with_capacity(SEAL_OVERHEAD + plaintext.len());
         sealed.push(SEALED_MAGIC);
         sealed.extend_from_slice(&self.current.id);

@@ -2,6 +2,8 @@
 
 #![allow(dead_code)] // each test file uses a different part
 
+pub mod process;
+
 use std::sync::Arc;
 
 use gongxin_core::crypto::Keypair;
