@@ -311,6 +311,14 @@ pub fn example(kind: OperationKind) -> Operation {
             accepted: true,
             note: String::new(),
         },
+        // Nodes submit these themselves, signed with their validator key.
+        OperationKind::AnchorAccessLog => Operation::AnchorAccessLog {
+            node: "finance".into(),
+            point: gongxin_core::access_log::ChainPoint {
+                count: 1024,
+                head: placeholder_hash("operation log head"),
+            },
+        },
     }
 }
 

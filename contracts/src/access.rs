@@ -282,7 +282,9 @@ pub fn entry_subjects(state: &dyn State, tx: &SignedTx) -> Result<Vec<Subject>, 
                 subjects.push(Subject::Department(d));
             }
         }
-        Operation::ProposeGovernance { .. } | Operation::VoteGovernance { .. } => {
+        Operation::ProposeGovernance { .. }
+        | Operation::VoteGovernance { .. }
+        | Operation::AnchorAccessLog { .. } => {
             subjects.push(Subject::Consortium);
         }
         _ => {}

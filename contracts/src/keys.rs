@@ -31,6 +31,8 @@
 //! | `rej/<height hex16>/<tx hash>` | [`RejectionRecord`](crate::records::RejectionRecord) |
 //! | `seen/<tx hash>` | de-dup: the tx's `valid_until_height` (u64 BE) |
 //! | `exp/<valid_until hex16>/<tx hash>` | de-dup expiry index (empty value) |
+//! | `anchor/<validator name hex>/<count hex16>` | [`AccessAnchorRecord`](crate::records::AccessAnchorRecord): an anchored point of the validator's operation log (the name in hex: validator names may hold `/`) |
+//! | `anchor_latest/<validator name hex>` | the newest of those |
 //!
 //! Secondary indexes (empty values unless noted), all under `idx/`:
 //!
@@ -109,6 +111,16 @@ pub fn validator(name: &str) -> Vec<u8> {
     key(&["validator", name])
 }
 pub const VALIDATORS: &[u8] = b"validator/";
+
+pub fn access_anchor(node: &str, count: u64) -> Vec<u8> {
+    key(&["anchor", &hex::encode(node), &hex16(count)])
+}
+pub fn access_anchors(node: &str) -> Vec<u8> {
+    prefix(&["anchor", &hex::encode(node)])
+}
+pub fn access_anchor_latest(node: &str) -> Vec<u8> {
+    key(&["anchor_latest", &hex::encode(node)])
+}
 
 /// The snake_case name of an operation kind, as in policy files.
 pub fn kind_name(kind: OperationKind) -> String {

@@ -516,3 +516,14 @@ pub struct RejectionRecord {
     pub rejection: Rejection,
     pub alert: Option<Alert>,
 }
+
+/// A point of a validator's operation log fixed on the ledger (`anchor_access_log`).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct AccessAnchorRecord {
+    /// The validator whose log this is.
+    pub node: String,
+    pub point: gongxin_core::access_log::ChainPoint,
+    pub height: u64,
+    pub time_ms: TimestampMs,
+    pub tx: Hash,
+}

@@ -16,12 +16,15 @@
 //! - [`request_auth`]: signed read requests (member key + time + signature headers).
 //! - [`checkpoint`]: C2SP tlog-checkpoint bodies signed as C2SP signed notes.
 //! - [`testkit`]: fixtures (a small signed ledger) for tests of this and downstream crates.
+//! - [`access_log`]: the operation log's record format and SM3 chain, and its verification
+//!   against the anchors on the ledger.
 //! - [`audit`]: what an auditor runs offline — inclusion and consistency against a quorum-signed
 //!   checkpoint, with nothing but the genesis file.
 //!
 //! This crate must never depend on tokio, rocksdb, libp2p, warp or hyper (`scripts/check-core-deps`
 //! enforces it): auditors and the client use it to verify the ledger without our node.
 
+pub mod access_log;
 pub mod audit;
 pub mod block;
 pub mod checkpoint;

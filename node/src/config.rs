@@ -67,6 +67,13 @@ pub struct Limits {
     /// Transaction signatures that HTTP submissions (single and batch) may make this node check
     /// per second, all clients together; more are answered 429 before any check.
     pub http_signature_checks_per_s: u32,
+    /// Operation-log records waiting to be written; a full queue makes requests wait for the
+    /// writer (a read is never answered unlogged).
+    pub access_log_queue_max: usize,
+    /// How often a validator anchors its operation log's head on the ledger (when it grew).
+    pub access_log_anchor_interval_ms: u64,
+    /// Operation-log records older than this are dropped, up to an anchored point (0: keep all).
+    pub access_log_retention_days: u64,
 }
 
 impl Default for Limits {
@@ -92,6 +99,9 @@ impl Default for Limits {
             http_requests_per_s_per_member: 200,
             http_requests_per_s_per_address: 2_000,
             http_signature_checks_per_s: 20_000,
+            access_log_queue_max: 65_536,
+            access_log_anchor_interval_ms: 60_000,
+            access_log_retention_days: 0,
         }
     }
 }
@@ -101,7 +111,7 @@ impl Limits {
     /// instead of stalling later (e.g. a block smaller than one transaction never takes one).
     pub fn validate(&self) -> Result<(), String> {
         let tx_max = gongxin_core::encoding::TX_BYTES_MAX;
-        let checks: [(bool, String); 12] = [
+        let checks: [(bool, String); 13] = [
             (
                 self.block_txs_max >= 1,
                 "block_txs_max must be at least 1".into(),
@@ -161,6 +171,11 @@ impl Limits {
                     crate::gateway::ledger::BATCH_TXS_MAX
                 ),
             ),
+            (
+                self.access_log_queue_max >= 1
+                    && (1_000..=86_400_000).contains(&self.access_log_anchor_interval_ms),
+                "access_log_queue_max must be at least 1 and access_log_anchor_interval_ms from 1000 to 86400000 (a day)".into(),
+            ),
         ];
         match checks.into_iter().find(|(ok, _)| !ok) {
             Some((_, reason)) => Err(reason),
@@ -219,6 +234,10 @@ mod tests {
             },
             Limits {
                 block_interval_ms: 0,
+                ..Limits::default()
+            },
+            Limits {
+                access_log_anchor_interval_ms: 10,
                 ..Limits::default()
             },
         ] {

@@ -13,7 +13,9 @@
 //! - [`producer`]: block production by a validator that alone is a quorum (no peers).
 //! - [`gateway`]: the warp HTTP API.
 //! - [`config`]: the node's config file and every limit.
+//! - [`access_log`]: the operation log of signed reads and admissions, anchored on the ledger.
 
+pub mod access_log;
 pub mod chain;
 pub mod config;
 pub mod consensus;

@@ -104,6 +104,8 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
             }
         }
     });
+    // A validator anchors its operation log on the ledger (and prunes it by retention).
+    let anchoring = tokio::spawn(gongxin_node::access_log::run(node.clone()));
     let blocks = async {
         match config.consensus.clone() {
             Some(settings) => {
@@ -130,6 +132,7 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
             Ok(())
         }
     };
+    anchoring.abort();
     let _ = stop_tx.send(());
     // Graceful shutdown waits for open connections, and an event stream never ends by itself:
     // give clients a moment, then cut them off rather than hang.

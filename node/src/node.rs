@@ -60,6 +60,36 @@ pub enum SubmitError {
     Storage(#[from] StorageError),
 }
 
+impl SubmitError {
+    /// The stable code of the refusal, as the gateway answers it and the operation log
+    /// records it.
+    pub fn code(&self) -> &'static str {
+        match self {
+            SubmitError::Invalid(TxError::WrongChain { .. }) => "wrong_chain",
+            SubmitError::Invalid(TxError::Signature(_)) => "bad_signature",
+            SubmitError::Invalid(TxError::Decode(_)) => "malformed_tx",
+            SubmitError::Admit(AdmitError::Expired { .. }) => "expired",
+            SubmitError::Admit(AdmitError::TooFarAhead { .. }) => "expiry_too_far",
+            SubmitError::Admit(AdmitError::AlreadyPending) => "already_pending",
+            SubmitError::Admit(AdmitError::Full { .. }) => "mempool_full",
+            SubmitError::AlreadyCommitted { .. } => "already_committed",
+            SubmitError::UnknownSigner(_) => "unknown_signer",
+            SubmitError::Storage(_) => "internal",
+        }
+    }
+}
+
+/// Where a transaction came from: its admission is logged only for clients of this node.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Origin {
+    /// A client of this node's gateway: logged, then gossiped.
+    Client,
+    /// Another validator's gossip: not gossiped again.
+    Peer,
+    /// This node itself (its operation-log anchors): gossiped, not logged.
+    Own,
+}
+
 /// One transaction's admission: its hash, and whether it was newly admitted (`false`: it was
 /// already pending) or why it was refused.
 pub type AdmissionVerdict = (Hash, Result<bool, SubmitError>);
@@ -100,6 +130,8 @@ pub struct Node {
     mempool: Mutex<Mempool>,
     events: broadcast::Sender<Arc<NodeEvent>>,
     pub metrics: Metrics,
+    /// The operation log: signed reads and admission decisions ([`crate::access_log`]).
+    pub access_log: crate::access_log::AccessLog,
     /// Wakes the block producer when a transaction arrives.
     pub tx_arrived: Notify,
     started: Instant,
@@ -162,6 +194,8 @@ impl Node {
             .map_err(|e| anyhow::anyhow!("cannot create data dir {}: {e}", data_dir.display()))?;
         let store = Arc::new(Store::open(data_dir)?);
         let chain = Chain::open(store.clone(), genesis.clone())?;
+        let access_log =
+            crate::access_log::AccessLog::open(store.clone(), limits.access_log_queue_max)?;
         // A name the chain knows as a validator must come with that validator's key. A name it
         // does not know yet runs as a non-voting node (it follows the chain and votes once
         // governance adds it).
@@ -193,6 +227,7 @@ impl Node {
             mempool: Mutex::new(Mempool::new(limits.mempool())),
             events,
             metrics: Metrics::default(),
+            access_log,
             tx_arrived: Notify::new(),
             started: Instant::now(),
             gossip: std::sync::OnceLock::new(),
@@ -224,7 +259,16 @@ impl Node {
     /// signature check this node will ever make for it, then the bounded mempool. Returns the
     /// tx hash and whether it was newly admitted (`false`: already pending, an idempotent resend).
     pub fn submit(&self, tx: SignedTx, encoded_bytes: usize) -> Result<(Hash, bool), SubmitError> {
-        self.admit(tx, encoded_bytes, true)
+        self.admit(tx, encoded_bytes, Origin::Client)
+    }
+
+    /// Admits a transaction this node signed itself (an operation-log anchor), unlogged.
+    pub fn submit_own(
+        &self,
+        tx: SignedTx,
+        encoded_bytes: usize,
+    ) -> Result<(Hash, bool), SubmitError> {
+        self.admit(tx, encoded_bytes, Origin::Own)
     }
 
     /// Where newly admitted client transactions are sent for gossip.
@@ -236,10 +280,10 @@ impl Node {
         &self,
         tx: SignedTx,
         encoded_bytes: usize,
-        gossip: bool,
+        origin: Origin,
     ) -> Result<(Hash, bool), SubmitError> {
         let hash = tx.hash();
-        match self.admit_batch(vec![(tx, encoded_bytes)], gossip).pop() {
+        match self.admit_batch(vec![(tx, encoded_bytes)], origin).pop() {
             Some((_, verdict)) => verdict.map(|fresh| (hash, fresh)),
             None => Err(SubmitError::Storage(StorageError::Missing(
                 "admission verdict".into(),
@@ -251,12 +295,12 @@ impl Node {
     /// signature check for those that pass the cheap checks. Returns, in input order, each
     /// transaction's hash and whether it was newly admitted (`false`: already pending) or why not.
     pub fn submit_batch(&self, txs: Vec<(SignedTx, usize)>) -> Vec<AdmissionVerdict> {
-        self.admit_batch(txs, true)
+        self.admit_batch(txs, Origin::Client)
     }
 
     /// [`Node::submit_batch`] for transactions another validator gossiped (not gossiped again).
     pub fn submit_batch_from_peer(&self, txs: Vec<(SignedTx, usize)>) -> Vec<AdmissionVerdict> {
-        self.admit_batch(txs, false)
+        self.admit_batch(txs, Origin::Peer)
     }
 
     /// The checks before the signature: chain, already committed, already pending (`Ok(false)`),
@@ -277,9 +321,22 @@ impl Node {
             return Ok(false);
         }
         Mempool::check_window(tx, next_height)?;
+        let state = crate::chain::CommittedState::new(&self.store);
+        // A validator anchors its operation log with its own key; the rules check that it is
+        // the named validator's current key.
+        if let gongxin_core::model::Operation::AnchorAccessLog { node, .. } = &tx.body.operation {
+            let validator: Option<gongxin_core::validator::Validator> =
+                gongxin_contracts::store::get(&state, &gongxin_contracts::keys::validator(node))
+                    .map_err(|e| {
+                        SubmitError::Storage(StorageError::Missing(format!("validators: {e}")))
+                    })?;
+            return match validator {
+                Some(v) if v.public_key == tx.body.signer => Ok(true),
+                _ => Err(SubmitError::UnknownSigner(tx.body.signer)),
+            };
+        }
         // Only members may write to the ledger. (The rules check membership again at execution,
         // for members removed while their transaction waited.)
-        let state = crate::chain::CommittedState::new(&self.store);
         let member: Option<gongxin_contracts::records::MemberRecord> =
             gongxin_contracts::store::get(
                 &state,
@@ -294,7 +351,36 @@ impl Node {
         Ok(true)
     }
 
-    fn admit_batch(&self, txs: Vec<(SignedTx, usize)>, gossip: bool) -> Vec<AdmissionVerdict> {
+    fn admit_batch(&self, txs: Vec<(SignedTx, usize)>, origin: Origin) -> Vec<AdmissionVerdict> {
+        let kinds: Vec<(gongxin_core::crypto::PublicKey, &'static str)> = match origin {
+            Origin::Client => txs
+                .iter()
+                .map(|(tx, _)| (tx.body.signer, tx.body.operation.kind().as_str()))
+                .collect(),
+            Origin::Peer | Origin::Own => Vec::new(),
+        };
+        let verdicts = self.admit_unlogged(txs, origin != Origin::Peer);
+        for ((signer, kind), (hash, verdict)) in kinds.iter().zip(&verdicts) {
+            let outcome = match verdict {
+                Ok(true) => "admitted",
+                Ok(false) => "pending",
+                Err(e) => e.code(),
+            };
+            let act = crate::access_log::Act {
+                kind: gongxin_core::access_log::AccessKind::Admission,
+                actor: signer.to_string(),
+                department: String::new(),
+                target: format!("tx {hash} {kind}"),
+                outcome: outcome.to_owned(),
+            };
+            if self.access_log.append(act).is_err() {
+                tracing::error!(tx = %hash, "admission decided but not logged: the operation log stopped");
+            }
+        }
+        verdicts
+    }
+
+    fn admit_unlogged(&self, txs: Vec<(SignedTx, usize)>, gossip: bool) -> Vec<AdmissionVerdict> {
         let next_height = self.tip().0.height + 1;
         let hashes: Vec<Hash> = txs.iter().map(|(tx, _)| tx.hash()).collect();
         let mut verdicts: Vec<Option<Result<(Hash, bool), SubmitError>>> = txs

@@ -63,6 +63,7 @@
 //! | raise rectification | audit × D, C, A | deadline in the future |
 //! | submit rectification | the responsible person; responsible department × D, C | open or reopened |
 //! | verify rectification | the raising department × D, C, A | submitted; not by the submitter |
+//! | anchor access log | the named validator, with its own key (no member) | more records than its last anchor |
 //!
 //! Closed and cancelled projects, and everything that belongs to them, never change
 //! (`record_closed`); a suspended project only resumes or is cancelled.
@@ -72,6 +73,7 @@
 //! loop is bounded by [`crate::limits`]. `clippy.toml` bans the offending types.
 
 mod alerts;
+mod anchors;
 mod approvals;
 mod governance;
 mod guard;
@@ -283,6 +285,10 @@ fn apply_dyn(
 }
 
 fn execute_tx(st: &mut dyn State, cx: &mut Cx<'_>, tx: &SignedTx) -> Rule<()> {
+    // The one operation a validator signs with its own key, not a member's.
+    if let Operation::AnchorAccessLog { node, point } = &tx.body.operation {
+        return anchors::anchor(st, cx, &tx.body.signer, node, point);
+    }
     let signer = identity::member(st, &tx.body.signer)?.ok_or(Rejection::UnknownSigner {
         key: tx.body.signer,
     })?;
@@ -365,7 +371,8 @@ pub(crate) fn execute_operation(st: &mut dyn State, cx: &mut Cx<'_>, op: &Operat
         Operation::Approve { .. }
         | Operation::Refuse { .. }
         | Operation::ProposeGovernance { .. }
-        | Operation::VoteGovernance { .. } => Err(Rejection::NotPermitted {
+        | Operation::VoteGovernance { .. }
+        | Operation::AnchorAccessLog { .. } => Err(Rejection::NotPermitted {
             reason: format!(
                 "{} cannot be the operation of a request",
                 keys::kind_name(op.kind())
@@ -384,6 +391,7 @@ pub fn is_policy_exempt(kind: OperationKind) -> bool {
             | OperationKind::Refuse
             | OperationKind::ProposeGovernance
             | OperationKind::VoteGovernance
+            | OperationKind::AnchorAccessLog
     )
 }
 

@@ -2210,3 +2210,51 @@ fn internal_projects_have_no_public_view_and_queries_page() {
     assert_eq!(view.totals.budget_fen, 0);
     assert!(view.health.is_some());
 }
+
+#[test]
+fn a_validator_anchors_its_own_operation_log_with_growing_counts() {
+    use gongxin_core::access_log::ChainPoint;
+    let mut h = Harness::new();
+    let validator = derived_key("audit/validator");
+    let point = |count: u64| ChainPoint {
+        count,
+        head: Hash::digest(&count.to_be_bytes()),
+    };
+    let anchor = |node: &str, count: u64| Operation::AnchorAccessLog {
+        node: node.into(),
+        point: point(count),
+    };
+    let (hash, applied) = h.submit_key(&validator, anchor("audit.validator", 5));
+    assert!(applied.is_applied(), "{:?}", applied.outcome);
+    let stored: AccessAnchorRecord = store::get(&h.state, &keys::access_anchor("audit.validator", 5))
+        .unwrap()
+        .unwrap();
+    assert_eq!((stored.point, stored.tx), (point(5), hash));
+    let latest: AccessAnchorRecord =
+        store::get(&h.state, &keys::access_anchor_latest("audit.validator"))
+            .unwrap()
+            .unwrap();
+    assert_eq!(latest, stored);
+
+    // Not growing: refused, and nothing but the trace is written.
+    for count in [5, 4] {
+        let before = h.state.clone();
+        let (_, applied) = h.submit_key(&validator, anchor("audit.validator", count));
+        assert_eq!(applied.code(), Some("invalid_field"));
+        for key in changed_keys(&before, &h.state) {
+            assert!(TRACE_PREFIXES.iter().any(|p| key.starts_with(p)), "{key}");
+        }
+    }
+    // Another validator's log, a member's key, a name that is no validator: not permitted.
+    let (_, applied) = h.submit_key(&validator, anchor("finance.validator", 9));
+    assert_eq!(applied.code(), Some("not_permitted"));
+    let member = h.city.key("audit", Director).clone();
+    let (_, applied) = h.submit_key(&member, anchor("audit.validator", 9));
+    assert_eq!(applied.code(), Some("not_permitted"));
+    let (_, applied) = h.submit_key(&validator, anchor("nobody", 9));
+    assert_eq!(applied.code(), Some("not_permitted"));
+    // An anchor can never be the operation a policy gates.
+    assert!(is_policy_exempt(OperationKind::AnchorAccessLog));
+    let (_, applied) = h.submit_key(&validator, anchor("audit.validator", 6));
+    assert!(applied.is_applied());
+}

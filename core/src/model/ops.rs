@@ -140,6 +140,15 @@ pub enum Operation {
         #[serde(default)]
         note: String,
     },
+
+    // -- node operations --------------------------------------------------------------------
+    /// A validator fixes a point of its operation log (`crate::access_log`) on the ledger.
+    /// Signed with the validator's own key, not a member's; only that validator may anchor its
+    /// log, and each anchor must cover more records than the last.
+    AnchorAccessLog {
+        node: String,
+        point: crate::access_log::ChainPoint,
+    },
 }
 
 macro_rules! operation_kinds {
@@ -203,6 +212,7 @@ operation_kinds!(
     RaiseRectification => "raise_rectification",
     SubmitRectification => "submit_rectification",
     VerifyRectification => "verify_rectification",
+    AnchorAccessLog => "anchor_access_log",
 );
 
 impl Operation {

@@ -291,9 +291,11 @@ pub fn write_node_configs_with(
 
 /// A devnet's limits: the defaults, except that every client of a devnet (console, CLI, load
 /// generator, demo loader) comes from 127.0.0.1, so the per-address and per-member rates are
-/// those of a whole department's office, not of one person.
+/// those of a whole department's office, not of one person. The operation log is anchored every
+/// 10 s, so a demo shows anchors soon.
 pub fn devnet_limits() -> Limits {
     Limits {
+        access_log_anchor_interval_ms: 10_000,
         http_requests_per_s_per_address: 100_000,
         http_requests_per_s_per_member: 20_000,
         http_signature_checks_per_s: 50_000,

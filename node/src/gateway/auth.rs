@@ -212,6 +212,13 @@ fn credentials(request: &SignedRequest) -> Result<Credentials, ApiError> {
     ))
 }
 
+/// The key a request claims to be signed by and what it asks for (`METHOD path?query`, the
+/// signature parameters left out), for the operation log; `None` when it claims no key.
+pub fn claimed(request: &SignedRequest) -> Option<(String, String)> {
+    let c = credentials(request).ok()?;
+    Some((c.key, format!("{} {}", request.method, c.signed_path_and_query)))
+}
+
 /// Checks the request's signature, node, time window, nonce and that the key belongs to a
 /// current member.
 pub fn authenticate(

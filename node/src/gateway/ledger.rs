@@ -10,7 +10,7 @@ use gongxin_core::audit::{ConsistencyProof, InclusionProof};
 use gongxin_core::encoding::TX_BYTES_MAX;
 use gongxin_core::entry::{Entry, Outcome};
 use gongxin_core::log;
-use gongxin_core::tx::{SignedTx, TxError};
+use gongxin_core::tx::SignedTx;
 use serde::Serialize;
 use warp::Reply;
 use warp::http::StatusCode;
@@ -29,7 +29,7 @@ fn param<'q>(query: &'q Query, name: &str) -> Option<&'q str> {
 }
 
 /// A non-negative decimal query parameter.
-fn param_u64(query: &Query, name: &str) -> Result<Option<u64>, ApiError> {
+pub(crate) fn param_u64(query: &Query, name: &str) -> Result<Option<u64>, ApiError> {
     match param(query, name) {
         None => Ok(None),
         Some(text) => text.parse::<u64>().map(Some).map_err(|_| {
@@ -481,31 +481,20 @@ pub fn submit_batch(
 
 fn submit_error(error: SubmitError) -> ApiError {
     let message = error.to_string();
+    let code = error.code();
     match error {
-        SubmitError::Invalid(TxError::WrongChain { .. }) => {
-            ApiError::bad_request("wrong_chain", message)
+        SubmitError::Invalid(_) | SubmitError::Admit(AdmitError::Expired { .. })
+        | SubmitError::Admit(AdmitError::TooFarAhead { .. }) => {
+            ApiError::bad_request(code, message)
         }
-        SubmitError::Invalid(TxError::Signature(_)) => {
-            ApiError::bad_request("bad_signature", message)
-        }
-        SubmitError::Invalid(TxError::Decode(_)) => ApiError::bad_request("malformed_tx", message),
-        SubmitError::Admit(AdmitError::Expired { .. }) => ApiError::bad_request("expired", message),
-        SubmitError::Admit(AdmitError::TooFarAhead { .. }) => {
-            ApiError::bad_request("expiry_too_far", message)
-        }
-        SubmitError::Admit(AdmitError::AlreadyPending) => {
-            ApiError::new(StatusCode::CONFLICT, "already_pending", message)
+        SubmitError::Admit(AdmitError::AlreadyPending) | SubmitError::AlreadyCommitted { .. } => {
+            ApiError::new(StatusCode::CONFLICT, code, message)
         }
         SubmitError::Admit(AdmitError::Full { .. }) => ApiError {
             retry_after_s: Some(1),
-            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "mempool_full", message)
+            ..ApiError::new(StatusCode::SERVICE_UNAVAILABLE, code, message)
         },
-        SubmitError::AlreadyCommitted { .. } => {
-            ApiError::new(StatusCode::CONFLICT, "already_committed", message)
-        }
-        SubmitError::UnknownSigner(_) => {
-            ApiError::new(StatusCode::FORBIDDEN, "unknown_signer", message)
-        }
+        SubmitError::UnknownSigner(_) => ApiError::new(StatusCode::FORBIDDEN, code, message),
         SubmitError::Storage(e) => e.into(),
     }
 }

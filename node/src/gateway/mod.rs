@@ -5,6 +5,7 @@
 //!   `/v1/proofs/consistency`, plus `/v1/entries`, `/v1/status`, `POST /v1/txs`,
 //!   `/v1/txs/{hash}`, `/v1/blocks/{height}`.
 //! - [`records`]: internal record reads.
+//! - [`access_log`]: the node's operation log (audit) and its anchors on the ledger.
 //! - [`auth`]: signed reads (key, node, time, nonce, signature) and the replay cache; what a
 //!   member may then see is `gongxin_contracts::access`'s read table, applied by the handlers.
 //! - [`public`]: the public portal API, `/public/v1/...`, disclosed fields only.
@@ -19,6 +20,7 @@
 //! RocksDB reads, proofs) runs on the gateway's bounded handler pool, never on the reactor and
 //! never on consensus's threads.
 
+pub mod access_log;
 pub mod auth;
 pub mod error;
 pub mod guard;
@@ -258,23 +260,68 @@ fn signed_request()
 }
 
 /// Runs a signed read: authenticate, rate-limit the member, then the handler, all on the
-/// gateway's handler pool.
+/// gateway's handler pool; the outcome goes to the operation log before the answer goes out.
 async fn authed<F>(ctx: Ctx, signed: SignedRequest, handler: F) -> Response
 where
     F: FnOnce(&Node, &Reader) -> ApiResult + Send + 'static,
 {
     let guards = ctx.guards.clone();
     blocking(ctx, move |n| {
-        let reader = auth::authenticate(n, &guards.replay, &signed)?;
-        guards
-            .admit_member(
-                &reader.member.member.public_key.to_string(),
-                wall_clock_ms(),
-            )
-            .map_err(|retry| error::Limited(retry.0).api_error())?;
-        handler(n, &reader)
+        let (reader, result) = match auth::authenticate(n, &guards.replay, &signed) {
+            Ok(reader) => {
+                let result = guards
+                    .admit_member(
+                        &reader.member.member.public_key.to_string(),
+                        wall_clock_ms(),
+                    )
+                    .map_err(|retry| error::Limited(retry.0).api_error())
+                    .and_then(|()| handler(n, &reader));
+                (Some(reader), result)
+            }
+            Err(e) => (None, Err(e)),
+        };
+        let outcome = match &result {
+            Ok(response) => response.status().as_str().to_owned(),
+            Err(e) => format!("{} {}", e.status.as_str(), e.code),
+        };
+        log_read(n, &signed, reader.as_ref(), outcome)?;
+        result
     })
     .await
+}
+
+/// Appends a signed read (or a request that claimed a key and was refused) to the operation
+/// log. A request that claims no key is not logged: it read nothing signed. If the log has
+/// stopped, the read is refused rather than answered unlogged.
+pub(crate) fn log_read(
+    node: &Node,
+    signed: &SignedRequest,
+    reader: Option<&Reader>,
+    outcome: String,
+) -> Result<(), ApiError> {
+    let Some((claimed_key, target)) = auth::claimed(signed) else {
+        return Ok(());
+    };
+    let (actor, department) = match reader {
+        Some(r) => (r.member.member.public_key.to_string(), r.department().to_owned()),
+        None => (claimed_key, String::new()),
+    };
+    node.access_log
+        .append(crate::access_log::Act {
+            kind: gongxin_core::access_log::AccessKind::Read,
+            actor,
+            department,
+            target,
+            outcome,
+        })
+        .map_err(|e| ApiError {
+            retry_after_s: Some(5),
+            ..ApiError::new(
+                warp::http::StatusCode::SERVICE_UNAVAILABLE,
+                "log_stopped",
+                e.to_string(),
+            )
+        })
 }
 
 /// Runs a blocking handler (signature checks, RocksDB reads, proofs) on the gateway's bounded
@@ -389,6 +436,16 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
     let whoami = warp::path!("v1" / "whoami").and(base.clone()).then(
         |ctx: Ctx, s: SignedRequest, _q: Query| authed(ctx, s, move |_, r| records::whoami(r)),
     );
+    let access_log = warp::path!("v1" / "access-log").and(base.clone()).then(
+        |ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| access_log::log(n, r, &q))
+        },
+    );
+    let access_anchors = warp::path!("v1" / "access-log" / "anchors")
+        .and(base.clone())
+        .then(|ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| access_log::anchors(n, r, &q))
+        });
     let approvals = warp::path!("v1" / "departments" / String / "approvals")
         .and(base)
         .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
@@ -416,6 +473,10 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .or(approvals)
         .unify()
         .or(whoami)
+        .unify()
+        .or(access_log)
+        .unify()
+        .or(access_anchors)
         .unify()
         .boxed()
 }

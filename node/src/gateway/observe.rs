@@ -123,7 +123,13 @@ const EVENT_FEED_CAPACITY: usize = 4096;
 pub async fn events(ctx: Ctx, signed: SignedRequest) -> Response {
     let guards = ctx.guards.clone();
     let authenticated = on_handler_pool(&ctx, move |n| {
-        auth::authenticate(n, &guards.replay, &signed)
+        let authenticated = auth::authenticate(n, &guards.replay, &signed);
+        let outcome = match &authenticated {
+            Ok(_) => "200".to_owned(),
+            Err(e) => format!("{} {}", e.status.as_str(), e.code),
+        };
+        super::log_read(n, &signed, authenticated.as_ref().ok(), outcome)?;
+        authenticated
     })
     .await;
     let reader = match authenticated.and_then(|r| r) {

@@ -14,8 +14,9 @@
 //! | `log_nodes`  | level u8 ‖ index u64        | SM3 hash of a complete subtree               |
 //! | `state`      | contract key                | contract value                               |
 //! | `checkpoints`| tree size u64               | signed checkpoint note (UTF-8)               |
+//! | `access_log` | record seq u64              | operation-log record and the head after it   |
 //!
-//! Values of `blocks`, `entries`, `txs` and `state` — everything that carries record content —
+//! Values of `blocks`, `entries`, `txs`, `state` and `access_log` — everything that carries record content —
 //! are sealed with SM4-GCM ([`seal`]) under the node's storage key, kept outside the database
 //! (`<data dir>.storage.key` by default, created with a new database). Keys carry no record
 //! content beyond ids; headers, certificates, log hashes and checkpoints are not secret.
@@ -32,6 +33,7 @@ use std::path::Path;
 
 use bincode::{Decode, Encode};
 use gongxin_core::Hash;
+use gongxin_core::access_log::{AccessRecord, ChainPoint, ChainedRecord};
 use gongxin_core::block::{Block, BlockHeader, CommitCertificate};
 use gongxin_core::encoding::{self, BLOCK_BYTES_MAX};
 use gongxin_core::log::{NodeId, NodeSource};
@@ -51,7 +53,8 @@ const CF_LEAVES: &str = "leaves";
 const CF_LOG_NODES: &str = "log_nodes";
 const CF_STATE: &str = "state";
 const CF_CHECKPOINTS: &str = "checkpoints";
-const COLUMN_FAMILIES: [&str; 10] = [
+const CF_ACCESS_LOG: &str = "access_log";
+const COLUMN_FAMILIES: [&str; 11] = [
     CF_META,
     CF_HEADERS,
     CF_BLOCKS,
@@ -62,6 +65,7 @@ const COLUMN_FAMILIES: [&str; 10] = [
     CF_LOG_NODES,
     CF_STATE,
     CF_CHECKPOINTS,
+    CF_ACCESS_LOG,
 ];
 
 const META_TIP: &[u8] = b"tip";
@@ -70,7 +74,9 @@ const META_TIP: &[u8] = b"tip";
 const META_SEAL_CHECK: &[u8] = b"seal_check";
 const SEAL_CHECK_PLAINTEXT: &[u8] = b"gongxin storage key check";
 /// The column families whose values are sealed.
-const SEALED_CFS: [&str; 4] = [CF_BLOCKS, CF_ENTRIES, CF_TXS, CF_STATE];
+const SEALED_CFS: [&str; 5] = [CF_BLOCKS, CF_ENTRIES, CF_TXS, CF_STATE, CF_ACCESS_LOG];
+/// Where the kept operation log starts (a `ChainPoint`; absent: from the beginning).
+const META_ACCESS_LOG_START: &[u8] = b"access_log_start";
 const META_GENESIS_HASH: &[u8] = b"genesis_hash";
 /// `valset/` ‖ effective height (u64 BE) → the canonical `ValidatorSet` from that height on.
 const META_VALIDATOR_SET_PREFIX: &[u8] = b"valset/";
@@ -494,6 +500,88 @@ impl Store {
             note.as_bytes(),
         );
         self.write_synced(batch)
+    }
+
+    /// Appends operation-log records (each with the head after it) in one synced batch.
+    pub fn access_log_append(&self, records: &[ChainedRecord]) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        for chained in records {
+            let key = height_key(chained.record.seq);
+            let value = encoding::encode(&(&chained.record, &chained.head));
+            batch.put_cf(
+                self.cf(CF_ACCESS_LOG),
+                key,
+                self.seal(CF_ACCESS_LOG, &key, &value)?,
+            );
+        }
+        self.write_synced(batch)
+    }
+
+    /// Where the kept operation log starts: genesis, or the point retention pruned it to.
+    pub fn access_log_start(&self) -> Result<ChainPoint, StorageError> {
+        Ok(self
+            .get(CF_META, META_ACCESS_LOG_START)?
+            .map(|b| decode_stored("operation log start", &b))
+            .transpose()?
+            .unwrap_or(ChainPoint::GENESIS))
+    }
+
+    /// The last stored operation-log record.
+    pub fn access_log_last(&self) -> Result<Option<ChainedRecord>, StorageError> {
+        let mut iter = self
+            .db
+            .iterator_cf(self.cf(CF_ACCESS_LOG), IteratorMode::End);
+        iter.next()
+            .map(|item| {
+                let (key, value) = item?;
+                self.open_access_record(&key, &value)
+            })
+            .transpose()
+    }
+
+    /// Operation-log records from `from` through `to`, at most `limit`, in order.
+    pub fn access_log_range(
+        &self,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> Result<Vec<ChainedRecord>, StorageError> {
+        let start = height_key(from);
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_ACCESS_LOG),
+            IteratorMode::From(&start, Direction::Forward),
+        ) {
+            let (key, value) = item?;
+            if out.len() >= limit || keys::parse_height_key(&key).is_none_or(|seq| seq > to) {
+                break;
+            }
+            out.push(self.open_access_record(&key, &value)?);
+        }
+        Ok(out)
+    }
+
+    /// Drops the operation-log records before `point` (an anchored point) and records that the
+    /// kept log starts there, in one batch.
+    pub fn access_log_prune(&self, point: ChainPoint) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        batch.delete_range_cf(
+            self.cf(CF_ACCESS_LOG),
+            height_key(0),
+            height_key(point.count),
+        );
+        batch.put_cf(
+            self.cf(CF_META),
+            META_ACCESS_LOG_START,
+            encoding::encode(&point),
+        );
+        self.write_synced(batch)
+    }
+
+    fn open_access_record(&self, key: &[u8], value: &[u8]) -> Result<ChainedRecord, StorageError> {
+        let plain = self.sealer.open(CF_ACCESS_LOG, key, value)?;
+        let (record, head): (AccessRecord, Hash) = decode_stored("operation log record", &plain)?;
+        Ok(ChainedRecord { record, head })
     }
 
     fn write_synced(&self, batch: WriteBatch) -> Result<(), StorageError> {
