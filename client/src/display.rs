@@ -652,6 +652,40 @@ pub fn approvals_table(requests: &[Value]) -> String {
     table.render()
 }
 
+/// Operation-log records: seq, time, kind, department, actor, target, outcome.
+pub fn access_log_table(records: &[gongxin_core::access_log::ChainedRecord]) -> String {
+    let mut table = Table::new(&[
+        "seq",
+        "time (UTC)",
+        "kind",
+        "dept",
+        "actor",
+        "target",
+        "outcome",
+    ])
+    .right_aligned(&[0]);
+    for chained in records {
+        let r = &chained.record;
+        let kind = match r.kind {
+            gongxin_core::access_log::AccessKind::Read => "read",
+            gongxin_core::access_log::AccessKind::Admission => "admission",
+        };
+        table.row(vec![
+            r.seq.to_string(),
+            utc_minute(r.at_ms),
+            kind.to_owned(),
+            r.department.clone(),
+            clip(&r.actor, 24),
+            r.target.clone(),
+            r.outcome.clone(),
+        ]);
+    }
+    if table.is_empty() {
+        return String::new();
+    }
+    table.render()
+}
+
 #[cfg(test)]
 mod tests {
     use serde_json::json;

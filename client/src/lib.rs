@@ -10,6 +10,7 @@
 //! trusts no answer of a node for what matters: checkpoints, inclusion and consistency proofs
 //! are verified with `gongxin_core::audit` against the genesis validators.
 //!
+//! - [`access_log`]: a node's operation log, checked against its anchors on the ledger.
 //! - [`display`]: records as the CLI shows them to people (¥ from fen, % from basis points).
 //! - [`offline`]: what needs no node: keys, SM3 of files, proof verification.
 //! - [`http`]: [`http::NodeClient`], a typed blocking client of the node's `/v1` gateway.
@@ -19,6 +20,7 @@
 //! - [`ops`]: operation files (`gongxin submit --op`) and per-kind templates.
 //! - [`watch`]: the checkpoint monitor behind `gongxin audit watch`.
 
+pub mod access_log;
 pub mod display;
 pub mod http;
 pub mod offline;

@@ -21,7 +21,7 @@ use gongxin_client::records::{
 };
 use gongxin_client::txbuilder::TxBuilder;
 use gongxin_client::watch::{PollError, PollKind, PollReport, StateDir, Watcher};
-use gongxin_client::{offline, ops};
+use gongxin_client::{access_log, offline, ops};
 use gongxin_core::Hash;
 use gongxin_core::audit::{ProofBundle, verify_bundle};
 use gongxin_core::crypto::{Algorithm, Keypair};
@@ -194,6 +194,40 @@ enum Command {
     Public {
         #[command(subcommand)]
         command: PublicCommand,
+    },
+    /// The node's operation log (操作日志): every signed read and admission decision, chained
+    /// with SM3 and anchored on the ledger.
+    AccessLog {
+        #[command(subcommand)]
+        command: AccessLogCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AccessLogCommand {
+    /// Print records of the log (the audit department's key).
+    Show {
+        /// First record (seq); default the start of what the node keeps.
+        #[arg(long)]
+        from: Option<u64>,
+        /// Last record (seq), inclusive.
+        #[arg(long)]
+        to: Option<u64>,
+        /// Records per page, 1 to 1000.
+        #[arg(long, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        limit: Option<u32>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
+    /// Recompute the whole kept log's chain and check it against the anchors on the ledger;
+    /// any edit, deletion or reordering exits with code 2.
+    Verify {
+        /// Read the anchors from this node instead (another department's: a node that altered
+        /// its log cannot alter their copy of the ledger).
+        #[arg(long)]
+        anchors_from: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
     },
 }
 
@@ -738,6 +772,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 display::rectifications_table,
             )?;
         }
+        Command::AccessLog { command } => return access_log(&cx, command),
         Command::Op {
             command: OpCommand::Kinds,
         } => {
@@ -752,6 +787,93 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+fn access_log(cx: &Session, command: AccessLogCommand) -> Result<ExitCode> {
+    match command {
+        AccessLogCommand::Show {
+            from,
+            to,
+            limit,
+            key,
+        } => {
+            let reads = cx.member_reads(&key.key)?;
+            let page = refused_with_hint(reads.client.access_log_page(
+                &reads.reader(),
+                from,
+                to,
+                limit,
+            ))?;
+            if cx.json {
+                println!("{}", serde_json::to_string_pretty(&page)?);
+            } else {
+                print!("{}", display::access_log_table(&page.records));
+                let more = page
+                    .next
+                    .map(|n| format!("; more follow: continue with --from {n}"))
+                    .unwrap_or_default();
+                println!(
+                    "{} records of {} (kept from {}, {} written){more}",
+                    page.records.len(),
+                    page.node,
+                    page.start.count,
+                    page.flushed.count
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        AccessLogCommand::Verify { anchors_from, key } => {
+            let reads = cx.member_reads(&key.key)?;
+            // Anchors first: every anchor then covers records the log already holds.
+            let anchors = match anchors_from {
+                None => reads
+                    .client
+                    .all_access_log_anchors(&reads.reader(), &reads.node)?,
+                Some(url) => {
+                    let other = Session {
+                        json: cx.json,
+                        node: url,
+                        http_timeout: cx.http_timeout,
+                    }
+                    .member_reads(&key.key)?;
+                    other
+                        .client
+                        .all_access_log_anchors(&other.reader(), &reads.node)?
+                }
+            };
+            let points: Vec<_> = anchors.iter().map(|a| a.point).collect();
+            match access_log::verify_log(&reads.client, &reads.reader(), &points) {
+                Ok((node, report)) => {
+                    if cx.json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"node": node, "verified": true, "report": report})
+                        );
+                    } else {
+                        println!(
+                            "operation log of {node}: records {}..{} verify; {} anchors matched, {} records not yet anchored",
+                            report.start.count,
+                            report.end.count,
+                            report.anchors_matched,
+                            report.unanchored
+                        );
+                    }
+                    Ok(ExitCode::SUCCESS)
+                }
+                Err(access_log::VerifyError::Broken { node, source }) => {
+                    if cx.json {
+                        println!(
+                            "{}",
+                            serde_json::json!({"node": node, "verified": false, "break": source.to_string()})
+                        );
+                    }
+                    eprintln!("ALARM: the operation log of {node} does not verify: {source}");
+                    Ok(ExitCode::from(EXIT_ALARM))
+                }
+                Err(e) => Err(e.into()),
+            }
+        }
+    }
 }
 
 fn parse_tx_hash(text: &str) -> Result<Hash> {

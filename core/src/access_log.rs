@@ -153,73 +153,111 @@ pub struct ChainReport {
 }
 
 /// Recomputes the chain from `start` through `records` and checks it against `anchors` (the
-/// anchored points the ledger holds for this node, any order).
+/// anchored points the ledger holds for this node, any order). [`ChainVerifier`] does the same
+/// a record at a time, for logs too long to hold at once.
+pub fn verify_chain(
+    start: ChainPoint,
+    records: &[ChainedRecord],
+    anchors: &[ChainPoint],
+) -> Result<ChainReport, ChainBreak> {
+    let mut verifier = ChainVerifier::new(start, anchors)?;
+    for chained in records {
+        verifier.push(chained)?;
+    }
+    verifier.finish()
+}
+
+/// Checks a log record by record.
 ///
 /// `start` must be [`ChainPoint::GENESIS`] or an anchored point; records must follow it with
 /// consecutive `seq`; each stored head must be the recomputed one; every anchor within the
 /// records' range must match the recomputed head at its count; and no anchor may lie beyond the
 /// last record (that would mean anchored records were deleted). Anchors before `start` are of
 /// records the node no longer keeps and are not checked.
-pub fn verify_chain(
+#[derive(Debug, Clone)]
+pub struct ChainVerifier {
     start: ChainPoint,
-    records: &[ChainedRecord],
-    anchors: &[ChainPoint],
-) -> Result<ChainReport, ChainBreak> {
-    if start != ChainPoint::GENESIS && !anchors.contains(&start) {
-        return Err(ChainBreak::UnanchoredStart {
-            count: start.count,
-            head: start.head,
-        });
+    point: ChainPoint,
+    /// Anchors after `start` not yet reached, highest count first (popped from the end).
+    ahead: Vec<ChainPoint>,
+    matched: usize,
+    last_anchor: Option<ChainPoint>,
+}
+
+impl ChainVerifier {
+    pub fn new(start: ChainPoint, anchors: &[ChainPoint]) -> Result<ChainVerifier, ChainBreak> {
+        let from_anchor = start != ChainPoint::GENESIS;
+        if from_anchor && !anchors.contains(&start) {
+            return Err(ChainBreak::UnanchoredStart {
+                count: start.count,
+                head: start.head,
+            });
+        }
+        let mut ahead: Vec<ChainPoint> = anchors
+            .iter()
+            .filter(|a| a.count > start.count)
+            .copied()
+            .collect();
+        ahead.sort_by_key(|a| std::cmp::Reverse(a.count));
+        ahead.dedup();
+        Ok(ChainVerifier {
+            start,
+            point: start,
+            ahead,
+            matched: usize::from(from_anchor),
+            last_anchor: from_anchor.then_some(start),
+        })
     }
-    let mut anchored: Vec<ChainPoint> = anchors
-        .iter()
-        .filter(|a| a.count > start.count)
-        .copied()
-        .collect();
-    anchored.sort_by_key(|a| a.count);
-    anchored.dedup();
-    let mut next_anchor = anchored.iter().peekable();
-    let mut point = start;
-    let mut matched = usize::from(start != ChainPoint::GENESIS);
-    let mut last_anchor = (start != ChainPoint::GENESIS).then_some(start);
-    for chained in records {
-        if chained.record.seq != point.count {
+
+    /// Takes the next record.
+    pub fn push(&mut self, chained: &ChainedRecord) -> Result<(), ChainBreak> {
+        if chained.record.seq != self.point.count {
             return Err(ChainBreak::OutOfSequence {
-                expected: point.count,
+                expected: self.point.count,
                 found: chained.record.seq,
             });
         }
-        point = point.next(&chained.record);
-        if chained.head != point.head {
+        self.point = self.point.next(&chained.record);
+        if chained.head != self.point.head {
             return Err(ChainBreak::StoredHeadMismatch {
                 seq: chained.record.seq,
             });
         }
-        while let Some(anchor) = next_anchor.next_if(|a| a.count == point.count) {
-            if anchor.head != point.head {
+        while let Some(anchor) = self.ahead.pop_if(|a| a.count == self.point.count) {
+            if anchor.head != self.point.head {
                 return Err(ChainBreak::AnchorMismatch {
-                    count: point.count,
-                    computed: point.head,
+                    count: self.point.count,
+                    computed: self.point.head,
                     anchored: anchor.head,
                 });
             }
-            matched += 1;
-            last_anchor = Some(*anchor);
+            self.matched += 1;
+            self.last_anchor = Some(anchor);
         }
+        Ok(())
     }
-    if let Some(beyond) = next_anchor.next() {
-        return Err(ChainBreak::MissingAnchored {
-            anchored: beyond.count,
-            present: point.count,
-        });
+
+    /// The point after the records pushed so far.
+    pub fn point(&self) -> ChainPoint {
+        self.point
     }
-    Ok(ChainReport {
-        start,
-        end: point,
-        anchors_matched: matched,
-        last_anchor,
-        unanchored: point.count - last_anchor.map_or(start.count, |a| a.count),
-    })
+
+    /// Ends the check: no anchor may lie beyond the last record.
+    pub fn finish(mut self) -> Result<ChainReport, ChainBreak> {
+        if let Some(beyond) = self.ahead.pop() {
+            return Err(ChainBreak::MissingAnchored {
+                anchored: beyond.count,
+                present: self.point.count,
+            });
+        }
+        Ok(ChainReport {
+            start: self.start,
+            end: self.point,
+            anchors_matched: self.matched,
+            last_anchor: self.last_anchor,
+            unanchored: self.point.count - self.last_anchor.map_or(self.start.count, |a| a.count),
+        })
+    }
 }
 
 #[cfg(test)]
@@ -230,7 +268,7 @@ mod tests {
         AccessRecord {
             seq,
             at_ms: 1_780_000_000_000 + seq,
-            kind: if seq % 3 == 0 {
+            kind: if seq.is_multiple_of(3) {
                 AccessKind::Admission
             } else {
                 AccessKind::Read
@@ -266,7 +304,10 @@ mod tests {
         bytes.extend_from_slice(&[0; 32]);
         bytes.extend_from_slice(&encoding::encode(&r));
         assert_eq!(next_head(&Hash::ZERO, &r), Hash::digest(&bytes));
-        assert_ne!(next_head(&Hash::digest(b"x"), &r), next_head(&Hash::ZERO, &r));
+        assert_ne!(
+            next_head(&Hash::digest(b"x"), &r),
+            next_head(&Hash::ZERO, &r)
+        );
     }
 
     #[test]

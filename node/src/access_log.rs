@@ -191,7 +191,10 @@ fn write_loop(
 }
 
 /// The newest anchor the ledger holds for `node`'s log.
-pub fn latest_anchor(store: &Store, node: &str) -> Result<Option<AccessAnchorRecord>, StorageError> {
+pub fn latest_anchor(
+    store: &Store,
+    node: &str,
+) -> Result<Option<AccessAnchorRecord>, StorageError> {
     gongxin_contracts::store::get(
         &CommittedState::new(store),
         &keys::access_anchor_latest(node),
@@ -294,7 +297,8 @@ pub async fn run(node: Arc<Node>) {
         let result = tokio::task::spawn_blocking(move || {
             let sent = anchor_once(&worker, &mut slot);
             if retention_ms > 0
-                && let Err(e) = prune_once(&worker.store, &worker.name, retention_ms, wall_clock_ms())
+                && let Err(e) =
+                    prune_once(&worker.store, &worker.name, retention_ms, wall_clock_ms())
             {
                 tracing::warn!(error = %e, "operation log pruning failed");
             }

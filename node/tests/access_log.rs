@@ -51,7 +51,11 @@ fn anchor(t: &common::TestNode) -> ChainPoint {
 async fn reads_and_admissions_are_logged_anchored_and_tampering_is_found() {
     let t = test_node(Limits::default());
     let auditor = t.keys.member("audit", Role::Auditor).unwrap().clone();
-    let specialist = t.keys.member("transport", Role::Specialist).unwrap().clone();
+    let specialist = t
+        .keys
+        .member("transport", Role::Specialist)
+        .unwrap()
+        .clone();
 
     // A served read, a refused one (a line member asking for the operation log), an admission.
     let (status, _, _) = t.get_signed("/v1/projects", &auditor).await;
@@ -114,7 +118,10 @@ async fn reads_and_admissions_are_logged_anchored_and_tampering_is_found() {
     let second = {
         assert!(anchor_once(&t.node, &mut pending).unwrap().is_some());
         t.node.produce_block(true).unwrap();
-        latest_anchor(&t.node.store, &t.node.name).unwrap().unwrap().point
+        latest_anchor(&t.node.store, &t.node.name)
+            .unwrap()
+            .unwrap()
+            .point
     };
     assert!(second.count > first.count);
     pending = None;
@@ -286,7 +293,10 @@ async fn anchors_are_for_members_and_the_log_for_audit_only() {
     let mut seen = Vec::new();
     loop {
         let (status, page, text) = t
-            .get_signed(&format!("/v1/access-log?from={from}&to={to}&limit=1"), &auditor)
+            .get_signed(
+                &format!("/v1/access-log?from={from}&to={to}&limit=1"),
+                &auditor,
+            )
             .await;
         assert_eq!(status, StatusCode::OK, "{text}");
         for r in page["records"].as_array().unwrap() {

@@ -42,12 +42,14 @@ enum Subjected {
     AnyMember,
     TransportProject,
     TransportQueue,
+    /// Only readers of everything (the audit department): the operation log.
+    AuditOnly,
 }
 
 /// (OpenAPI path, the GET target asked, access).
 fn routes(tx: &str) -> Vec<(&'static str, String, Access)> {
     use Access::{Open, Post, Signed, SignedStream};
-    use Subjected::{AnyMember, TransportProject, TransportQueue};
+    use Subjected::{AnyMember, AuditOnly, TransportProject, TransportQueue};
     let p = TRANSPORT_PROJECT;
     vec![
         ("/v1/checkpoint", "/v1/checkpoint".into(), Open),
@@ -123,6 +125,12 @@ fn routes(tx: &str) -> Vec<(&'static str, String, Access)> {
             Signed(TransportQueue),
         ),
         ("/v1/whoami", "/v1/whoami".into(), Signed(AnyMember)),
+        ("/v1/access-log", "/v1/access-log".into(), Signed(AuditOnly)),
+        (
+            "/v1/access-log/anchors",
+            "/v1/access-log/anchors".into(),
+            Signed(AnyMember),
+        ),
         (
             "/public/v1/projects",
             "/public/v1/projects?limit=500".into(),
@@ -242,7 +250,7 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
     };
     let subject_of = |s: Subjected| -> Option<Subject> {
         match s {
-            Subjected::AnyMember => None,
+            Subjected::AnyMember | Subjected::AuditOnly => None,
             Subjected::TransportProject => Some(Subject::Project {
                 id: TRANSPORT_PROJECT.into(),
                 owner: Some("transport".into()),
@@ -326,6 +334,9 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
                 role: *role,
             };
             let expected = match subject_of(*subjected) {
+                None if *subjected == Subjected::AuditOnly && !reader.reads_everything() => {
+                    StatusCode::FORBIDDEN
+                }
                 None => StatusCode::OK,
                 Some(subject) if reader.may_read(&subject) => StatusCode::OK,
                 Some(_) => StatusCode::FORBIDDEN,

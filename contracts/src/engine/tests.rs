@@ -2226,9 +2226,10 @@ fn a_validator_anchors_its_own_operation_log_with_growing_counts() {
     };
     let (hash, applied) = h.submit_key(&validator, anchor("audit.validator", 5));
     assert!(applied.is_applied(), "{:?}", applied.outcome);
-    let stored: AccessAnchorRecord = store::get(&h.state, &keys::access_anchor("audit.validator", 5))
-        .unwrap()
-        .unwrap();
+    let stored: AccessAnchorRecord =
+        store::get(&h.state, &keys::access_anchor("audit.validator", 5))
+            .unwrap()
+            .unwrap();
     assert_eq!((stored.point, stored.tx), (point(5), hash));
     let latest: AccessAnchorRecord =
         store::get(&h.state, &keys::access_anchor_latest("audit.validator"))

@@ -49,7 +49,9 @@ pub fn log(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
     }
     let start = node.store.access_log_start()?;
     let flushed = node.access_log.flushed();
-    let from = param_u64(query, "from")?.unwrap_or(start.count).max(start.count);
+    let from = param_u64(query, "from")?
+        .unwrap_or(start.count)
+        .max(start.count);
     let to = param_u64(query, "to")?.unwrap_or(u64::MAX);
     if to < from {
         return Err(ApiError::bad_request(
@@ -91,7 +93,10 @@ struct AnchorPage {
 /// validator's log (default: this node's), in count order. Any member may read them: they are
 /// hashes, and they are on the ledger for everyone to check logs against.
 pub fn anchors(node: &Node, _reader: &Reader, query: &Query) -> ApiResult {
-    let name = query.get("node").cloned().unwrap_or_else(|| node.name.clone());
+    let name = query
+        .get("node")
+        .cloned()
+        .unwrap_or_else(|| node.name.clone());
     if !gongxin_core::validator::is_valid_key_name(&name) {
         return Err(ApiError::bad_request(
             "bad_query",
@@ -116,7 +121,9 @@ pub fn anchors(node: &Node, _reader: &Reader, query: &Query) -> ApiResult {
     .map_err(|e| ApiError::internal(format!("anchors: {e}")))?;
     let more = found.len() > limit;
     let anchors: Vec<AccessAnchorRecord> = found.into_iter().take(limit).map(|(_, a)| a).collect();
-    let next = more.then(|| anchors.last().map(|a| a.point.count)).flatten();
+    let next = more
+        .then(|| anchors.last().map(|a| a.point.count))
+        .flatten();
     Ok(json(
         StatusCode::OK,
         &AnchorPage {

@@ -216,7 +216,10 @@ fn credentials(request: &SignedRequest) -> Result<Credentials, ApiError> {
 /// signature parameters left out), for the operation log; `None` when it claims no key.
 pub fn claimed(request: &SignedRequest) -> Option<(String, String)> {
     let c = credentials(request).ok()?;
-    Some((c.key, format!("{} {}", request.method, c.signed_path_and_query)))
+    Some((
+        c.key,
+        format!("{} {}", request.method, c.signed_path_and_query),
+    ))
 }
 
 /// Checks the request's signature, node, time window, nonce and that the key belongs to a

@@ -483,7 +483,8 @@ fn submit_error(error: SubmitError) -> ApiError {
     let message = error.to_string();
     let code = error.code();
     match error {
-        SubmitError::Invalid(_) | SubmitError::Admit(AdmitError::Expired { .. })
+        SubmitError::Invalid(_)
+        | SubmitError::Admit(AdmitError::Expired { .. })
         | SubmitError::Admit(AdmitError::TooFarAhead { .. }) => {
             ApiError::bad_request(code, message)
         }

@@ -303,7 +303,10 @@ pub(crate) fn log_read(
         return Ok(());
     };
     let (actor, department) = match reader {
-        Some(r) => (r.member.member.public_key.to_string(), r.department().to_owned()),
+        Some(r) => (
+            r.member.member.public_key.to_string(),
+            r.department().to_owned(),
+        ),
         None => (claimed_key, String::new()),
     };
     node.access_log
