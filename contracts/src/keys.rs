@@ -55,6 +55,13 @@
 //! | `idx/project_requests/<project>/<tx hash>` | open requests about a project |
 //! | `idx/project_rejections/<project>/<height hex16>/<tx hash>` | rejected attempts about a project |
 //! | `idx/dept_alerts/<dept>/<time hex16>/<alert digest>` | alerts for a department (value: the alert's key) |
+//! | `idx/pub/<dept or *>/<programme or *>/<stage or *>/<project>` | public projects, once under each of the 8 combinations of filters (`*`: any; a project without programme has an empty programme component) |
+//!
+//! Counters (value: `u64`), so public totals cost one read:
+//!
+//! | key | counts |
+//! |-----|--------|
+//! | `count/pub/<dept or *>/<programme or *>/<stage or *>` | public projects matching that combination of filters |
 
 use gongxin_core::Hash;
 use gongxin_core::crypto::PublicKey;
@@ -249,6 +256,23 @@ pub fn stage_project(stage: ProjectStage, project: &str) -> Vec<u8> {
 }
 pub fn stage_projects(stage: ProjectStage) -> Vec<u8> {
     prefix(&["idx/stage", stage_name(stage)])
+}
+
+/// Any value, in a public-index filter component (not a valid id character, so never a value).
+pub const ANY: &str = "*";
+
+/// The filter components of the public index: department, programme, stage (each [`ANY`] or a
+/// value; `""` for "no programme").
+pub type PublicFilterKey<'a> = [&'a str; 3];
+
+pub fn public_project_in(filter: PublicFilterKey<'_>, project: &str) -> Vec<u8> {
+    key(&["idx/pub", filter[0], filter[1], filter[2], project])
+}
+pub fn public_projects_in(filter: PublicFilterKey<'_>) -> Vec<u8> {
+    prefix(&["idx/pub", filter[0], filter[1], filter[2]])
+}
+pub fn public_count(filter: PublicFilterKey<'_>) -> Vec<u8> {
+    key(&["count/pub", filter[0], filter[1], filter[2]])
 }
 
 pub fn programme_project(programme: &str, project: &str) -> Vec<u8> {

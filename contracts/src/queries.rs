@@ -346,6 +346,61 @@ pub fn list_projects<S: State>(
     page_via_index(st, &prefix, after, limit, by_id)
 }
 
+/// A page of public projects matching `filter` (disclosed views, with procurement and
+/// contracts) in id order after the position `after` (any string: a position, not a record),
+/// and how many public projects match in all. One prefix scan and one counter read, whatever
+/// the ledger's size (`engine::public_index`). A department or programme that is not a valid
+/// id matches nothing.
+pub fn public_projects<S: State>(
+    state: &S,
+    filter: &ProjectFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<(u64, Page<Value>), StorageError> {
+    let st: &dyn State = state;
+    let valid = |v: &Option<String>| v.as_deref().is_none_or(gongxin_core::model::is_valid_id);
+    if !valid(&filter.department) || !valid(&filter.programme) {
+        return Ok((
+            0,
+            Page {
+                items: Vec::new(),
+                next: None,
+            },
+        ));
+    }
+    let components = [
+        filter.department.as_deref().unwrap_or(keys::ANY),
+        filter.programme.as_deref().unwrap_or(keys::ANY),
+        filter.stage.map_or(keys::ANY, keys::stage_name),
+    ];
+    let total = store::get::<u64>(st, &keys::public_count(components))?.unwrap_or(0);
+    let prefix = keys::public_projects_in(components);
+    let limit = clamp(limit);
+    let start = after.map(|a| {
+        let mut key = prefix.clone();
+        key.extend_from_slice(a.as_bytes());
+        key
+    });
+    let listed = st.scan_prefix(&prefix, start.as_deref(), limit + 1)?;
+    let more = listed.len() > limit;
+    let mut items = Vec::with_capacity(limit.min(listed.len()));
+    let mut last = None;
+    for (key, _) in listed.iter().take(limit) {
+        let id = keys::last_component(key);
+        if let Some(view) = public_project(state, id)? {
+            items.push(view);
+            last = Some(id.to_owned());
+        }
+    }
+    Ok((
+        total,
+        Page {
+            items,
+            next: if more { last } else { None },
+        },
+    ))
+}
+
 fn contracts_dyn(st: &dyn State, project: &str) -> Result<Vec<ContractState>, StorageError> {
     let mut out = Vec::new();
     for (key, ()) in store::scan::<()>(st, &keys::project_contracts(project), None, QUERY_PAGE_MAX)?

@@ -35,6 +35,55 @@ fn n4f0() {
     for i in 0..4 {
         cluster.assert_checkpoint_quorum(i);
     }
+    no_record_content_on_disk(&cluster);
+}
+
+/// A project whose internal description carries a marker is committed; no file under any
+/// node's data directory — RocksDB's SST and WAL files, Malachite's consensus write-ahead log
+/// — holds the marker in clear.
+fn no_record_content_on_disk(cluster: &Cluster) {
+    use gongxin_core::model::{Disclosure, Operation, ProjectProposal};
+    const MARKER: &str = "N4-SEALED-MARKER-3f9d2c";
+    let now = gongxin_node::node::wall_clock_ms();
+    let proposal = ProjectProposal {
+        id: "N4-SEALED-1".into(),
+        name: "sealed at rest".into(),
+        category: "smart-city/transport".into(),
+        location: "高新区".into(),
+        programme: None,
+        planned_start_ms: now,
+        planned_end_ms: now + 86_400_000,
+        requested_budget_fen: 100_000,
+        disclosure: Disclosure::Internal,
+        description: format!("{MARKER} in the internal description"),
+    };
+    let signer = cluster.member_key("transport-specialist");
+    let height = cluster.height(0).unwrap_or(1);
+    let tx = cluster.tx(&signer, Operation::ProposeProject(proposal), height, 77);
+    cluster.commit(0, &tx, COMMIT);
+    let mut files = 0;
+    for node in &cluster.nodes {
+        let mut pending = vec![node.config.data_dir.clone()];
+        while let Some(dir) = pending.pop() {
+            for entry in std::fs::read_dir(&dir).unwrap().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    pending.push(path);
+                    continue;
+                }
+                let Ok(bytes) = std::fs::read(&path) else {
+                    continue;
+                };
+                files += 1;
+                assert!(
+                    !bytes.windows(MARKER.len()).any(|w| w == MARKER.as_bytes()),
+                    "{} holds record content in clear",
+                    path.display()
+                );
+            }
+        }
+    }
+    assert!(files > 8, "only {files} files looked at");
 }
 
 #[test]
@@ -258,4 +307,5 @@ fn n4f0_sm2() {
     for i in 0..4 {
         cluster.assert_checkpoint_quorum(i);
     }
+    no_record_content_on_disk(&cluster);
 }

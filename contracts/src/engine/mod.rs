@@ -82,6 +82,7 @@ mod money;
 mod perm;
 mod progress;
 mod projects;
+mod public_index;
 mod rectification;
 mod sweep;
 

@@ -136,6 +136,7 @@ pub(crate) fn set_stage(
     st.delete(&keys::stage_project(from, &project.id))?;
     store::mark(st, &keys::stage_project(to, &project.id))?;
     project.stage = to;
+    super::public_index::on_stage_change(st, project, from)?;
     if is_final(to) {
         project.closed_ms = Some(cx.now());
     }
@@ -225,6 +226,7 @@ pub(super) fn propose(st: &mut dyn State, cx: &mut Cx<'_>, p: &ProjectProposal) 
     if let Some(programme) = &p.programme {
         store::mark(st, &keys::programme_project(programme, &p.id))?;
     }
+    super::public_index::on_propose(st, &project)?;
     save_project(st, cx, &mut project)?;
     cx.history(
         st,

@@ -2259,3 +2259,95 @@ fn a_validator_anchors_its_own_operation_log_with_growing_counts() {
     let (_, applied) = h.submit_key(&validator, anchor("audit.validator", 6));
     assert!(applied.is_applied());
 }
+
+#[test]
+fn the_public_index_answers_every_filter_with_a_page_and_an_exact_total() {
+    use crate::queries::{ProjectFilter, public_projects};
+    let mut h = bare();
+    let now = h.ctx.time_ms;
+    let propose_as =
+        |h: &mut Harness, dept: &str, id: &str, programme: Option<&str>, public: bool| {
+            let mut p = proposal(id, yuan(1_000), now, now + 120 * DAY_MS);
+            p.programme = programme.map(str::to_owned);
+            if !public {
+                p.disclosure = Disclosure::Internal;
+            }
+            h.ok(dept, Specialist, Operation::ProposeProject(p));
+        };
+    propose_as(&mut h, TRANSPORT, "T-1", Some("SC"), true);
+    propose_as(&mut h, TRANSPORT, "T-2", None, true);
+    propose_as(&mut h, TRANSPORT, "T-3", Some("SC"), false);
+    propose_as(&mut h, ECOLOGY, "E-1", Some("SC"), true);
+    h.ok(
+        TRANSPORT,
+        Director,
+        Operation::ApproveProject {
+            project: "T-1".into(),
+        },
+    );
+
+    let list = |h: &Harness, department: Option<&str>, programme: Option<&str>, stage| {
+        let filter = ProjectFilter {
+            department: department.map(str::to_owned),
+            programme: programme.map(str::to_owned),
+            stage,
+        };
+        let (total, page) = public_projects(&h.state, &filter, None, 50).unwrap();
+        let ids: Vec<String> = page
+            .items
+            .iter()
+            .map(|v| v["id"].as_str().unwrap().to_owned())
+            .collect();
+        (total, ids)
+    };
+    let ids = |list: &[&str]| list.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>();
+    assert_eq!(list(&h, None, None, None), (3, ids(&["E-1", "T-1", "T-2"])));
+    assert_eq!(
+        list(&h, Some(TRANSPORT), None, None),
+        (2, ids(&["T-1", "T-2"]))
+    );
+    assert_eq!(list(&h, None, Some("SC"), None), (2, ids(&["E-1", "T-1"])));
+    assert_eq!(
+        list(&h, None, None, Some(ProjectStage::Proposed)),
+        (2, ids(&["E-1", "T-2"]))
+    );
+    assert_eq!(
+        list(
+            &h,
+            Some(TRANSPORT),
+            Some("SC"),
+            Some(ProjectStage::Approved)
+        ),
+        (1, ids(&["T-1"]))
+    );
+    assert_eq!(
+        list(
+            &h,
+            Some(TRANSPORT),
+            Some("SC"),
+            Some(ProjectStage::Proposed)
+        ),
+        (0, ids(&[]))
+    );
+    // A filter value that is not an id (it could reach into another index) matches nothing.
+    assert_eq!(list(&h, Some("transport/*"), None, None), (0, ids(&[])));
+    // Paging: positions in id order; an internal id as a position answers like any other.
+    let filter = ProjectFilter::default();
+    let (_, first) = public_projects(&h.state, &filter, None, 2).unwrap();
+    assert_eq!(first.next.as_deref(), Some("T-1"));
+    let (_, rest) = public_projects(&h.state, &filter, first.next.as_deref(), 2).unwrap();
+    assert_eq!(rest.items.len(), 1);
+    assert_eq!(rest.next, None);
+    let (_, from_internal) = public_projects(&h.state, &filter, Some("T-3"), 2).unwrap();
+    let (_, from_nothing) = public_projects(&h.state, &filter, Some("T-2a"), 2).unwrap();
+    assert_eq!(from_internal.items, from_nothing.items);
+    // Every counter equals its index's size (no drift after stage moves).
+    for (key, count) in store::scan::<u64>(&h.state, b"count/pub/", None, 1_000).unwrap() {
+        let filter = String::from_utf8(key[b"count/pub/".len()..].to_vec()).unwrap();
+        let entries = h
+            .state
+            .scan_prefix(format!("idx/pub/{filter}/").as_bytes(), None, 1_000)
+            .unwrap();
+        assert_eq!(entries.len() as u64, count, "{filter}");
+    }
+}

@@ -55,6 +55,50 @@ borsh_codec!(
     sync::Request<GongxinContext>,
 );
 
+/// The write-ahead log's codec: [`GongxinCodec`]'s bytes sealed with SM4-GCM under the node's
+/// storage key (`crate::storage::seal`), so proposals — whole transactions — are not on disk in
+/// clear. A WAL entry that does not open (another key, damage) fails to decode, and Malachite
+/// stops replaying the log there.
+#[derive(Debug, Clone)]
+pub struct SealedWalCodec {
+    sealer: std::sync::Arc<crate::storage::seal::Sealer>,
+}
+
+impl SealedWalCodec {
+    /// The "column family" and key the seals are bound to: WAL entries have no key of their
+    /// own (each seal has a fresh random nonce).
+    const SEAL_CF: &'static str = "consensus_wal";
+
+    pub fn new(sealer: crate::storage::seal::Sealer) -> SealedWalCodec {
+        SealedWalCodec {
+            sealer: std::sync::Arc::new(sealer),
+        }
+    }
+}
+
+impl<T> Codec<T> for SealedWalCodec
+where
+    GongxinCodec: Codec<T, Error = CodecError>,
+{
+    type Error = CodecError;
+
+    fn decode(&self, bytes: Bytes) -> Result<T, CodecError> {
+        let plain = self
+            .sealer
+            .open(Self::SEAL_CF, b"", &bytes)
+            .map_err(|e| CodecError(format!("write-ahead log entry: {e}")))?;
+        GongxinCodec.decode(Bytes::from(plain))
+    }
+
+    fn encode(&self, msg: &T) -> Result<Bytes, CodecError> {
+        let plain = GongxinCodec.encode(msg)?;
+        self.sealer
+            .seal(Self::SEAL_CF, b"", &plain)
+            .map(Bytes::from)
+            .map_err(|e| CodecError(format!("write-ahead log entry: {e}")))
+    }
+}
+
 /// A sync response: committed blocks with their extended commit certificates (Malachite has
 /// no borsh encoding for those). The only extension is the checkpoint attestation, which has
 /// no content, so an extension travels as its signature alone.

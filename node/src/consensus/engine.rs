@@ -22,7 +22,7 @@ use malachitebft_app_channel::{
 use serde::{Deserialize, Serialize};
 
 use super::app::{ConsensusApp, Timing};
-use super::codec::GongxinCodec;
+use super::codec::{GongxinCodec, SealedWalCodec};
 use super::context::{Address, GongxinContext};
 use super::signing::{GongxinSigner, GongxinVerifier};
 use crate::node::Node;
@@ -221,6 +221,7 @@ async fn start_byzantine(
     signer: GongxinSigner,
     byzantine: malachitebft_engine_byzantine::ByzantineConfig,
     wal_dir: &Path,
+    wal_codec: SealedWalCodec,
 ) -> anyhow::Result<(
     malachitebft_app_channel::Channels<GongxinContext>,
     EngineHandle,
@@ -246,7 +247,7 @@ async fn start_byzantine(
             super::context::ValueId(block)
         });
     EngineBuilder::new(GongxinContext, config)
-        .with_default_wal(WalContext::new(wal_dir.join("wal"), GongxinCodec))
+        .with_default_wal(WalContext::new(wal_dir.join("wal"), wal_codec))
         .with_byzantine_network(ByzantineContext {
             identity,
             codec: GongxinCodec,
@@ -306,7 +307,10 @@ pub async fn run(
         None => malachitebft_app_channel::start_engine(
             GongxinContext,
             config,
-            WalContext::new(wal_dir.join("wal"), GongxinCodec),
+            WalContext::new(
+                wal_dir.join("wal"),
+                SealedWalCodec::new(node.store.sealer().clone()),
+            ),
             NetworkContext::new(identity, GongxinCodec),
             ConsensusContext::new_validator(address, Box::new(verifier), Box::new(signer.clone())),
             SyncContext::new(GongxinCodec),
@@ -332,6 +336,7 @@ pub async fn run(
                 signer.clone(),
                 byzantine,
                 &wal_dir,
+                SealedWalCodec::new(node.store.sealer().clone()),
             )
             .await?
         }

@@ -157,6 +157,14 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
             },
         );
     let tx_status = warp::path!("v1" / "txs" / String)
+        // `/v1/txs/batch` is the batch route's path: another method there is 405, not a hash.
+        .and_then(|hash: String| async move {
+            if hash == "batch" {
+                Err(warp::reject::not_found())
+            } else {
+                Ok(hash)
+            }
+        })
         .and(warp::get())
         .and(open.clone())
         .and(signed_request())

@@ -13,17 +13,16 @@ use super::records::{enum_param, paging};
 use crate::chain::CommittedState;
 use crate::node::Node;
 
-/// Counting public projects for `total` walks the project index; this bounds that walk.
-const TOTAL_COUNT_MAX: usize = 100_000;
-
 fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
     tracing::error!(error = %e, "state read failed while serving a public request");
     ApiError::internal("the node could not read its state")
 }
 
-/// `GET /public/v1/projects?programme=&stage=&after=&limit=` →
+/// `GET /public/v1/projects?department=&programme=&stage=&after=&limit=` →
 /// `{"total": N, "projects": [...], "next": cursor}`; `total` counts the disclosed projects
-/// matching the filter.
+/// matching the filter. `after` is a position in id order (any id, existing or not, internal or
+/// not, answers alike), and `next` the last id of the page. Bounded work: the rules keep an
+/// index and a count per filter combination (`queries::public_projects`).
 pub fn projects(node: &Node, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
     let filter = ProjectFilter {
@@ -32,50 +31,11 @@ pub fn projects(node: &Node, query: &Query) -> ApiResult {
         programme: query.get("programme").cloned(),
     };
     let state = CommittedState::new(&node.store);
-    // One walk over the project index: count every disclosed project for `total`, and collect
-    // the page that follows the `after` cursor (the last id of the previous page). The walk is
-    // O(projects) reads, bounded by TOTAL_COUNT_MAX; a city has hundreds to thousands.
-    let mut items = Vec::new();
-    let mut next: Option<String> = None;
-    let mut last_on_page: Option<String> = None;
-    let mut total = 0usize;
-    let mut past_cursor = after.is_none();
-    let mut scanned = 0usize;
-    let mut index_cursor: Option<String> = None;
-    loop {
-        let page = queries::list_projects(&state, &filter, index_cursor.as_deref(), 500)
-            .map_err(state_error)?;
-        for summary in &page.items {
-            scanned += 1;
-            let view = queries::public_project(&state, &summary.id).map_err(state_error)?;
-            if view.is_some() {
-                total += 1;
-            }
-            if !past_cursor {
-                // The cursor is a position in id order, not a record: any `after` (an existing
-                // internal id, a public one, one that never existed) starts the page at the
-                // first id after it, so the answer says nothing about undisclosed projects.
-                past_cursor = after.as_deref().is_some_and(|a| summary.id.as_str() > a);
-                if !past_cursor {
-                    continue;
-                }
-            }
-            let Some(view) = view else { continue };
-            if items.len() < limit {
-                items.push(view);
-                last_on_page = Some(summary.id.clone());
-            } else if next.is_none() {
-                next = last_on_page.clone();
-            }
-        }
-        match page.next {
-            Some(cursor) if scanned < TOTAL_COUNT_MAX => index_cursor = Some(cursor),
-            _ => break,
-        }
-    }
+    let (total, page) =
+        queries::public_projects(&state, &filter, after.as_deref(), limit).map_err(state_error)?;
     Ok(json(
         StatusCode::OK,
-        &serde_json::json!({"total": total, "projects": items, "next": next}),
+        &serde_json::json!({"total": total, "projects": page.items, "next": page.next}),
     ))
 }
 

@@ -204,6 +204,12 @@ impl Store {
         Ok(store)
     }
 
+    /// The sealer of this database's storage key (the consensus write-ahead log seals with it
+    /// too).
+    pub fn sealer(&self) -> &seal::Sealer {
+        &self.sealer
+    }
+
     /// Proves at start that the key opens this database (or seals the proof into a new one).
     fn check_key(&self, new_database: bool) -> Result<(), StorageError> {
         match self.get(CF_META, META_SEAL_CHECK)? {
