@@ -43,6 +43,12 @@ enum Command {
         #[arg(long)]
         no_demo: bool,
     },
+    /// Rotate the storage key of a stopped node: a new SM4 key, every sealed value re-sealed
+    /// under it; the old key is kept as `<key file>.retired-<id>` for older backups.
+    Rekey {
+        #[arg(long)]
+        config: PathBuf,
+    },
 }
 
 async fn shutdown_signal() {
@@ -151,6 +157,26 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     result
 }
 
+/// `gongxin-node rekey`: the node must be stopped (RocksDB's lock refuses a running one).
+fn rekey(config: &std::path::Path) -> anyhow::Result<()> {
+    let config = NodeConfig::load(config)?;
+    let key_path = gongxin_node::storage::seal::default_key_path(&config.data_dir);
+    let report = gongxin_node::storage::Store::rekey(&config.data_dir, &key_path).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot rotate the storage key of {} (stop the node first): {e}",
+            config.data_dir.display()
+        )
+    })?;
+    println!(
+        "storage key rotated: {} -> {}; {} values re-sealed; old key kept at {}",
+        report.old_key_id,
+        report.new_key_id,
+        report.values,
+        report.retired_key.display()
+    );
+    Ok(())
+}
+
 /// How long open connections may take to finish after a shutdown starts.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -177,6 +203,7 @@ fn main() -> ExitCode {
     let result = runtime.block_on(async {
         match cli.command {
             Command::Run { config } => run(config).await,
+            Command::Rekey { config } => rekey(&config),
             Command::Devnet {
                 dir,
                 validators,

@@ -220,8 +220,7 @@ async fn start_byzantine(
     verifier: GongxinVerifier,
     signer: GongxinSigner,
     byzantine: malachitebft_engine_byzantine::ByzantineConfig,
-    wal_dir: &Path,
-    wal_codec: SealedWalCodec,
+    wal: WalContext<SealedWalCodec>,
 ) -> anyhow::Result<(
     malachitebft_app_channel::Channels<GongxinContext>,
     EngineHandle,
@@ -247,7 +246,7 @@ async fn start_byzantine(
             super::context::ValueId(block)
         });
     EngineBuilder::new(GongxinContext, config)
-        .with_default_wal(WalContext::new(wal_dir.join("wal"), wal_codec))
+        .with_default_wal(wal)
         .with_byzantine_network(ByzantineContext {
             identity,
             codec: GongxinCodec,
@@ -335,8 +334,10 @@ pub async fn run(
                 verifier,
                 signer.clone(),
                 byzantine,
-                &wal_dir,
-                SealedWalCodec::new(node.store.sealer().clone()),
+                WalContext::new(
+                    wal_dir.join("wal"),
+                    SealedWalCodec::new(node.store.sealer().clone()),
+                ),
             )
             .await?
         }

@@ -75,6 +75,8 @@ const META_SEAL_CHECK: &[u8] = b"seal_check";
 const SEAL_CHECK_PLAINTEXT: &[u8] = b"gongxin storage key check";
 /// The column families whose values are sealed.
 const SEALED_CFS: [&str; 5] = [CF_BLOCKS, CF_ENTRIES, CF_TXS, CF_STATE, CF_ACCESS_LOG];
+/// Stands for `meta`'s one sealed value (the key check) in [`Store::rekey`].
+const CF_META_SEALED: &str = "meta (sealed key check)";
 /// Where the kept operation log starts (a `ChainPoint`; absent: from the beginning).
 const META_ACCESS_LOG_START: &[u8] = b"access_log_start";
 const META_GENESIS_HASH: &[u8] = b"genesis_hash";
@@ -138,6 +140,15 @@ pub struct BlockWrite {
     pub validator_set: Option<(u64, gongxin_core::validator::ValidatorSet)>,
 }
 
+/// What [`Store::rekey`] did.
+#[derive(Debug, Clone)]
+pub struct RekeyReport {
+    pub values: u64,
+    pub old_key_id: String,
+    pub new_key_id: String,
+    pub retired_key: std::path::PathBuf,
+}
+
 /// The node's RocksDB database.
 pub struct Store {
     db: DB,
@@ -170,6 +181,14 @@ impl Store {
     /// `key_path`. A new database gets a new key file; an existing one must come with the key
     /// that sealed it, or the node refuses to start.
     pub fn open_with_key(path: &Path, key_path: &Path) -> Result<Store, StorageError> {
+        let next = seal::next_key_path(key_path);
+        if next.exists() {
+            return Err(seal::SealError::KeyFile {
+                path: next,
+                reason: "a storage-key rotation was interrupted: run `gongxin-node rekey` again to finish it".into(),
+            }
+            .into());
+        }
         let new_database = !path.join("CURRENT").exists();
         let key = if key_path.exists() {
             seal::read_key_file(key_path)?
@@ -185,6 +204,17 @@ impl Store {
             }
             .into());
         };
+        // Keys retired by `rekey` still open what they sealed outside the database (the
+        // consensus write-ahead log) and anything a backup restored.
+        let retired = seal::retired_keys(key_path)?;
+        Store::open_with_sealer(path, seal::Sealer::new(key, retired), new_database)
+    }
+
+    fn open_with_sealer(
+        path: &Path,
+        sealer: seal::Sealer,
+        new_database: bool,
+    ) -> Result<Store, StorageError> {
         let mut options = Options::default();
         options.create_if_missing(true);
         options.create_missing_column_families(true);
@@ -196,12 +226,86 @@ impl Store {
             ColumnFamilyDescriptor::new(*name, cf_options)
         });
         let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-        let store = Store {
-            db,
-            sealer: seal::Sealer::new(key, Vec::new()),
-        };
+        let store = Store { db, sealer };
         store.check_key(new_database)?;
         Ok(store)
+    }
+
+    /// Rotates the storage key of the (stopped) database at `path`: creates a new key beside
+    /// the current one (`<key>.next`), re-seals every sealed value under it in batches, then
+    /// retires the old key (`<key>.retired-<id>`, for old backups) and puts the new one in its
+    /// place. Interrupted, it leaves `<key>.next` behind; the node then refuses to start and a
+    /// second run finishes the job (values already re-sealed open under either key).
+    pub fn rekey(path: &Path, key_path: &Path) -> Result<RekeyReport, StorageError> {
+        if !path.join("CURRENT").exists() {
+            return Err(StorageError::Missing(format!(
+                "a database at {}",
+                path.display()
+            )));
+        }
+        let old = seal::read_key_file(key_path)?;
+        let next_path = seal::next_key_path(key_path);
+        let new = if next_path.exists() {
+            seal::read_key_file(&next_path)?
+        } else {
+            seal::create_key_file(&next_path)?
+        };
+        let store = Store::open_with_sealer(
+            path,
+            seal::Sealer::new(new.clone(), vec![old.clone()]),
+            false,
+        )?;
+        let mut resealed = 0u64;
+        for cf in SEALED_CFS {
+            resealed += store.reseal_column_family(cf)?;
+        }
+        resealed += store.reseal_column_family(CF_META_SEALED)?;
+        drop(store);
+        let retired = seal::retired_key_path(key_path, &old);
+        std::fs::rename(key_path, &retired).map_err(|e| seal::SealError::KeyFile {
+            path: retired.clone(),
+            reason: format!("cannot retire the old key: {e}"),
+        })?;
+        std::fs::rename(&next_path, key_path).map_err(|e| seal::SealError::KeyFile {
+            path: key_path.to_owned(),
+            reason: format!(
+                "cannot put the new key in place (it is at {}): {e}",
+                next_path.display()
+            ),
+        })?;
+        Ok(RekeyReport {
+            values: resealed,
+            old_key_id: old.id_hex(),
+            new_key_id: new.id_hex(),
+            retired_key: retired,
+        })
+    }
+
+    /// Re-seals every value of `cf` under the current key, in batches; returns how many.
+    fn reseal_column_family(&self, cf: &'static str) -> Result<u64, StorageError> {
+        const BATCH_VALUES: usize = 4_096;
+        let only = (cf == CF_META_SEALED).then_some(META_SEAL_CHECK);
+        let handle = if cf == CF_META_SEALED { CF_META } else { cf };
+        let mut count = 0u64;
+        let mut batch = WriteBatch::default();
+        for item in self.db.iterator_cf(self.cf(handle), IteratorMode::Start) {
+            let (key, value) = item?;
+            if only.is_some_and(|k| key.as_ref() != k) {
+                continue;
+            }
+            let plain = self.sealer.open(handle, &key, &value)?;
+            batch.put_cf(
+                self.cf(handle),
+                &key,
+                self.sealer.seal(handle, &key, &plain)?,
+            );
+            count += 1;
+            if batch.len() >= BATCH_VALUES {
+                self.write_synced(std::mem::take(&mut batch))?;
+            }
+        }
+        self.write_synced(batch)?;
+        Ok(count)
     }
 
     /// The sealer of this database's storage key (the consensus write-ahead log seals with it

@@ -181,6 +181,49 @@ pub fn default_key_path(data_dir: &Path) -> PathBuf {
     data_dir.with_file_name(name)
 }
 
+/// Where `gongxin-node rekey` keeps the new key while it re-seals the database: its presence
+/// means a rekey started and has not finished.
+pub fn next_key_path(key_path: &Path) -> PathBuf {
+    let mut name = key_path.as_os_str().to_os_string();
+    name.push(".next");
+    PathBuf::from(name)
+}
+
+/// Where a replaced key is kept after a rekey (copies of old backups need it).
+pub fn retired_key_path(key_path: &Path, key: &StorageKey) -> PathBuf {
+    let mut name = key_path.as_os_str().to_os_string();
+    name.push(format!(".retired-{}", key.id_hex()));
+    PathBuf::from(name)
+}
+
+/// The keys `rekey` retired beside `key_path`, newest file name last.
+pub fn retired_keys(key_path: &Path) -> Result<Vec<StorageKey>, SealError> {
+    let (Some(dir), Some(name)) = (key_path.parent(), key_path.file_name()) else {
+        return Ok(Vec::new());
+    };
+    let dir = if dir.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        dir
+    };
+    let mut prefix = name.to_os_string();
+    prefix.push(".retired-");
+    let prefix = prefix.to_string_lossy().into_owned();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return Ok(Vec::new());
+    };
+    let mut paths: Vec<PathBuf> = entries
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with(&prefix))
+        })
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| read_key_file(p)).collect()
+}
+
 /// Reads a storage key file.
 pub fn read_key_file(path: &Path) -> Result<StorageKey, SealError> {
     let bad = |reason: String| SealError::KeyFile {

@@ -256,3 +256,80 @@ fn a_missing_or_wrong_storage_key_stops_the_node_at_start() {
     std::fs::remove_file(&key).unwrap();
     assert!(Store::open_with_key(&db, &elsewhere).is_ok());
 }
+
+/// The key id a sealed value names.
+fn sealed_key_id(value: &[u8]) -> String {
+    hex::encode(&value[1..5])
+}
+
+#[test]
+fn rekey_reseals_everything_and_an_interrupted_one_is_finished_by_a_second_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    let key_path = seal::default_key_path(&path);
+    let ledger = testkit::ledger(9);
+    {
+        let store = Store::open(&path).unwrap();
+        write_log(&store, &ledger.entries, 4);
+        store
+            .commit(BlockWrite {
+                state_writes: vec![(b"project/P-1".to_vec(), Some(b"a record".to_vec()))],
+                ..BlockWrite::default()
+            })
+            .unwrap();
+    }
+    let old_id = seal::read_key_file(&key_path).unwrap().id_hex();
+
+    // An interrupted rotation: the next key exists; the node refuses to start until it is
+    // finished.
+    let next = seal::create_key_file(&seal::next_key_path(&key_path)).unwrap();
+    let refused = Store::open(&path).unwrap_err().to_string();
+    assert!(refused.contains("rekey"), "{refused}");
+
+    let report = Store::rekey(&path, &key_path).unwrap();
+    assert_eq!(report.old_key_id, old_id);
+    assert_eq!(report.new_key_id, next.id_hex());
+    // 9 entries, 9 tx locations, 1 state value, the key check (no blocks were written here).
+    assert_eq!(report.values, 20);
+    assert!(report.retired_key.exists());
+    assert!(!seal::next_key_path(&key_path).exists());
+    assert_eq!(
+        seal::read_key_file(&key_path).unwrap().id_hex(),
+        next.id_hex()
+    );
+
+    // Every sealed value now names the new key, and reads back.
+    {
+        let names = DB::list_cf(&Options::default(), &path).unwrap();
+        let db = DB::open_cf(&Options::default(), &path, &names).unwrap();
+        let mut seen = 0;
+        for cf in SEALED_CFS {
+            for item in db.iterator_cf(db.cf_handle(cf).unwrap(), IteratorMode::Start) {
+                let (_, value) = item.unwrap();
+                assert_eq!(sealed_key_id(&value), next.id_hex(), "{cf}");
+                seen += 1;
+            }
+        }
+        assert_eq!(seen, 19);
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.entry(3).unwrap().unwrap(), ledger.entries[3].1);
+    assert_eq!(
+        store.state_get(b"project/P-1").unwrap().unwrap(),
+        b"a record"
+    );
+    // The retired key still opens what it sealed outside the database (the consensus WAL).
+    let old_sealed = seal::Sealer::new(
+        seal::read_key_file(&report.retired_key).unwrap(),
+        Vec::new(),
+    )
+    .seal("consensus_wal", b"", b"a vote")
+    .unwrap();
+    assert_eq!(
+        store
+            .sealer()
+            .open("consensus_wal", b"", &old_sealed)
+            .unwrap(),
+        b"a vote"
+    );
+}
