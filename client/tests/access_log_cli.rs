@@ -16,16 +16,6 @@ use serde_json::{Value, json};
 
 const NODE: &str = "audit";
 
-fn status_json() -> Value {
-    json!({
-        "chain_id": "gongxin-devnet", "node": NODE, "genesis_hash": Hash::digest(b"g"),
-        "height": 3, "log_size": 3, "log_root": Hash::digest(b"root"),
-        "last_block_hash": Hash::digest(b"block"), "last_block_time_ms": 1_767_225_600_000u64,
-        "state_hash": Hash::digest(b"state"), "mempool_txs": 0, "mempool_bytes": 0,
-        "uptime_s": 5,
-    })
-}
-
 /// `n` chained records.
 fn chain(n: u64) -> Vec<ChainedRecord> {
     let mut point = ChainPoint::GENESIS;
@@ -59,7 +49,10 @@ fn point_after(records: &[ChainedRecord], count: usize) -> ChainPoint {
 /// A fake node serving `records` in pages of `page` and `anchors`; it logs each target asked.
 fn fake_node(records: Vec<ChainedRecord>, anchors: Vec<ChainPoint>, page: usize) -> FakeNode {
     FakeNode::start(move |request| match request.path.as_str() {
-        "/v1/status" => Reply::json(200, status_json()),
+        "/v1/status" => Reply::json(
+            200,
+            common::status_json("gongxin-devnet", NODE, Hash::digest(b"g"), 3, 3),
+        ),
         "/v1/access-log" => {
             let from = request.param("from").unwrap_or(0) as usize;
             let to = request
@@ -86,6 +79,14 @@ fn fake_node(records: Vec<ChainedRecord>, anchors: Vec<ChainPoint>, page: usize)
     })
 }
 
+/// `gongxin [--json] --node <url> access-log <args>`.
+fn access_log(json: bool, url: &str, args: &[&str]) -> std::process::Output {
+    let mut all = if json { vec!["--json"] } else { Vec::new() };
+    all.extend(["--node", url, "access-log"]);
+    all.extend_from_slice(args);
+    gongxin(&all)
+}
+
 fn key_file(dir: &tempfile::TempDir) -> String {
     let path = dir.path().join("auditor.key");
     let key = Keypair::generate(Algorithm::Ed25519).unwrap();
@@ -101,22 +102,14 @@ fn verify_follows_the_pages_and_raises_an_alarm_on_any_break() {
     let anchors = vec![point_after(&records, 10), point_after(&records, 20)];
 
     let node = fake_node(records.clone(), anchors.clone(), 7);
-    let out = gongxin(&["--node", node.url(), "access-log", "verify", "--key", &key]);
+    let out = access_log(false, node.url(), &["verify", "--key", &key]);
     assert_exit(&out, 0);
     let said = text(&out.stdout);
     assert!(
         said.contains("records 0..25 verify; 2 anchors matched, 5 records not yet anchored"),
         "{said}"
     );
-    let json_out = gongxin(&[
-        "--json",
-        "--node",
-        node.url(),
-        "access-log",
-        "verify",
-        "--key",
-        &key,
-    ]);
+    let json_out = access_log(true, node.url(), &["verify", "--key", &key]);
     assert_exit(&json_out, 0);
     let report: Value = serde_json::from_slice(&json_out.stdout).unwrap();
     assert_eq!(report["verified"], true);
@@ -126,7 +119,7 @@ fn verify_follows_the_pages_and_raises_an_alarm_on_any_break() {
     let mut edited = records.clone();
     edited[12].record.outcome = "403 forbidden".into();
     let node = fake_node(edited.clone(), anchors.clone(), 7);
-    let out = gongxin(&["--node", node.url(), "access-log", "verify", "--key", &key]);
+    let out = access_log(false, node.url(), &["verify", "--key", &key]);
     assert_exit(&out, 2);
     assert!(
         text(&out.stderr).contains("ALARM") && text(&out.stderr).contains("record 12"),
@@ -140,7 +133,7 @@ fn verify_follows_the_pages_and_raises_an_alarm_on_any_break() {
         chained.head = point.head;
     }
     let node = fake_node(edited, anchors.clone(), 7);
-    let out = gongxin(&["--node", node.url(), "access-log", "verify", "--key", &key]);
+    let out = access_log(false, node.url(), &["verify", "--key", &key]);
     assert_exit(&out, 2);
     assert!(
         text(&out.stderr).contains("after 20 records"),
@@ -159,16 +152,11 @@ fn verify_follows_the_pages_and_raises_an_alarm_on_any_break() {
         }],
         100,
     );
-    let out = gongxin(&[
-        "--node",
+    let out = access_log(
+        false,
         liar.url(),
-        "access-log",
-        "verify",
-        "--key",
-        &key,
-        "--anchors-from",
-        other.url(),
-    ]);
+        &["verify", "--key", &key, "--anchors-from", other.url()],
+    );
     assert_exit(&out, 2);
     assert!(
         text(&out.stderr).contains("anchored"),
@@ -183,38 +171,25 @@ fn show_prints_records_and_refusals_reach_the_user() {
     let key = key_file(&dir);
     let records = chain(3);
     let node = fake_node(records, vec![], 2);
-    let out = gongxin(&["--node", node.url(), "access-log", "show", "--key", &key]);
+    let out = access_log(false, node.url(), &["show", "--key", &key]);
     assert_exit(&out, 0);
     let said = text(&out.stdout);
     assert!(said.contains("GET /v1/projects/P-1"), "{said}");
     assert!(said.contains("continue with --from 2"), "{said}");
-    let out = gongxin(&[
-        "--node",
-        node.url(),
-        "access-log",
-        "show",
-        "--key",
-        &key,
-        "--limit",
-        "0",
-    ]);
+    let out = access_log(false, node.url(), &["show", "--key", &key, "--limit", "0"]);
     assert_exit(&out, 2);
     let refusing = FakeNode::start(|request| match request.path.as_str() {
-        "/v1/status" => Reply::json(200, status_json()),
+        "/v1/status" => Reply::json(
+            200,
+            common::status_json("gongxin-devnet", NODE, Hash::digest(b"g"), 3, 3),
+        ),
         _ => Reply::error(
             403,
             "forbidden",
             "the operation log is read by the audit department",
         ),
     });
-    let out = gongxin(&[
-        "--node",
-        refusing.url(),
-        "access-log",
-        "show",
-        "--key",
-        &key,
-    ]);
+    let out = access_log(false, refusing.url(), &["show", "--key", &key]);
     assert_exit(&out, 1);
     assert!(
         text(&out.stderr).contains("audit department"),
@@ -228,21 +203,16 @@ fn a_devnet_validator_anchors_its_log_and_the_auditor_verifies_it() {
     let devnet = Devnet::start(Demo::Skip);
     let auditor = devnet.key("audit-auditor-1");
     let finance = devnet.key("finance-director");
-    let node = devnet.url.clone();
-    let run = |args: &[&str]| {
-        let mut all = vec!["--node", node.as_str()];
-        all.extend_from_slice(args);
-        gongxin(&all)
-    };
+    let node = devnet.url.as_str();
     // Reads to log: one refused (finance may not read the log), one served.
-    let out = run(&["access-log", "show", "--key", &finance]);
+    let out = access_log(false, node, &["show", "--key", &finance]);
     assert_exit(&out, 1);
-    let out = run(&["access-log", "show", "--key", &auditor]);
+    let out = access_log(false, node, &["show", "--key", &auditor]);
     assert_exit(&out, 0);
     // The devnet anchors every 10 s: wait (bounded) until the anchors cover those reads.
     let deadline = Instant::now() + Duration::from_secs(40);
     loop {
-        let out = run(&["--json", "access-log", "verify", "--key", &auditor]);
+        let out = access_log(true, node, &["verify", "--key", &auditor]);
         assert_exit(&out, 0);
         let report: Value = serde_json::from_slice(&out.stdout).unwrap();
         if report["report"]["anchors_matched"].as_u64().unwrap() >= 1 {
@@ -251,7 +221,7 @@ fn a_devnet_validator_anchors_its_log_and_the_auditor_verifies_it() {
         assert!(Instant::now() < deadline, "no anchor within 40 s: {report}");
         std::thread::sleep(Duration::from_millis(500));
     }
-    let out = run(&["access-log", "show", "--key", &auditor, "--limit", "1000"]);
+    let out = access_log(false, node, &["show", "--key", &auditor, "--limit", "1000"]);
     assert_exit(&out, 0);
     let said = text(&out.stdout);
     assert!(said.contains("403 forbidden"), "{said}");

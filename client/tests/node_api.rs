@@ -32,16 +32,6 @@ const HEIGHT: u64 = 7;
 /// The fake node's name, as its status tells it: what signed reads are bound to.
 const NODE: &str = "finance.validator";
 
-fn status_json(genesis: &Genesis) -> serde_json::Value {
-    serde_json::json!({
-        "chain_id": CHAIN, "node": NODE, "genesis_hash": genesis.hash(),
-        "height": HEIGHT, "log_size": 12, "log_root": Hash::digest(b"root"),
-        "last_block_hash": Hash::digest(b"block"), "last_block_time_ms": 1_767_225_600_000u64,
-        "state_hash": Hash::digest(b"state"), "mempool_txs": 0, "mempool_bytes": 0,
-        "uptime_s": 5,
-    })
-}
-
 /// The key behind a signed read, checked as the gateway does (the headers, the node, a signature
 /// over `CHAIN`, the node, the method, the target as received, the time and the nonce); `None`
 /// for an unsigned read; the gateway's 401 for a bad one.
@@ -117,7 +107,10 @@ fn submit_node(genesis: Genesis, state: Arc<Mutex<Ledger>>) -> FakeNode {
     FakeNode::start(move |request| {
         let mut state = state.lock().unwrap();
         match (request.method.as_str(), request.path.as_str()) {
-            ("GET", "/v1/status") => Reply::json(200, status_json(&genesis)),
+            ("GET", "/v1/status") => Reply::json(
+                200,
+                common::status_json(CHAIN, NODE, genesis.hash(), HEIGHT, 12),
+            ),
             ("POST", "/v1/txs") => {
                 state.posts += 1;
                 if state.busy_once && state.posts == 1 {
@@ -513,7 +506,10 @@ fn tx_and_status_commands() {
 /// optionally corrupting the audit path.
 fn proof_node(l: Arc<TestLedger>, size: u64, corrupt: bool) -> FakeNode {
     FakeNode::start(move |request| match request.path.as_str() {
-        "/v1/status" => Reply::json(200, status_json(&l.genesis)),
+        "/v1/status" => Reply::json(
+            200,
+            common::status_json(CHAIN, NODE, l.genesis.hash(), HEIGHT, 12),
+        ),
         "/v1/checkpoint" => Reply::text(200, &l.checkpoint(size, &[0, 1, 2]).to_note()),
         "/v1/proofs/inclusion" => {
             if let Err(refused) = signed_only(request) {

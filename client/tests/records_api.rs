@@ -24,16 +24,6 @@ const CHAIN: &str = "records-test-chain";
 /// The fake gateway's node name, as its status tells it.
 const NODE: &str = "finance.validator";
 
-fn status_json() -> Value {
-    json!({
-        "chain_id": CHAIN, "node": NODE, "genesis_hash": Hash::digest(b"g"),
-        "height": 3, "log_size": 3, "log_root": Hash::digest(b"root"),
-        "last_block_hash": Hash::digest(b"block"), "last_block_time_ms": 1_767_225_600_000u64,
-        "state_hash": Hash::digest(b"state"), "mempool_txs": 0, "mempool_bytes": 0,
-        "uptime_s": 5,
-    })
-}
-
 /// The gateway's check: the five headers, the node they are meant for, a signature over
 /// `CHAIN`, the node, the method, the target as received, the time and the nonce, and a nonce
 /// not seen before with this key (`nonces` remembers them). Returns the signer, or the 401 the
@@ -103,7 +93,10 @@ fn gateway(
     let mut nonces = HashSet::new();
     FakeNode::start(move |request| {
         if request.path == "/v1/status" {
-            return Reply::json(200, status_json());
+            return Reply::json(
+                200,
+                common::status_json(CHAIN, NODE, Hash::digest(b"g"), 3, 3),
+            );
         }
         if !request.path.starts_with("/public/")
             && let Err(refused) = authenticate(request, &mut nonces)

@@ -401,6 +401,43 @@ pub fn public_projects<S: State>(
     ))
 }
 
+/// Whether `key` is validator `name`'s current key (who may sign `anchor_access_log` for it).
+pub fn is_validator_key<S: State>(
+    state: &S,
+    name: &str,
+    key: &PublicKey,
+) -> Result<bool, StorageError> {
+    let st: &dyn State = state;
+    Ok(store::get::<Validator>(st, &keys::validator(name))?.is_some_and(|v| v.public_key == *key))
+}
+
+/// The newest anchor of validator `node`'s operation log.
+pub fn latest_access_anchor<S: State>(
+    state: &S,
+    node: &str,
+) -> Result<Option<crate::records::AccessAnchorRecord>, StorageError> {
+    let st: &dyn State = state;
+    store::get(st, &keys::access_anchor_latest(node))
+}
+
+/// Anchors of validator `node`'s operation log in count order, after the anchor with count
+/// `after` (if given), at most `limit`.
+pub fn access_anchors<S: State>(
+    state: &S,
+    node: &str,
+    after: Option<u64>,
+    limit: usize,
+) -> Result<Vec<crate::records::AccessAnchorRecord>, StorageError> {
+    let st: &dyn State = state;
+    let after = after.map(|count| keys::access_anchor(node, count));
+    Ok(
+        store::scan(st, &keys::access_anchors(node), after.as_deref(), limit)?
+            .into_iter()
+            .map(|(_, anchor)| anchor)
+            .collect(),
+    )
+}
+
 fn contracts_dyn(st: &dyn State, project: &str) -> Result<Vec<ContractState>, StorageError> {
     let mut out = Vec::new();
     for (key, ()) in store::scan::<()>(st, &keys::project_contracts(project), None, QUERY_PAGE_MAX)?

@@ -21,7 +21,7 @@ use std::sync::mpsc::{Receiver, RecvTimeoutError, SyncSender};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use gongxin_contracts::keys;
+use gongxin_contracts::queries;
 use gongxin_contracts::records::AccessAnchorRecord;
 use gongxin_core::Hash;
 use gongxin_core::access_log::{AccessKind, AccessRecord, ChainPoint, ChainedRecord, bounded};
@@ -190,16 +190,16 @@ fn write_loop(
     }
 }
 
+fn state_error(e: gongxin_contracts::StorageError) -> StorageError {
+    StorageError::Missing(format!("operation log anchors: {e}"))
+}
+
 /// The newest anchor the ledger holds for `node`'s log.
 pub fn latest_anchor(
     store: &Store,
     node: &str,
 ) -> Result<Option<AccessAnchorRecord>, StorageError> {
-    gongxin_contracts::store::get(
-        &CommittedState::new(store),
-        &keys::access_anchor_latest(node),
-    )
-    .map_err(|e| StorageError::Missing(format!("operation log anchor: {e}")))
+    queries::latest_access_anchor(&CommittedState::new(store), node).map_err(state_error)
 }
 
 /// Anchors `node`'s flushed head if it grew since the last anchor and no anchor is pending:
@@ -213,10 +213,9 @@ pub fn anchor_once(node: &Node, pending: &mut Option<Hash>) -> anyhow::Result<Op
         *pending = None;
     }
     let state = CommittedState::new(&node.store);
-    let validator: Option<gongxin_core::validator::Validator> =
-        gongxin_contracts::store::get(&state, &keys::validator(&node.name))
-            .map_err(|e| StorageError::Missing(format!("validators: {e}")))?;
-    if validator.is_none_or(|v| v.public_key != node.keypair().public_key()) {
+    if !queries::is_validator_key(&state, &node.name, &node.keypair().public_key())
+        .map_err(state_error)?
+    {
         // Not (or not yet) a validator: nothing to sign anchors with.
         return Ok(None);
     }
@@ -255,17 +254,15 @@ pub fn prune_once(
 ) -> Result<ChainPoint, StorageError> {
     let start = store.access_log_start()?;
     let cutoff = now_ms.saturating_sub(retention_ms);
-    let state = CommittedState::new(store);
-    let after = keys::access_anchor(node, start.count);
-    let anchors: Vec<(Vec<u8>, AccessAnchorRecord)> = gongxin_contracts::store::scan(
-        &state,
-        &keys::access_anchors(node),
-        Some(&after),
+    let anchors = queries::access_anchors(
+        &CommittedState::new(store),
+        node,
+        Some(start.count),
         PRUNE_ANCHORS_MAX,
     )
-    .map_err(|e| StorageError::Missing(format!("operation log anchors: {e}")))?;
+    .map_err(state_error)?;
     let mut prune_to = None;
-    for (_, anchor) in anchors {
+    for anchor in anchors {
         // The anchor's last record must be old enough; records are in time order.
         let last = store.access_log_range(anchor.point.count - 1, anchor.point.count - 1, 1)?;
         match last.first() {
@@ -282,6 +279,20 @@ pub fn prune_once(
     }
 }
 
+/// One round of the validator's task: anchor if the log grew, prune by retention (0: keep all).
+fn round(node: &Node, pending: &mut Option<Hash>, retention_ms: u64) {
+    match anchor_once(node, pending) {
+        Ok(Some(hash)) => tracing::debug!(tx = %hash, "operation log anchor sent"),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(error = %e, "operation log anchor not sent"),
+    }
+    if retention_ms > 0
+        && let Err(e) = prune_once(&node.store, &node.name, retention_ms, wall_clock_ms())
+    {
+        tracing::warn!(error = %e, "operation log pruning failed");
+    }
+}
+
 /// Anchors and prunes forever, every `access_log_anchor_interval_ms` (a validator's task).
 pub async fn run(node: Arc<Node>) {
     let interval = Duration::from_millis(node.limits.access_log_anchor_interval_ms);
@@ -293,30 +304,68 @@ pub async fn run(node: Arc<Node>) {
     loop {
         tokio::time::sleep(interval).await;
         let worker = node.clone();
-        let mut slot = pending;
-        let result = tokio::task::spawn_blocking(move || {
-            let sent = anchor_once(&worker, &mut slot);
-            if retention_ms > 0
-                && let Err(e) =
-                    prune_once(&worker.store, &worker.name, retention_ms, wall_clock_ms())
-            {
-                tracing::warn!(error = %e, "operation log pruning failed");
-            }
-            (sent, slot)
+        let mut carried = pending;
+        // A failed task (a panic) forgets the pending anchor; the next round sends a new one.
+        pending = tokio::task::spawn_blocking(move || {
+            round(&worker, &mut carried, retention_ms);
+            carried
         })
-        .await;
-        match result {
-            Ok((Ok(sent), slot)) => {
-                pending = slot;
-                if let Some(hash) = sent {
-                    tracing::debug!(tx = %hash, "operation log anchor sent");
-                }
-            }
-            Ok((Err(e), slot)) => {
-                pending = slot;
-                tracing::warn!(error = %e, "operation log anchor not sent");
-            }
-            Err(e) => tracing::warn!(error = %e, "operation log anchor task failed"),
+        .await
+        .unwrap_or(None);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use gongxin_core::access_log::verify_chain;
+
+    use super::*;
+
+    fn act(thread: u64, i: u64) -> Act {
+        Act {
+            kind: AccessKind::Read,
+            actor: format!("ed25519:{thread:02}"),
+            department: "audit".into(),
+            target: format!("GET /v1/projects/P-{i}"),
+            outcome: "200".into(),
+        }
+    }
+
+    #[test]
+    fn a_full_queue_makes_appenders_wait_and_loses_nothing() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
+        // Room for one act: four threads appending at once must wait for the writer.
+        let log = Arc::new(AccessLog::open(store.clone(), 1).unwrap());
+        let threads: Vec<_> = (0..4)
+            .map(|t| {
+                let log = log.clone();
+                std::thread::spawn(move || {
+                    for i in 0..50 {
+                        log.append(act(t, i)).unwrap();
+                    }
+                })
+            })
+            .collect();
+        for thread in threads {
+            thread.join().unwrap();
+        }
+        log.sync().unwrap();
+        let flushed = log.flushed();
+        assert_eq!(flushed.count, 200);
+        let records = store.access_log_range(0, u64::MAX, 1_000).unwrap();
+        let report = verify_chain(ChainPoint::GENESIS, &records, &[flushed]).unwrap();
+        assert_eq!(report.end, flushed);
+        // Each appender's acts are in the order it appended them.
+        for t in 0..4 {
+            let mine: Vec<&str> = records
+                .iter()
+                .filter(|r| r.record.actor == format!("ed25519:{t:02}"))
+                .map(|r| r.record.target.as_str())
+                .collect();
+            let expected: Vec<String> =
+                (0..50).map(|i| format!("GET /v1/projects/P-{i}")).collect();
+            assert_eq!(mine, expected);
         }
     }
 }

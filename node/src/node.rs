@@ -325,14 +325,13 @@ impl Node {
         // A validator anchors its operation log with its own key; the rules check that it is
         // the named validator's current key.
         if let gongxin_core::model::Operation::AnchorAccessLog { node, .. } = &tx.body.operation {
-            let validator: Option<gongxin_core::validator::Validator> =
-                gongxin_contracts::store::get(&state, &gongxin_contracts::keys::validator(node))
-                    .map_err(|e| {
-                        SubmitError::Storage(StorageError::Missing(format!("validators: {e}")))
-                    })?;
-            return match validator {
-                Some(v) if v.public_key == tx.body.signer => Ok(true),
-                _ => Err(SubmitError::UnknownSigner(tx.body.signer)),
+            let state_error =
+                |e| SubmitError::Storage(StorageError::Missing(format!("validators: {e}")));
+            return match gongxin_contracts::queries::is_validator_key(&state, node, &tx.body.signer)
+            {
+                Ok(true) => Ok(true),
+                Ok(false) => Err(SubmitError::UnknownSigner(tx.body.signer)),
+                Err(e) => Err(state_error(e)),
             };
         }
         // Only members may write to the ledger. (The rules check membership again at execution,

@@ -128,7 +128,7 @@ async fn reads_and_admissions_are_logged_anchored_and_tampering_is_found() {
     assert_eq!(anchor_once(&t.node, &mut pending).unwrap(), None);
 
     // Tampering, on the stopped node's database (an insider with the storage key).
-    let common::TestNode { dir, node, keys } = t;
+    let common::TestNode { dir, node, .. } = t;
     drop(node);
     let data = dir.path().join("data");
     let edited_outcome = {
@@ -186,7 +186,6 @@ async fn reads_and_admissions_are_logged_anchored_and_tampering_is_found() {
         verify_chain(start, &stored, &anchors),
         Err(ChainBreak::MissingAnchored { present: 2, .. })
     ));
-    drop(keys);
 }
 
 /// The kept log of the database at `data`, read directly.

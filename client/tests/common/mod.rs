@@ -26,6 +26,25 @@ const SERVER_LIFETIME: Duration = Duration::from_secs(60);
 /// The largest request a fake server reads.
 const REQUEST_BYTES_MAX: usize = 1024 * 1024;
 
+/// A node's `GET /v1/status` answer, for fake nodes: what signed reads are bound to (chain and
+/// node name), the genesis hash `submit --genesis` checks, and the height and log size.
+pub fn status_json(
+    chain_id: &str,
+    node: &str,
+    genesis_hash: gongxin_core::Hash,
+    height: u64,
+    log_size: u64,
+) -> serde_json::Value {
+    use gongxin_core::Hash;
+    serde_json::json!({
+        "chain_id": chain_id, "node": node, "genesis_hash": genesis_hash,
+        "height": height, "log_size": log_size, "log_root": Hash::digest(b"root"),
+        "last_block_hash": Hash::digest(b"block"), "last_block_time_ms": 1_767_225_600_000u64,
+        "state_hash": Hash::digest(b"state"), "mempool_txs": 0, "mempool_bytes": 0,
+        "uptime_s": 5,
+    })
+}
+
 /// Runs `gongxin` with `args`, with `GONGXIN_NODE` cleared so only `--node` counts.
 pub fn gongxin(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_gongxin"))

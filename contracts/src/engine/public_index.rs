@@ -29,16 +29,17 @@ fn combinations<'a>(project: &'a ProjectRecord, stage: &'a str) -> [PublicFilter
     out
 }
 
-fn add(
+/// Lists (`listed`) or unlists project `id` under `filter`, keeping the filter's counter.
+fn set_listed(
     st: &mut dyn State,
     filter: PublicFilterKey<'_>,
     id: &str,
-    delta: i8,
+    listed: bool,
 ) -> Result<(), StorageError> {
     let entry = keys::public_project_in(filter, id);
     let counter = keys::public_count(filter);
     let count = store::get::<u64>(st, &counter)?.unwrap_or(0);
-    let count = if delta > 0 {
+    let count = if listed {
         store::mark(st, &entry)?;
         count.saturating_add(1)
     } else {
@@ -59,7 +60,7 @@ pub(crate) fn on_propose(st: &mut dyn State, project: &ProjectRecord) -> Result<
     }
     let stage = keys::stage_name(project.stage);
     for filter in combinations(project, stage) {
-        add(st, filter, &project.id, 1)?;
+        set_listed(st, filter, &project.id, true)?;
     }
     Ok(())
 }
@@ -77,10 +78,10 @@ pub(crate) fn on_stage_change(
     let new = keys::stage_name(project.stage);
     // Only the combinations that name the stage (the upper four) move.
     for filter in &combinations(project, old)[4..] {
-        add(st, *filter, &project.id, -1)?;
+        set_listed(st, *filter, &project.id, false)?;
     }
     for filter in &combinations(project, new)[4..] {
-        add(st, *filter, &project.id, 1)?;
+        set_listed(st, *filter, &project.id, true)?;
     }
     Ok(())
 }

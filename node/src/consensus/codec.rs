@@ -320,6 +320,36 @@ mod tests {
         sync::Response::ValueResponse(sync::ValueResponse::new(Height(3), vec![value]))
     }
 
+    #[test]
+    fn the_write_ahead_log_codec_seals_under_the_storage_key() {
+        use crate::storage::seal::{Sealer, StorageKey};
+        let key = || StorageKey::from_bytes([3; 16]);
+        let wal = SealedWalCodec::new(Sealer::new(key(), Vec::new()));
+        let mut marked = header();
+        marked.chain_id = "WAL-MARKER-chain".into();
+        let part = ProposalPart::Init {
+            height: Height(3),
+            round: Round::new(1),
+            pol_round: Round::Nil,
+            proposer: Address("v0".into()),
+            value: BlockValue::new(marked),
+        };
+        let sealed = wal.encode(&part).unwrap();
+        assert!(!sealed.windows(10).any(|w| w == b"WAL-MARKER"));
+        let plain = GongxinCodec.encode(&part).unwrap();
+        assert!(plain.windows(10).any(|w| w == b"WAL-MARKER"));
+        let back: ProposalPart = wal.decode(sealed.clone()).unwrap();
+        assert_eq!(GongxinCodec.encode(&back).unwrap(), plain);
+        // Another key does not open it; after a rotation the retired key still does.
+        let other = StorageKey::from_bytes([4; 16]);
+        let stranger = SealedWalCodec::new(Sealer::new(other.clone(), Vec::new()));
+        assert!(Codec::<ProposalPart>::decode(&stranger, sealed.clone()).is_err());
+        let rotated = SealedWalCodec::new(Sealer::new(other, vec![key()]));
+        assert!(Codec::<ProposalPart>::decode(&rotated, sealed).is_ok());
+        // Unsealed bytes (an older node's WAL) are refused, not read.
+        assert!(Codec::<ProposalPart>::decode(&wal, plain).is_err());
+    }
+
     /// Decoding `bytes` with every truncation and with a trailing byte: errors, never panics.
     fn refuses_damaged<T>(bytes: &Bytes)
     where

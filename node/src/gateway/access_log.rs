@@ -2,7 +2,7 @@
 //! `GET /v1/access-log/anchors` (any member reads a validator's anchors from the ledger), what
 //! `gongxin access-log verify` checks one against the other with.
 
-use gongxin_contracts::keys;
+use gongxin_contracts::queries;
 use gongxin_contracts::records::AccessAnchorRecord;
 use gongxin_core::access_log::{ChainPoint, ChainedRecord};
 use serde::Serialize;
@@ -110,17 +110,12 @@ pub fn anchors(node: &Node, _reader: &Reader, query: &Query) -> ApiResult {
             format!("limit must be from 1 to {ANCHORS_PER_PAGE_MAX}"),
         ));
     }
-    let after = param_u64(query, "after")?.map(|count| keys::access_anchor(&name, count));
-    let state = CommittedState::new(&node.store);
-    let found: Vec<(Vec<u8>, AccessAnchorRecord)> = gongxin_contracts::store::scan(
-        &state,
-        &keys::access_anchors(&name),
-        after.as_deref(),
-        limit + 1,
-    )
-    .map_err(|e| ApiError::internal(format!("anchors: {e}")))?;
-    let more = found.len() > limit;
-    let anchors: Vec<AccessAnchorRecord> = found.into_iter().take(limit).map(|(_, a)| a).collect();
+    let after = param_u64(query, "after")?;
+    let mut anchors =
+        queries::access_anchors(&CommittedState::new(&node.store), &name, after, limit + 1)
+            .map_err(|e| ApiError::internal(format!("anchors: {e}")))?;
+    let more = anchors.len() > limit;
+    anchors.truncate(limit);
     let next = more
         .then(|| anchors.last().map(|a| a.point.count))
         .flatten();

@@ -212,24 +212,47 @@ fn credentials(request: &SignedRequest) -> Result<Credentials, ApiError> {
     ))
 }
 
-/// The key a request claims to be signed by and what it asks for (`METHOD path?query`, the
-/// signature parameters left out), for the operation log; `None` when it claims no key.
-pub fn claimed(request: &SignedRequest) -> Option<(String, String)> {
-    let c = credentials(request).ok()?;
-    Some((
-        c.key,
-        format!("{} {}", request.method, c.signed_path_and_query),
-    ))
+/// Who a signed request claims to be and what it asks for (`METHOD path?query`, the signature
+/// parameters left out): what the operation log records of it.
+#[derive(Debug, Clone)]
+pub struct Claim {
+    pub key: String,
+    pub target: String,
+}
+
+/// A signed read's authentication: its claim (`None` when it carries no complete credentials)
+/// and the reader it proved to be, or why not.
+#[derive(Debug)]
+pub struct Attempt {
+    pub claim: Option<Claim>,
+    pub reader: Result<Reader, ApiError>,
+}
+
+/// Parses the request's credentials once, then checks them ([`check`]).
+pub fn authenticate(node: &Node, replay: &Mutex<ReplayCache>, request: &SignedRequest) -> Attempt {
+    match credentials(request) {
+        Ok(c) => Attempt {
+            claim: Some(Claim {
+                key: c.key.clone(),
+                target: format!("{} {}", request.method, c.signed_path_and_query),
+            }),
+            reader: check(node, replay, request, c),
+        },
+        Err(e) => Attempt {
+            claim: None,
+            reader: Err(e),
+        },
+    }
 }
 
 /// Checks the request's signature, node, time window, nonce and that the key belongs to a
 /// current member.
-pub fn authenticate(
+fn check(
     node: &Node,
     replay: &Mutex<ReplayCache>,
     request: &SignedRequest,
+    c: Credentials,
 ) -> Result<Reader, ApiError> {
-    let c = credentials(request)?;
     let key: PublicKey = c
         .key
         .parse()

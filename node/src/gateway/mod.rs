@@ -275,7 +275,8 @@ where
 {
     let guards = ctx.guards.clone();
     blocking(ctx, move |n| {
-        let (reader, result) = match auth::authenticate(n, &guards.replay, &signed) {
+        let attempt = auth::authenticate(n, &guards.replay, &signed);
+        let (reader, result) = match attempt.reader {
             Ok(reader) => {
                 let result = guards
                     .admit_member(
@@ -289,25 +290,28 @@ where
             Err(e) => (None, Err(e)),
         };
         let outcome = match &result {
-            Ok(response) => response.status().as_str().to_owned(),
-            Err(e) => format!("{} {}", e.status.as_str(), e.code),
+            Ok(response) => response.status(),
+            Err(e) => e.status,
         };
-        log_read(n, &signed, reader.as_ref(), outcome)?;
+        let code = result.as_ref().err().map(|e| e.code);
+        log_read(n, attempt.claim.as_ref(), reader.as_ref(), outcome, code)?;
         result
     })
     .await
 }
 
 /// Appends a signed read (or a request that claimed a key and was refused) to the operation
-/// log. A request that claims no key is not logged: it read nothing signed. If the log has
-/// stopped, the read is refused rather than answered unlogged.
+/// log: its status and, when refused, the error code. A request that claims no key is not
+/// logged: it read nothing signed. If the log has stopped, the read is refused rather than
+/// answered unlogged.
 pub(crate) fn log_read(
     node: &Node,
-    signed: &SignedRequest,
+    claim: Option<&auth::Claim>,
     reader: Option<&Reader>,
-    outcome: String,
+    status: warp::http::StatusCode,
+    code: Option<&str>,
 ) -> Result<(), ApiError> {
-    let Some((claimed_key, target)) = auth::claimed(signed) else {
+    let Some(claim) = claim else {
         return Ok(());
     };
     let (actor, department) = match reader {
@@ -315,14 +319,18 @@ pub(crate) fn log_read(
             r.member.member.public_key.to_string(),
             r.department().to_owned(),
         ),
-        None => (claimed_key, String::new()),
+        None => (claim.key.clone(), String::new()),
+    };
+    let outcome = match code {
+        Some(code) => format!("{} {code}", status.as_str()),
+        None => status.as_str().to_owned(),
     };
     node.access_log
         .append(crate::access_log::Act {
             kind: gongxin_core::access_log::AccessKind::Read,
             actor,
             department,
-            target,
+            target: claim.target.clone(),
             outcome,
         })
         .map_err(|e| ApiError {

@@ -122,33 +122,37 @@ const EVENT_FEED_CAPACITY: usize = 4096;
 /// behind gets a `lagged` event saying how many it missed.
 pub async fn events(ctx: Ctx, signed: SignedRequest) -> Response {
     let guards = ctx.guards.clone();
-    let authenticated = on_handler_pool(&ctx, move |n| {
-        let authenticated = auth::authenticate(n, &guards.replay, &signed);
-        let outcome = match &authenticated {
-            Ok(_) => "200".to_owned(),
-            Err(e) => format!("{} {}", e.status.as_str(), e.code),
+    // Authenticate, take a stream slot and log the outcome, all on the handler pool (the log
+    // may wait for its writer): the log says whether the stream was really opened.
+    let opened = on_handler_pool(&ctx, move |n| {
+        let attempt = auth::authenticate(n, &guards.replay, &signed);
+        let opened = attempt.reader.and_then(|reader| {
+            let member = reader.member.member.public_key.to_string();
+            match guards.sse.acquire(&member) {
+                Ok(slot) => Ok((reader, slot)),
+                Err(reason) => Err(ApiError {
+                    retry_after_s: Some(5),
+                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", reason)
+                }),
+            }
+        });
+        let (status, code) = match &opened {
+            Ok(_) => (StatusCode::OK, None),
+            Err(e) => (e.status, Some(e.code)),
         };
-        super::log_read(n, &signed, authenticated.as_ref().ok(), outcome)?;
-        authenticated
+        super::log_read(
+            n,
+            attempt.claim.as_ref(),
+            opened.as_ref().ok().map(|(reader, _)| reader),
+            status,
+            code,
+        )?;
+        opened
     })
     .await;
-    let reader = match authenticated.and_then(|r| r) {
-        Ok(reader) => reader,
+    let (reader, slot) = match opened.and_then(|opened| opened) {
+        Ok(opened) => opened,
         Err(e) => return e.into_response(),
-    };
-    let slot = match ctx
-        .guards
-        .sse
-        .acquire(&reader.member.member.public_key.to_string())
-    {
-        Ok(slot) => slot,
-        Err(reason) => {
-            return ApiError {
-                retry_after_s: Some(5),
-                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", reason)
-            }
-            .into_response();
-        }
     };
     let stream = BroadcastStream::new(feed(&ctx)).filter_map(move |item| {
         // The slot lives as long as the stream: dropped when the client goes.

@@ -75,8 +75,6 @@ const META_SEAL_CHECK: &[u8] = b"seal_check";
 const SEAL_CHECK_PLAINTEXT: &[u8] = b"gongxin storage key check";
 /// The column families whose values are sealed.
 const SEALED_CFS: [&str; 5] = [CF_BLOCKS, CF_ENTRIES, CF_TXS, CF_STATE, CF_ACCESS_LOG];
-/// Stands for `meta`'s one sealed value (the key check) in [`Store::rekey`].
-const CF_META_SEALED: &str = "meta (sealed key check)";
 /// Where the kept operation log starts (a `ChainPoint`; absent: from the beginning).
 const META_ACCESS_LOG_START: &[u8] = b"access_log_start";
 const META_GENESIS_HASH: &[u8] = b"genesis_hash";
@@ -257,9 +255,9 @@ impl Store {
         )?;
         let mut resealed = 0u64;
         for cf in SEALED_CFS {
-            resealed += store.reseal_column_family(cf)?;
+            resealed += store.reseal(cf, None)?;
         }
-        resealed += store.reseal_column_family(CF_META_SEALED)?;
+        resealed += store.reseal(CF_META, Some(META_SEAL_CHECK))?;
         drop(store);
         let retired = seal::retired_key_path(key_path, &old);
         std::fs::rename(key_path, &retired).map_err(|e| seal::SealError::KeyFile {
@@ -281,24 +279,19 @@ impl Store {
         })
     }
 
-    /// Re-seals every value of `cf` under the current key, in batches; returns how many.
-    fn reseal_column_family(&self, cf: &'static str) -> Result<u64, StorageError> {
+    /// Re-seals every value of `cf` (or only the one at `only`) under the current key, in
+    /// batches; returns how many.
+    fn reseal(&self, cf: &'static str, only: Option<&[u8]>) -> Result<u64, StorageError> {
         const BATCH_VALUES: usize = 4_096;
-        let only = (cf == CF_META_SEALED).then_some(META_SEAL_CHECK);
-        let handle = if cf == CF_META_SEALED { CF_META } else { cf };
         let mut count = 0u64;
         let mut batch = WriteBatch::default();
-        for item in self.db.iterator_cf(self.cf(handle), IteratorMode::Start) {
+        for item in self.db.iterator_cf(self.cf(cf), IteratorMode::Start) {
             let (key, value) = item?;
             if only.is_some_and(|k| key.as_ref() != k) {
                 continue;
             }
-            let plain = self.sealer.open(handle, &key, &value)?;
-            batch.put_cf(
-                self.cf(handle),
-                &key,
-                self.sealer.seal(handle, &key, &plain)?,
-            );
+            let plain = self.sealer.open(cf, &key, &value)?;
+            batch.put_cf(self.cf(cf), &key, self.sealer.seal(cf, &key, &plain)?);
             count += 1;
             if batch.len() >= BATCH_VALUES {
                 self.write_synced(std::mem::take(&mut batch))?;
