@@ -14,8 +14,8 @@ use serde::{Deserialize, Serialize};
 use crate::http::{ClientError, NodeClient};
 use crate::records::{PathAndQuery, Reader};
 
-/// Records per page the node serves at most.
-pub const RECORDS_PER_PAGE_MAX: u32 = 1_000;
+/// Records per page at most: the node's bound.
+pub use gongxin_core::api::ACCESS_LOG_PAGE_MAX as RECORDS_PER_PAGE_MAX;
 /// Pages `verify` follows at most (10 million records), so a node cannot keep it reading forever.
 const LOG_PAGES_MAX: usize = 10_000;
 /// Anchor pages `verify` follows at most (one anchor a minute for about 19 years).

@@ -25,8 +25,8 @@ use serde_json::Value;
 
 use crate::http::{ClientError, NodeClient};
 
-/// The largest page the gateway serves (`limit` from 1 to this).
-pub const PAGE_MAX: u32 = 500;
+/// Records per page at most: the node's bound.
+pub use gongxin_core::api::PAGE_MAX;
 
 /// Largest record answer accepted. A page holds at most 500 records, each with a few texts of
 /// at most 4 KiB (names, notes); a project view holds a first page of its history, alerts,

@@ -1,4 +1,4 @@
-//! The CLI against a real node: `gongxin-node devnet` in a temp dir, then submit → committed,
+//! The CLI against a real node: `gongxin-devnet` in a temp dir, then submit → committed,
 //! a rejected resubmission (exit code 3, its reason read with the submitter's signature), proof
 //! (a signed read, here the auditor's) → offline verify (and one flipped bit makes it fail),
 //! signed reads of the submitted project and its history, `audit watch` trusting and then
@@ -7,8 +7,8 @@
 //! end, and by a drop guard if the test panics, so no node outlives the test.
 //!
 //! The devnet runs without the demo data (`--no-demo`), so the ledger holds only what this test
-//! submits; `devnet_reads.rs` reads the demo data. The node binary must be built first
-//! (`common::devnet`).
+//! submits; `devnet_reads.rs` reads the demo data. The node and devnet binaries must be built
+//! first (`common::devnet`).
 
 mod common;
 

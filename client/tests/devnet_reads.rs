@@ -1,4 +1,4 @@
-//! Record reads against a real node holding the demo data (`gongxin-node devnet` without
+//! Record reads against a real node holding the demo data (`gongxin-devnet` without
 //! `--no-demo`: 120 projects of programme SC-2026, 30 rectification tasks): signed internal
 //! reads through the CLI and the SDK, the gateway's role rules as the CLI reports them
 //! (403/404/401, exit code 1), paging with `--all`, and the public API never showing an

@@ -13,8 +13,9 @@
 //!   refused; [`keys`] documents the key layout.
 //! - [`queries`]: read-only views the gateway serves; [`disclosure`]: the public projection of
 //!   every record; [`health`]: the explainable quarterly health score.
-//! - [`testkit`]: a city genesis with generated keys and a block harness, for tests, benches and
-//!   the node's tests.
+//! - `testkit` (feature `testkit`, and in this crate's own tests): a city genesis with generated
+//!   keys and a block harness, for tests, benches, the node's tests and the devnet's demo data;
+//!   never in the validator daemon.
 //!
 //! # The node's block loop
 //!
@@ -72,6 +73,7 @@ pub mod records;
 pub mod rejection;
 pub mod state;
 pub mod store;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod validate;
 

@@ -15,7 +15,9 @@
 //!   node-hash source, and pure verification.
 //! - [`request_auth`]: signed read requests (member key + time + signature headers).
 //! - [`checkpoint`]: C2SP tlog-checkpoint bodies signed as C2SP signed notes.
-//! - [`testkit`]: fixtures (a small signed ledger) for tests of this and downstream crates.
+//! - `testkit` (feature `testkit`, and in this crate's own tests): fixtures (a small signed
+//!   ledger) for tests of this and downstream crates; never in a production build.
+//! - [`api`]: the bounds of the HTTP API shared by the node and its clients.
 //! - [`access_log`]: the operation log's record format and SM3 chain, and its verification
 //!   against the anchors on the ledger.
 //! - [`audit`]: what an auditor runs offline — inclusion and consistency against a quorum-signed
@@ -25,6 +27,7 @@
 //! enforces it): auditors and the client use it to verify the ledger without our node.
 
 pub mod access_log;
+pub mod api;
 pub mod audit;
 pub mod block;
 pub mod checkpoint;
@@ -36,6 +39,7 @@ pub mod hash;
 pub mod log;
 pub mod model;
 pub mod request_auth;
+#[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod tx;
 pub mod validator;

@@ -9,7 +9,7 @@
 //! 2. The writer thread takes everything queued, numbers and chains it, writes it in one sealed,
 //!    synced RocksDB batch, and publishes the new head ([`AccessLog::flushed`]).
 //! 3. Every `access_log_anchor_interval_ms` the validator submits `anchor_access_log` with the
-//!    flushed head, signed with its validator key ([`anchor_once`]), and drops records older
+//!    flushed head, signed with its validator key (`crate::anchoring`), and drops records older
 //!    than the retention up to an anchored point ([`prune_once`]).
 //!
 //! A read whose record cannot be queued (the writer stopped after a storage failure) is refused
@@ -22,20 +22,14 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use gongxin_contracts::queries;
-use gongxin_contracts::records::AccessAnchorRecord;
-use gongxin_core::Hash;
 use gongxin_core::access_log::{AccessKind, AccessRecord, ChainPoint, ChainedRecord, bounded};
-use gongxin_core::model::Operation;
-use gongxin_core::tx::{ReplayGuard, TxBody};
 
 use crate::chain::CommittedState;
-use crate::node::{Node, wall_clock_ms};
+use crate::clock::SharedClock;
 use crate::storage::{StorageError, Store};
 
 /// Records written in one batch at most.
 const WRITE_BATCH_MAX: usize = 4_096;
-/// Anchor transactions expire this many blocks after the tip (the next round sends a new one).
-const ANCHOR_VALID_BLOCKS: u64 = 100;
 /// Anchors examined per pruning round (pruning catches up over several rounds).
 const PRUNE_ANCHORS_MAX: usize = 1_000;
 
@@ -67,6 +61,8 @@ pub struct AccessLog {
     queue: Option<SyncSender<Message>>,
     flushed: Arc<Mutex<ChainPoint>>,
     writer: Option<std::thread::JoinHandle<()>>,
+    /// Stamps each act as it is queued.
+    clock: SharedClock,
 }
 
 impl Drop for AccessLog {
@@ -81,8 +77,13 @@ impl Drop for AccessLog {
 }
 
 impl AccessLog {
-    /// Starts the writer thread for `store`'s log, continuing from its last record.
-    pub fn open(store: Arc<Store>, queue_max: usize) -> Result<AccessLog, StorageError> {
+    /// Starts the writer thread for `store`'s log, continuing from its last record; acts are
+    /// stamped by `clock`.
+    pub fn open(
+        store: Arc<Store>,
+        queue_max: usize,
+        clock: SharedClock,
+    ) -> Result<AccessLog, StorageError> {
         let start = store.access_log_start()?;
         let tail = store
             .access_log_last()?
@@ -102,12 +103,13 @@ impl AccessLog {
             queue: Some(queue),
             flushed,
             writer: Some(writer),
+            clock,
         })
     }
 
     /// Queues `act`, stamped now. Waits while the queue is full.
     pub fn append(&self, act: Act) -> Result<(), LogStopped> {
-        self.send(Message::Act(wall_clock_ms(), act))
+        self.send(Message::Act(self.clock.now_ms(), act))
     }
 
     /// Waits until every act queued before this call is written.
@@ -190,58 +192,8 @@ fn write_loop(
     }
 }
 
-fn state_error(e: gongxin_contracts::StorageError) -> StorageError {
+pub(crate) fn state_error(e: gongxin_contracts::StorageError) -> StorageError {
     StorageError::Missing(format!("operation log anchors: {e}"))
-}
-
-/// The newest anchor the ledger holds for `node`'s log.
-pub fn latest_anchor(
-    store: &Store,
-    node: &str,
-) -> Result<Option<AccessAnchorRecord>, StorageError> {
-    queries::latest_access_anchor(&CommittedState::new(store), node).map_err(state_error)
-}
-
-/// Anchors `node`'s flushed head if it grew since the last anchor and no anchor is pending:
-/// signs `anchor_access_log` with the validator key and admits it to this node's pool. Returns
-/// the transaction's hash when one was sent.
-pub fn anchor_once(node: &Node, pending: &mut Option<Hash>) -> anyhow::Result<Option<Hash>> {
-    if let Some(hash) = pending {
-        if node.is_pending(hash) {
-            return Ok(None);
-        }
-        *pending = None;
-    }
-    let state = CommittedState::new(&node.store);
-    if !queries::is_validator_key(&state, &node.name, &node.keypair().public_key())
-        .map_err(state_error)?
-    {
-        // Not (or not yet) a validator: nothing to sign anchors with.
-        return Ok(None);
-    }
-    let point = node.access_log.flushed();
-    let anchored = latest_anchor(&node.store, &node.name)?.map_or(0, |a| a.point.count);
-    if point.count <= anchored {
-        return Ok(None);
-    }
-    let tip = node.tip().0.height;
-    let tx = TxBody {
-        chain_id: node.chain_id().to_owned(),
-        signer: node.keypair().public_key(),
-        replay: ReplayGuard {
-            nonce: point.count,
-            valid_until_height: tip + ANCHOR_VALID_BLOCKS,
-        },
-        operation: Operation::AnchorAccessLog {
-            node: node.name.clone(),
-            point,
-        },
-    }
-    .sign(node.keypair());
-    let bytes = tx.to_bytes().len();
-    let (hash, _) = node.submit_own(tx, bytes)?;
-    *pending = Some(hash);
-    Ok(Some(hash))
 }
 
 /// Drops records older than `retention_ms` (relative to `now_ms`), up to the newest anchored
@@ -279,42 +231,6 @@ pub fn prune_once(
     }
 }
 
-/// One round of the validator's task: anchor if the log grew, prune by retention (0: keep all).
-fn round(node: &Node, pending: &mut Option<Hash>, retention_ms: u64) {
-    match anchor_once(node, pending) {
-        Ok(Some(hash)) => tracing::debug!(tx = %hash, "operation log anchor sent"),
-        Ok(None) => {}
-        Err(e) => tracing::warn!(error = %e, "operation log anchor not sent"),
-    }
-    if retention_ms > 0
-        && let Err(e) = prune_once(&node.store, &node.name, retention_ms, wall_clock_ms())
-    {
-        tracing::warn!(error = %e, "operation log pruning failed");
-    }
-}
-
-/// Anchors and prunes forever, every `access_log_anchor_interval_ms` (a validator's task).
-pub async fn run(node: Arc<Node>) {
-    let interval = Duration::from_millis(node.limits.access_log_anchor_interval_ms);
-    let retention_ms = node
-        .limits
-        .access_log_retention_days
-        .saturating_mul(86_400_000);
-    let mut pending: Option<Hash> = None;
-    loop {
-        tokio::time::sleep(interval).await;
-        let worker = node.clone();
-        let mut carried = pending;
-        // A failed task (a panic) forgets the pending anchor; the next round sends a new one.
-        pending = tokio::task::spawn_blocking(move || {
-            round(&worker, &mut carried, retention_ms);
-            carried
-        })
-        .await
-        .unwrap_or(None);
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use gongxin_core::access_log::verify_chain;
@@ -336,7 +252,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = Arc::new(Store::open(&dir.path().join("db")).unwrap());
         // Room for one act: four threads appending at once must wait for the writer.
-        let log = Arc::new(AccessLog::open(store.clone(), 1).unwrap());
+        let log = Arc::new(
+            AccessLog::open(store.clone(), 1, crate::clock::SystemClock::shared()).unwrap(),
+        );
         let threads: Vec<_> = (0..4)
             .map(|t| {
                 let log = log.clone();

@@ -75,6 +75,53 @@ impl ExecutedBlock {
     }
 }
 
+/// A snapshot of the committed tip: where the chain is and that block's header.
+#[derive(Debug, Clone)]
+pub struct Tip {
+    pub chain: ChainTip,
+    pub header: BlockHeader,
+}
+
+impl Tip {
+    pub fn height(&self) -> u64 {
+        self.chain.height
+    }
+}
+
+/// The committed tip, replaced after each commit. Readers (admission's replay window, the
+/// gateway's status, consensus) take a snapshot without waiting for a block's execution.
+#[derive(Debug)]
+pub struct TipWatch {
+    current: std::sync::Mutex<Tip>,
+}
+
+impl TipWatch {
+    pub fn new(tip: Tip) -> TipWatch {
+        TipWatch {
+            current: std::sync::Mutex::new(tip),
+        }
+    }
+
+    pub fn get(&self) -> Tip {
+        self.lock().clone()
+    }
+
+    pub fn height(&self) -> u64 {
+        self.lock().chain.height
+    }
+
+    pub(crate) fn set(&self, tip: Tip) {
+        *self.lock() = tip;
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Tip> {
+        // Replaced whole under the lock: a poisoned lock still holds a consistent tip.
+        self.current
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
 /// Read-only view of the committed contract state, as the contracts' [`State`].
 #[derive(Debug, Clone, Copy)]
 pub struct CommittedState<'a> {
@@ -430,7 +477,31 @@ impl Chain {
         self.tip = tip;
         self.tip_header = header.clone();
         self.frontier = executed.frontier_after.clone();
+        self.assert_tip_invariants();
         Ok(())
+    }
+
+    /// What must hold between the tip, its header and the log frontier after every commit. A
+    /// failure is a bug in execution or storage: the node stops before it serves, signs or
+    /// votes for anything built on it.
+    fn assert_tip_invariants(&self) {
+        let header = &self.tip_header;
+        assert_eq!(self.tip.height, header.height, "tip height = header height");
+        assert_eq!(self.tip.block_hash, header.hash(), "tip hash = header hash");
+        assert_eq!(
+            self.tip.state_hash, header.state_hash,
+            "tip state = header state"
+        );
+        assert_eq!(
+            self.frontier.size(),
+            header.log_size,
+            "frontier size = header log size"
+        );
+        assert_eq!(
+            self.frontier.root(),
+            header.log_root,
+            "frontier root = header log root"
+        );
     }
 }
 
@@ -441,27 +512,29 @@ pub fn chain_state_hash(parent: &Hash, writes: &WriteSet) -> Hash {
 
 #[cfg(test)]
 mod tests {
+    use gongxin_contracts::testkit::{City, TRANSPORT};
     use gongxin_core::model::{Operation, Role};
     use gongxin_core::tx::{ReplayGuard, TxBody};
 
     use super::*;
-    use crate::devnet::create_devnet_files;
 
-    fn open(dir: &tempfile::TempDir) -> (Chain, crate::devnet::DevnetKeys, Arc<Store>) {
-        let keys = create_devnet_files(dir.path(), 1).unwrap();
+    /// A chain over the test city's genesis (four departments, each with a validator and one
+    /// member per role) in `dir`.
+    fn open(dir: &tempfile::TempDir) -> (Chain, City, Arc<Store>) {
+        let city = City::new();
         let store = Arc::new(Store::open(&dir.path().join("data")).unwrap());
-        let chain = Chain::open(store.clone(), Arc::new(keys.genesis.clone())).unwrap();
-        (chain, keys, store)
+        let chain = Chain::open(store.clone(), Arc::new(city.genesis.clone())).unwrap();
+        (chain, city, store)
     }
 
     #[test]
     fn a_replayed_copy_never_overwrites_the_original_in_the_tx_index() {
         let dir = tempfile::tempdir().unwrap();
-        let (mut chain, keys, store) = open(&dir);
-        let director = keys.member("transport", Role::Director).unwrap().clone();
+        let (mut chain, city, store) = open(&dir);
+        let director = city.key(TRANSPORT, Role::Director).clone();
         let tx = Arc::new(
             TxBody {
-                chain_id: keys.genesis.chain_id.clone(),
+                chain_id: city.genesis.chain_id.clone(),
                 signer: director.public_key(),
                 replay: ReplayGuard {
                     nonce: 1,
@@ -473,7 +546,7 @@ mod tests {
             }
             .sign(&director),
         );
-        let proposer = keys.genesis.validators.validators()[0].public_key;
+        let proposer = city.genesis.validators.validators()[0].public_key;
         let first = chain.execute(vec![tx.clone()], 1, proposer).unwrap();
         chain.commit(&first, None, None).unwrap();
         let original = store.tx_location(&tx.hash()).unwrap().unwrap();
@@ -493,7 +566,7 @@ mod tests {
     #[test]
     fn a_tip_that_disagrees_with_its_header_is_refused_on_restart() {
         let dir = tempfile::tempdir().unwrap();
-        let (chain, keys, store) = open(&dir);
+        let (chain, city, store) = open(&dir);
         let mut tip = chain.tip().clone();
         drop(chain);
         tip.state_hash = Hash::digest(b"tampered");
@@ -503,7 +576,7 @@ mod tests {
                 ..BlockWrite::default()
             })
             .unwrap();
-        let err = Chain::open(store, Arc::new(keys.genesis.clone())).unwrap_err();
+        let err = Chain::open(store, Arc::new(city.genesis.clone())).unwrap_err();
         assert!(matches!(err, ChainError::Inconsistent(_)), "{err}");
     }
 
@@ -512,7 +585,9 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let (chain, _, store) = open(&dir);
         drop(chain);
-        let other = create_devnet_files(tempfile::tempdir().unwrap().path(), 1).unwrap();
+        // The same city under other policies: another genesis hash.
+        let other = City::with_policies(Vec::new());
+        assert_ne!(other.genesis.hash(), City::new().genesis.hash());
         assert!(Chain::open(store, Arc::new(other.genesis)).is_err());
     }
 }

@@ -1,8 +1,11 @@
-//! Node configuration: a small JSON file per validator (the devnet writes them).
+//! Node configuration: a small JSON file per validator (the devnet writes them), every limit,
+//! and reading the genesis and key files it names.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 
+use gongxin_core::crypto::{KeyFile, Keypair};
+use gongxin_core::genesis::Genesis;
 use serde::{Deserialize, Serialize};
 
 use crate::mempool::MempoolLimits;
@@ -24,7 +27,62 @@ pub struct NodeConfig {
     /// Peers and timeouts for BFT consensus. Without it the node must alone be a quorum and
     /// produces blocks by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub consensus: Option<crate::consensus::engine::ConsensusSettings>,
+    pub consensus: Option<ConsensusSettings>,
+}
+
+/// The consensus section of a node's config file.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsensusSettings {
+    /// The node's libp2p key file (32-byte ed25519 seed, hex). Its peer id is what the other
+    /// validators allow.
+    pub node_key: PathBuf,
+    /// Where this node listens for the other validators, e.g. `/ip4/127.0.0.1/tcp/7210`.
+    pub listen: String,
+    /// The other validators, as `/ip4/…/tcp/…/p2p/<peer id>`. Only these may connect.
+    pub peers: Vec<String>,
+    /// Where this node listens for transaction gossip (same node key, its own port).
+    pub gossip_listen: String,
+    /// The other validators' gossip addresses, as `/ip4/…/tcp/…/p2p/<peer id>`.
+    pub gossip_peers: Vec<String>,
+    #[serde(default = "default_propose_timeout_ms")]
+    pub propose_timeout_ms: u64,
+    #[serde(default = "default_vote_timeout_ms")]
+    pub vote_timeout_ms: u64,
+    /// Fault injection for tests of Byzantine validators: this node equivocates or drops
+    /// messages as configured (Malachite's Byzantine network proxy; the section is its
+    /// `ByzantineConfig`, checked when consensus starts). Refused unless the node was built with
+    /// the `byzantine` feature and the environment variable `GONGXIN_ALLOW_BYZANTINE=1` is set.
+    /// Kept as JSON here so every build reads (and can refuse) such a config.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub byzantine: Option<serde_json::Value>,
+}
+
+/// The environment variable that must be `1` for a `byzantine` config section to be obeyed.
+pub const ALLOW_BYZANTINE_ENV: &str = "GONGXIN_ALLOW_BYZANTINE";
+
+impl ConsensusSettings {
+    /// Settings with the default timeouts and no peers yet (the devnet fills them).
+    pub fn new(node_key: PathBuf, listen: String, gossip_listen: String) -> ConsensusSettings {
+        ConsensusSettings {
+            node_key,
+            listen,
+            peers: Vec::new(),
+            gossip_listen,
+            gossip_peers: Vec::new(),
+            propose_timeout_ms: default_propose_timeout_ms(),
+            vote_timeout_ms: default_vote_timeout_ms(),
+            byzantine: None,
+        }
+    }
+}
+
+fn default_propose_timeout_ms() -> u64 {
+    2_000
+}
+
+fn default_vote_timeout_ms() -> u64 {
+    1_000
 }
 
 /// Every bound of the node in one place, units last in the names.
@@ -165,10 +223,10 @@ impl Limits {
             (
                 self.http_requests_per_s_per_member >= 1
                     && self.http_requests_per_s_per_address >= 1
-                    && self.http_signature_checks_per_s as usize >= crate::gateway::ledger::BATCH_TXS_MAX,
+                    && self.http_signature_checks_per_s as usize >= gongxin_core::api::SUBMIT_BATCH_TXS_MAX,
                 format!(
                     "request rates must be at least 1 per second, and http_signature_checks_per_s at least one batch ({})",
-                    crate::gateway::ledger::BATCH_TXS_MAX
+                    gongxin_core::api::SUBMIT_BATCH_TXS_MAX
                 ),
             ),
             (
@@ -209,6 +267,25 @@ impl NodeConfig {
             }
         }
         Ok(config)
+    }
+
+    /// The genesis this config names.
+    pub fn read_genesis(&self) -> anyhow::Result<Genesis> {
+        let path = &self.genesis;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read genesis {}: {e}", path.display()))?;
+        Genesis::from_json(&text)
+            .map_err(|e| anyhow::anyhow!("genesis {} is invalid: {e}", path.display()))
+    }
+
+    /// The validator key this config names.
+    pub fn read_key(&self) -> anyhow::Result<Keypair> {
+        let path = &self.key;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| anyhow::anyhow!("cannot read key file {}: {e}", path.display()))?;
+        KeyFile::from_json(&text)
+            .and_then(|f| f.keypair())
+            .map_err(|e| anyhow::anyhow!("key file {}: {e}", path.display()))
     }
 }
 

@@ -1,28 +1,47 @@
 //! # gongxin-node
 //!
-//! The validator daemon a department runs: RocksDB storage, the mempool, block execution
-//! through `gongxin-contracts`, checkpoints, and the HTTP gateway; plus the devnet launcher.
-//! It is the only crate that does I/O at scale. Dependencies point one way:
-//! node → contracts → core.
+//! The validator daemon a department runs. It is the only crate that does I/O at scale.
+//! Dependencies point one way: node → contracts → core. Inside the crate, too, they point one
+//! way — from the composition root down to the pieces, never back up:
 //!
-//! - [`storage`]: the RocksDB column families and the one-batch-per-block commit.
+//! ```text
+//!   main.rs ─ gateway ─┐  consensus ─┐  producer  anchoring
+//!                      └──────┬──────┘──────┴──────────┘
+//!                            node  (composition root: ledger side + the parts below)
+//!          ┌──────────┬───────┼──────────┬────────────┐
+//!      admission   reader  access_log  chain       clock, config
+//!          │                   │         │
+//!       mempool              storage ────┘
+//! ```
+//!
+//! - [`node`]: the running node — chain, tip, events, execute and commit — composed with the
+//!   parts below and shared by consensus, gossip and the gateway.
+//! - [`admission`]: the mempool, the pre-checks, the one batched signature check, the gossip
+//!   outbox.
+//! - [`reader`]: the read-only handle the gateway reads the ledger through.
 //! - [`chain`]: deterministic block execution and the atomic commit.
+//! - [`storage`]: the RocksDB column families, sealing, the one-batch-per-block commit.
 //! - [`mempool`]: verified transactions waiting for a block, bounded by count and bytes.
-//! - [`node`]: the running node shared by the producer and the gateway.
-//! - [`consensus`]: BFT consensus among the validators (Malachite over libp2p).
+//! - [`access_log`]: the operation log of signed reads and admissions.
+//! - [`anchoring`]: the validator's task that anchors the operation log on the ledger.
+//! - [`consensus`]: BFT consensus among the validators (Malachite over libp2p) and gossip.
 //! - [`producer`]: block production by a validator that alone is a quorum (no peers).
 //! - [`gateway`]: the warp HTTP API.
 //! - [`config`]: the node's config file and every limit.
-//! - [`access_log`]: the operation log of signed reads and admissions, anchored on the ledger.
+//! - [`clock`]: the time of day behind a trait, so tests and simulations own it.
+//!
+//! The devnet launcher, the demo data and the load generator live in `gongxin-devnet`.
 
 pub mod access_log;
+pub mod admission;
+pub mod anchoring;
 pub mod chain;
+pub mod clock;
 pub mod config;
 pub mod consensus;
-pub mod demo;
-pub mod devnet;
 pub mod gateway;
 pub mod mempool;
 pub mod node;
 pub mod producer;
+pub mod reader;
 pub mod storage;

@@ -1,12 +1,14 @@
-//! `gongxin-node`: run a validator, or a local devnet of them.
+//! `gongxin-node`: run a validator. (`gongxin-node devnet` forwards to `gongxin-devnet`, where
+//! the devnet tooling lives.)
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use clap::{Parser, Subcommand};
+use gongxin_node::clock::SystemClock;
 use gongxin_node::config::NodeConfig;
-use gongxin_node::devnet::{self, DevnetOptions};
-use gongxin_node::node::Node;
+use gongxin_node::node::{Node, NodeSetup};
 use gongxin_node::{consensus, gateway, producer};
 
 #[derive(Parser)]
@@ -27,21 +29,13 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-    /// Run a local devnet: creates keys and a genesis on first use, starts each validator as its
-    /// own process on 127.0.0.1, loads the demo data into an empty ledger, stops on Ctrl-C.
+    /// Run a local devnet: runs `gongxin-devnet` (the executable next to this one) with the
+    /// same arguments; `gongxin-node devnet --help` lists them.
+    #[command(disable_help_flag = true)]
     Devnet {
-        /// Where keys, genesis, node data and devnet.json live.
-        #[arg(long, default_value = "devnet-data")]
-        dir: PathBuf,
-        /// Number of validators (each its own process; more than one agree by BFT consensus).
-        #[arg(long, default_value_t = 4)]
-        validators: usize,
-        /// Gateway of validator i listens on 127.0.0.1:(base-port + i).
-        #[arg(long, default_value_t = 7100)]
-        base_port: u16,
-        /// Do not load the demo data.
-        #[arg(long)]
-        no_demo: bool,
+        /// The arguments of `gongxin-devnet` (--dir, --validators, --base-port, --no-demo).
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// Rotate the storage key of a stopped node: a new SM4 key, every sealed value re-sealed
     /// under it; the old key is kept as `<key file>.retired-<id>` for older backups.
@@ -76,12 +70,28 @@ async fn shutdown_signal() {
 
 async fn run(config: PathBuf) -> anyhow::Result<()> {
     let config = NodeConfig::load(&config)?;
-    let node = Node::open(&config)?;
+    // With peers, what admission lets in is gossiped; its outbox's receiver goes to gossip.
+    let (gossip, gossip_outbox) = match config.consensus {
+        Some(_) => {
+            let (outbox, receiver) = gongxin_node::admission::gossip_outbox();
+            (Some(outbox), Some(receiver))
+        }
+        None => (None, None),
+    };
+    let node = Node::open(NodeSetup {
+        name: config.name.clone(),
+        genesis: Arc::new(config.read_genesis()?),
+        key: config.read_key()?,
+        data_dir: config.data_dir.clone(),
+        limits: config.limits,
+        clock: SystemClock::shared(),
+        gossip,
+    })?;
     let listener = gateway::bind(config.http)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.http))?;
-    let (tip, _) = node.tip();
-    tracing::info!(node = %node.name, chain = %node.chain_id(), height = tip.height, http = %config.http, "node started");
+    let height = node.tip().height();
+    tracing::info!(node = %node.name, chain = %node.chain_id(), height, http = %config.http, "node started");
     let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
     // The gateway runs on its own runtime: its reactor and its blocking pool (where handlers
     // read RocksDB and check signatures) are not consensus's, so a flood of requests cannot
@@ -111,13 +121,13 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
         }
     });
     // A validator anchors its operation log on the ledger (and prunes it by retention).
-    let anchoring = tokio::spawn(gongxin_node::access_log::run(node.clone()));
+    let anchoring = tokio::spawn(gongxin_node::anchoring::run(node.clone()));
     let blocks = async {
-        match config.consensus.clone() {
-            Some(settings) => {
-                consensus::engine::run(node.clone(), settings, &config.data_dir).await
+        match (config.consensus.clone(), gossip_outbox) {
+            (Some(settings), Some(outbox)) => {
+                consensus::engine::run(node.clone(), outbox, settings, &config.data_dir).await
             }
-            None => match producer::run_solo(node.clone()).await {
+            _ => match producer::run_solo(node.clone()).await {
                 Ok(()) => Err(anyhow::anyhow!("block production stopped")),
                 Err(e) => Err(anyhow::anyhow!("block production stopped: {e}")),
             },
@@ -177,6 +187,38 @@ fn rekey(config: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `gongxin-node devnet …`: the devnet tooling is not part of the validator daemon; this runs the
+/// `gongxin-devnet` executable next to this one with the same arguments, in place of this
+/// process, so its signals (Ctrl-C, SIGTERM) and its exit status are the caller's.
+fn forward_to_devnet(args: Vec<String>) -> anyhow::Result<()> {
+    let exe = std::env::current_exe()
+        .map_err(|e| anyhow::anyhow!("cannot find the path of gongxin-node: {e}"))?;
+    let devnet = exe.with_file_name(format!("gongxin-devnet{}", std::env::consts::EXE_SUFFIX));
+    if !devnet.is_file() {
+        anyhow::bail!(
+            "{} is missing: the devnet launcher is its own program, gongxin-devnet; build it with `cargo build -p gongxin-devnet` (in the same profile as gongxin-node)",
+            devnet.display()
+        );
+    }
+    let mut command = std::process::Command::new(&devnet);
+    command.args(args);
+    exec(command).map_err(|e| anyhow::anyhow!("cannot run {}: {e}", devnet.display()))
+}
+
+/// Runs `command` in place of this process. Returns only on failure.
+#[cfg(unix)]
+fn exec(mut command: std::process::Command) -> std::io::Result<()> {
+    use std::os::unix::process::CommandExt;
+    Err(command.exec())
+}
+
+/// Runs `command` and exits with its exit status.
+#[cfg(not(unix))]
+fn exec(mut command: std::process::Command) -> std::io::Result<()> {
+    let status = command.status()?;
+    std::process::exit(status.code().unwrap_or(1))
+}
+
 /// How long open connections may take to finish after a shutdown starts.
 const SHUTDOWN_GRACE: std::time::Duration = std::time::Duration::from_secs(5);
 
@@ -204,20 +246,7 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Run { config } => run(config).await,
             Command::Rekey { config } => rekey(&config),
-            Command::Devnet {
-                dir,
-                validators,
-                base_port,
-                no_demo,
-            } => {
-                let options = DevnetOptions {
-                    dir,
-                    validators,
-                    base_port,
-                    demo: !no_demo,
-                };
-                devnet::run(options, shutdown_signal()).await
-            }
+            Command::Devnet { args } => forward_to_devnet(args),
         }
     });
     match result {

@@ -5,7 +5,7 @@
 //! already verified enter, and the pool remembers nothing else about them: a transaction is
 //! verified exactly once on this node, at admission.
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::collections::{BTreeMap, VecDeque};
 use std::sync::Arc;
 
 use gongxin_core::Hash;
@@ -62,9 +62,6 @@ pub struct Mempool {
     /// Arrival order; may hold hashes already removed (skipped lazily when taking).
     order: VecDeque<Hash>,
     bytes: usize,
-    /// Taken into a block that is not committed yet: still "known" so a resend is not admitted
-    /// a second time (which would log a `replay` rejection for an applied transaction).
-    in_flight: BTreeSet<Hash>,
 }
 
 impl Mempool {
@@ -74,7 +71,6 @@ impl Mempool {
             pending: BTreeMap::new(),
             order: VecDeque::new(),
             bytes: 0,
-            in_flight: BTreeSet::new(),
         }
     }
 
@@ -90,16 +86,9 @@ impl Mempool {
         self.bytes
     }
 
-    /// Whether the transaction is waiting, or in a block being executed.
+    /// Whether the transaction is waiting (it stays until a block containing it commits).
     pub fn contains(&self, hash: &Hash) -> bool {
-        self.pending.contains_key(hash) || self.in_flight.contains(hash)
-    }
-
-    /// Forgets transactions taken into a block once that block is committed (or abandoned).
-    pub fn finish(&mut self, hashes: &[Hash]) {
-        for hash in hashes {
-            self.in_flight.remove(hash);
-        }
+        self.pending.contains_key(hash)
     }
 
     /// Checks the replay window against the next block's height without inserting.
@@ -144,50 +133,17 @@ impl Mempool {
         Ok(())
     }
 
-    /// Takes up to `txs_max` transactions totalling at most `bytes_max` bytes, oldest first,
-    /// for a block at `height`. Expired transactions met on the way are dropped.
-    pub fn take(
+    /// Up to `txs_max` transactions totalling at most `bytes_max` bytes, oldest first, for a
+    /// proposal at `height`, left in the pool: a proposal may not be decided, and the pool
+    /// forgets transactions only when a block containing them commits
+    /// ([`Mempool::remove_committed`]). This is the pool's one way out, for consensus and the
+    /// solo producer alike. Expired transactions met on the way are dropped.
+    pub fn proposal(
         &mut self,
         txs_max: usize,
         bytes_max: usize,
         height: u64,
-    ) -> Vec<(Hash, Arc<SignedTx>)> {
-        let mut taken = Vec::new();
-        let mut taken_bytes = 0usize;
-        while taken.len() < txs_max {
-            let Some(hash) = self.order.front().copied() else {
-                break;
-            };
-            let Some(pending) = self.pending.get(&hash) else {
-                self.order.pop_front();
-                continue;
-            };
-            if pending.tx.body.replay.valid_until_height < height {
-                self.order.pop_front();
-                self.remove(&hash);
-                continue;
-            }
-            if taken_bytes + pending.bytes > bytes_max {
-                break;
-            }
-            taken_bytes += pending.bytes;
-            self.order.pop_front();
-            let pending = self
-                .pending
-                .remove(&hash)
-                .expect("present: looked up above");
-            self.bytes -= pending.bytes;
-            self.in_flight.insert(hash);
-            taken.push((hash, pending.tx));
-        }
-        taken
-    }
-
-    /// Up to `txs_max` transactions totalling at most `bytes_max` bytes, oldest first, for a
-    /// proposal at `height`, left in the pool: a proposal may not be decided, and the pool
-    /// forgets transactions only when a block containing them commits ([`Mempool::finish`] and
-    /// [`Mempool::remove`]). Expired transactions met on the way are dropped.
-    pub fn peek(&mut self, txs_max: usize, bytes_max: usize, height: u64) -> Vec<Arc<SignedTx>> {
+    ) -> Vec<Arc<SignedTx>> {
         // Drop stale order entries at the front so the deque does not grow without bound.
         while let Some(front) = self.order.front() {
             if self.pending.contains_key(front) {
@@ -221,21 +177,16 @@ impl Mempool {
         chosen
     }
 
-    /// Forgets a transaction (committed through another validator's block, or taken).
-    pub fn remove(&mut self, hash: &Hash) {
-        if let Some(pending) = self.pending.remove(hash) {
-            self.bytes -= pending.bytes;
+    /// Forgets the transactions of a committed block (ours or another validator's).
+    pub fn remove_committed(&mut self, hashes: &[Hash]) {
+        for hash in hashes {
+            self.remove(hash);
         }
     }
 
-    /// Puts transactions back at the front (a block was built but not committed).
-    pub fn restore(&mut self, txs: Vec<(Hash, Arc<SignedTx>, usize)>) {
-        for (hash, tx, bytes) in txs.into_iter().rev() {
-            self.in_flight.remove(&hash);
-            if self.pending.insert(hash, Pending { tx, bytes }).is_none() {
-                self.bytes += bytes;
-                self.order.push_front(hash);
-            }
+    fn remove(&mut self, hash: &Hash) {
+        if let Some(pending) = self.pending.remove(hash) {
+            self.bytes -= pending.bytes;
         }
     }
 }
@@ -283,15 +234,24 @@ mod tests {
             pool.insert(txs[3].0, txs[3].1.clone(), txs[3].2, 1),
             Err(AdmitError::Full { .. })
         ));
-        let taken = pool.take(2, usize::MAX, 1);
-        assert_eq!(
-            taken.iter().map(|(h, _)| *h).collect::<Vec<_>>(),
-            vec![txs[0].0, txs[1].0]
-        );
+        let proposed: Vec<Hash> = pool
+            .proposal(2, usize::MAX, 1)
+            .iter()
+            .map(|t| t.hash())
+            .collect();
+        assert_eq!(proposed, vec![txs[0].0, txs[1].0]);
+        assert_eq!(pool.len(), 3, "a proposal leaves its transactions pending");
+        pool.remove_committed(&proposed);
         assert_eq!(pool.len(), 1);
         pool.insert(txs[3].0, txs[3].1.clone(), txs[3].2, 1)
             .unwrap();
-        assert_eq!(pool.take(10, usize::MAX, 1).len(), 2);
+        let rest: Vec<Hash> = pool
+            .proposal(10, usize::MAX, 1)
+            .iter()
+            .map(|t| t.hash())
+            .collect();
+        assert_eq!(rest, vec![txs[2].0, txs[3].0]);
+        pool.remove_committed(&rest);
         assert!(pool.is_empty());
         assert_eq!(pool.bytes(), 0);
     }
@@ -310,11 +270,11 @@ mod tests {
             pool.insert(tx(3, 100).0, tx(3, 100).1, b1, 1),
             Err(AdmitError::Full { .. })
         ));
-        // At height 6 the first transaction has expired and is dropped, not returned.
-        let taken = pool.take(10, b1, 6);
-        assert_eq!(taken.len(), 1);
-        assert_eq!(taken[0].0, h1);
-        assert_eq!(pool.bytes(), 0);
+        // At height 6 the first transaction has expired and is dropped, not proposed.
+        let proposed = pool.proposal(10, b1, 6);
+        assert_eq!(proposed.len(), 1);
+        assert_eq!(proposed[0].hash(), h1);
+        assert_eq!(pool.bytes(), b1, "the expired one's bytes are released");
     }
 
     #[test]
@@ -333,48 +293,7 @@ mod tests {
     }
 
     #[test]
-    fn taken_transactions_stay_known_until_finished() {
-        let mut pool = Mempool::new(MempoolLimits::default());
-        let (hash, t, bytes) = tx(1, 100);
-        pool.insert(hash, t.clone(), bytes, 1).unwrap();
-        let taken = pool.take(10, usize::MAX, 1);
-        assert_eq!(taken.len(), 1);
-        assert!(pool.contains(&hash), "in flight counts as known");
-        assert_eq!(
-            pool.insert(hash, t.clone(), bytes, 1),
-            Err(AdmitError::AlreadyPending)
-        );
-        assert!(pool.is_empty(), "but it no longer waits");
-        pool.finish(&[hash]);
-        assert!(!pool.contains(&hash));
-    }
-
-    #[test]
-    fn restore_puts_back_in_order() {
-        let mut pool = Mempool::new(MempoolLimits::default());
-        let txs: Vec<_> = (0..3).map(|n| tx(n, 100)).collect();
-        for (hash, t, bytes) in &txs {
-            pool.insert(*hash, t.clone(), *bytes, 1).unwrap();
-        }
-        let taken = pool.take(2, usize::MAX, 1);
-        pool.restore(
-            taken
-                .into_iter()
-                .map(|(h, t)| {
-                    let b = t.to_bytes().len();
-                    (h, t, b)
-                })
-                .collect(),
-        );
-        let again = pool.take(3, usize::MAX, 1);
-        assert_eq!(
-            again.iter().map(|(h, _)| *h).collect::<Vec<_>>(),
-            txs.iter().map(|t| t.0).collect::<Vec<_>>()
-        );
-    }
-
-    #[test]
-    fn peek_leaves_transactions_pending_until_removed() {
+    fn a_proposal_leaves_transactions_pending_until_committed() {
         let mut pool = Mempool::new(MempoolLimits::default());
         let txs: Vec<_> = (0..4)
             .map(|n| tx(n, if n == 1 { 5 } else { 100 }))
@@ -383,18 +302,18 @@ mod tests {
             pool.insert(*h, t.clone(), *b, 1).unwrap();
         }
         // At height 6 the second has expired: dropped, not proposed. Count limit respected.
-        let first = pool.peek(2, usize::MAX, 6);
+        let first = pool.proposal(2, usize::MAX, 6);
         let hashes = |v: &[Arc<SignedTx>]| v.iter().map(|t| t.hash()).collect::<Vec<_>>();
         assert_eq!(hashes(&first), vec![txs[0].0, txs[2].0]);
         assert_eq!(pool.len(), 3);
         // A round that is not decided proposes the same transactions again.
-        assert_eq!(hashes(&pool.peek(2, usize::MAX, 6)), hashes(&first));
+        assert_eq!(hashes(&pool.proposal(2, usize::MAX, 6)), hashes(&first));
         // Byte limit: only what fits.
-        assert_eq!(pool.peek(10, txs[0].2, 6).len(), 1);
+        assert_eq!(pool.proposal(10, txs[0].2, 6).len(), 1);
         // Once a block with the first commits, the next proposal starts after it.
-        pool.remove(&txs[0].0);
+        pool.remove_committed(&[txs[0].0]);
         assert_eq!(
-            hashes(&pool.peek(10, usize::MAX, 6)),
+            hashes(&pool.proposal(10, usize::MAX, 6)),
             vec![txs[2].0, txs[3].0]
         );
     }

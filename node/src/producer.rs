@@ -1,33 +1,29 @@
-//! Block production by a single validator: the stand-in that BFT consensus (issue 5) replaces.
+//! Block production by a validator that alone is a quorum (no peers): the single-producer mode.
 //!
 //! It waits for a transaction (or for `empty_block_interval_ms`), lets `block_interval_ms` pass
-//! so a block gathers what arrives meanwhile, then executes and commits on a blocking thread.
-//! A storage or state failure ends the loop with the error: the caller stops the node rather
-//! than keep serving a chain it can no longer extend safely.
+//! so a block gathers what arrives meanwhile, then proposes from the pool, executes, signs the
+//! certificate and checkpoint with its one key, and commits — on a blocking thread. A storage or
+//! state failure ends the loop with the error: the caller stops the node rather than keep
+//! serving a chain it can no longer extend safely.
 
 use std::sync::Arc;
 use std::time::Duration;
 
+use gongxin_core::block::{
+    BlockHeader, CommitCertificate, CommitSignature, commit_signing_message,
+};
+use gongxin_core::checkpoint::{Checkpoint, SignedCheckpoint};
+
 use crate::chain::ChainError;
-use crate::node::Node;
+use crate::node::{BlockSummary, Node};
 
 /// Runs until a block fails to commit (returned) or the task is cancelled.
 pub async fn run_solo(node: Arc<Node>) -> Result<(), ChainError> {
-    // A lone producer's certificate and checkpoint carry one signature: they are valid only if
-    // that one validator is a quorum. With more validators, blocks need consensus.
-    let validators = &node.genesis.validators;
-    let power = validators.by_name(&node.name).map_or(0, |v| v.power);
-    if !validators.is_quorum(power) {
-        return Err(ChainError::NotQuorum {
-            name: node.name.clone(),
-            power,
-            total: validators.total_power(),
-        });
-    }
+    check_quorum_alone(&node)?;
     let interval = Duration::from_millis(node.limits.block_interval_ms.max(1));
     let empty_interval = Duration::from_millis(node.limits.empty_block_interval_ms.max(1));
     loop {
-        let woke_for_tx = tokio::time::timeout(empty_interval, node.tx_arrived.notified())
+        let woke_for_tx = tokio::time::timeout(empty_interval, node.admission.arrived.notified())
             .await
             .is_ok();
         if woke_for_tx {
@@ -37,9 +33,10 @@ pub async fn run_solo(node: Arc<Node>) -> Result<(), ChainError> {
         loop {
             let producer = node.clone();
             let allow_empty = !woke_for_tx;
-            let produced = tokio::task::spawn_blocking(move || producer.produce_block(allow_empty))
-                .await
-                .map_err(|e| ChainError::Inconsistent(format!("block task failed: {e}")))??;
+            let produced =
+                tokio::task::spawn_blocking(move || produce_block(&producer, allow_empty))
+                    .await
+                    .map_err(|e| ChainError::Inconsistent(format!("block task failed: {e}")))??;
             match produced {
                 Some(summary) => {
                     tracing::debug!(
@@ -47,7 +44,7 @@ pub async fn run_solo(node: Arc<Node>) -> Result<(), ChainError> {
                         txs = summary.tx_count,
                         "committed block"
                     );
-                    if node.mempool_len().0 == 0 {
+                    if node.admission.pool_size().txs == 0 {
                         break;
                     }
                 }
@@ -55,4 +52,60 @@ pub async fn run_solo(node: Arc<Node>) -> Result<(), ChainError> {
             }
         }
     }
+}
+
+/// A lone producer's certificate and checkpoint carry one signature: they are valid only if
+/// that one validator is a quorum. With more validators, blocks need consensus.
+fn check_quorum_alone(node: &Node) -> Result<(), ChainError> {
+    let validators = &node.genesis.validators;
+    let power = validators.by_name(&node.name).map_or(0, |v| v.power);
+    if validators.is_quorum(power) {
+        Ok(())
+    } else {
+        Err(ChainError::NotQuorum {
+            name: node.name.clone(),
+            power,
+            total: validators.total_power(),
+        })
+    }
+}
+
+/// Proposes the next block from the pool, executes, certifies and commits it, as the only
+/// validator. Returns `None` when the pool was empty and `allow_empty` is false. Only one
+/// producer runs, so the tip does not move between execution and commit.
+pub fn produce_block(node: &Node, allow_empty: bool) -> Result<Option<BlockSummary>, ChainError> {
+    let height = node.tip().height() + 1;
+    let txs = node.admission.proposal_txs(height);
+    if txs.is_empty() && !allow_empty {
+        return Ok(None);
+    }
+    let executed = node.execute_next(txs, node.clock.now_ms(), node.keypair().public_key())?;
+    let certificate = certify(node, executed.header());
+    let checkpoint = sign_checkpoint(node, executed.header());
+    node.commit(&executed, certificate, checkpoint).map(Some)
+}
+
+/// The one-signature commit certificate of a lone validator.
+fn certify(node: &Node, header: &BlockHeader) -> CommitCertificate {
+    let message = commit_signing_message(&header.chain_id, header.height, 0, &header.id());
+    CommitCertificate {
+        height: header.height,
+        round: 0,
+        block_hash: header.hash(),
+        signatures: vec![CommitSignature {
+            validator: node.name.clone(),
+            signature: node.keypair().sign(&message),
+        }],
+    }
+}
+
+/// The lone validator's signed checkpoint note of the log after `header`.
+fn sign_checkpoint(node: &Node, header: &BlockHeader) -> String {
+    let checkpoint = Checkpoint::new(&header.chain_id, header.log_size, header.log_root);
+    let signature = checkpoint.sign(&node.name, node.keypair());
+    SignedCheckpoint {
+        checkpoint,
+        signatures: vec![signature],
+    }
+    .to_note()
 }

@@ -7,11 +7,13 @@
 
 mod common;
 
-use common::{open, test_node};
+use common::{open, test_node, test_node_with_clock};
 use gongxin_core::access_log::{ChainBreak, ChainPoint, ChainedRecord, verify_chain};
 use gongxin_core::model::Role;
-use gongxin_node::access_log::{anchor_once, latest_anchor, prune_once};
+use gongxin_node::anchoring::anchor_once;
+use gongxin_node::clock::{Clock, ManualClock, SystemClock};
 use gongxin_node::config::Limits;
+use gongxin_node::producer::produce_block;
 use gongxin_node::storage::Store;
 use serde_json::Value;
 use warp::http::StatusCode;
@@ -34,6 +36,14 @@ async fn audit_view(t: &common::TestNode) -> (ChainPoint, Vec<ChainedRecord>, Ve
     (start, records, anchors)
 }
 
+/// The newest anchor of the test node's log on its ledger.
+fn latest_anchor(t: &common::TestNode) -> ChainPoint {
+    gongxin_contracts::queries::latest_access_anchor(&t.node.reader().state(), &t.node.name)
+        .unwrap()
+        .expect("an anchor is committed")
+        .point
+}
+
 /// Signs and commits an anchor of the flushed head.
 fn anchor(t: &common::TestNode) -> ChainPoint {
     t.node.access_log.sync().unwrap();
@@ -41,10 +51,9 @@ fn anchor(t: &common::TestNode) -> ChainPoint {
     anchor_once(&t.node, &mut pending)
         .unwrap()
         .expect("the log grew, so an anchor is sent");
-    t.node.produce_block(true).unwrap();
-    let anchored = latest_anchor(&t.node.store, &t.node.name).unwrap().unwrap();
+    produce_block(&t.node, true).unwrap();
     assert!(pending.is_some());
-    anchored.point
+    latest_anchor(t)
 }
 
 #[tokio::test]
@@ -65,9 +74,15 @@ async fn reads_and_admissions_are_logged_anchored_and_tampering_is_found() {
     assert_eq!(body["error"], "forbidden");
     let tx = t.keys.proposals("oplog", 1, 1, 50).remove(0);
     let hash = tx.hash();
-    t.node.submit(tx.clone(), tx.to_bytes().len()).unwrap();
+    t.node
+        .admission
+        .submit(tx.clone(), tx.to_bytes().len())
+        .unwrap();
     // A second copy: decided again ("pending"), logged again.
-    t.node.submit(tx.clone(), tx.to_bytes().len()).unwrap();
+    t.node
+        .admission
+        .submit(tx.clone(), tx.to_bytes().len())
+        .unwrap();
     // Unsigned requests claim no one and are not logged.
     let routes = gongxin_node::gateway::routes(t.node.clone());
     let unsigned = warp::test::request()
@@ -117,11 +132,8 @@ async fn reads_and_admissions_are_logged_anchored_and_tampering_is_found() {
     t.node.access_log.sync().unwrap();
     let second = {
         assert!(anchor_once(&t.node, &mut pending).unwrap().is_some());
-        t.node.produce_block(true).unwrap();
-        latest_anchor(&t.node.store, &t.node.name)
-            .unwrap()
-            .unwrap()
-            .point
+        produce_block(&t.node, true).unwrap();
+        latest_anchor(&t)
     };
     assert!(second.count > first.count);
     pending = None;
@@ -209,7 +221,8 @@ fn delete_raw(data: &std::path::Path, seqs: &[u64]) {
 
 #[tokio::test]
 async fn retention_prunes_to_an_anchor_and_the_log_survives_a_restart() {
-    let t = test_node(Limits::default());
+    let clock = ManualClock::new(SystemClock.now_ms());
+    let t = test_node_with_clock(Limits::default(), clock.clone());
     let auditor = t.keys.member("audit", Role::Auditor).unwrap().clone();
     for _ in 0..3 {
         t.get_signed("/v1/whoami", &auditor).await;
@@ -219,17 +232,13 @@ async fn retention_prunes_to_an_anchor_and_the_log_survives_a_restart() {
         t.get_signed("/v1/whoami", &auditor).await;
     }
     t.node.access_log.sync().unwrap();
-    let far_future = gongxin_node::node::wall_clock_ms() + 1_000_000;
+    clock.advance_ms(1_000_000);
     // Everything is older than the cut-off, but only the anchored prefix may go.
-    let start = prune_once(&t.node.store, &t.node.name, 1, far_future).unwrap();
+    let start = t.node.prune_access_log(1).unwrap();
     assert_eq!(start, first);
-    // Young records are kept: nothing more goes with the real clock and a day's retention.
+    // Young records are kept: nothing more goes with a day's retention.
     let second = anchor(&t);
-    let now = gongxin_node::node::wall_clock_ms();
-    assert_eq!(
-        prune_once(&t.node.store, &t.node.name, 86_400_000, now).unwrap(),
-        first
-    );
+    assert_eq!(t.node.prune_access_log(86_400_000).unwrap(), first);
     let (start, records, anchors) = audit_view(&t).await;
     assert_eq!(start, first);
     assert_eq!(records[0].record.seq, first.count);

@@ -16,6 +16,8 @@ use bytes::Bytes;
 use gongxin_core::block::BlockHeader;
 use gongxin_core::checkpoint::SignedCheckpoint;
 use gongxin_core::crypto::{KeyFile, Keypair};
+use gongxin_devnet::write_node_configs;
+use gongxin_node::clock::{Clock, ManualClock, SystemClock};
 use gongxin_node::consensus::app::{ConsensusApp, Timing};
 use gongxin_node::consensus::context::{
     Address, BlockValue, CheckpointAttestation, ConsensusSignature, ConsensusValidatorSet,
@@ -24,8 +26,7 @@ use gongxin_node::consensus::context::{
 use gongxin_node::consensus::signing::{
     GongxinSigner, extension_message, proposal_parts_message, vote_message,
 };
-use gongxin_node::devnet::write_node_configs;
-use gongxin_node::node::Node;
+use gongxin_node::node::{Node, NodeSetup};
 use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::Height as _;
@@ -210,9 +211,15 @@ fn lie(
     forged
 }
 
-/// Four applications on fresh stores in `dir`, each past `ConsensusReady` at height 1.
-async fn start_nodes(dir: &Path) -> (gongxin_node::devnet::DevnetKeys, Vec<SimNode>) {
+/// Where the simulation's clock starts: ten days after genesis, so a block time taken from
+/// this machine's clock instead of the simulation's would be caught.
+const SIM_CLOCK_AFTER_GENESIS_MS: u64 = 10 * 86_400_000;
+
+/// Four applications on fresh stores in `dir`, each past `ConsensusReady` at height 1, all on
+/// one clock the simulation owns.
+async fn start_nodes(dir: &Path) -> (gongxin_devnet::DevnetKeys, Vec<SimNode>, Arc<ManualClock>) {
     let (keys, configs) = write_node_configs(dir, 4, 40_000).unwrap();
+    let clock = ManualClock::new(keys.genesis.genesis_time_ms + SIM_CLOCK_AFTER_GENESIS_MS);
     let chain_id = keys.genesis.chain_id.clone();
     let timing = Timing {
         timeouts: LinearTimeouts::default(),
@@ -223,7 +230,16 @@ async fn start_nodes(dir: &Path) -> (gongxin_node::devnet::DevnetKeys, Vec<SimNo
         .iter()
         .enumerate()
         .map(|(i, (config, _))| {
-            let node = Node::open(config).unwrap();
+            let node = Node::open(NodeSetup {
+                name: config.name.clone(),
+                genesis: Arc::new(config.read_genesis().unwrap()),
+                key: config.read_key().unwrap(),
+                data_dir: config.data_dir.clone(),
+                limits: config.limits,
+                clock: clock.clone(),
+                gossip: None,
+            })
+            .unwrap();
             let signer = read_key(dir, &config.name);
             let (network_tx, network) = mpsc::channel(1024);
             let app = ConsensusApp::new(
@@ -251,14 +267,15 @@ async fn start_nodes(dir: &Path) -> (gongxin_node::devnet::DevnetKeys, Vec<SimNo
         let (height, _) = ask(&mut n.app, |reply| AppMsg::ConsensusReady { reply }).await;
         assert_eq!(height, Height(1));
     }
-    (keys, nodes)
+    (keys, nodes, clock)
 }
 
 async fn simulate(seed: u64) {
     eprintln!("consensus simulation seed {seed} (replay with GONGXIN_SEED={seed})");
     let mut rng = Rng(seed);
     let dir = tempfile::tempdir().unwrap();
-    let (keys, mut nodes) = start_nodes(dir.path()).await;
+    let (keys, mut nodes, clock) = start_nodes(dir.path()).await;
+    let sim_start_ms = clock.now_ms();
     let chain_id = keys.genesis.chain_id.clone();
     let set = ConsensusValidatorSet::new(&keys.genesis.validators);
 
@@ -267,6 +284,7 @@ async fn simulate(seed: u64) {
     const HEIGHTS: u64 = 8;
     let mut height = Height(1);
     while height.0 <= HEIGHTS {
+        clock.advance_ms(100 + rng.below(900));
         // New transactions reach one or two nodes (gossip is not simulated: validators must
         // verify the ones they have not seen).
         for _ in 0..rng.below(10) {
@@ -275,7 +293,10 @@ async fn simulate(seed: u64) {
                 next_tx += 1;
                 for _ in 0..=rng.below(2) {
                     let i = rng.below(4) as usize;
-                    let _ = nodes[i].node.submit(tx.clone(), tx.to_bytes().len());
+                    let _ = nodes[i]
+                        .node
+                        .admission
+                        .submit(tx.clone(), tx.to_bytes().len());
                 }
             }
         }
@@ -415,7 +436,7 @@ async fn simulate(seed: u64) {
                     reply,
                 })
                 .await;
-                if n.node.tip().0.height < height.0 {
+                if n.node.tip().chain.height < height.0 {
                     // It never saw the block: the engine restarts the height and sync fetches it
                     // from a node that has it.
                     assert!(
@@ -493,18 +514,24 @@ async fn simulate(seed: u64) {
     // Every node holds the same chain; certificates and checkpoints verify.
     let genesis = &keys.genesis;
     for h in 1..=HEIGHTS {
-        let first = nodes[0].node.store.block(h).unwrap().unwrap();
+        let first = nodes[0].node.reader().block(h).unwrap().unwrap();
+        // Block times are the simulation's: proposers read the clock it owns.
+        assert!(
+            (sim_start_ms..=clock.now_ms()).contains(&first.header.timestamp_ms),
+            "seed {seed}: block {h}'s time {} is not on the simulation's clock",
+            first.header.timestamp_ms
+        );
         for n in &nodes[1..] {
-            let block = n.node.store.block(h).unwrap().unwrap();
+            let block = n.node.reader().block(h).unwrap().unwrap();
             assert_eq!(block, first, "seed {seed}: nodes disagree at {h}");
         }
         for n in &nodes {
-            let cert = n.node.store.certificate(h).unwrap().unwrap();
+            let cert = n.node.reader().certificate(h).unwrap().unwrap();
             cert.verify(&genesis.chain_id, &first.header, &genesis.validators)
                 .unwrap_or_else(|e| panic!("seed {seed}: certificate {h}: {e}"));
             let note = n
                 .node
-                .store
+                .reader()
                 .checkpoint(first.header.log_size)
                 .unwrap()
                 .unwrap();
@@ -517,14 +544,14 @@ async fn simulate(seed: u64) {
 }
 
 fn n_height(n: &SimNode) -> u64 {
-    n.node.tip().0.height
+    n.node.tip().chain.height
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn seeded_application_simulation() {
     let seeds: Vec<u64> = match std::env::var("GONGXIN_SEED") {
         Ok(seed) => vec![seed.parse().expect("GONGXIN_SEED is a number")],
-        Err(_) => vec![1, 2, 3, gongxin_node::node::wall_clock_ms()],
+        Err(_) => vec![1, 2, 3, SystemClock.now_ms()],
     };
     for seed in seeds {
         simulate(seed).await;
@@ -537,7 +564,7 @@ async fn seeded_application_simulation() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_stream_that_starts_with_fin_is_ignored() {
     let dir = tempfile::tempdir().unwrap();
-    let (keys, mut nodes) = start_nodes(dir.path()).await;
+    let (keys, mut nodes, _clock) = start_nodes(dir.path()).await;
     let hostile = nodes[1].peer;
     let to = &mut nodes[0];
     let stream_id = malachitebft_engine::util::streaming::StreamId::new(Bytes::from_static(b"x"));

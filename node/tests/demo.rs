@@ -4,34 +4,37 @@
 use gongxin_contracts::queries::{self, ProjectFilter, RectificationFilter};
 use gongxin_core::entry::Outcome;
 use gongxin_core::model::ProjectStage;
-use gongxin_node::chain::CommittedState;
+use gongxin_node::clock::{Clock, SystemClock};
 use gongxin_node::config::Limits;
-use gongxin_node::node::wall_clock_ms;
+use gongxin_node::producer::produce_block;
 
 mod common;
 
 #[test]
 fn demo_plan_commits_with_only_the_intended_rejections() {
     let t = common::test_node(Limits::default());
-    let (tip, _) = t.node.tip();
-    let plan = gongxin_node::demo::plan(&t.keys, tip.height, wall_clock_ms()).unwrap();
+    let tip = t.node.tip().chain;
+    let plan = gongxin_devnet::demo::plan(&t.keys, tip.height, SystemClock.now_ms()).unwrap();
     assert!(plan.txs.len() > 1_000, "{} transactions", plan.txs.len());
     for tx in &plan.txs {
-        t.node.submit(tx.clone(), tx.to_bytes().len()).unwrap();
+        t.node
+            .admission
+            .submit(tx.clone(), tx.to_bytes().len())
+            .unwrap();
     }
-    while t.node.mempool_len().0 > 0 {
-        t.node.produce_block(false).unwrap();
+    while t.node.admission.pool_size().txs > 0 {
+        produce_block(&t.node, false).unwrap();
     }
     let mut rejected = Vec::new();
     for tx in &plan.txs {
         let location = t
             .node
-            .store
+            .reader()
             .tx_location(&tx.hash())
             .unwrap()
             .expect("committed");
         if location.rejected.is_some() {
-            let entry = t.node.store.entry(location.log_index).unwrap().unwrap();
+            let entry = t.node.reader().entry(location.log_index).unwrap().unwrap();
             let entry = gongxin_core::entry::Entry::from_bytes(&entry).unwrap();
             if let Outcome::Rejected { code, reason } = entry.outcome {
                 rejected.push(format!("{code}: {reason}"));
@@ -40,8 +43,8 @@ fn demo_plan_commits_with_only_the_intended_rejections() {
     }
     assert_eq!(rejected.len(), plan.expected_rejections, "{rejected:#?}");
 
-    let state = CommittedState::new(&t.node.store);
-    let now = wall_clock_ms();
+    let state = t.node.reader().state();
+    let now = SystemClock.now_ms();
     let mut stages = std::collections::BTreeSet::new();
     let mut after: Option<String> = None;
     let mut total = 0;

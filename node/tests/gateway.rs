@@ -10,10 +10,11 @@ use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::log;
 use gongxin_core::model::{Disclosure, Operation, ProjectProposal, Role};
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
+use gongxin_devnet::DevnetKeys;
 use gongxin_node::config::Limits;
-use gongxin_node::devnet::DevnetKeys;
 use gongxin_node::gateway::{self, ledger};
 use gongxin_node::node::Node;
+use gongxin_node::producer::produce_block;
 use serde_json::Value;
 use warp::http::StatusCode;
 
@@ -45,7 +46,7 @@ impl TestNode {
             signer: signer.public_key(),
             replay: ReplayGuard {
                 nonce,
-                valid_until_height: self.node.tip().0.height + 100,
+                valid_until_height: self.node.tip().chain.height + 100,
             },
             operation,
         }
@@ -121,7 +122,7 @@ impl TestNode {
     }
 
     fn produce(&self) {
-        self.node.produce_block(true).unwrap();
+        produce_block(&self.node, true).unwrap();
     }
 }
 
@@ -256,8 +257,13 @@ async fn inclusion_by_leaf_hash_is_open_and_carries_no_entry() {
 
     // Whoever holds an entry (and so can hash it) may prove it is in the log, without a key;
     // the answer carries the hash it was asked for, never the entry.
-    let location = t.node.store.tx_location(&txs[1].hash()).unwrap().unwrap();
-    let entry = t.node.store.entry(location.log_index).unwrap().unwrap();
+    let location = t
+        .node
+        .reader()
+        .tx_location(&txs[1].hash())
+        .unwrap()
+        .unwrap();
+    let entry = t.node.reader().entry(location.log_index).unwrap().unwrap();
     let leaf = log::leaf_hash(&entry);
     let (status, json, body) = t
         .get(&format!("/v1/proofs/inclusion?leaf_hash={leaf}"))
@@ -278,7 +284,7 @@ async fn inclusion_by_leaf_hash_is_open_and_carries_no_entry() {
     )
     .unwrap();
     // The path proves this leaf only.
-    let other = log::leaf_hash(&t.node.store.entry(0).unwrap().unwrap());
+    let other = log::leaf_hash(&t.node.reader().entry(0).unwrap().unwrap());
     assert!(
         log::verify_inclusion(
             &other,
@@ -368,7 +374,7 @@ async fn signed_ledger_reads_show_each_reader_what_the_read_table_allows() {
     let entries = json["entries"].as_array().unwrap();
     assert_eq!(entries.len(), 2, "{body}");
     for (i, entry) in entries.iter().enumerate() {
-        let bytes = t.node.store.entry(i as u64).unwrap().unwrap();
+        let bytes = t.node.reader().entry(i as u64).unwrap().unwrap();
         assert_eq!(entry["leaf_index"], i as u64);
         assert_eq!(entry["leaf_hash"], log::leaf_hash(&bytes).to_hex());
         assert!(entry.get("entry").is_none(), "{body}");
@@ -694,12 +700,12 @@ async fn binary_submission_and_restart_resume() {
     let TestNode {
         inner, node, keys, ..
     } = dir_keep;
-    let (tip_before, _) = node.tip();
+    let tip_before = node.tip().chain;
     drop(node);
     drop(inner.node);
     let node = common::open(&inner.dir, &keys, Limits::default());
-    assert_eq!(node.tip().0, tip_before);
-    assert!(node.store.tx_location(&tx.hash()).unwrap().is_some());
+    assert_eq!(node.tip().chain, tip_before);
+    assert!(node.reader().tx_location(&tx.hash()).unwrap().is_some());
 }
 
 #[tokio::test]
@@ -722,7 +728,7 @@ async fn a_request_that_outlives_the_timeout_is_503_with_retry_after() {
 #[tokio::test]
 async fn a_validator_without_a_quorum_refuses_to_produce_alone() {
     let dir = tempfile::tempdir().unwrap();
-    let keys = gongxin_node::devnet::create_devnet_files(dir.path(), 4).unwrap();
+    let keys = gongxin_devnet::create_devnet_files(dir.path(), 4).unwrap();
     let node = common::open(&dir, &keys, Limits::default());
     let result = gongxin_node::producer::run_solo(node).await;
     assert!(
@@ -769,10 +775,10 @@ async fn a_batch_admits_each_transaction_on_its_own() {
     assert_eq!(results[3]["tx_hash"], forged.hash().to_hex());
     assert_eq!(results[4]["status"], "pending");
     assert_eq!(results[4]["resubmitted"], true);
-    assert_eq!(t.node.mempool_len().0, 3);
+    assert_eq!(t.node.admission.pool_size().txs, 3);
     t.produce();
     for tx in &good {
-        assert!(t.node.store.tx_location(&tx.hash()).unwrap().is_some());
+        assert!(t.node.reader().tx_location(&tx.hash()).unwrap().is_some());
     }
 
     // Not a batch, the JSON form, and too many transactions: clear 4xx answers.
@@ -842,7 +848,7 @@ async fn a_batch_count_prefix_cannot_size_an_allocation() {
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["error"], "malformed_batch", "{body}");
     assert_eq!(
-        t.node.mempool_len().0,
+        t.node.admission.pool_size().txs,
         0,
         "nothing of a refused batch is admitted"
     );
@@ -869,6 +875,7 @@ async fn submissions_past_the_signature_budget_are_refused_before_any_check() {
     };
     let checks_before = t
         .node
+        .admission
         .metrics
         .signature_checks
         .load(std::sync::atomic::Ordering::Relaxed);
@@ -878,6 +885,7 @@ async fn submissions_past_the_signature_budget_are_refused_before_any_check() {
     );
     let checks_after_first = t
         .node
+        .admission
         .metrics
         .signature_checks
         .load(std::sync::atomic::Ordering::Relaxed);
@@ -893,13 +901,14 @@ async fn submissions_past_the_signature_budget_are_refused_before_any_check() {
     assert_eq!(body["error"], "rate_limited", "{body}");
     assert_eq!(
         t.node
+            .admission
             .metrics
             .signature_checks
             .load(std::sync::atomic::Ordering::Relaxed),
         checks_after_first,
         "a refused batch costs no signature check"
     );
-    assert_eq!(t.node.mempool_len().0, 600);
+    assert_eq!(t.node.admission.pool_size().txs, 600);
 }
 
 /// Requests are limited per client address: past the rate, 429 with `Retry-After`; another

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 
 use gongxin_core::crypto::Keypair;
 use gongxin_core::model::Role;
+use gongxin_node::clock::{Clock, SystemClock};
 use gongxin_node::config::Limits;
-use gongxin_node::node::wall_clock_ms;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -54,7 +54,7 @@ async fn get(addr: SocketAddr, path: &str, headers: &[(&str, String)]) -> Option
 
 /// The headers of a signed `GET /v1/events` by `key` for node `node`, fresh nonce.
 fn signed_events(key: &Keypair, chain: &str, node: &str) -> Vec<(&'static str, String)> {
-    common::sign_get_for(chain, node, key, "/v1/events", wall_clock_ms()).into()
+    common::sign_get_for(chain, node, key, "/v1/events", SystemClock.now_ms()).into()
 }
 
 async fn height(addr: SocketAddr) -> u64 {

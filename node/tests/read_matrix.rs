@@ -11,9 +11,10 @@ use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::model::{DepartmentKind, Operation, Role};
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_core::tx::{ReplayGuard, TxBody};
+use gongxin_node::clock::{Clock, SystemClock};
 use gongxin_node::config::Limits;
 use gongxin_node::gateway;
-use gongxin_node::node::wall_clock_ms;
+use gongxin_node::producer::produce_block;
 use warp::http::StatusCode;
 
 mod common;
@@ -171,7 +172,7 @@ fn sign(
     path: &str,
     how: Signing,
 ) -> [(&'static str, String); 5] {
-    let now = wall_clock_ms();
+    let now = SystemClock.now_ms();
     let nonce = new_nonce().unwrap();
     let mut request = ReadRequest {
         chain_id: chain,
@@ -202,7 +203,7 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
         .member("transport", Role::Specialist)
         .unwrap()
         .clone();
-    let now = wall_clock_ms();
+    let now = SystemClock.now_ms();
     let mut project = proposal(TRANSPORT_PROJECT, 1_000_000, now, now + 86_400_000);
     project.description = format!("{MARKER} in the description");
     let tx = TxBody {
@@ -210,15 +211,17 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
         signer: specialist.public_key(),
         replay: ReplayGuard {
             nonce: 1,
-            valid_until_height: node.tip().0.height + 100,
+            valid_until_height: node.tip().chain.height + 100,
         },
         operation: Operation::ProposeProject(project),
     }
     .sign(&specialist);
     let tx_hash = tx.hash().to_string();
-    node.submit(tx.clone(), tx.to_bytes().len()).unwrap();
-    node.produce_block(false).unwrap();
-    node.produce_block(true).unwrap();
+    node.admission
+        .submit(tx.clone(), tx.to_bytes().len())
+        .unwrap();
+    produce_block(&node, false).unwrap();
+    produce_block(&node, true).unwrap();
     let marker_hex = hex::encode(MARKER);
 
     let openapi: serde_json::Value =

@@ -3,9 +3,10 @@
 
 use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::model::Role;
+use gongxin_node::clock::{Clock, SystemClock};
 use gongxin_node::config::Limits;
 use gongxin_node::gateway;
-use gongxin_node::node::wall_clock_ms;
+use gongxin_node::producer::produce_block;
 use serde_json::Value;
 use warp::filters::BoxedFilter;
 use warp::http::StatusCode;
@@ -19,19 +20,23 @@ struct Loaded {
 
 fn loaded() -> Loaded {
     let t = common::test_node(Limits::default());
-    let plan = gongxin_node::demo::plan(&t.keys, t.node.tip().0.height, wall_clock_ms()).unwrap();
+    let plan = gongxin_devnet::demo::plan(&t.keys, t.node.tip().chain.height, SystemClock.now_ms())
+        .unwrap();
     for tx in &plan.txs {
-        t.node.submit(tx.clone(), tx.to_bytes().len()).unwrap();
+        t.node
+            .admission
+            .submit(tx.clone(), tx.to_bytes().len())
+            .unwrap();
     }
-    while t.node.mempool_len().0 > 0 {
-        t.node.produce_block(false).unwrap();
+    while t.node.admission.pool_size().txs > 0 {
+        produce_block(&t.node, false).unwrap();
     }
     Loaded { t }
 }
 
 impl Loaded {
     async fn get(&self, path: &str, key: Option<&Keypair>) -> (StatusCode, Value) {
-        self.get_at(path, key, wall_clock_ms()).await
+        self.get_at(path, key, SystemClock.now_ms()).await
     }
 
     async fn get_at(
@@ -109,7 +114,7 @@ async fn reads_need_a_valid_signature_from_a_current_member() {
 
     let auditor = l.key("audit", Role::Auditor);
     let (status, body) = l
-        .get_at(&path, Some(&auditor), wall_clock_ms() - 3_600_000)
+        .get_at(&path, Some(&auditor), SystemClock.now_ms() - 3_600_000)
         .await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -118,7 +123,12 @@ async fn reads_need_a_valid_signature_from_a_current_member() {
 
     // A signature for another path does not open this one.
     let routes = gateway::routes(l.t.node.clone());
-    let other_path = l.signed(&auditor, &l.t.node.name, "/v1/projects", wall_clock_ms());
+    let other_path = l.signed(
+        &auditor,
+        &l.t.node.name,
+        "/v1/projects",
+        SystemClock.now_ms(),
+    );
     let (status, body) = send(&routes, &path, &other_path).await;
     assert_eq!(
         (status, body["error"].as_str()),
@@ -127,7 +137,7 @@ async fn reads_need_a_valid_signature_from_a_current_member() {
 
     // Each signed request is accepted once: the same headers again are a replay, even though
     // they are still within the clock window.
-    let once = l.signed(&auditor, &l.t.node.name, &path, wall_clock_ms());
+    let once = l.signed(&auditor, &l.t.node.name, &path, SystemClock.now_ms());
     let (status, body) = send(&routes, &path, &once).await;
     assert_eq!(status, StatusCode::OK, "{body}");
     let (status, body) = send(&routes, &path, &once).await;
@@ -142,7 +152,7 @@ async fn reads_need_a_valid_signature_from_a_current_member() {
         &auditor,
         "elsewhere.validator.gongxin",
         &path,
-        wall_clock_ms(),
+        SystemClock.now_ms(),
     );
     assert_ne!(l.t.node.name, "elsewhere.validator.gongxin");
     let (status, body) = send(&routes, &path, &elsewhere).await;

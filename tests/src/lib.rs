@@ -18,10 +18,12 @@ use gongxin_core::model::Operation;
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 use gongxin_core::validator::{Validator, ValidatorSet};
+use gongxin_devnet::{DevnetKeys, http_agent};
+use gongxin_node::clock::{Clock, SystemClock};
 use gongxin_node::config::NodeConfig;
-use gongxin_node::devnet::{DevnetKeys, http_agent};
 
-/// The `gongxin-node` binary next to this test's build (`scripts/test` builds it first).
+/// The `gongxin-node` binary next to this test's build (`scripts/test` builds it first, with
+/// the `byzantine` feature the Byzantine tests need).
 pub fn node_binary() -> PathBuf {
     let exe = std::env::current_exe().expect("test executable path");
     // target/<profile>/deps/<test> → target/<profile>/gongxin-node
@@ -33,7 +35,7 @@ pub fn node_binary() -> PathBuf {
         .with_extension(std::env::consts::EXE_EXTENSION);
     assert!(
         binary.exists(),
-        "{} is missing: build it first with `cargo build -p gongxin-node` (scripts/test does)",
+        "{} is missing: build it first with `cargo build -p gongxin-node --features byzantine` (scripts/test does)",
         binary.display()
     );
     binary
@@ -42,7 +44,7 @@ pub fn node_binary() -> PathBuf {
 /// A base port whose gateway (`+i`), consensus (`+10+i`) and gossip (`+20+i`) ports are free
 /// now (and, being outside the ephemeral range, likely to stay free).
 pub fn free_base_port(validators: usize) -> u16 {
-    let seed = std::process::id() as u64 ^ gongxin_node::node::wall_clock_ms();
+    let seed = std::process::id() as u64 ^ SystemClock.now_ms();
     for attempt in 0..200u64 {
         // Below Linux's ephemeral range (32768–60999): a node started late in a test (a
         // restart, a follower) must not find its port taken by some outbound connection.
@@ -93,7 +95,7 @@ impl Setup {
         let dir = tempfile::tempdir().expect("temp dir");
         let base = free_base_port(validators + extra);
         let (keys, configs) =
-            gongxin_node::devnet::write_node_configs_with(dir.path(), validators, base, algorithm)
+            gongxin_devnet::write_node_configs_with(dir.path(), validators, base, algorithm)
                 .expect("node configs");
         Setup {
             dir,
@@ -184,7 +186,7 @@ impl Cluster {
             .is_some_and(|c| c.byzantine.is_some());
         let mut command = Command::new(node_binary());
         if byzantine {
-            command.env(gongxin_node::consensus::engine::ALLOW_BYZANTINE_ENV, "1");
+            command.env(gongxin_node::config::ALLOW_BYZANTINE_ENV, "1");
         }
         let child = command
             .args(["run", "--config"])
@@ -244,7 +246,7 @@ impl Cluster {
                 node: &self.nodes[i].name,
                 method: "GET",
                 path_and_query: path,
-                timestamp_ms: gongxin_node::node::wall_clock_ms(),
+                timestamp_ms: SystemClock.now_ms(),
                 nonce: &nonce,
             },
         );
@@ -438,12 +440,9 @@ impl Cluster {
     /// `count` valid transactions (project proposals by line-department specialists), unique
     /// to `tag`, valid from `height`.
     pub fn proposals(&self, tag: &str, count: usize, height: u64) -> Vec<SignedTx> {
-        let txs = self.keys.proposals(
-            tag,
-            count,
-            gongxin_node::node::wall_clock_ms(),
-            height + 5_000,
-        );
+        let txs = self
+            .keys
+            .proposals(tag, count, SystemClock.now_ms(), height + 5_000);
         assert_eq!(txs.len(), count, "no line specialists in the devnet");
         txs
     }
@@ -673,7 +672,8 @@ impl Cluster {
     /// `validators` genesis validators plus `followers` (started only when the test says so,
     /// with [`Cluster::start_node`]); every node lists every other as a peer.
     pub fn start_with_followers(validators: usize, followers: &[Follower]) -> Cluster {
-        use gongxin_node::consensus::engine::{ConsensusSettings, write_node_key};
+        use gongxin_node::config::ConsensusSettings;
+        use gongxin_node::consensus::engine::write_node_key;
         let mut setup = Setup::new(
             validators,
             followers.len(),
@@ -710,7 +710,7 @@ impl Cluster {
             };
             setup.configs.push((config, node_dir.join("config.json")));
         }
-        gongxin_node::devnet::connect_all(
+        gongxin_devnet::connect_all(
             setup
                 .configs
                 .iter_mut()

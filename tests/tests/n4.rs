@@ -2,6 +2,7 @@
 //! BFT consensus. Named by topology and fault: `n4f0` (no fault), `n4f1_crash` (one killed),
 //! `n4_restart` (the killed one comes back and catches up).
 
+use gongxin_node::clock::{Clock, SystemClock};
 use std::time::Duration;
 
 use gongxin_cluster_tests::Cluster;
@@ -44,7 +45,7 @@ fn n4f0() {
 fn no_record_content_on_disk(cluster: &Cluster) {
     use gongxin_core::model::{Disclosure, Operation, ProjectProposal};
     const MARKER: &str = "N4-SEALED-MARKER-3f9d2c";
-    let now = gongxin_node::node::wall_clock_ms();
+    let now = SystemClock.now_ms();
     let proposal = ProjectProposal {
         id: "N4-SEALED-1".into(),
         name: "sealed at rest".into(),
@@ -214,12 +215,12 @@ fn n4f1_byzantine() {
     // not exist). The honest three must agree on one chain and keep committing.
     let cluster = Cluster::start_with(4, |i, config| {
         if i == 3 {
-            let byzantine = serde_json::from_value(serde_json::json!({
+            // Malachite's `ByzantineConfig`, as the config file carries it.
+            let byzantine = serde_json::json!({
                 "equivocate_votes": { "mode": "always" },
                 "equivocate_proposals": { "mode": "always" },
                 "seed": 7,
-            }))
-            .expect("byzantine config");
+            });
             config.consensus.as_mut().expect("consensus").byzantine = Some(byzantine);
         }
     });
@@ -256,22 +257,17 @@ fn n4f1_byzantine() {
 #[test]
 fn a_byzantine_config_is_refused_without_the_test_switch() {
     let dir = tempfile::tempdir().expect("temp dir");
-    let (_, configs) = gongxin_node::devnet::write_node_configs(
-        dir.path(),
-        4,
-        gongxin_cluster_tests::free_base_port(4),
-    )
-    .expect("configs");
+    let (_, configs) =
+        gongxin_devnet::write_node_configs(dir.path(), 4, gongxin_cluster_tests::free_base_port(4))
+            .expect("configs");
     let (mut config, path) = configs.into_iter().next().expect("a config");
-    config.consensus.as_mut().expect("consensus").byzantine = Some(
-        serde_json::from_value(serde_json::json!({ "drop_votes": { "mode": "always" } }))
-            .expect("byzantine"),
-    );
+    config.consensus.as_mut().expect("consensus").byzantine =
+        Some(serde_json::json!({ "drop_votes": { "mode": "always" } }));
     std::fs::write(&path, serde_json::to_string(&config).expect("json")).expect("write");
     let output = std::process::Command::new(gongxin_cluster_tests::node_binary())
         .args(["run", "--config"])
         .arg(&path)
-        .env_remove(gongxin_node::consensus::engine::ALLOW_BYZANTINE_ENV)
+        .env_remove(gongxin_node::config::ALLOW_BYZANTINE_ENV)
         .output()
         .expect("run node");
     assert!(!output.status.success());

@@ -1,10 +1,11 @@
-//! A real `gongxin-node devnet` in a temp dir, for the end-to-end tests: started on a free
-//! port, stopped with SIGTERM when the test ends (and by a drop guard if it panics), so no node
-//! outlives its test.
+//! A real devnet (`gongxin-devnet`, running `gongxin-node` processes) in a temp dir, for the
+//! end-to-end tests: started on a free port, stopped with SIGTERM when the test ends (and by a
+//! drop guard if it panics), so no node outlives its test.
 //!
-//! The node binary is another package's, so cargo does not build it for these tests: it must be
-//! in the same target directory as `gongxin` (`cargo build -p gongxin-node`; `scripts/test`
-//! builds it before the tests).
+//! The devnet and node binaries are other packages', so cargo does not build them for these
+//! tests: they must be in the same target directory as `gongxin`
+//! (`cargo build -p gongxin-node -p gongxin-devnet`; `scripts/test` builds them before the
+//! tests).
 
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -24,18 +25,23 @@ const READY_LINE: &str = "devnet.json: ";
 /// What the devnet prints when the demo data failed to load.
 const DEMO_FAILED: &str = "demo data could not be loaded";
 
-fn node_binary() -> PathBuf {
+/// The devnet launcher, after checking that the node it runs (next to it) is there too.
+fn devnet_binary() -> PathBuf {
     let gongxin = Path::new(env!("CARGO_BIN_EXE_gongxin"));
-    let binary = gongxin
-        .with_file_name("gongxin-node")
-        .with_extension(std::env::consts::EXE_EXTENSION);
-    assert!(
-        binary.exists(),
-        "{} is missing: this test runs the real node; build it first with \
-         `cargo build -p gongxin-node` (scripts/test does)",
-        binary.display()
-    );
-    binary
+    for name in ["gongxin-node", "gongxin-devnet"] {
+        let binary = gongxin
+            .with_file_name(name)
+            .with_extension(std::env::consts::EXE_EXTENSION);
+        assert!(
+            binary.exists(),
+            "{} is missing: this test runs a real devnet; build it first with \
+             `cargo build -p gongxin-node -p gongxin-devnet` (scripts/test does)",
+            binary.display()
+        );
+    }
+    gongxin
+        .with_file_name("gongxin-devnet")
+        .with_extension(std::env::consts::EXE_EXTENSION)
 }
 
 fn free_port() -> u16 {
@@ -54,7 +60,7 @@ pub enum Demo {
     Skip,
 }
 
-/// A running `gongxin-node devnet`; stopped (SIGTERM, then SIGKILL) when dropped.
+/// A running `gongxin-devnet`; stopped (SIGTERM, then SIGKILL) when dropped.
 pub struct Devnet {
     dir: tempfile::TempDir,
     child: Option<Child>,
@@ -66,12 +72,12 @@ impl Devnet {
     /// Starts a one-validator devnet and waits until it is ready: its node answers and, with
     /// [`Demo::Load`], the demo data is committed.
     pub fn start(demo: Demo) -> Devnet {
-        let binary = node_binary();
+        let binary = devnet_binary();
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("devnet");
         let output = std::fs::File::create(dir.path().join("devnet.out")).unwrap();
         // One validator: these tests exercise the client, not consensus (tests/ covers that).
-        let mut args = vec!["devnet", "--validators", "1", "--dir", path_str(&data)];
+        let mut args = vec!["--validators", "1", "--dir", path_str(&data)];
         if demo == Demo::Skip {
             args.push("--no-demo");
         }
@@ -83,7 +89,7 @@ impl Devnet {
             .stdout(output.try_clone().unwrap())
             .stderr(output)
             .spawn()
-            .expect("start gongxin-node devnet");
+            .expect("start gongxin-devnet");
         let mut devnet = Devnet {
             dir,
             child: Some(child),

@@ -12,12 +12,12 @@
 //! that passed it is still applied, as with requests.
 
 use gongxin_core::model::{
-    ApprovalPolicy, Department, DepartmentSelector, GovernanceChange, Role, TEXT_BYTES_MAX,
+    ApprovalPolicy, Department, DepartmentSelector, GovernanceChange, TEXT_BYTES_MAX,
 };
 use gongxin_core::validator::{Validator, ValidatorSet, is_valid_key_name};
 
 use super::approvals::departments;
-use super::perm::{actor_department, role_name};
+use super::perm::{self, Action, Bind, actor_department};
 use super::{Cx, is_policy_exempt};
 use crate::events::{Event, RecordKind};
 use crate::keys;
@@ -31,20 +31,6 @@ use crate::state::{Overlay, State, StorageError};
 use crate::store::{self, Fail, Rule};
 use crate::validate;
 
-fn require_director(cx: &Cx<'_>, action: &str) -> Rule<()> {
-    let role = cx.actor().role();
-    if role == Role::Director {
-        Ok(())
-    } else {
-        Err(Rejection::WrongRole {
-            action: action.to_owned(),
-            needed: format!("a {}", role_name(Role::Director)),
-            actual: role,
-        }
-        .into())
-    }
-}
-
 pub(super) fn propose(
     st: &mut dyn State,
     cx: &mut Cx<'_>,
@@ -52,7 +38,8 @@ pub(super) fn propose(
     change: &GovernanceChange,
     note: &str,
 ) -> Rule<()> {
-    require_director(cx, "proposing a governance change")?;
+    // Any department's director: the row admits any department, so only the role is checked.
+    perm::authorize(st, cx, Action::ProposeGovernance, &Bind::NONE)?;
     validate::id("id", id)?;
     validate::note("note", note)?;
     if store::exists(st, &keys::governance(id))? {
@@ -94,7 +81,7 @@ pub(super) fn propose(
 }
 
 pub(super) fn vote(st: &mut dyn State, cx: &mut Cx<'_>, id: &str, approve: bool) -> Rule<()> {
-    require_director(cx, "voting on a governance change")?;
+    perm::authorize(st, cx, Action::VoteGovernance, &Bind::NONE)?;
     let mut record: GovernanceRecord =
         store::load(st, &keys::governance(id), "governance proposal", id)?;
     if record.status != GovernanceStatus::Open {

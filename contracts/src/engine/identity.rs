@@ -8,7 +8,7 @@ use gongxin_core::crypto::PublicKey;
 use gongxin_core::model::{Member, Role};
 
 use super::Cx;
-use super::perm::{self, DIRECTOR, Dept, grant};
+use super::perm::{self, Action, Bind};
 use crate::events::Event;
 use crate::keys;
 use crate::limits::{DIRECTORS_PER_DEPARTMENT_MAX, MEMBERS_PER_DEPARTMENT_MAX};
@@ -97,12 +97,7 @@ pub(crate) fn insert_member(
 }
 
 pub(super) fn add_member(st: &mut dyn State, cx: &mut Cx<'_>, member: &Member) -> Rule<()> {
-    perm::authorize(
-        st,
-        cx,
-        "adding a member",
-        &[grant(Dept::Id(&member.department), DIRECTOR)],
-    )?;
+    perm::authorize(st, cx, Action::AddMember, &Bind::member(&member.department))?;
     validate::name("member.name", &member.name)?;
     check_new_key(st, &member.public_key, "member.public_key")?;
     let mut dept = load_department(st, &member.department)?;
@@ -129,8 +124,8 @@ pub(super) fn remove_member(st: &mut dyn State, cx: &mut Cx<'_>, key: &PublicKey
     perm::authorize(
         st,
         cx,
-        "removing a member",
-        &[grant(Dept::Id(record.department()), DIRECTOR)],
+        Action::RemoveMember,
+        &Bind::member(record.department()),
     )?;
     let mut dept = load_department(st, record.department())?;
     if record.role() == Role::Director {
@@ -168,8 +163,8 @@ pub(super) fn rotate_key(
     perm::authorize(
         st,
         cx,
-        "rotating a member's key",
-        &[grant(Dept::Id(record.department()), DIRECTOR)],
+        Action::RotateMemberKey,
+        &Bind::member(record.department()),
     )?;
     check_new_key(st, new_key, "new_key")?;
     let mut dept = load_department(st, record.department())?;

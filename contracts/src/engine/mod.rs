@@ -34,13 +34,15 @@
 //! # Who may submit what
 //! "Owner" is the department owning the project; roles are D(irector), C(section chief),
 //! S(pecialist), A(uditor). A mismatch of department is `wrong_department`, of role `wrong_role`.
+//! The departments × roles column is the data the rules check (`perm::PERMISSIONS`, grants tried
+//! in the order written); a unit test keeps this table and that one equal.
 //!
 //! | operation | departments × roles | stage / condition |
 //! |-----------|---------------------|-------------------|
 //! | add / remove member, rotate key | the member's department × D | a department keeps ≥ 1 director |
 //! | propose / vote governance | any × D | one vote per department |
 //! | approve / refuse a request | as its policy requires | not the submitter; once per person |
-//! | propose project | line or planning × D, C, S | owner = the proposer's department |
+//! | propose project | line × D, C, S; planning × D, C, S | owner = the proposer's department |
 //! | approve project (立项) | owner × D; planning × D, C | proposed |
 //! | approve budget (预算批复) | finance × D, C | approved |
 //! | adjust budget (预算调整) | owner × D, C; finance × D, C | budgeted … acceptance requested |
@@ -61,7 +63,7 @@
 //! | resume project | the suspending department × D | suspended |
 //! | cancel project | owner × D; planning × D | any open stage or suspended |
 //! | raise rectification | audit × D, C, A | deadline in the future |
-//! | submit rectification | the responsible person; responsible department × D, C | open or reopened |
+//! | submit rectification | the responsible department × D, C | open or reopened; the responsible person needs no grant |
 //! | verify rectification | the raising department × D, C, A | submitted; not by the submitter |
 //! | anchor access log | the named validator, with its own key (no member) | more records than its last anchor |
 //!

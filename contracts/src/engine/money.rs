@@ -11,13 +11,12 @@
 
 use gongxin_core::model::{
     Award, BasisPoints, BudgetAdjustment, BudgetApproval, ChangeOrder, ContractRecord,
-    DepartmentKind, DisbursementRequest, FULL_BP, Fen, Procurement, ProcurementMethod,
-    ProjectStage,
+    DisbursementRequest, FULL_BP, Fen, Procurement, ProcurementMethod, ProjectStage, TimestampMs,
 };
 
 use super::Cx;
 use super::alerts;
-use super::perm::{self, CHIEF_OR_DIRECTOR, Dept, STAFF, grant};
+use super::perm::{self, Action, Bind};
 use super::projects::{load_live_project, require_stage, save_project, set_stage};
 use crate::display::{yuan, yuan_signed};
 use crate::events::{Event, RecordKind};
@@ -105,15 +104,7 @@ fn over_budget(project: &ProjectRecord, committed: Fen, requested: Fen) -> Rejec
 
 pub(super) fn approve_budget(st: &mut dyn State, cx: &mut Cx<'_>, b: &BudgetApproval) -> Rule<()> {
     let mut project = load_live_project(st, &b.project)?;
-    perm::authorize(
-        st,
-        cx,
-        "approving a budget (预算批复)",
-        &[grant(
-            Dept::Kind(DepartmentKind::Finance),
-            CHIEF_OR_DIRECTOR,
-        )],
-    )?;
+    perm::authorize(st, cx, Action::ApproveBudget, &Bind::NONE)?;
     require_stage(&project, &[ProjectStage::Approved], "approving its budget")?;
     if !(2000..=9999).contains(&b.fiscal_year) {
         return Err(Rejection::invalid(
@@ -168,11 +159,8 @@ pub(super) fn adjust_budget(st: &mut dyn State, cx: &mut Cx<'_>, a: &BudgetAdjus
     perm::authorize(
         st,
         cx,
-        "adjusting a budget (预算调整)",
-        &[
-            grant(Dept::Owner(&project.owner_department), CHIEF_OR_DIRECTOR),
-            grant(Dept::Kind(DepartmentKind::Finance), CHIEF_OR_DIRECTOR),
-        ],
+        Action::AdjustBudget,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(
         &project,
@@ -263,8 +251,8 @@ pub(super) fn start_procurement(st: &mut dyn State, cx: &mut Cx<'_>, p: &Procure
     perm::authorize(
         st,
         cx,
-        "starting procurement",
-        &[grant(Dept::Owner(&project.owner_department), STAFF)],
+        Action::StartProcurement,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(&project, &[ProjectStage::Budgeted], "starting procurement")?;
     validate::name("announcement_ref", &p.announcement_ref)?;
@@ -315,11 +303,8 @@ pub(super) fn award(st: &mut dyn State, cx: &mut Cx<'_>, a: &Award) -> Rule<()> 
     perm::authorize(
         st,
         cx,
-        "awarding a procurement",
-        &[grant(
-            Dept::Owner(&project.owner_department),
-            CHIEF_OR_DIRECTOR,
-        )],
+        Action::AwardProcurement,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(
         &project,
@@ -423,16 +408,92 @@ pub(super) fn award(st: &mut dyn State, cx: &mut Cx<'_>, a: &Award) -> Rule<()> 
     Ok(())
 }
 
+/// Checks a contract against its procurement's award: the contractor (a name and a valid credit
+/// code) is the winning bidder, and the amount is positive and at most the award.
+fn check_against_award(c: &ContractRecord, award: &AwardState) -> Result<(), Rejection> {
+    validate::name("contractor.name", &c.contractor.name)?;
+    validate::credit_code("contractor.credit_code", &c.contractor.credit_code)?;
+    if c.contractor.credit_code != award.winner.credit_code {
+        return Err(Rejection::invalid(
+            "contractor.credit_code",
+            format!(
+                "the contract must be with the winning bidder {} ({})",
+                award.winner.name, award.winner.credit_code
+            ),
+        ));
+    }
+    if c.amount_fen == 0 || c.amount_fen > award.amount_fen {
+        return Err(Rejection::invalid(
+            "amount_fen",
+            format!(
+                "must be positive and at most the award of {}",
+                yuan(award.amount_fen)
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// A contract's payment milestones as signed, none reached yet — after checking the advance
+/// share (at most [`ADVANCE_SHARE_BP_MAX`]), each milestone (a name, progress in 1–10 000 bp, a
+/// share, a due date; in order of progress and due date) and that advance and milestone shares
+/// add up to at most 10 000 bp.
+fn contract_milestones(c: &ContractRecord) -> Result<Vec<MilestoneState>, Rejection> {
+    if c.advance_share_bp > ADVANCE_SHARE_BP_MAX {
+        return Err(Rejection::invalid(
+            "advance_share_bp",
+            format!(
+                "an advance of {} bp is above the {} bp allowed",
+                c.advance_share_bp, ADVANCE_SHARE_BP_MAX
+            ),
+        ));
+    }
+    validate::list_len("milestones", c.milestones.len(), MILESTONES_MAX, true)?;
+    let mut shares = u32::from(c.advance_share_bp);
+    let mut milestones = Vec::with_capacity(c.milestones.len());
+    for (i, m) in c.milestones.iter().enumerate() {
+        validate::name("milestones.name", &m.name)?;
+        if m.progress_bp == 0 || m.progress_bp > FULL_BP {
+            return Err(Rejection::invalid(
+                "milestones.progress_bp",
+                "must be between 1 and 10000 bp",
+            ));
+        }
+        validate::share("milestones.share_bp", m.share_bp)?;
+        if m.due_ms == 0 {
+            return Err(Rejection::invalid("milestones.due_ms", "must be set"));
+        }
+        if let Some(prev) = i.checked_sub(1).map(|p| &c.milestones[p])
+            && (m.progress_bp < prev.progress_bp || m.due_ms < prev.due_ms)
+        {
+            return Err(Rejection::invalid(
+                "milestones",
+                "milestones must be in order of progress and due date",
+            ));
+        }
+        shares += u32::from(m.share_bp);
+        milestones.push(MilestoneState {
+            milestone: m.clone(),
+            original_due_ms: m.due_ms,
+            reached_ms: None,
+        });
+    }
+    if shares > u32::from(FULL_BP) {
+        return Err(Rejection::invalid(
+            "milestones.share_bp",
+            format!("advance and milestone shares add up to {shares} bp, more than 10000 bp"),
+        ));
+    }
+    Ok(milestones)
+}
+
 pub(super) fn sign_contract(st: &mut dyn State, cx: &mut Cx<'_>, c: &ContractRecord) -> Rule<()> {
     let mut project = load_live_project(st, &c.project)?;
     perm::authorize(
         st,
         cx,
-        "signing a contract",
-        &[grant(
-            Dept::Owner(&project.owner_department),
-            CHIEF_OR_DIRECTOR,
-        )],
+        Action::SignContract,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(
         &project,
@@ -458,81 +519,12 @@ pub(super) fn sign_contract(st: &mut dyn State, cx: &mut Cx<'_>, c: &ContractRec
         }
         .into());
     };
-    validate::name("contractor.name", &c.contractor.name)?;
-    validate::credit_code("contractor.credit_code", &c.contractor.credit_code)?;
-    if c.contractor.credit_code != award.winner.credit_code {
-        return Err(Rejection::invalid(
-            "contractor.credit_code",
-            format!(
-                "the contract must be with the winning bidder {} ({})",
-                award.winner.name, award.winner.credit_code
-            ),
-        )
-        .into());
-    }
-    if c.amount_fen == 0 || c.amount_fen > award.amount_fen {
-        return Err(Rejection::invalid(
-            "amount_fen",
-            format!(
-                "must be positive and at most the award of {}",
-                yuan(award.amount_fen)
-            ),
-        )
-        .into());
-    }
+    check_against_award(c, &award)?;
     let committed = add(project.committed_fen, c.amount_fen, "the commitment")?;
     if committed > project.budget_fen() {
         return Err(over_budget(&project, project.committed_fen, c.amount_fen).into());
     }
-    if c.advance_share_bp > ADVANCE_SHARE_BP_MAX {
-        return Err(Rejection::invalid(
-            "advance_share_bp",
-            format!(
-                "an advance of {} bp is above the {} bp allowed",
-                c.advance_share_bp, ADVANCE_SHARE_BP_MAX
-            ),
-        )
-        .into());
-    }
-    validate::list_len("milestones", c.milestones.len(), MILESTONES_MAX, true)?;
-    let mut shares = u32::from(c.advance_share_bp);
-    let mut milestones = Vec::with_capacity(c.milestones.len());
-    for (i, m) in c.milestones.iter().enumerate() {
-        validate::name("milestones.name", &m.name)?;
-        if m.progress_bp == 0 || m.progress_bp > FULL_BP {
-            return Err(Rejection::invalid(
-                "milestones.progress_bp",
-                "must be between 1 and 10000 bp",
-            )
-            .into());
-        }
-        validate::share("milestones.share_bp", m.share_bp)?;
-        if m.due_ms == 0 {
-            return Err(Rejection::invalid("milestones.due_ms", "must be set").into());
-        }
-        if let Some(prev) = i.checked_sub(1).map(|p| &c.milestones[p])
-            && (m.progress_bp < prev.progress_bp || m.due_ms < prev.due_ms)
-        {
-            return Err(Rejection::invalid(
-                "milestones",
-                "milestones must be in order of progress and due date",
-            )
-            .into());
-        }
-        shares += u32::from(m.share_bp);
-        milestones.push(MilestoneState {
-            milestone: m.clone(),
-            original_due_ms: m.due_ms,
-            reached_ms: None,
-        });
-    }
-    if shares > u32::from(FULL_BP) {
-        return Err(Rejection::invalid(
-            "milestones.share_bp",
-            format!("advance and milestone shares add up to {shares} bp, more than 10000 bp"),
-        )
-        .into());
-    }
+    let milestones = contract_milestones(c)?;
     let contract = ContractState {
         id: c.id.clone(),
         project: project.id.clone(),
@@ -598,14 +590,107 @@ pub(super) fn sign_contract(st: &mut dyn State, cx: &mut Cx<'_>, c: &ContractRec
     Ok(())
 }
 
+/// A contract's amount after a change order, and what is already paid or approved under it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct ChangedAmount {
+    new_amount: Fen,
+    /// Paid plus approved-unpaid: the new amount must cover it.
+    owed: Fen,
+}
+
+/// The contract amount after a change of `delta` fen: it must stay positive and cover what has
+/// already been paid or approved (whether the payments then stay within progress is the
+/// caller's check, which needs the project).
+fn changed_amount(contract: &ContractState, delta: i64) -> Result<ChangedAmount, Rejection> {
+    let new_amount = contract
+        .amount_fen
+        .checked_add_signed(delta)
+        .ok_or_else(|| {
+            if delta < 0 {
+                Rejection::invalid(
+                    "amount_delta_fen",
+                    format!("the contract is only {}", yuan(contract.amount_fen)),
+                )
+            } else {
+                Rejection::overflow("the contract amount")
+            }
+        })?;
+    let owed = contract
+        .paid_fen
+        .checked_add(contract.approved_unpaid_fen)
+        .ok_or_else(|| Rejection::overflow("payments"))?;
+    if new_amount < owed || new_amount == 0 {
+        return Err(Rejection::invalid(
+            "amount_delta_fen",
+            format!(
+                "the contract would be {}, below the {} already paid or approved",
+                yuan(new_amount),
+                yuan(owed)
+            ),
+        ));
+    }
+    Ok(ChangedAmount { new_amount, owed })
+}
+
+/// A schedule moved by a change order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Rescheduled {
+    planned_end_ms: TimestampMs,
+    /// The new due dates of the milestones not yet reached, by index, in order.
+    milestone_dues: Vec<(usize, TimestampMs)>,
+}
+
+/// Moves the planned end and the due dates of the milestones not yet reached by `days` days:
+/// the end must stay after the planned start and every due date above zero.
+fn reschedule(
+    planned_start_ms: TimestampMs,
+    planned_end_ms: TimestampMs,
+    milestones: &[MilestoneState],
+    days: i32,
+) -> Result<Rescheduled, Rejection> {
+    let shift = i64::from(days)
+        .checked_mul(DAY_MS as i64)
+        .ok_or_else(|| Rejection::overflow("the schedule change"))?;
+    let end = planned_end_ms.checked_add_signed(shift);
+    let Some(end) = end.filter(|e| *e > planned_start_ms) else {
+        return Err(if shift > 0 {
+            Rejection::overflow("the planned end")
+        } else {
+            Rejection::invalid(
+                "schedule_delta_days",
+                "the planned end would move before the planned start",
+            )
+        });
+    };
+    let mut milestone_dues = Vec::with_capacity(milestones.len());
+    for (i, m) in milestones.iter().enumerate() {
+        if m.reached_ms.is_some() {
+            continue;
+        }
+        let due = m
+            .milestone
+            .due_ms
+            .checked_add_signed(shift)
+            .filter(|d| *d > 0)
+            .ok_or_else(|| {
+                Rejection::invalid("schedule_delta_days", "moves a milestone out of range")
+            })?;
+        milestone_dues.push((i, due));
+    }
+    Ok(Rescheduled {
+        planned_end_ms: end,
+        milestone_dues,
+    })
+}
+
 pub(super) fn change_order(st: &mut dyn State, cx: &mut Cx<'_>, c: &ChangeOrder) -> Rule<()> {
     let mut contract = load_contract(st, &c.contract)?;
     let mut project = load_live_project(st, &contract.project)?;
     perm::authorize(
         st,
         cx,
-        "requesting a change order (变更)",
-        &[grant(Dept::Owner(&project.owner_department), STAFF)],
+        Action::RequestChangeOrder,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(
         &project,
@@ -625,31 +710,7 @@ pub(super) fn change_order(st: &mut dyn State, cx: &mut Cx<'_>, c: &ChangeOrder)
     if c.amount_delta_fen == 0 && c.schedule_delta_days == 0 {
         return Err(Rejection::invalid("change", "changes neither amount nor schedule").into());
     }
-    let new_amount = contract
-        .amount_fen
-        .checked_add_signed(c.amount_delta_fen)
-        .ok_or_else(|| {
-            if c.amount_delta_fen < 0 {
-                Rejection::invalid(
-                    "amount_delta_fen",
-                    format!("the contract is only {}", yuan(contract.amount_fen)),
-                )
-            } else {
-                Rejection::overflow("the contract amount")
-            }
-        })?;
-    let owed = add(contract.paid_fen, contract.approved_unpaid_fen, "payments")?;
-    if new_amount < owed || new_amount == 0 {
-        return Err(Rejection::invalid(
-            "amount_delta_fen",
-            format!(
-                "the contract would be {}, below the {} already paid or approved",
-                yuan(new_amount),
-                yuan(owed)
-            ),
-        )
-        .into());
-    }
+    let ChangedAmount { new_amount, owed } = changed_amount(&contract, c.amount_delta_fen)?;
     // A smaller contract must still cover what has been paid or approved under the progress
     // rule, or the payments already made would be ahead of progress after the change.
     let mut reduced = contract.clone();
@@ -680,35 +741,15 @@ pub(super) fn change_order(st: &mut dyn State, cx: &mut Cx<'_>, c: &ChangeOrder)
         .into());
     }
     if c.schedule_delta_days != 0 {
-        let shift = i64::from(c.schedule_delta_days)
-            .checked_mul(DAY_MS as i64)
-            .ok_or_else(|| Rejection::overflow("the schedule change"))?;
-        let end = project.planned_end_ms.checked_add_signed(shift);
-        let Some(end) = end.filter(|e| *e > project.planned_start_ms) else {
-            return Err(if shift > 0 {
-                Rejection::overflow("the planned end")
-            } else {
-                Rejection::invalid(
-                    "schedule_delta_days",
-                    "the planned end would move before the planned start",
-                )
-            }
-            .into());
-        };
-        project.planned_end_ms = end;
-        for (i, m) in contract.milestones.iter_mut().enumerate() {
-            if m.reached_ms.is_some() {
-                continue;
-            }
-            let due = m
-                .milestone
-                .due_ms
-                .checked_add_signed(shift)
-                .filter(|d| *d > 0)
-                .ok_or_else(|| {
-                    Rejection::invalid("schedule_delta_days", "moves a milestone out of range")
-                })?;
-            m.milestone.due_ms = due;
+        let moved = reschedule(
+            project.planned_start_ms,
+            project.planned_end_ms,
+            &contract.milestones,
+            c.schedule_delta_days,
+        )?;
+        project.planned_end_ms = moved.planned_end_ms;
+        for (i, due) in moved.milestone_dues {
+            contract.milestones[i].milestone.due_ms = due;
             // The old index entry is left to the sweep, which skips entries whose time no
             // longer matches the milestone's due date.
             store::mark(st, &keys::deadline_milestone(due, &c.contract, i as u16))?;
@@ -769,8 +810,8 @@ pub(super) fn request_disbursement(
     perm::authorize(
         st,
         cx,
-        "requesting a disbursement (资金拨付)",
-        &[grant(Dept::Owner(&project.owner_department), STAFF)],
+        Action::RequestDisbursement,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(&project, PAYING_STAGES, "requesting a disbursement")?;
     validate::id("disbursement.id", &d.id)?;
@@ -872,12 +913,7 @@ pub(super) fn mark_paid(
     let mut record: DisbursementRecord =
         store::load(st, &keys::disbursement(id), "disbursement", id)?;
     let mut project = load_live_project(st, &record.project)?;
-    perm::authorize(
-        st,
-        cx,
-        "marking a disbursement paid",
-        &[grant(Dept::Kind(DepartmentKind::Finance), STAFF)],
-    )?;
+    perm::authorize(st, cx, Action::MarkDisbursementPaid, &Bind::NONE)?;
     require_stage(&project, PAYING_STAGES, "paying a disbursement")?;
     if record.status != DisbursementStatus::Approved {
         return Err(Rejection::WrongState {
@@ -927,4 +963,265 @@ pub(super) fn mark_paid(
         what: "paid".into(),
     });
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use gongxin_core::Hash;
+    use gongxin_core::crypto::PublicKey;
+    use gongxin_core::model::{Disclosure, Party, PaymentMilestone};
+
+    use super::*;
+
+    fn code(n: u32) -> String {
+        validate::with_check_character(&format!("91320100{n:09}")).expect("17 digits")
+    }
+
+    fn builder(n: u32) -> Party {
+        Party {
+            name: format!("Builder {n}"),
+            credit_code: code(n),
+        }
+    }
+
+    fn milestone(progress_bp: BasisPoints, share_bp: BasisPoints, day: u64) -> PaymentMilestone {
+        PaymentMilestone {
+            name: format!("{progress_bp} bp"),
+            progress_bp,
+            share_bp,
+            due_ms: day * DAY_MS,
+        }
+    }
+
+    fn contract(
+        amount_fen: Fen,
+        advance_share_bp: BasisPoints,
+        milestones: Vec<PaymentMilestone>,
+    ) -> ContractRecord {
+        ContractRecord {
+            id: "C-1".into(),
+            project: "SC-1".into(),
+            contractor: builder(7),
+            amount_fen,
+            advance_share_bp,
+            milestones,
+            document_hash: Hash::ZERO,
+        }
+    }
+
+    fn award(amount_fen: Fen) -> AwardState {
+        AwardState {
+            bids: Vec::new(),
+            winner: builder(7),
+            amount_fen,
+            document_hash: None,
+            awarded_ms: DAY_MS,
+        }
+    }
+
+    fn signed(amount_fen: Fen, paid_fen: Fen, approved_unpaid_fen: Fen) -> ContractState {
+        ContractState {
+            id: "C-1".into(),
+            project: "SC-1".into(),
+            contractor: builder(7),
+            original_amount_fen: amount_fen,
+            amount_fen,
+            advance_share_bp: 0,
+            milestones: Vec::new(),
+            document_hash: Hash::ZERO,
+            signed_by: PublicKey::Ed25519([0; 32]),
+            signed_ms: DAY_MS,
+            approved_unpaid_fen,
+            paid_fen,
+            disbursements: 0,
+            change_orders: 0,
+            schedule_delta_days: 0,
+            disclosure: Disclosure::Public,
+        }
+    }
+
+    fn state(m: PaymentMilestone, reached_ms: Option<TimestampMs>) -> MilestoneState {
+        MilestoneState {
+            original_due_ms: m.due_ms,
+            milestone: m,
+            reached_ms,
+        }
+    }
+
+    fn field(r: Rejection) -> String {
+        match r {
+            Rejection::InvalidField { field, .. } => field,
+            other => panic!("not an invalid field: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_contract_is_with_the_winner_for_at_most_the_award() {
+        assert_eq!(
+            check_against_award(&contract(900_000, 0, vec![]), &award(1_000_000)),
+            Ok(())
+        );
+        assert_eq!(
+            check_against_award(&contract(1_000_000, 0, vec![]), &award(1_000_000)),
+            Ok(())
+        );
+        let mut other = contract(900_000, 0, vec![]);
+        other.contractor = builder(8);
+        let r = check_against_award(&other, &award(1_000_000)).unwrap_err();
+        assert_eq!(field(r), "contractor.credit_code");
+        assert_eq!(
+            check_against_award(&contract(1_000_001, 0, vec![]), &award(1_000_000)),
+            Err(Rejection::invalid(
+                "amount_fen",
+                "must be positive and at most the award of ¥10,000.00"
+            ))
+        );
+        let r = check_against_award(&contract(0, 0, vec![]), &award(1_000_000)).unwrap_err();
+        assert_eq!(field(r), "amount_fen");
+    }
+
+    #[test]
+    fn contract_milestones_check_shares_order_and_the_advance() {
+        let c = contract(
+            1_000_000,
+            1_000,
+            vec![milestone(3_000, 2_000, 10), milestone(10_000, 7_000, 20)],
+        );
+        let ms = contract_milestones(&c).unwrap();
+        assert_eq!(ms.len(), 2);
+        assert_eq!(ms[1].milestone, c.milestones[1]);
+        assert_eq!(ms[1].original_due_ms, 20 * DAY_MS);
+        assert!(ms.iter().all(|m| m.reached_ms.is_none()));
+        assert_eq!(contract_milestones(&contract(1, 0, vec![])), Ok(vec![]));
+
+        let too_much = contract(
+            1_000_000,
+            2_000,
+            vec![milestone(3_000, 2_000, 10), milestone(10_000, 7_000, 20)],
+        );
+        assert_eq!(
+            contract_milestones(&too_much),
+            Err(Rejection::invalid(
+                "milestones.share_bp",
+                "advance and milestone shares add up to 11000 bp, more than 10000 bp"
+            ))
+        );
+        let unordered = contract(
+            1_000_000,
+            0,
+            vec![milestone(5_000, 2_000, 10), milestone(3_000, 2_000, 20)],
+        );
+        assert_eq!(
+            field(contract_milestones(&unordered).unwrap_err()),
+            "milestones"
+        );
+        let late_first = contract(
+            1_000_000,
+            0,
+            vec![milestone(3_000, 2_000, 30), milestone(5_000, 2_000, 20)],
+        );
+        assert_eq!(
+            field(contract_milestones(&late_first).unwrap_err()),
+            "milestones"
+        );
+        let advance = contract(1_000_000, ADVANCE_SHARE_BP_MAX + 1, vec![]);
+        assert_eq!(
+            field(contract_milestones(&advance).unwrap_err()),
+            "advance_share_bp"
+        );
+        let no_progress = contract(1_000_000, 0, vec![milestone(0, 2_000, 10)]);
+        assert_eq!(
+            field(contract_milestones(&no_progress).unwrap_err()),
+            "milestones.progress_bp"
+        );
+        let undated = contract(1_000_000, 0, vec![milestone(3_000, 2_000, 0)]);
+        assert_eq!(
+            field(contract_milestones(&undated).unwrap_err()),
+            "milestones.due_ms"
+        );
+    }
+
+    #[test]
+    fn a_changed_amount_stays_positive_and_covers_what_is_owed() {
+        let c = signed(1_000, 300, 200);
+        assert_eq!(
+            changed_amount(&c, 500),
+            Ok(ChangedAmount {
+                new_amount: 1_500,
+                owed: 500
+            })
+        );
+        assert_eq!(
+            changed_amount(&c, -500),
+            Ok(ChangedAmount {
+                new_amount: 500,
+                owed: 500
+            })
+        );
+        assert_eq!(
+            changed_amount(&c, -501),
+            Err(Rejection::invalid(
+                "amount_delta_fen",
+                "the contract would be ¥4.99, below the ¥5.00 already paid or approved"
+            ))
+        );
+        assert_eq!(
+            changed_amount(&c, -1_001),
+            Err(Rejection::invalid(
+                "amount_delta_fen",
+                "the contract is only ¥10.00"
+            ))
+        );
+        assert_eq!(
+            field(changed_amount(&signed(1_000, 0, 0), -1_000).unwrap_err()),
+            "amount_delta_fen"
+        );
+        assert_eq!(
+            changed_amount(&signed(Fen::MAX - 1, 0, 0), 5),
+            Err(Rejection::overflow("the contract amount"))
+        );
+    }
+
+    #[test]
+    fn a_reschedule_moves_the_end_and_the_milestones_not_yet_reached() {
+        let start = DAY_MS;
+        let end = 100 * DAY_MS;
+        let milestones = [
+            state(milestone(2_000, 1_000, 10), Some(9 * DAY_MS)),
+            state(milestone(5_000, 1_000, 40), None),
+            state(milestone(10_000, 1_000, 90), None),
+        ];
+        assert_eq!(
+            reschedule(start, end, &milestones, 5),
+            Ok(Rescheduled {
+                planned_end_ms: 105 * DAY_MS,
+                milestone_dues: vec![(1, 45 * DAY_MS), (2, 95 * DAY_MS)],
+            })
+        );
+        assert_eq!(
+            reschedule(start, end, &milestones, -30),
+            Ok(Rescheduled {
+                planned_end_ms: 70 * DAY_MS,
+                milestone_dues: vec![(1, 10 * DAY_MS), (2, 60 * DAY_MS)],
+            })
+        );
+        assert_eq!(
+            reschedule(start, end, &milestones, -99),
+            Err(Rejection::invalid(
+                "schedule_delta_days",
+                "the planned end would move before the planned start"
+            ))
+        );
+        assert_eq!(
+            reschedule(start, end, &milestones, -40),
+            Err(Rejection::invalid(
+                "schedule_delta_days",
+                "moves a milestone out of range"
+            ))
+        );
+        assert_eq!(
+            reschedule(start, TimestampMs::MAX - 1, &[], 1),
+            Err(Rejection::overflow("the planned end"))
+        );
+    }
 }

@@ -3,14 +3,10 @@
 //! accepts), accepted progress unlocks payment milestones, and at 100 % the project goes to
 //! acceptance (验收) and then post-evaluation (后评价) by finance, audit or planning.
 
-use gongxin_core::model::{
-    AcceptanceRecord, DepartmentKind, Evaluation, FULL_BP, ProgressReport, ProjectStage,
-};
+use gongxin_core::model::{AcceptanceRecord, Evaluation, FULL_BP, ProgressReport, ProjectStage};
 
 use super::Cx;
-use super::perm::{
-    self, CHIEF_OR_DIRECTOR, DIRECTOR, Dept, INSPECTORS, SPECIALIST_OR_CHIEF, grant,
-};
+use super::perm::{self, Action, Bind};
 use super::projects::{load_live_project, require_stage, save_project, set_stage};
 use crate::display::percent_bp;
 use crate::events::{Event, RecordKind};
@@ -29,11 +25,8 @@ pub(super) fn report(st: &mut dyn State, cx: &mut Cx<'_>, r: &ProgressReport) ->
     perm::authorize(
         st,
         cx,
-        "reporting progress (进度)",
-        &[grant(
-            Dept::Owner(&project.owner_department),
-            SPECIALIST_OR_CHIEF,
-        )],
+        Action::ReportProgress,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(&project, &[ProjectStage::InProgress], "reporting progress")?;
     validate::id("report.id", &r.id)?;
@@ -129,8 +122,8 @@ pub(super) fn review(
     perm::authorize(
         st,
         cx,
-        "reviewing a progress report",
-        &[grant(Dept::Owner(&project.owner_department), DIRECTOR)],
+        Action::ReviewProgress,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(&project, &[ProjectStage::InProgress], "reviewing progress")?;
     if record.status != ReviewStatus::Submitted {
@@ -195,11 +188,8 @@ pub(super) fn request_acceptance(st: &mut dyn State, cx: &mut Cx<'_>, id: &str) 
     perm::authorize(
         st,
         cx,
-        "requesting acceptance",
-        &[grant(
-            Dept::Owner(&project.owner_department),
-            CHIEF_OR_DIRECTOR,
-        )],
+        Action::RequestAcceptance,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(
         &project,
@@ -238,8 +228,8 @@ pub(super) fn record_acceptance(
     perm::authorize(
         st,
         cx,
-        "recording acceptance (验收)",
-        &[grant(Dept::Owner(&project.owner_department), DIRECTOR)],
+        Action::RecordAcceptance,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(
         &project,
@@ -281,16 +271,7 @@ pub(super) fn record_acceptance(
 
 pub(super) fn record_evaluation(st: &mut dyn State, cx: &mut Cx<'_>, e: &Evaluation) -> Rule<()> {
     let mut project = load_live_project(st, &e.project)?;
-    perm::authorize(
-        st,
-        cx,
-        "recording a post-evaluation (后评价)",
-        &[
-            grant(Dept::Kind(DepartmentKind::Finance), CHIEF_OR_DIRECTOR),
-            grant(Dept::Kind(DepartmentKind::Audit), INSPECTORS),
-            grant(Dept::Kind(DepartmentKind::Planning), CHIEF_OR_DIRECTOR),
-        ],
-    )?;
+    perm::authorize(st, cx, Action::RecordEvaluation, &Bind::NONE)?;
     require_stage(&project, &[ProjectStage::Accepted], "evaluating it")?;
     validate::list_len("scores", e.scores.len(), SCORES_MAX, false)?;
     let mut sum = 0u32;

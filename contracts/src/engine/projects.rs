@@ -4,10 +4,10 @@
 //! [`super::money`] and [`super::progress`]; this module has the plain transitions and the
 //! helpers every rule uses to load a project that may still change.
 
-use gongxin_core::model::{DepartmentKind, Operation, ProjectProposal, ProjectStage};
+use gongxin_core::model::{Operation, ProjectProposal, ProjectStage};
 
 use super::Cx;
-use super::perm::{self, CHIEF_OR_DIRECTOR, DIRECTOR, Dept, STAFF, grant};
+use super::perm::{self, Action, Bind};
 use crate::events::{Event, RecordKind};
 use crate::keys;
 use crate::records::{
@@ -155,15 +155,7 @@ pub(crate) fn set_stage(
 }
 
 pub(super) fn propose(st: &mut dyn State, cx: &mut Cx<'_>, p: &ProjectProposal) -> Rule<()> {
-    perm::authorize(
-        st,
-        cx,
-        "proposing a project",
-        &[
-            grant(Dept::Kind(DepartmentKind::Line), STAFF),
-            grant(Dept::Kind(DepartmentKind::Planning), STAFF),
-        ],
-    )?;
+    perm::authorize(st, cx, Action::ProposeProject, &Bind::NONE)?;
     validate::id("project.id", &p.id)?;
     validate::name("project.name", &p.name)?;
     validate::name("project.category", &p.category)?;
@@ -251,11 +243,8 @@ pub(super) fn approve(st: &mut dyn State, cx: &mut Cx<'_>, id: &str) -> Rule<()>
     perm::authorize(
         st,
         cx,
-        "approving a project (立项)",
-        &[
-            grant(Dept::Owner(&project.owner_department), DIRECTOR),
-            grant(Dept::Kind(DepartmentKind::Planning), CHIEF_OR_DIRECTOR),
-        ],
+        Action::ApproveProject,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(&project, &[ProjectStage::Proposed], "approving it")?;
     set_stage(
@@ -274,11 +263,8 @@ pub(super) fn start_implementation(st: &mut dyn State, cx: &mut Cx<'_>, id: &str
     perm::authorize(
         st,
         cx,
-        "starting implementation",
-        &[grant(
-            Dept::Owner(&project.owner_department),
-            CHIEF_OR_DIRECTOR,
-        )],
+        Action::StartImplementation,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(
         &project,
@@ -301,8 +287,8 @@ pub(super) fn close(st: &mut dyn State, cx: &mut Cx<'_>, id: &str) -> Rule<()> {
     perm::authorize(
         st,
         cx,
-        "closing a project",
-        &[grant(Dept::Owner(&project.owner_department), DIRECTOR)],
+        Action::CloseProject,
+        &Bind::owner(&project.owner_department),
     )?;
     require_stage(&project, &[ProjectStage::Evaluated], "closing it")?;
     if project.approved_unpaid_fen > 0 {
@@ -327,12 +313,8 @@ pub(super) fn suspend(st: &mut dyn State, cx: &mut Cx<'_>, id: &str, reason: &st
     perm::authorize(
         st,
         cx,
-        "suspending a project",
-        &[
-            grant(Dept::Owner(&project.owner_department), DIRECTOR),
-            grant(Dept::Kind(DepartmentKind::Finance), DIRECTOR),
-            grant(Dept::Kind(DepartmentKind::Audit), DIRECTOR),
-        ],
+        Action::SuspendProject,
+        &Bind::owner(&project.owner_department),
     )?;
     if project.stage == ProjectStage::Suspended {
         return Err(Rejection::WrongState {
@@ -371,12 +353,7 @@ pub(super) fn resume(st: &mut dyn State, cx: &mut Cx<'_>, id: &str) -> Rule<()> 
     };
     // Only the department that suspended a project may lift its own suspension: an inspection
     // stop is not the line department's to undo.
-    perm::authorize(
-        st,
-        cx,
-        "resuming a project",
-        &[grant(Dept::Id(&by), DIRECTOR)],
-    )?;
+    perm::authorize(st, cx, Action::ResumeProject, &Bind::suspender(&by))?;
     project.resume_stage = None;
     project.suspended_by = None;
     set_stage(st, cx, &mut project, to, "resume_project")?;
@@ -389,11 +366,8 @@ pub(super) fn cancel(st: &mut dyn State, cx: &mut Cx<'_>, id: &str, reason: &str
     perm::authorize(
         st,
         cx,
-        "cancelling a project",
-        &[
-            grant(Dept::Owner(&project.owner_department), DIRECTOR),
-            grant(Dept::Kind(DepartmentKind::Planning), DIRECTOR),
-        ],
+        Action::CancelProject,
+        &Bind::owner(&project.owner_department),
     )?;
     validate::required_text("reason", reason)?;
     project.stage_reason = reason.to_owned();

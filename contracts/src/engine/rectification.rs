@@ -7,12 +7,12 @@
 //! is its own record; the closed project's records stay untouched.
 
 use gongxin_core::Hash;
-use gongxin_core::model::{DepartmentKind, Disclosure, RectificationTask};
+use gongxin_core::model::{Disclosure, RectificationTask};
 
 use super::Cx;
 use super::alerts;
 use super::identity;
-use super::perm::{self, CHIEF_OR_DIRECTOR, Dept, INSPECTORS, grant};
+use super::perm::{self, Action, Bind};
 use crate::events::{Event, RecordKind};
 use crate::keys;
 use crate::limits::RECTIFICATIONS_PER_PROJECT_MAX;
@@ -46,12 +46,7 @@ pub(crate) fn save_task(st: &mut dyn State, task: &RectificationRecord) -> Rule<
 }
 
 pub(super) fn raise(st: &mut dyn State, cx: &mut Cx<'_>, t: &RectificationTask) -> Rule<()> {
-    perm::authorize(
-        st,
-        cx,
-        "raising a rectification task (整改)",
-        &[grant(Dept::Kind(DepartmentKind::Audit), INSPECTORS)],
-    )?;
+    perm::authorize(st, cx, Action::RaiseRectification, &Bind::NONE)?;
     validate::id("task.id", &t.id)?;
     if store::exists(st, &keys::rectification(&t.id))? {
         return Err(Rejection::exists("rectification task", t.id.clone()).into());
@@ -167,11 +162,8 @@ pub(super) fn submit(
         perm::authorize(
             st,
             cx,
-            "submitting a rectification",
-            &[grant(
-                Dept::Id(&task.task.responsible_department),
-                CHIEF_OR_DIRECTOR,
-            )],
+            Action::SubmitRectification,
+            &Bind::responsible(&task.task.responsible_department),
         )?;
     }
     if !task.status.awaits_submission() {
@@ -227,8 +219,8 @@ pub(super) fn verify(
     perm::authorize(
         st,
         cx,
-        "verifying a rectification",
-        &[grant(Dept::Id(&task.raising_department), INSPECTORS)],
+        Action::VerifyRectification,
+        &Bind::raiser(&task.raising_department),
     )?;
     if task.status != RectStatus::Submitted {
         return Err(Rejection::WrongState {

@@ -10,44 +10,47 @@
 //! - `Decided`: commit the executed block with the precommits as its certificate and the vote
 //!   extensions as its checkpoint signatures, in one synced batch.
 //! - `GetDecidedValues` / `ProcessSyncedValue`: serve and check blocks for nodes catching up.
+//!
+//! [`ConsensusApp::handle`] only routes each message to its handler below (answers of one line
+//! stay inline). The work that needs none of this state lives beside it: stream reassembly in
+//! `streams`, judging a received proposal in `validate`, and value sync in `sync`.
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use gongxin_core::block::{Block, CommitCertificate, CommitSignature};
+use gongxin_core::block::{CommitCertificate, CommitSignature};
 use gongxin_core::checkpoint::{Checkpoint, NoteSignature, SignedCheckpoint, key_id};
-use gongxin_core::crypto::Signature;
 use gongxin_core::tx::SignedTx;
 use malachitebft_app_channel::app::engine::host::{HeightParams, Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::{
-    CommitCertificate as MCommitCertificate, ExtendedCommitCertificate, ExtendedCommitSignature,
-    LinearTimeouts, Round, SignedMessage, Validity, VoteExtensionPolicy, VoteExtensions,
+    CommitCertificate as MCommitCertificate, LinearTimeouts, Round, Validity, VoteExtensionPolicy,
+    VoteExtensions,
 };
-use malachitebft_app_channel::app::types::sync::RawDecidedValue;
-use malachitebft_app_channel::app::types::{LocallyProposedValue, PeerId, ProposedValue};
-use malachitebft_app_channel::{AppMsg, Channels, NetworkMsg};
-use malachitebft_engine::util::streaming::{StreamContent, StreamId, StreamMessage};
+use malachitebft_app_channel::app::types::{
+    LocallyProposedValue, MisbehaviorEvidence, PeerId, ProposedValue,
+};
+use malachitebft_app_channel::{AppMsg, Channels, NetworkMsg, Reply};
+use malachitebft_engine::util::streaming::{StreamId, StreamMessage};
 use tokio::sync::mpsc;
 
 use super::context::{
-    Address, BlockValue, CheckpointAttestation, ConsensusSignature, ConsensusValidatorSet,
-    GongxinContext, Height, ProposalPart, ValueId, chunk_txs, proposer_for,
+    Address, BlockValue, CheckpointAttestation, ConsensusValidatorSet, GongxinContext, Height,
+    ProposalPart, ValueId, chunk_txs,
 };
 use super::signing::{GongxinSigner, proposal_parts_message};
+use super::streams::{StreamBuffers, stream_messages};
+use super::sync;
+use super::validate::{self, Assembled};
 use crate::chain::{ChainError, ExecutedBlock};
-use crate::node::{Node, wall_clock_ms};
+use crate::node::Node;
 
-/// A fresh proposal's block time may be at most this far ahead of our clock.
-pub const BLOCK_TIME_SKEW_MAX_MS: u64 = 2_000;
 /// Open part streams kept per publishing peer; older ones are dropped.
 const STREAMS_PER_PEER_MAX: usize = 4;
 /// Complete proposals kept for the next height (one per round; a proposer that streams many
 /// rounds ahead cannot make this node hold more).
 const FUTURE_PROPOSALS_MAX: usize = 8;
-/// Blocks served per sync request.
-const SYNC_BLOCKS_PER_REQUEST_MAX: u64 = 16;
 
 /// Consensus timing for every height.
 #[derive(Debug, Clone, Copy)]
@@ -69,24 +72,6 @@ struct Candidate {
     executed: Arc<ExecutedBlock>,
 }
 
-/// A complete, signature-checked proposal stream waiting for its height.
-#[derive(Debug)]
-struct Assembled {
-    height: Height,
-    round: Round,
-    pol_round: Round,
-    proposer: Address,
-    value: BlockValue,
-    txs: Vec<SignedTx>,
-}
-
-/// Parts of one stream, by sequence number.
-#[derive(Debug, Default)]
-struct PartialStream {
-    parts: BTreeMap<u64, ProposalPart>,
-    fin_sequence: Option<u64>,
-}
-
 /// The application's state.
 pub struct ConsensusApp {
     node: Arc<Node>,
@@ -104,7 +89,7 @@ pub struct ConsensusApp {
     /// Executed blocks of the current height, by id.
     candidates: HashMap<ValueId, Candidate>,
     /// Streams being reassembled, by publisher and stream id (insertion order kept per peer).
-    streams: HashMap<PeerId, Vec<(StreamId, PartialStream)>>,
+    streams: StreamBuffers<PeerId, ProposalPart>,
     /// Complete proposals for the next height, checked when it starts.
     future: Vec<Assembled>,
     /// The decided block could not be committed here (we never saw it): restart the height
@@ -156,7 +141,7 @@ impl ConsensusApp {
             height: Height(0),
             round: Round::Nil,
             candidates: HashMap::new(),
-            streams: HashMap::new(),
+            streams: StreamBuffers::new(STREAMS_PER_PEER_MAX),
             future: Vec::new(),
             missed_decision: false,
         }
@@ -164,7 +149,7 @@ impl ConsensusApp {
 
     /// The validator set of `height`.
     fn set_for(&mut self, height: Height) -> ConsensusValidatorSet {
-        let tip = self.node.tip().0.height;
+        let tip = self.node.tip().height();
         if self.validators.0 != height || self.validators.1 != tip {
             self.validators = (
                 height,
@@ -186,7 +171,7 @@ impl ConsensusApp {
     }
 
     fn next_height(&self) -> Height {
-        Height(self.node.tip().0.height + 1)
+        Height(self.node.tip().height() + 1)
     }
 
     /// Handles messages until the engine goes away (`Ok`) or the chain fails (`Err`).
@@ -202,9 +187,7 @@ impl ConsensusApp {
     pub async fn handle(&mut self, msg: AppMsg<GongxinContext>) -> Result<(), AppError> {
         match msg {
             AppMsg::ConsensusReady { reply } => {
-                let height = self.next_height();
-                tracing::info!(%height, "consensus ready");
-                let _ = reply.send((height, self.params()));
+                let _ = reply.send(self.consensus_ready());
             }
             AppMsg::StartedRound {
                 height,
@@ -245,9 +228,7 @@ impl ConsensusApp {
                 value_id,
                 ..
             } => {
-                if let Some(value) = self.candidates.get(&value_id).map(|c| c.value.clone()) {
-                    self.stream(height, round, valid_round, &value).await;
-                }
+                self.restream(height, round, valid_round, &value_id).await;
             }
             AppMsg::GetHistoryMinHeight { reply } => {
                 let _ = reply.send(Height(1));
@@ -276,38 +257,10 @@ impl ConsensusApp {
                 reply,
                 ..
             } => {
-                if !evidence.is_empty() {
-                    // Kept by the engine; here it is made visible to operators.
-                    tracing::warn!(height = %certificate.height, ?evidence, "validator equivocation recorded");
-                    self.node
-                        .metrics
-                        .equivocation_evidence
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                }
-                let next = if self.missed_decision {
-                    self.missed_decision = false;
-                    Next::Restart(self.next_height(), self.params())
-                } else {
-                    Next::Start(self.next_height(), self.params())
-                };
-                // Idle pacing: with nothing to propose, wait (without blocking this loop) for a
-                // transaction, or until the empty-block interval has passed since the last
-                // block's time. A node catching up on old blocks therefore never waits.
-                let node = self.node.clone();
-                let last_block_ms = node.tip().1.timestamp_ms;
-                let due_ms = last_block_ms
-                    .saturating_add(self.timing.empty_block_interval.as_millis() as u64);
-                let idle = Duration::from_millis(due_ms.saturating_sub(wall_clock_ms()))
-                    .min(self.timing.empty_block_interval);
-                tokio::spawn(async move {
-                    if node.mempool_len().0 == 0 {
-                        let _ = tokio::time::timeout(idle, node.tx_arrived.notified()).await;
-                    }
-                    let _ = reply.send(next);
-                });
+                self.finalized(certificate.height, &evidence, reply);
             }
             AppMsg::GetDecidedValues { range, reply } => {
-                let values = self.decided_values(*range.start(), *range.end());
+                let values = sync::decided_values(&self.node, *range.start(), *range.end());
                 let _ = reply.send(values);
             }
             AppMsg::ProcessSyncedValue {
@@ -326,6 +279,15 @@ impl ConsensusApp {
         Ok(())
     }
 
+    /// Where consensus starts: the height after our tip.
+    fn consensus_ready(&mut self) -> (Height, HeightParams<GongxinContext>) {
+        let height = self.next_height();
+        tracing::info!(%height, "consensus ready");
+        (height, self.params())
+    }
+
+    /// A new round: a new height forgets the last one's candidates and open streams; the
+    /// proposals kept for this height are judged now.
     async fn started_round(
         &mut self,
         height: Height,
@@ -339,21 +301,23 @@ impl ConsensusApp {
         }
         self.round = round;
         tracing::debug!(%height, %round, %proposer, "round started");
-        let ready: Vec<Assembled> = {
-            let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.future)
-                .into_iter()
-                .filter(|a| a.height >= height)
-                .partition(|a| a.height == height);
-            self.future = later;
-            now
-        };
         let mut values = Vec::new();
-        for assembled in ready {
+        for assembled in self.take_future_proposals(height) {
             if let Some(value) = self.validate(assembled).await? {
                 values.push(value);
             }
         }
         Ok(values)
+    }
+
+    /// The proposals kept for `height`, taken out; those for earlier heights are dropped.
+    fn take_future_proposals(&mut self, height: Height) -> Vec<Assembled> {
+        let (now, later): (Vec<_>, Vec<_>) = std::mem::take(&mut self.future)
+            .into_iter()
+            .filter(|a| a.height >= height)
+            .partition(|a| a.height == height);
+        self.future = later;
+        now
     }
 
     /// Our block for (height, round): the one already built for this round if any (a proposer
@@ -366,13 +330,14 @@ impl ConsensusApp {
         {
             return Ok(existing.value.clone());
         }
-        let txs = self.node.proposal_txs(height.0);
+        let txs = self.node.admission.proposal_txs(height.0);
         let node = self.node.clone();
         let proposer = self.signer.public_key();
-        let executed =
-            tokio::task::spawn_blocking(move || node.execute_next(txs, wall_clock_ms(), proposer))
-                .await
-                .map_err(|e| AppError::Task(e.to_string()))??;
+        let executed = tokio::task::spawn_blocking(move || {
+            node.execute_next(txs, node.clock.now_ms(), proposer)
+        })
+        .await
+        .map_err(|e| AppError::Task(e.to_string()))??;
         let value = BlockValue::new(executed.header().clone());
         tracing::debug!(%height, %round, txs = executed.tx_hashes.len(), id = %value.block_id(), "proposing");
         self.keep_candidate(round, self.address.clone(), &value, executed);
@@ -398,15 +363,42 @@ impl ConsensusApp {
         );
     }
 
+    /// Streams again, for (height, round), a block we hold.
+    async fn restream(&self, height: Height, round: Round, valid_round: Round, id: &ValueId) {
+        if let Some(value) = self.candidates.get(id).map(|c| c.value.clone()) {
+            self.stream(height, round, valid_round, &value).await;
+        }
+    }
+
     /// Streams a block we hold as the proposal for (height, round).
     async fn stream(&self, height: Height, round: Round, pol_round: Round, value: &BlockValue) {
         let Some(candidate) = self.candidates.get(&value.block_id()) else {
             return;
         };
-        let mut stream_id = Vec::with_capacity(16);
-        stream_id.extend_from_slice(&height.0.to_be_bytes());
-        stream_id.extend_from_slice(&round.as_i64().to_be_bytes());
-        let stream_id = StreamId::new(Bytes::from(stream_id));
+        let txs = &candidate.executed.block.txs;
+        let parts = self.proposal_parts(height, round, pol_round, value, txs);
+        for message in stream_messages(proposal_stream_id(height, round), parts) {
+            if self
+                .network
+                .send(NetworkMsg::PublishProposalPart(message))
+                .await
+                .is_err()
+            {
+                break;
+            }
+        }
+    }
+
+    /// The parts of our proposal: `Init`, the transactions in chunks, and `Fin`, our signature
+    /// binding the stream to the block.
+    fn proposal_parts(
+        &self,
+        height: Height,
+        round: Round,
+        pol_round: Round,
+        value: &BlockValue,
+        txs: &[SignedTx],
+    ) -> Vec<ProposalPart> {
         let signature = self.signer.sign(&proposal_parts_message(
             &self.chain_id,
             height,
@@ -420,33 +412,9 @@ impl ConsensusApp {
             proposer: self.address.clone(),
             value: value.clone(),
         }];
-        parts.extend(
-            chunk_txs(&candidate.executed.block.txs)
-                .into_iter()
-                .map(ProposalPart::Txs),
-        );
+        parts.extend(chunk_txs(txs).into_iter().map(ProposalPart::Txs));
         parts.push(ProposalPart::Fin(signature));
-        let count = parts.len() as u64;
-        for (sequence, part) in parts.into_iter().enumerate() {
-            let message = StreamMessage::new(
-                stream_id.clone(),
-                sequence as u64,
-                StreamContent::Data(part),
-            );
-            if self
-                .network
-                .send(NetworkMsg::PublishProposalPart(message))
-                .await
-                .is_err()
-            {
-                return;
-            }
-        }
-        let fin = StreamMessage::new(stream_id, count, StreamContent::Fin);
-        let _ = self
-            .network
-            .send(NetworkMsg::PublishProposalPart(fin))
-            .await;
+        parts
     }
 
     /// Adds a part to its stream; when the stream completes, checks and (for the current
@@ -459,19 +427,26 @@ impl ConsensusApp {
         let Some(assembled) = self.assemble(publisher, part) else {
             return Ok(None);
         };
-        if assembled.height == self.height && self.height.0 == self.node.tip().0.height + 1 {
+        if assembled.height == self.height && self.height.0 == self.node.tip().height() + 1 {
             self.validate(assembled).await
         } else {
-            if assembled.height > self.height
-                && assembled.height.0 <= self.height.0 + 1
-                && self.future.len() < FUTURE_PROPOSALS_MAX
-            {
-                self.future.push(assembled);
-            }
+            self.keep_future_proposal(assembled);
             Ok(None)
         }
     }
 
+    /// Keeps a proposal for the next height, within bound; any other is dropped.
+    fn keep_future_proposal(&mut self, assembled: Assembled) {
+        if assembled.height > self.height
+            && assembled.height.0 <= self.height.0 + 1
+            && self.future.len() < FUTURE_PROPOSALS_MAX
+        {
+            self.future.push(assembled);
+        }
+    }
+
+    /// Adds a part to its stream; a complete stream is a proposal if it is well formed and
+    /// signed by its round's proposer.
     fn assemble(
         &mut self,
         publisher: PeerId,
@@ -479,97 +454,13 @@ impl ConsensusApp {
     ) -> Option<Assembled> {
         let limit_parts =
             (self.node.limits.block_bytes_max / super::context::PROPOSAL_PART_BYTES_MAX) as u64 + 4;
-        if part.sequence > limit_parts {
-            return None;
-        }
-        let streams = self.streams.entry(publisher).or_default();
-        let index = match streams.iter().position(|(id, _)| *id == part.stream_id) {
-            Some(index) => index,
-            None => {
-                if streams.len() >= STREAMS_PER_PEER_MAX {
-                    streams.remove(0);
-                }
-                streams.push((part.stream_id.clone(), PartialStream::default()));
-                streams.len() - 1
-            }
-        };
-        let stream = &mut streams[index].1;
-        match part.content {
-            StreamContent::Fin => stream.fin_sequence = Some(part.sequence),
-            StreamContent::Data(data) => {
-                stream.parts.insert(part.sequence, data);
-            }
-        }
-        let fin = stream.fin_sequence?;
-        // `Fin` closes a stream of `fin` data parts numbered 0..fin. A `Fin` at sequence 0 would
-        // close a stream with no `Init`: no proposal, and the stream is dropped, not kept.
-        let Some(last_data) = fin.checked_sub(1) else {
-            streams.remove(index);
-            return None;
-        };
-        if stream.parts.len() as u64 != fin || stream.parts.keys().last() != Some(&last_data) {
-            return None;
-        }
-        let (_, stream) = streams.remove(index);
-        let height = match stream.parts.values().next() {
+        let parts = self.streams.receive(publisher, part, limit_parts)?;
+        let height = match parts.first() {
             Some(ProposalPart::Init { height, .. }) => *height,
             _ => return None,
         };
         let validators = self.set_for(height);
-        Self::check_stream(stream, &validators, &self.chain_id)
-    }
-
-    /// A complete stream is a proposal only if it is `Init`, `Txs`…, `Fin` and `Fin` is the
-    /// round proposer's signature on the block it carries.
-    fn check_stream(
-        stream: PartialStream,
-        validators: &ConsensusValidatorSet,
-        chain_id: &str,
-    ) -> Option<Assembled> {
-        let mut parts = stream.parts.into_values();
-        let Some(ProposalPart::Init {
-            height,
-            round,
-            pol_round,
-            proposer,
-            value,
-        }) = parts.next()
-        else {
-            return None;
-        };
-        let mut txs = Vec::new();
-        let mut fin = None;
-        for part in parts {
-            match (part, &fin) {
-                (ProposalPart::Txs(chunk), None) => txs.extend(chunk.0),
-                (ProposalPart::Fin(signature), None) => fin = Some(signature),
-                _ => return None,
-            }
-        }
-        let signature = fin?;
-        let expected = proposer_for(validators, height, round);
-        if expected.address != proposer {
-            tracing::warn!(%height, %round, %proposer, "proposal stream from a validator that is not the round's proposer");
-            return None;
-        }
-        let message = proposal_parts_message(chain_id, height, round, &value.block_id());
-        if expected
-            .public_key
-            .0
-            .verify(&message, &signature.0)
-            .is_err()
-        {
-            tracing::warn!(%height, %round, %proposer, "proposal stream with a bad signature");
-            return None;
-        }
-        Some(Assembled {
-            height,
-            round,
-            pol_round,
-            proposer,
-            value,
-            txs,
-        })
+        validate::proposal_from_stream(parts, &validators, &self.chain_id)
     }
 
     /// Re-executes a proposal on our tip: valid only if it reaches the proposed header.
@@ -585,25 +476,21 @@ impl ConsensusApp {
             value,
             txs,
         } = assembled;
-        if self.candidates.contains_key(&value.block_id()) {
+        let validity = if self.candidates.contains_key(&value.block_id()) {
             // Seen and executed already (a re-proposal in a later round): same block, same verdict.
-            return Ok(Some(ProposedValue {
-                height,
-                round,
-                valid_round: pol_round,
-                proposer,
-                value,
-                validity: Validity::Valid,
-            }));
-        }
-        let validity = match self.execute_proposal(&value, txs, pol_round).await? {
-            Ok(executed) => {
-                self.keep_candidate(round, proposer.clone(), &value, executed);
-                Validity::Valid
-            }
-            Err(reason) => {
-                tracing::warn!(%height, %round, %proposer, id = %value.block_id(), %reason, "invalid proposal");
-                Validity::Invalid
+            Validity::Valid
+        } else {
+            match validate::execute_proposal(&self.node, &self.chain_id, &value, txs, pol_round)
+                .await?
+            {
+                Ok(executed) => {
+                    self.keep_candidate(round, proposer.clone(), &value, executed);
+                    Validity::Valid
+                }
+                Err(reason) => {
+                    tracing::warn!(%height, %round, %proposer, id = %value.block_id(), %reason, "invalid proposal");
+                    Validity::Invalid
+                }
             }
         };
         Ok(Some(ProposedValue {
@@ -616,74 +503,14 @@ impl ConsensusApp {
         }))
     }
 
-    /// The block's checks; the outer error stops the node, the inner one rejects the block.
-    async fn execute_proposal(
-        &self,
-        value: &BlockValue,
-        txs: Vec<SignedTx>,
-        pol_round: Round,
-    ) -> Result<Result<ExecutedBlock, String>, AppError> {
-        let header = value.header().clone();
-        let (tip, tip_header) = self.node.tip();
-        if header.chain_id != self.chain_id {
-            return Ok(Err("wrong chain id".into()));
-        }
-        if header.height != tip.height + 1 || header.prev_hash != tip.block_hash {
-            return Ok(Err("does not extend our tip".into()));
-        }
-        let validators = self.node.validator_set_for(header.height);
-        if header.validator_set_hash != validators.hash() {
-            return Ok(Err("names another validator set".into()));
-        }
-        if validators.by_key(&header.proposer).is_none() {
-            return Ok(Err("proposer is not a validator".into()));
-        }
-        if header.tx_count as usize != txs.len() {
-            return Ok(Err("transaction count differs from the header".into()));
-        }
-        if header.timestamp_ms <= tip_header.timestamp_ms {
-            return Ok(Err("block time does not advance".into()));
-        }
-        // Only a fresh proposal is judged by our clock: validity of a re-proposed value must
-        // not depend on when it is seen again.
-        if pol_round.is_nil() && header.timestamp_ms > wall_clock_ms() + BLOCK_TIME_SKEW_MAX_MS {
-            return Ok(Err("block time is ahead of our clock".into()));
-        }
-        let node = self.node.clone();
-        let chain_id = self.chain_id.clone();
-        let result = tokio::task::spawn_blocking(move || {
-            let mut verified = Vec::with_capacity(txs.len());
-            for tx in txs {
-                // Signature checks happen once per node: a transaction in our pool was checked
-                // when it arrived.
-                if !node.is_pending(&tx.hash()) {
-                    node.metrics
-                        .signature_checks
-                        .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                    if let Err(e) = tx.verify(&chain_id) {
-                        return Ok(Err(format!("transaction does not verify: {e}")));
-                    }
-                }
-                verified.push(Arc::new(tx));
-            }
-            let executed = node.execute_next(verified, header.timestamp_ms, header.proposer)?;
-            if executed.header() != &header {
-                return Ok(Err("re-execution gives another header".into()));
-            }
-            Ok(Ok(executed))
-        })
-        .await
-        .map_err(|e| AppError::Task(e.to_string()))?;
-        result.map_err(AppError::Chain)
-    }
-
+    /// Commits the decided block if we executed it; otherwise sync will fetch it.
     fn decided(
         &mut self,
         certificate: MCommitCertificate<GongxinContext>,
         extensions: VoteExtensions<GongxinContext>,
     ) -> Result<(), AppError> {
         let id = certificate.value_id;
-        if certificate.height.0 <= self.node.tip().0.height {
+        if certificate.height.0 <= self.node.tip().height() {
             // Already committed (the engine replaying its log after a restart).
             return Ok(());
         }
@@ -693,24 +520,9 @@ impl ConsensusApp {
             return Ok(());
         };
         let header = candidate.executed.header().clone();
-        let round = certificate.round.as_u32().unwrap_or(0);
-        let commit = CommitCertificate {
-            height: header.height,
-            round,
-            block_hash: id.0.hash,
-            signatures: certificate
-                .commit_signatures
-                .iter()
-                .map(|s| CommitSignature {
-                    validator: s.address.0.clone(),
-                    signature: s.signature.0,
-                })
-                .collect(),
-        };
+        let commit = commit_certificate(header.height, &certificate);
         let note = self.checkpoint_note(&header, &extensions);
-        let summary = self
-            .node
-            .commit_decided(&candidate.executed, commit, note)?;
+        let summary = self.node.commit(&candidate.executed, commit, note)?;
         tracing::debug!(height = summary.height, txs = summary.tx_count, "committed");
         self.candidates.clear();
         Ok(())
@@ -727,7 +539,7 @@ impl ConsensusApp {
         let checkpoint = Checkpoint::new(&self.chain_id, header.log_size, header.log_root);
         let validators = self.node.validator_set_for(header.height);
         let mut signatures: BTreeMap<String, NoteSignature> = BTreeMap::new();
-        if let Ok(Some(stored)) = self.node.store.checkpoint(header.log_size)
+        if let Ok(Some(stored)) = self.node.reader().checkpoint(header.log_size)
             && let Ok(parsed) = SignedCheckpoint::parse(&stored)
             && parsed.checkpoint == checkpoint
         {
@@ -755,72 +567,56 @@ impl ConsensusApp {
         .to_note()
     }
 
-    /// Committed blocks with their certificates (and checkpoint signatures as the precommits'
-    /// extensions) for a peer that is catching up.
-    fn decided_values(&self, from: Height, to: Height) -> Vec<RawDecidedValue<GongxinContext>> {
-        let tip = self.node.tip().0.height;
-        let last =
-            to.0.min(tip)
-                .min(from.0.saturating_add(SYNC_BLOCKS_PER_REQUEST_MAX - 1));
-        let mut values = Vec::new();
-        for height in from.0.max(1)..=last {
-            match self.decided_value(height) {
-                Some(value) => values.push(value),
-                None => break,
-            }
+    /// Makes equivocation visible, then tells the engine to go on once the next height is due.
+    fn finalized(
+        &mut self,
+        height: Height,
+        evidence: &MisbehaviorEvidence<GongxinContext>,
+        reply: Reply<Next<GongxinContext>>,
+    ) {
+        if !evidence.is_empty() {
+            // Kept by the engine; here it is made visible to operators.
+            tracing::warn!(%height, ?evidence, "validator equivocation recorded");
+            self.node
+                .metrics
+                .equivocation_evidence
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         }
-        values
+        let next = self.next_step();
+        self.reply_when_due(next, reply);
     }
 
-    fn decided_value(&self, height: u64) -> Option<RawDecidedValue<GongxinContext>> {
-        let store = &self.node.store;
-        let block = store.block(height).ok()??;
-        let certificate = store.certificate(height).ok()??;
-        let header = &block.header;
-        let validators = self.node.validator_set_for(height);
-        let mut extensions: HashMap<String, Signature> = HashMap::new();
-        if let Ok(Some(note)) = store.checkpoint(header.log_size)
-            && let Ok(parsed) = SignedCheckpoint::parse(&note)
-        {
-            for line in parsed.signatures {
-                let Some(validator) = validators.by_name(&line.name) else {
-                    continue;
-                };
-                if let Ok(signature) =
-                    Signature::from_bytes(validator.public_key.algorithm(), &line.signature)
-                {
-                    extensions.insert(line.name, signature);
-                }
-            }
+    /// The next height, or this one again if its decision could not be committed here.
+    fn next_step(&mut self) -> Next<GongxinContext> {
+        if self.missed_decision {
+            self.missed_decision = false;
+            Next::Restart(self.next_height(), self.params())
+        } else {
+            Next::Start(self.next_height(), self.params())
         }
-        let commit_signatures = certificate
-            .signatures
-            .iter()
-            .map(|s| {
-                ExtendedCommitSignature::new(
-                    Address(s.validator.clone()),
-                    ConsensusSignature(s.signature),
-                    extensions.get(&s.validator).map(|signature| {
-                        SignedMessage::new(CheckpointAttestation, ConsensusSignature(*signature))
-                    }),
-                )
-            })
-            .collect();
-        let certificate = ExtendedCommitCertificate {
-            height: Height(height),
-            round: Round::new(certificate.round),
-            value_id: ValueId(header.id()),
-            commit_signatures,
-        };
-        Some(RawDecidedValue::new(
-            Bytes::from(block.to_bytes()),
-            certificate,
-        ))
     }
 
-    /// A block a peer sent while we catch up: decoded within limits and re-executed. Its
-    /// certificate (checked by the engine against this height's set) vouches for the
-    /// transactions' signatures, so they are not checked again.
+    /// Sends `next` once the next height is due.
+    fn reply_when_due(&self, next: Next<GongxinContext>, reply: Reply<Next<GongxinContext>>) {
+        // Idle pacing: with nothing to propose, wait (without blocking this loop) for a
+        // transaction, or until the empty-block interval has passed since the last
+        // block's time. A node catching up on old blocks therefore never waits.
+        let node = self.node.clone();
+        let last_block_ms = node.tip().header.timestamp_ms;
+        let due_ms =
+            last_block_ms.saturating_add(self.timing.empty_block_interval.as_millis() as u64);
+        let idle = Duration::from_millis(due_ms.saturating_sub(node.clock.now_ms()))
+            .min(self.timing.empty_block_interval);
+        tokio::spawn(async move {
+            if node.admission.pool_size().txs == 0 {
+                let _ = tokio::time::timeout(idle, node.admission.arrived.notified()).await;
+            }
+            let _ = reply.send(next);
+        });
+    }
+
+    /// Judges a block a peer sent while we catch up (see `sync`); a valid one becomes a
+    /// candidate of this height.
     async fn synced_value(
         &mut self,
         height: Height,
@@ -828,46 +624,45 @@ impl ConsensusApp {
         proposer: Address,
         value_bytes: Bytes,
     ) -> SyncedValueOutcome<GongxinContext> {
-        let Ok(block) = Block::from_bytes(&value_bytes) else {
-            return SyncedValueOutcome::PeerFault;
-        };
-        if block.header.height != height.0 {
-            return SyncedValueOutcome::PeerFault;
+        let (outcome, executed) =
+            sync::judge_synced_value(&self.node, height, round, proposer, value_bytes).await;
+        if let (SyncedValueOutcome::Verdict(verdict), Some(executed)) = (&outcome, executed) {
+            self.keep_candidate(
+                verdict.round,
+                verdict.proposer.clone(),
+                &verdict.value,
+                executed,
+            );
         }
-        if height.0 != self.node.tip().0.height + 1 {
-            // Not the height we are at (we moved on meanwhile): nobody's fault.
-            return SyncedValueOutcome::LocalTransientError;
-        }
-        let value = BlockValue::new(block.header.clone());
-        let header = block.header.clone();
-        let node = self.node.clone();
-        let txs: Vec<Arc<SignedTx>> = block.txs.into_iter().map(Arc::new).collect();
-        let executed = tokio::task::spawn_blocking(move || {
-            node.execute_next(txs, header.timestamp_ms, header.proposer)
-        })
-        .await;
-        let validity = match executed {
-            Ok(Ok(executed)) if executed.header() == value.header() => {
-                self.keep_candidate(round, proposer.clone(), &value, executed);
-                Validity::Valid
-            }
-            Ok(Ok(_)) => Validity::Invalid,
-            Ok(Err(e)) => {
-                tracing::error!(%height, "cannot execute a synced block: {e}");
-                return SyncedValueOutcome::LocalTransientError;
-            }
-            Err(e) => {
-                tracing::error!(%height, "execution task failed: {e}");
-                return SyncedValueOutcome::LocalTransientError;
-            }
-        };
-        SyncedValueOutcome::Verdict(ProposedValue {
-            height,
-            round,
-            valid_round: Round::Nil,
-            proposer,
-            value,
-            validity,
-        })
+        outcome
+    }
+}
+
+/// The stream id of our proposal for (height, round).
+fn proposal_stream_id(height: Height, round: Round) -> StreamId {
+    let mut stream_id = Vec::with_capacity(16);
+    stream_id.extend_from_slice(&height.0.to_be_bytes());
+    stream_id.extend_from_slice(&round.as_i64().to_be_bytes());
+    StreamId::new(Bytes::from(stream_id))
+}
+
+/// Our certificate for a decided block: the round and the precommits' signatures.
+fn commit_certificate(
+    height: u64,
+    certificate: &MCommitCertificate<GongxinContext>,
+) -> CommitCertificate {
+    let round = certificate.round.as_u32().unwrap_or(0);
+    CommitCertificate {
+        height,
+        round,
+        block_hash: certificate.value_id.0.hash,
+        signatures: certificate
+            .commit_signatures
+            .iter()
+            .map(|s| CommitSignature {
+                validator: s.address.0.clone(),
+                signature: s.signature.0,
+            })
+            .collect(),
     }
 }

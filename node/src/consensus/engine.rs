@@ -2,7 +2,7 @@
 //! names bound to this chain's genesis, and the engine's actors (network, WAL, sync,
 //! consensus) around our application.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -19,66 +19,13 @@ use malachitebft_app_channel::{
     ConsensusContext, EngineHandle, NetworkContext, NetworkIdentity, RequestContext, SyncContext,
     WalContext,
 };
-use serde::{Deserialize, Serialize};
 
 use super::app::{ConsensusApp, Timing};
 use super::codec::{GongxinCodec, SealedWalCodec};
 use super::context::{Address, GongxinContext};
 use super::signing::{GongxinSigner, GongxinVerifier};
+use crate::config::ConsensusSettings;
 use crate::node::Node;
-
-/// The consensus section of a node's config file.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConsensusSettings {
-    /// The node's libp2p key file (32-byte ed25519 seed, hex). Its peer id is what the other
-    /// validators allow.
-    pub node_key: PathBuf,
-    /// Where this node listens for the other validators, e.g. `/ip4/127.0.0.1/tcp/7210`.
-    pub listen: String,
-    /// The other validators, as `/ip4/…/tcp/…/p2p/<peer id>`. Only these may connect.
-    pub peers: Vec<String>,
-    /// Where this node listens for transaction gossip (same node key, its own port).
-    pub gossip_listen: String,
-    /// The other validators' gossip addresses, as `/ip4/…/tcp/…/p2p/<peer id>`.
-    pub gossip_peers: Vec<String>,
-    #[serde(default = "default_propose_timeout_ms")]
-    pub propose_timeout_ms: u64,
-    #[serde(default = "default_vote_timeout_ms")]
-    pub vote_timeout_ms: u64,
-    /// Fault injection for tests of Byzantine validators: this node equivocates or drops
-    /// messages as configured (Malachite's Byzantine network proxy). Refused unless the
-    /// environment variable `GONGXIN_ALLOW_BYZANTINE=1` is set.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub byzantine: Option<malachitebft_engine_byzantine::ByzantineConfig>,
-}
-
-/// The environment variable that must be `1` for a `byzantine` config section to be obeyed.
-pub const ALLOW_BYZANTINE_ENV: &str = "GONGXIN_ALLOW_BYZANTINE";
-
-impl ConsensusSettings {
-    /// Settings with the default timeouts and no peers yet (`devnet::connect_all` fills them).
-    pub fn new(node_key: PathBuf, listen: String, gossip_listen: String) -> ConsensusSettings {
-        ConsensusSettings {
-            node_key,
-            listen,
-            peers: Vec::new(),
-            gossip_listen,
-            gossip_peers: Vec::new(),
-            propose_timeout_ms: default_propose_timeout_ms(),
-            vote_timeout_ms: default_vote_timeout_ms(),
-            byzantine: None,
-        }
-    }
-}
-
-fn default_propose_timeout_ms() -> u64 {
-    2_000
-}
-
-fn default_vote_timeout_ms() -> u64 {
-    1_000
-}
 
 /// Reads a node key file: 64 hex characters (an ed25519 seed).
 pub fn read_node_key(path: &Path) -> anyhow::Result<NetworkKeypair> {
@@ -212,7 +159,9 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
 
 /// The engine with Malachite's Byzantine proxy between consensus and the network: it sends
 /// conflicting votes and proposals (a header with another block time; a vote for a block id
-/// that does not exist) as `byzantine` says.
+/// that does not exist) as `byzantine` says. Only in builds with the `byzantine` feature (the
+/// cluster tests').
+#[cfg(feature = "byzantine")]
 async fn start_byzantine(
     config: EngineConfig,
     identity: NetworkIdentity,
@@ -271,8 +220,10 @@ async fn start_byzantine(
 }
 
 /// Starts the engine and runs the application until it fails or the engine stops.
+/// `gossip_outbox` is the receiving end of the outbox admission was built with.
 pub async fn run(
     node: Arc<Node>,
+    gossip_outbox: tokio::sync::mpsc::Receiver<Arc<gongxin_core::tx::SignedTx>>,
     settings: ConsensusSettings,
     data_dir: &Path,
 ) -> anyhow::Result<()> {
@@ -308,7 +259,7 @@ pub async fn run(
             config,
             WalContext::new(
                 wal_dir.join("wal"),
-                SealedWalCodec::new(node.store.sealer().clone()),
+                SealedWalCodec::new(node.sealer().clone()),
             ),
             NetworkContext::new(identity, GongxinCodec),
             ConsensusContext::new_validator(address, Box::new(verifier), Box::new(signer.clone())),
@@ -317,12 +268,20 @@ pub async fn run(
         )
         .await
         .map_err(|e| anyhow::anyhow!("cannot start consensus: {e:#}"))?,
-        Some(byzantine) => {
+        #[cfg(feature = "byzantine")]
+        Some(section) => {
+            use crate::config::ALLOW_BYZANTINE_ENV;
             if std::env::var(ALLOW_BYZANTINE_ENV).as_deref() != Ok("1") {
                 anyhow::bail!(
                     "the config asks this validator to misbehave (`consensus.byzantine`); that is for tests only and needs {ALLOW_BYZANTINE_ENV}=1"
                 );
             }
+            let byzantine: malachitebft_engine_byzantine::ByzantineConfig =
+                serde_json::from_value(section).map_err(|e| {
+                    anyhow::anyhow!(
+                        "consensus.byzantine is not a Byzantine test configuration (Malachite's ByzantineConfig): {e}"
+                    )
+                })?;
             tracing::warn!(
                 ?byzantine,
                 "BYZANTINE TEST MODE: this validator will misbehave"
@@ -336,11 +295,15 @@ pub async fn run(
                 byzantine,
                 WalContext::new(
                     wal_dir.join("wal"),
-                    SealedWalCodec::new(node.store.sealer().clone()),
+                    SealedWalCodec::new(node.sealer().clone()),
                 ),
             )
             .await?
         }
+        #[cfg(not(feature = "byzantine"))]
+        Some(_) => anyhow::bail!(
+            "the config asks this validator to misbehave (`consensus.byzantine`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)"
+        ),
     };
     let timing = Timing {
         timeouts: LinearTimeouts {
@@ -358,7 +321,7 @@ pub async fn run(
     let app = ConsensusApp::new(node.clone(), signer, timing, channels.network.clone());
     let result = tokio::select! {
         result = app.run(&mut channels) => result.map_err(|e| anyhow::anyhow!("consensus stopped: {e}")),
-        result = super::txgossip::run(node, gossip) => match result {
+        result = super::txgossip::run(node.admission.clone(), gossip_outbox, gossip) => match result {
             Ok(()) => Err(anyhow::anyhow!("transaction gossip stopped")),
             Err(e) => Err(e.context("transaction gossip stopped")),
         },

@@ -5,6 +5,9 @@
 //! - [`signing`]: what each consensus message signs, and the signer/verifier.
 //! - [`codec`]: the codec for network, sync and write-ahead log.
 //! - [`app`]: the application loop answering the engine (propose, validate, commit, sync).
+//! - `streams`: proposal parts cut into stream messages, and reassembled within bounds.
+//! - `validate`: a received proposal checked against the round's proposer and re-executed.
+//! - `sync`: committed blocks served to peers catching up, and synced blocks re-executed.
 //! - [`engine`]: starting the engine for this validator (identity, peers, names, timeouts).
 //! - [`txgossip`]: transactions admitted anywhere reach every validator's pool.
 //!
@@ -15,4 +18,7 @@ pub mod codec;
 pub mod context;
 pub mod engine;
 pub mod signing;
+mod streams;
+mod sync;
 pub mod txgossip;
+mod validate;

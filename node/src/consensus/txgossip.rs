@@ -21,7 +21,7 @@ use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
 use libp2p::{Multiaddr, PeerId, allow_block_list, noise, tcp, yamux};
 use tokio::sync::mpsc;
 
-use crate::node::Node;
+use crate::admission::{Admission, SubmitError};
 
 /// Transactions per gossip message.
 pub const BATCH_TXS_MAX: usize = 256;
@@ -29,9 +29,6 @@ pub const BATCH_TXS_MAX: usize = 256;
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(5);
 /// Largest gossip message accepted (a batch of the largest transactions fits).
 pub const BATCH_BYTES_MAX: usize = 4 * 1024 * 1024;
-/// Transactions waiting to be gossiped; when full, new ones are not gossiped (they still reach
-/// a block when this node proposes).
-pub const OUTBOUND_QUEUE_TXS: usize = 65_536;
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
@@ -57,9 +54,13 @@ fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
     })
 }
 
-/// Starts gossip for `node`: registers the outbound queue with the node and runs the swarm
-/// until the task is dropped.
-pub async fn run(node: Arc<Node>, settings: GossipSettings) -> anyhow::Result<()> {
+/// Runs the gossip swarm until the task is dropped: sends what admission puts in its outbox
+/// (`outbox`), admits what peers send through `admission`.
+pub async fn run(
+    admission: Arc<Admission>,
+    mut outbox: mpsc::Receiver<Arc<SignedTx>>,
+    settings: GossipSettings,
+) -> anyhow::Result<()> {
     let peers: Vec<(PeerId, Multiaddr)> = settings
         .peers
         .iter()
@@ -123,8 +124,6 @@ pub async fn run(node: Arc<Node>, settings: GossipSettings) -> anyhow::Result<()
         .listen_on(settings.listen.clone())
         .with_context(|| format!("gossip cannot listen on {}", settings.listen))?;
 
-    let (outbound_tx, mut outbound) = mpsc::channel::<Arc<SignedTx>>(OUTBOUND_QUEUE_TXS);
-    node.set_gossip(outbound_tx);
     let mut redial = tokio::time::interval(Duration::from_secs(1));
     let mut flush = tokio::time::interval(BATCH_INTERVAL);
     let mut batch: Vec<SignedTx> = Vec::new();
@@ -137,7 +136,7 @@ pub async fn run(node: Arc<Node>, settings: GossipSettings) -> anyhow::Result<()
                     }
                 }
             }
-            Some(tx) = outbound.recv() => {
+            Some(tx) = outbox.recv() => {
                 batch.push(SignedTx::clone(&tx));
                 if batch.len() >= BATCH_TXS_MAX {
                     publish(&mut swarm, &topic, &mut batch);
@@ -155,7 +154,7 @@ pub async fn run(node: Arc<Node>, settings: GossipSettings) -> anyhow::Result<()
                     message,
                 })) = event
                 {
-                    let acceptance = receive(&node, &message.data).await;
+                    let acceptance = receive(&admission, &message.data).await;
                     let _ = swarm.behaviour_mut().gossipsub.report_message_validation_result(
                         &message_id,
                         &propagation_source,
@@ -177,11 +176,11 @@ fn publish(swarm: &mut libp2p::Swarm<Behaviour>, topic: &IdentTopic, batch: &mut
 
 /// Admits a received batch. A batch that does not decode, or holds a transaction whose
 /// signature fails, is rejected (gossipsub then penalises its sender); duplicates are fine.
-async fn receive(node: &Arc<Node>, data: &[u8]) -> MessageAcceptance {
+async fn receive(admission: &Arc<Admission>, data: &[u8]) -> MessageAcceptance {
     let Ok(txs) = encoding::decode::<Vec<SignedTx>, BATCH_BYTES_MAX>(data) else {
         return MessageAcceptance::Reject;
     };
-    let node = node.clone();
+    let admission = admission.clone();
     let verdict = tokio::task::spawn_blocking(move || {
         let sized = txs
             .into_iter()
@@ -190,10 +189,10 @@ async fn receive(node: &Arc<Node>, data: &[u8]) -> MessageAcceptance {
                 (tx, bytes)
             })
             .collect();
-        let invalid = node
-            .submit_batch_from_peer(sized)
+        let invalid = admission
+            .submit_from_peer(sized)
             .iter()
-            .any(|(_, verdict)| matches!(verdict, Err(crate::node::SubmitError::Invalid(_))));
+            .any(|verdict| matches!(verdict.result, Err(SubmitError::Invalid(_))));
         // Already committed, pool full, expired by now, … : not the sender's fault.
         if invalid {
             MessageAcceptance::Reject

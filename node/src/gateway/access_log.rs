@@ -11,13 +11,12 @@ use warp::http::StatusCode;
 use super::auth::{Reader, forbidden};
 use super::error::{ApiError, ApiResult, json};
 use super::ledger::{Query, param_u64};
-use crate::chain::CommittedState;
 use crate::node::Node;
 
 /// Records per page at most (and by default).
-pub const RECORDS_PER_PAGE_MAX: u64 = 1_000;
+pub const RECORDS_PER_PAGE_MAX: u64 = gongxin_core::api::ACCESS_LOG_PAGE_MAX as u64;
 /// Anchors per page at most (and by default).
-pub const ANCHORS_PER_PAGE_MAX: usize = 1_000;
+pub const ANCHORS_PER_PAGE_MAX: usize = gongxin_core::api::ANCHORS_PAGE_MAX as usize;
 
 #[derive(Serialize)]
 struct LogPage {
@@ -47,7 +46,7 @@ pub fn log(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
             format!("limit must be from 1 to {RECORDS_PER_PAGE_MAX}"),
         ));
     }
-    let start = node.store.access_log_start()?;
+    let start = node.reader().access_log_start()?;
     let flushed = node.access_log.flushed();
     let from = param_u64(query, "from")?
         .unwrap_or(start.count)
@@ -63,7 +62,7 @@ pub fn log(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
     let records = if flushed.count == 0 || from > last {
         Vec::new()
     } else {
-        node.store.access_log_range(from, last, limit as usize)?
+        node.reader().access_log_range(from, last, limit as usize)?
     };
     let next = records
         .last()
@@ -111,9 +110,8 @@ pub fn anchors(node: &Node, _reader: &Reader, query: &Query) -> ApiResult {
         ));
     }
     let after = param_u64(query, "after")?;
-    let mut anchors =
-        queries::access_anchors(&CommittedState::new(&node.store), &name, after, limit + 1)
-            .map_err(|e| ApiError::internal(format!("anchors: {e}")))?;
+    let mut anchors = queries::access_anchors(&node.reader().state(), &name, after, limit + 1)
+        .map_err(|e| ApiError::internal(format!("anchors: {e}")))?;
     let more = anchors.len() > limit;
     anchors.truncate(limit);
     let next = more

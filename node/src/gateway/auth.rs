@@ -17,8 +17,7 @@ use gongxin_core::request_auth::{
 use warp::http::{HeaderMap, StatusCode};
 
 use super::error::ApiError;
-use crate::chain::CommittedState;
-use crate::node::{Node, wall_clock_ms};
+use crate::node::Node;
 
 /// The authenticated member behind a request.
 #[derive(Debug, Clone)]
@@ -282,7 +281,7 @@ fn check(
             ),
         ));
     }
-    let now = wall_clock_ms();
+    let now = node.clock.now_ms();
     let skew = node.limits.auth_clock_skew_ms;
     if timestamp_ms.abs_diff(now) > skew {
         return Err(unauthorized(
@@ -334,7 +333,7 @@ fn check(
 
 /// The current member behind `key`, with their department's kind and role.
 fn member_reader(node: &Node, key: &PublicKey) -> Result<Reader, ApiError> {
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     let member: MemberRecord = gongxin_contracts::store::get(&state, &keys::member(key))
         .map_err(|e| ApiError::internal(format!("member registry: {e}")))?
         .ok_or_else(|| {

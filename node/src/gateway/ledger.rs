@@ -18,9 +18,9 @@ use warp::reply::Response;
 
 use super::auth::{Reader, not_readable};
 use super::error::{ApiError, ApiResult, json};
-use crate::chain::CommittedState;
+use crate::admission::{Admitted, SubmitError, Verdict};
 use crate::mempool::AdmitError;
-use crate::node::{Node, SubmitError};
+use crate::node::Node;
 
 pub type Query = HashMap<String, String>;
 
@@ -53,7 +53,7 @@ fn parse_hash(text: &str, what: &str) -> Result<Hash, ApiError> {
 /// `GET /v1/checkpoint`: the latest signed checkpoint, `text/plain`.
 pub fn checkpoint(node: &Node) -> ApiResult {
     let (_, note) = node
-        .store
+        .reader()
         .latest_checkpoint()?
         .ok_or_else(|| ApiError::not_found("no_checkpoint", "no block has been committed yet"))?;
     Ok(warp::reply::with_header(note, "content-type", "text/plain; charset=utf-8").into_response())
@@ -62,7 +62,7 @@ pub fn checkpoint(node: &Node) -> ApiResult {
 /// The log size verifiers are served by default: the latest checkpoint's.
 fn checkpoint_size(node: &Node) -> Result<u64, ApiError> {
     Ok(node
-        .store
+        .reader()
         .latest_checkpoint()?
         .map(|(size, _)| size)
         .unwrap_or(0))
@@ -88,7 +88,7 @@ fn audit_path(node: &Node, leaf_index: u64, tree_size: u64) -> Result<Vec<Hash>,
             format!("entry {leaf_index} is not in a tree of size {tree_size}"),
         ));
     }
-    log::inclusion_proof(node.store.as_ref(), leaf_index, tree_size)
+    log::inclusion_proof(node.reader(), leaf_index, tree_size)
         .map_err(|e| ApiError::internal(format!("proof: {e}")))
 }
 
@@ -97,7 +97,7 @@ fn audit_path(node: &Node, leaf_index: u64, tree_size: u64) -> Result<Vec<Hash>,
 pub fn inclusion_by_leaf(node: &Node, query: &Query) -> ApiResult {
     let leaf = parse_hash(param(query, "leaf_hash").unwrap_or_default(), "leaf_hash")?;
     let tree_size = proof_tree_size(node, query)?;
-    let leaf_index = node.store.leaf_index(&leaf)?.ok_or_else(|| {
+    let leaf_index = node.reader().leaf_index(&leaf)?.ok_or_else(|| {
         ApiError::not_found("unknown_leaf", format!("no entry has leaf hash {leaf}"))
     })?;
     let audit_path = audit_path(node, leaf_index, tree_size)?;
@@ -126,9 +126,9 @@ pub fn inclusion(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
             not_readable(&format!("transaction {tx}"), reader)
         }
     };
-    let location = node.store.tx_location(&tx)?.ok_or_else(absent)?;
+    let location = node.reader().tx_location(&tx)?.ok_or_else(absent)?;
     let entry = node
-        .store
+        .reader()
         .entry(location.log_index)?
         .ok_or_else(|| ApiError::internal(format!("entry {} is missing", location.log_index)))?;
     if !may_read_entry(node, reader, &decode_entry(location.log_index, &entry)?)? {
@@ -156,7 +156,7 @@ pub fn may_read_entry(node: &Node, reader: &Reader, entry: &Entry) -> Result<boo
     if reader.reads_everything() {
         return Ok(true);
     }
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     let subjects = access::entry_subjects(&state, &entry.tx).map_err(state_error)?;
     let signer = access::signer_department(&state, &entry.tx).map_err(state_error)?;
     Ok(reader.role.may_read_entry(&subjects, signer.as_deref()))
@@ -192,7 +192,7 @@ pub fn consistency(node: &Node, query: &Query) -> ApiResult {
             "RFC 9162 defines consistency proofs from a non-empty tree only (first >= 1)",
         ));
     }
-    let consistency_path = log::consistency_proof(node.store.as_ref(), first, second)
+    let consistency_path = log::consistency_proof(node.reader(), first, second)
         .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
     Ok(json(
         StatusCode::OK,
@@ -230,7 +230,7 @@ const ENTRIES_RESPONSE_BYTES_MAX: usize = 4 * 1024 * 1024;
 pub fn entries(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
     let start = required_u64(query, "start")?;
     let end = required_u64(query, "end")?;
-    let size = node.tip().0.log_size;
+    let size = node.tip().chain.log_size;
     if start > end {
         return Err(ApiError::bad_request(
             "start_after_end",
@@ -244,7 +244,7 @@ pub fn entries(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
         ));
     }
     let limit = node.limits.entries_per_request_max as usize;
-    let items = node.store.entries(start, end.min(size - 1), limit)?;
+    let items = node.reader().entries(start, end.min(size - 1), limit)?;
     let mut entries = Vec::with_capacity(items.len());
     let mut response_bytes = 0usize;
     for (leaf_index, bytes) in items {
@@ -295,24 +295,24 @@ struct Status<'a> {
 
 /// `GET /v1/status`.
 pub fn status(node: &Node) -> ApiResult {
-    let (tip, header) = node.tip();
-    let (mempool_txs, mempool_bytes) = node.mempool_len();
+    let tip = node.tip();
+    let pool = node.admission.pool_size();
     Ok(json(
         StatusCode::OK,
         &Status {
             chain_id: node.chain_id(),
             node: &node.name,
             genesis_hash: node.genesis.hash(),
-            height: tip.height,
-            log_size: tip.log_size,
-            log_root: tip.log_root,
-            last_block_hash: tip.block_hash,
-            last_block_time_ms: header.timestamp_ms,
-            state_hash: tip.state_hash,
-            mempool_txs,
-            mempool_bytes,
+            height: tip.chain.height,
+            log_size: tip.chain.log_size,
+            log_root: tip.chain.log_root,
+            last_block_hash: tip.chain.block_hash,
+            last_block_time_ms: tip.header.timestamp_ms,
+            state_hash: tip.chain.state_hash,
+            mempool_txs: pool.txs,
+            mempool_bytes: pool.bytes,
             uptime_s: node.uptime_s(),
-            now_ms: crate::node::wall_clock_ms(),
+            now_ms: node.clock.now_ms(),
         },
     ))
 }
@@ -368,8 +368,8 @@ pub fn submit(node: &Node, content_type: Option<&str>, body: &[u8]) -> ApiResult
             ),
         ));
     }
-    match node.submit(tx, encoded.len()) {
-        Ok((hash, fresh)) => Ok(json(
+    match node.admission.submit(tx, encoded.len()) {
+        Ok(Admitted { hash, fresh }) => Ok(json(
             StatusCode::ACCEPTED,
             &serde_json::json!({"tx_hash": hash, "status": "pending", "resubmitted": !fresh}),
         )),
@@ -414,7 +414,7 @@ fn decode_batch(body: &[u8]) -> Result<Vec<SignedTx>, ApiError> {
 }
 
 /// Most transactions one `POST /v1/txs/batch` may carry.
-pub const BATCH_TXS_MAX: usize = 1_000;
+pub const BATCH_TXS_MAX: usize = gongxin_core::api::SUBMIT_BATCH_TXS_MAX;
 
 /// `POST /v1/txs/batch`: many signed transactions in one request — canonical bytes of a
 /// `Vec<SignedTx>` (`application/octet-stream`) or a JSON array. Each is admitted or refused
@@ -456,16 +456,22 @@ pub fn submit_batch(
             sized.push((tx, encoded.len()));
         }
     }
-    let mut verdicts = node.submit_batch(sized).into_iter();
+    let mut verdicts = node.admission.submit_batch(sized).into_iter();
     let results: Vec<serde_json::Value> = malformed
         .into_iter()
         .map(|refusal| match refusal {
             Some(refusal) => refusal,
             None => match verdicts.next() {
-                Some((hash, Ok(fresh))) => serde_json::json!({
+                Some(Verdict {
+                    hash,
+                    result: Ok(Admitted { fresh, .. }),
+                }) => serde_json::json!({
                     "tx_hash": hash, "status": "pending", "resubmitted": !fresh,
                 }),
-                Some((hash, Err(e))) => {
+                Some(Verdict {
+                    hash,
+                    result: Err(e),
+                }) => {
                     let error = submit_error(e);
                     serde_json::json!({"tx_hash": hash, "error": error.code, "reason": error.message})
                 }
@@ -508,20 +514,20 @@ pub fn tx_status(node: &Node, reader: Option<&Reader>, hash: &str) -> ApiResult 
     let hash = parse_hash(hash, "tx hash")?;
     // Pending first, then the store: the producer writes a block before it releases the block's
     // transactions from the mempool, so one of the two always sees a known transaction.
-    if node.is_pending(&hash) {
+    if node.admission.is_pending(&hash) {
         return Ok(json(
             StatusCode::OK,
             &serde_json::json!({"tx_hash": hash, "status": "pending"}),
         ));
     }
-    if let Some(location) = node.store.tx_location(&hash)? {
+    if let Some(location) = node.reader().tx_location(&hash)? {
         // The location already says whether it was applied; the entry is read only for a
         // signed reader of a rejection, to give the reason if the table allows.
         let outcome = match (&location.rejected, reader) {
             (None, _) => serde_json::json!({"status": "applied"}),
             (Some(_), None) => serde_json::json!({"status": "rejected"}),
             (Some(_), Some(reader)) => {
-                let bytes = node.store.entry(location.log_index)?.ok_or_else(|| {
+                let bytes = node.reader().entry(location.log_index)?.ok_or_else(|| {
                     ApiError::internal(format!("entry {} unreadable", location.log_index))
                 })?;
                 let entry = decode_entry(location.log_index, &bytes)?;
@@ -560,10 +566,10 @@ pub fn block(node: &Node, height: &str) -> ApiResult {
             format!("height must be a non-negative integer, got {height:?}"),
         )
     })?;
-    let block = node.store.block(height)?.ok_or_else(|| {
+    let block = node.reader().block(height)?.ok_or_else(|| {
         ApiError::not_found("unknown_block", format!("no block at height {height}"))
     })?;
-    let certificate = node.store.certificate(height)?;
+    let certificate = node.reader().certificate(height)?;
     let txs: Vec<Hash> = block.txs.iter().map(SignedTx::hash).collect();
     Ok(json(
         StatusCode::OK,

@@ -38,7 +38,7 @@ use warp::Filter;
 use warp::filters::BoxedFilter;
 use warp::reply::Response;
 
-use crate::node::{Node, wall_clock_ms};
+use crate::node::Node;
 use auth::{Reader, SignedRequest};
 use error::{ApiError, ApiResult};
 use guard::Guards;
@@ -76,7 +76,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and_then(|ctx: Ctx, peer: Option<PeerAddr>| async move {
             match ctx
                 .guards
-                .admit_address(peer.map(|p| p.0.ip()), 1, wall_clock_ms())
+                .admit_address(peer.map(|p| p.0.ip()), 1, ctx.node.clock.now_ms())
             {
                 Ok(()) => Ok((ctx, peer.map(|p| p.0.ip()))),
                 Err(retry) => Err(warp::reject::custom(error::Limited(retry.0))),
@@ -149,7 +149,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
                 blocking(ctx, move |n| {
                     ledger::submit_batch(n, content_type.as_deref(), &body, &|checks| {
                         guards
-                            .admit_signature_checks(checks as u64, wall_clock_ms())
+                            .admit_signature_checks(checks as u64, n.clock.now_ms())
                             .map_err(|retry| error::Limited(retry.0).api_error())
                     })
                 })
@@ -243,7 +243,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
 /// Spends `checks` of the node's signature-check budget for HTTP submissions.
 fn signature_budget(ctx: &Ctx, checks: u64) -> Result<(), ApiError> {
     ctx.guards
-        .admit_signature_checks(checks, wall_clock_ms())
+        .admit_signature_checks(checks, ctx.node.clock.now_ms())
         .map_err(|retry| error::Limited(retry.0).api_error())
 }
 
@@ -281,7 +281,7 @@ where
                 let result = guards
                     .admit_member(
                         &reader.member.member.public_key.to_string(),
-                        wall_clock_ms(),
+                        n.clock.now_ms(),
                     )
                     .map_err(|retry| error::Limited(retry.0).api_error())
                     .and_then(|()| handler(n, &reader));

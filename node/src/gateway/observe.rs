@@ -20,7 +20,6 @@ use warp::sse::Event;
 use super::auth::{self, Reader, SignedRequest};
 use super::error::ApiError;
 use super::{Ctx, on_handler_pool};
-use crate::chain::CommittedState;
 use crate::node::{Node, NodeEvent};
 
 /// A node event with the records it concerns, resolved once for every subscriber.
@@ -87,7 +86,7 @@ fn feed(ctx: &Ctx) -> broadcast::Receiver<Arc<FeedItem>> {
                                 NodeEvent::Ledger(ledger) => {
                                     let ledger = ledger.clone();
                                     tokio::task::spawn_blocking(move || {
-                                        let state = CommittedState::new(&node.store);
+                                        let state = node.reader().state();
                                         access::event_subjects(&state, &ledger)
                                     })
                                     .await
@@ -176,9 +175,11 @@ pub async fn events(ctx: Ctx, signed: SignedRequest) -> Response {
 #[allow(clippy::float_arithmetic)] // seconds for the exposition format; not consensus-facing
 pub fn metrics(ctx: &Ctx) -> Response {
     let node = &ctx.node;
-    let (tip, _) = node.tip();
-    let (mempool_txs, mempool_bytes) = node.mempool_len();
+    let tip = node.tip().chain;
+    let pool = node.admission.pool_size();
+    let (mempool_txs, mempool_bytes) = (pool.txs, pool.bytes);
     let m = &node.metrics;
+    let admitted = &node.admission.metrics;
     let blocks = m.blocks_committed.load(Ordering::Relaxed);
     let latency_sum_s = m.commit_latency_us_sum.load(Ordering::Relaxed) as f64 / 1e6;
     let mut out = String::new();
@@ -216,19 +217,22 @@ pub fn metrics(ctx: &Ctx) -> Response {
         "gongxin_txs_admitted_total",
         "counter",
         "Transactions admitted to the mempool.",
-        m.txs_admitted.load(Ordering::Relaxed).to_string(),
+        admitted.txs_admitted.load(Ordering::Relaxed).to_string(),
     );
     metric(
         "gongxin_txs_refused_total",
         "counter",
         "Transactions refused at admission.",
-        m.txs_refused.load(Ordering::Relaxed).to_string(),
+        admitted.txs_refused.load(Ordering::Relaxed).to_string(),
     );
     metric(
         "gongxin_signature_checks_total",
         "counter",
         "Transaction signatures verified.",
-        m.signature_checks.load(Ordering::Relaxed).to_string(),
+        admitted
+            .signature_checks
+            .load(Ordering::Relaxed)
+            .to_string(),
     );
     metric(
         "gongxin_equivocation_evidence_total",
@@ -312,6 +316,6 @@ pub fn metrics(ctx: &Ctx) -> Response {
 
 /// `GET /health`: 200 while the node runs.
 pub fn health(node: &Node) -> Response {
-    warp::reply::json(&serde_json::json!({"status": "ok", "height": node.tip().0.height}))
+    warp::reply::json(&serde_json::json!({"status": "ok", "height": node.tip().chain.height}))
         .into_response()
 }

@@ -10,7 +10,6 @@ use warp::http::StatusCode;
 use super::error::{ApiError, ApiResult, json};
 use super::ledger::Query;
 use super::records::{enum_param, paging};
-use crate::chain::CommittedState;
 use crate::node::Node;
 
 fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
@@ -30,7 +29,7 @@ pub fn projects(node: &Node, query: &Query) -> ApiResult {
         stage: enum_param::<ProjectStage>(query, "stage")?,
         programme: query.get("programme").cloned(),
     };
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     let (total, page) =
         queries::public_projects(&state, &filter, after.as_deref(), limit).map_err(state_error)?;
     Ok(json(
@@ -42,7 +41,7 @@ pub fn projects(node: &Node, query: &Query) -> ApiResult {
 /// `GET /public/v1/projects/{id}`: the disclosed view, with procurement and contract; 404 for
 /// unknown and for internal projects alike.
 pub fn project(node: &Node, id: &str) -> ApiResult {
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     let view = queries::public_project(&state, id)
         .map_err(state_error)?
         .ok_or_else(|| {
@@ -63,7 +62,7 @@ pub fn rectifications(node: &Node, query: &Query) -> ApiResult {
         department: query.get("department").cloned(),
         ..RectificationFilter::default()
     };
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     let mut items: Vec<serde_json::Value> = Vec::new();
     let mut last_id: Option<String> = None;
     let mut more = false;

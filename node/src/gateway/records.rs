@@ -16,11 +16,11 @@ use super::auth::{Reader, forbidden, not_readable};
 use super::error::{ApiError, ApiResult, json};
 use super::ledger::Query;
 use crate::chain::CommittedState;
-use crate::node::{Node, wall_clock_ms};
+use crate::node::Node;
 
-/// Default and largest page sizes of list endpoints.
+/// Default page size of list endpoints (the largest is [`gongxin_core::api::PAGE_MAX`]).
 pub const PAGE_DEFAULT: usize = 50;
-pub const PAGE_MAX: usize = 500;
+pub const PAGE_MAX: usize = gongxin_core::api::PAGE_MAX as usize;
 
 fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
     tracing::error!(error = %e, "state read failed while serving a request");
@@ -110,16 +110,16 @@ pub fn list_projects(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
             _ => filter.department = Some(reader.department().to_owned()),
         }
     }
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     page(&queries::list_projects(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
 }
 
 /// `GET /v1/projects/{id}`: record, totals (budget vs committed vs disbursed), procurement,
 /// contracts, history, alerts, rejected attempts, open requests and this quarter's health.
 pub fn project(node: &Node, reader: &Reader, id: &str) -> ApiResult {
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     check_project(reader, &state, id)?;
-    let view = queries::project(&state, id, wall_clock_ms())
+    let view = queries::project(&state, id, node.clock.now_ms())
         .map_err(state_error)?
         .ok_or_else(|| ApiError::not_found("unknown_project", format!("no project {id:?}")))?;
     Ok(json(StatusCode::OK, &view))
@@ -128,7 +128,7 @@ pub fn project(node: &Node, reader: &Reader, id: &str) -> ApiResult {
 /// `GET /v1/projects/{id}/history?after=&limit=`.
 pub fn project_history(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     check_project(reader, &state, id)?;
     page(&queries::project_history(&state, id, after.as_deref(), limit).map_err(state_error)?)
 }
@@ -136,7 +136,7 @@ pub fn project_history(node: &Node, reader: &Reader, id: &str, query: &Query) ->
 /// `GET /v1/projects/{id}/alerts?after=&limit=`.
 pub fn project_alerts(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     check_project(reader, &state, id)?;
     page(&queries::project_alerts(&state, id, after.as_deref(), limit).map_err(state_error)?)
 }
@@ -144,16 +144,16 @@ pub fn project_alerts(node: &Node, reader: &Reader, id: &str, query: &Query) -> 
 /// `GET /v1/projects/{id}/rejections?after=&limit=`: attempted irregularities on record.
 pub fn project_rejections(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     check_project(reader, &state, id)?;
     page(&queries::project_rejections(&state, id, after.as_deref(), limit).map_err(state_error)?)
 }
 
 /// `GET /v1/projects/{id}/health?quarter=2026Q2` (default: the current quarter).
 pub fn project_health(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     check_project(reader, &state, id)?;
-    let now = wall_clock_ms();
+    let now = node.clock.now_ms();
     let quarter = match query.get("quarter") {
         None => Quarter::of(now),
         Some(text) => Quarter::parse(text).ok_or_else(|| {
@@ -193,7 +193,7 @@ fn readable_contract(
 
 /// `GET /v1/contracts/{id}`.
 pub fn contract(node: &Node, reader: &Reader, id: &str) -> ApiResult {
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     let contract = readable_contract(reader, &state, id)?;
     Ok(json(StatusCode::OK, &contract))
 }
@@ -201,7 +201,7 @@ pub fn contract(node: &Node, reader: &Reader, id: &str) -> ApiResult {
 /// `GET /v1/contracts/{id}/disbursements?after=&limit=`.
 pub fn disbursements(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     readable_contract(reader, &state, id)?;
     page(&queries::disbursements(&state, id, after.as_deref(), limit).map_err(state_error)?)
 }
@@ -223,7 +223,7 @@ pub fn rectifications(node: &Node, reader: &Reader, query: &Query) -> ApiResult 
         status: enum_param::<RectStatus>(query, "status")?,
         department: query.get("department").cloned(),
         project: query.get("project").cloned(),
-        overdue_at: overdue.then(wall_clock_ms),
+        overdue_at: overdue.then(|| node.clock.now_ms()),
     };
     if !reader.reads_all(RecordClass::Rectification) {
         // Others see the tasks their department answers for.
@@ -237,7 +237,7 @@ pub fn rectifications(node: &Node, reader: &Reader, query: &Query) -> ApiResult 
             _ => filter.department = Some(reader.department().to_owned()),
         }
     }
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     page(&queries::rectifications(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
 }
 
@@ -255,7 +255,7 @@ pub fn department_approvals(
             reader,
         ));
     }
-    let state = CommittedState::new(&node.store);
+    let state = node.reader().state();
     if queries::department(&state, department)
         .map_err(state_error)?
         .is_none()

@@ -8,10 +8,11 @@ use std::sync::Arc;
 
 use gongxin_core::crypto::Keypair;
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
+use gongxin_devnet::{DevnetKeys, create_devnet_files};
+use gongxin_node::clock::{SharedClock, SystemClock};
 use gongxin_node::config::Limits;
-use gongxin_node::devnet::{DevnetKeys, create_devnet_files};
 use gongxin_node::gateway;
-use gongxin_node::node::{Node, wall_clock_ms};
+use gongxin_node::node::{Node, NodeSetup};
 use serde_json::Value;
 use warp::http::StatusCode;
 
@@ -23,9 +24,14 @@ pub struct TestNode {
 
 /// Opens the single validator of a fresh one-validator devnet directory.
 pub fn test_node(limits: Limits) -> TestNode {
+    test_node_with_clock(limits, SystemClock::shared())
+}
+
+/// [`test_node`] on a clock the test owns.
+pub fn test_node_with_clock(limits: Limits, clock: SharedClock) -> TestNode {
     let dir = tempfile::tempdir().unwrap();
     let keys = create_devnet_files(dir.path(), 1).unwrap();
-    let node = open(&dir, &keys, limits);
+    let node = open_with_clock(&dir, &keys, limits, clock);
     TestNode { dir, node, keys }
 }
 
@@ -35,7 +41,7 @@ impl TestNode {
     pub async fn get_signed(&self, path: &str, key: &Keypair) -> (StatusCode, Value, String) {
         let routes = gateway::routes(self.node.clone());
         let mut request = warp::test::request().method("GET").path(path);
-        for (name, value) in signed_get_headers(&self.node, key, path, wall_clock_ms()) {
+        for (name, value) in signed_get_headers(&self.node, key, path, self.node.clock.now_ms()) {
             request = request.header(name, value);
         }
         let response = request.reply(&routes).await;
@@ -79,8 +85,18 @@ pub fn sign_get_for(
     )
 }
 
-/// Opens (again) the validator whose files are in `dir`.
+/// Opens (again) the validator whose files are in `dir`, on this machine's clock.
 pub fn open(dir: &tempfile::TempDir, keys: &DevnetKeys, limits: Limits) -> Arc<Node> {
+    open_with_clock(dir, keys, limits, SystemClock::shared())
+}
+
+/// Opens (again) the validator whose files are in `dir`, on `clock`.
+pub fn open_with_clock(
+    dir: &tempfile::TempDir,
+    keys: &DevnetKeys,
+    limits: Limits,
+    clock: SharedClock,
+) -> Arc<Node> {
     let validator = keys.genesis.validators.validators()[0].clone();
     let key_text = std::fs::read_to_string(
         dir.path()
@@ -92,12 +108,14 @@ pub fn open(dir: &tempfile::TempDir, keys: &DevnetKeys, limits: Limits) -> Arc<N
         .unwrap()
         .keypair()
         .unwrap();
-    Node::open_with(
-        validator.name,
-        Arc::new(keys.genesis.clone()),
+    Node::open(NodeSetup {
+        name: validator.name,
+        genesis: Arc::new(keys.genesis.clone()),
         key,
-        &dir.path().join("data"),
+        data_dir: dir.path().join("data"),
         limits,
-    )
+        clock,
+        gossip: None,
+    })
     .unwrap()
 }

@@ -7,11 +7,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use gongxin_devnet::{DevnetKeys, write_node_configs};
 use gongxin_node::config::{Limits, NodeConfig};
-use gongxin_node::devnet::{DevnetKeys, write_node_configs};
 
-/// Stops the process when dropped: SIGTERM first (a devnet launcher then stops its own nodes),
-/// SIGKILL after 15 s.
+/// Stops the process when dropped: SIGTERM first, SIGKILL after 15 s.
 pub struct NodeProcess(pub Child);
 
 impl Drop for NodeProcess {

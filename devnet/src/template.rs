@@ -10,11 +10,12 @@ use gongxin_core::model::{
     Role,
 };
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
+use gongxin_node::clock::{Clock, SystemClock};
 use serde::Deserialize;
 
 /// The reviewed template and policy set, compiled in so the devnet works from any directory.
-const TEMPLATE: &str = include_str!("../../../genesis/devnet.json");
-const CITY_POLICIES: &str = include_str!("../../../genesis/city-policies.json");
+const TEMPLATE: &str = include_str!("../../genesis/devnet.json");
+const CITY_POLICIES: &str = include_str!("../../genesis/city-policies.json");
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -227,7 +228,7 @@ pub fn create_devnet_files_with(
     }
     let genesis = Genesis::from_file(GenesisFile {
         chain_id: template.chain_id,
-        genesis_time_ms: crate::node::wall_clock_ms(),
+        genesis_time_ms: SystemClock.now_ms(),
         departments: template.departments,
         validators: genesis_validators,
         members: genesis_members,

@@ -1,15 +1,14 @@
-//! `gongxin-node devnet`: a local consortium on 127.0.0.1 for trying gongxin and for demos.
+//! The devnet launcher: a local consortium on 127.0.0.1 for trying gongxin and for demos.
 //!
 //! The first run creates, in `--dir`: key files for every validator and member
 //! (`keys/<name>.key`), `genesis.json` from the reviewed template `genesis/devnet.json` and the
 //! policy set `genesis/city-policies.json`, and one config per validator
 //! (`nodes/<name>/config.json`). Later runs resume the same chain from the same directory.
-//! Each validator runs as its own OS process (`gongxin-node run --config …`) with its own
-//! RocksDB directory and its gateway on `127.0.0.1:(base_port + i)`; `devnet.json` tells tools
-//! where everything is. When the ledger is empty, the demo data (both seed cases) is loaded as
-//! real signed transactions through the gateway. Ctrl-C or SIGTERM stops every node cleanly.
-
-mod template;
+//! Each validator runs as its own OS process (`gongxin-node run --config …`, the `gongxin-node`
+//! executable next to this program) with its own RocksDB directory and its gateway on
+//! `127.0.0.1:(base_port + i)`; `devnet.json` tells tools where everything is. When the ledger
+//! is empty, the demo data (both seed cases) is loaded as real signed transactions through the
+//! gateway. Ctrl-C or SIGTERM stops every node cleanly.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
@@ -17,12 +16,13 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use gongxin_node::config::{ConsensusSettings, Limits, NodeConfig};
+use gongxin_node::consensus::engine::{read_node_key, write_node_key};
 use serde::{Deserialize, Serialize};
 
-use crate::config::{Limits, NodeConfig};
-pub use template::{DevnetKeys, create_devnet_files, create_devnet_files_with};
+use crate::template::{DevnetKeys, create_devnet_files_with};
 
-/// Options of `gongxin-node devnet`.
+/// Options of `gongxin-devnet` (and of `gongxin-node devnet`, which forwards to it).
 #[derive(Debug, Clone)]
 pub struct DevnetOptions {
     pub dir: PathBuf,
@@ -99,6 +99,32 @@ fn wait_healthy(addr: SocketAddr, child: &mut Child, name: &str) -> Result<()> {
     )
 }
 
+/// The `gongxin-node` executable the devnet runs: the one in the same directory as this
+/// program (as cargo and an installation place them). A test binary of this crate, in
+/// `target/<profile>/deps/`, finds the one in `target/<profile>/`.
+pub fn node_binary() -> Result<PathBuf> {
+    let exe = std::env::current_exe().context("cannot find the path of this program")?;
+    let dir = exe
+        .parent()
+        .context("the path of this program has no directory")?;
+    let name = format!("gongxin-node{}", std::env::consts::EXE_SUFFIX);
+    let beside = dir.join(&name);
+    if beside.is_file() {
+        return Ok(beside);
+    }
+    if dir.file_name().is_some_and(|d| d == "deps")
+        && let Some(target) = dir.parent()
+        && target.join(&name).is_file()
+    {
+        return Ok(target.join(&name));
+    }
+    bail!(
+        "{} is missing: the devnet runs the gongxin-node executable next to {}; build it with `cargo build -p gongxin-node` (in the same profile, e.g. `--release` for a release devnet)",
+        beside.display(),
+        exe.display()
+    )
+}
+
 /// A plain-HTTP client with timeouts (the devnet is loopback only).
 pub fn http_agent() -> ureq::Agent {
     ureq::Agent::config_builder()
@@ -108,7 +134,8 @@ pub fn http_agent() -> ureq::Agent {
         .into()
 }
 
-/// Runs the devnet in the foreground until Ctrl-C / SIGTERM.
+/// Runs the devnet in the foreground until `shutdown` completes (Ctrl-C / SIGTERM in
+/// `gongxin-devnet`), or a node dies (an error).
 pub async fn run(
     options: DevnetOptions,
     shutdown: impl Future<Output = ()> + Send + 'static,
@@ -119,11 +146,12 @@ pub async fn run(
     if options.validators == 0 {
         bail!("--validators must be at least 1");
     }
+    // Before anything is written: without the node there is no devnet.
+    let exe = node_binary()?;
     std::fs::create_dir_all(&options.dir)
         .with_context(|| format!("cannot create {}", options.dir.display()))?;
     let dir = options.dir.canonicalize()?;
     let (keys, configs) = write_node_configs(&dir, options.validators, options.base_port)?;
-    let exe = std::env::current_exe().context("cannot find the gongxin-node executable")?;
 
     let mut running: Vec<Running> = Vec::new();
     let mut nodes = Vec::new();
@@ -318,8 +346,7 @@ fn consensus_settings(
     dir: &Path,
     keys: &DevnetKeys,
     base_port: u16,
-) -> Result<Vec<crate::consensus::engine::ConsensusSettings>> {
-    use crate::consensus::engine::{ConsensusSettings, write_node_key};
+) -> Result<Vec<ConsensusSettings>> {
     let validators = keys.genesis.validators.validators();
     if validators.len() < 2 {
         return Ok(Vec::new());
@@ -346,15 +373,13 @@ fn consensus_settings(
 /// Makes each node's settings list every other node as a peer — consensus and gossip address,
 /// each with the peer id of that node's key — so only these nodes may connect to each other.
 pub fn connect_all<'a>(
-    settings: impl IntoIterator<Item = &'a mut crate::consensus::engine::ConsensusSettings>,
+    settings: impl IntoIterator<Item = &'a mut ConsensusSettings>,
 ) -> Result<()> {
     let mut settings: Vec<_> = settings.into_iter().collect();
     let endpoints = settings
         .iter()
         .map(|s| {
-            let peer_id = crate::consensus::engine::read_node_key(&s.node_key)?
-                .public()
-                .to_peer_id();
+            let peer_id = read_node_key(&s.node_key)?.public().to_peer_id();
             Ok((
                 format!("{}/p2p/{peer_id}", s.listen),
                 format!("{}/p2p/{peer_id}", s.gossip_listen),

@@ -23,8 +23,9 @@ use gongxin_core::Hash;
 use gongxin_core::model::Role::{Auditor, Director, SectionChief, Specialist};
 use gongxin_core::model::*;
 use gongxin_core::tx::SignedTx;
+use gongxin_node::clock::{Clock, SystemClock};
 
-use crate::devnet::{DevnetKeys, http_agent};
+use crate::{DevnetKeys, http_agent};
 
 const DAY_MS: u64 = 86_400_000;
 const PROGRAMME: &str = "SC-2026";
@@ -486,7 +487,7 @@ pub fn load_if_empty(url: &str, keys: &DevnetKeys) -> Result<Option<String>> {
         return Ok(None);
     }
     let height = status["height"].as_u64().context("status without height")?;
-    let plan = plan(keys, height, crate::node::wall_clock_ms())?;
+    let plan = plan(keys, height, SystemClock.now_ms())?;
     let started = Instant::now();
     for (n, tx) in plan.txs.iter().enumerate() {
         // Back off while the mempool is full; give up after a minute of refusals.

@@ -23,7 +23,8 @@ use anyhow::{Context, Result, bail};
 use clap::Parser;
 use gongxin_core::Hash;
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
-use gongxin_node::devnet::{create_devnet_files, http_agent, read_devnet_file};
+use gongxin_devnet::{create_devnet_files, http_agent, read_devnet_file};
+use gongxin_node::clock::{Clock, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 
@@ -128,7 +129,7 @@ fn main() -> Result<()> {
     }
 
     let total = (args.rate * args.duration_s) as usize;
-    let run_id = gongxin_node::node::wall_clock_ms();
+    let run_id = SystemClock.now_ms();
     eprintln!("signing {total} transactions with {signers} signers…");
     let batch = args.batch.clamp(1, 1_000);
     let txs: Vec<(Hash, gongxin_core::tx::SignedTx)> = keys
@@ -382,7 +383,7 @@ fn main() -> Result<()> {
                                 node: &node_name,
                                 method: "GET",
                                 path_and_query: &path,
-                                timestamp_ms: gongxin_node::node::wall_clock_ms(),
+                                timestamp_ms: SystemClock.now_ms(),
                                 nonce: &nonce,
                             },
                         );

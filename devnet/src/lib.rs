@@ -1,0 +1,29 @@
+//! # gongxin-devnet
+//!
+//! The tooling around gongxin's validator daemon, kept out of it: `gongxin-node` links none of
+//! this crate (dependencies point one way: devnet → node → contracts → core).
+//!
+//! - The **devnet launcher** ([`run`], binary `gongxin-devnet`): a local consortium on
+//!   127.0.0.1 for trying gongxin and for demos. Keys, a genesis from the reviewed template
+//!   `genesis/devnet.json` ([`create_devnet_files`]) and one config per validator
+//!   ([`write_node_configs`]); each validator runs as its own `gongxin-node run` process — the
+//!   `gongxin-node` executable next to `gongxin-devnet` ([`node_binary`]). `gongxin-node devnet`
+//!   forwards to `gongxin-devnet`.
+//! - The **demo data** ([`demo`]): both seed cases as real signed transactions, loaded through
+//!   a gateway into an empty ledger.
+//! - The **load generator** (binary `gongxin-loadgen`): signed transactions at a target rate
+//!   against a running devnet, then inclusion-proof requests.
+//!
+//! Tests use the same pieces: [`create_devnet_files`] and [`DevnetKeys`] for a genesis with
+//! keys, [`write_node_configs`] and [`connect_all`] for configs of real node processes,
+//! [`demo::plan`] for the demo's transactions.
+
+pub mod demo;
+mod launcher;
+mod template;
+
+pub use launcher::{
+    DevnetFile, DevnetNode, DevnetOptions, connect_all, consensus_port, devnet_limits, http_agent,
+    node_binary, read_devnet_file, run, write_node_configs, write_node_configs_with,
+};
+pub use template::{DevnetKeys, create_devnet_files, create_devnet_files_with};

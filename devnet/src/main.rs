@@ -1,0 +1,80 @@
+//! `gongxin-devnet`: run a local devnet of `gongxin-node` validators on 127.0.0.1.
+//!
+//! `gongxin-node devnet …` forwards here with the same options.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use gongxin_devnet::DevnetOptions;
+
+/// Run a local devnet: creates keys and a genesis on first use, starts each validator as its
+/// own `gongxin-node` process on 127.0.0.1 (the executable next to this one), loads the demo
+/// data into an empty ledger, stops on Ctrl-C.
+#[derive(Parser, Debug)]
+#[command(name = "gongxin-devnet", version)]
+struct Args {
+    /// Where keys, genesis, node data and devnet.json live.
+    #[arg(long, default_value = "devnet-data")]
+    dir: PathBuf,
+    /// Number of validators (each its own process; more than one agree by BFT consensus).
+    #[arg(long, default_value_t = 4)]
+    validators: usize,
+    /// Gateway of validator i listens on 127.0.0.1:(base-port + i).
+    #[arg(long, default_value_t = 7100)]
+    base_port: u16,
+    /// Do not load the demo data.
+    #[arg(long)]
+    no_demo: bool,
+}
+
+/// Completes on Ctrl-C or (on Unix) SIGTERM.
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = ctrl_c.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = ctrl_c => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let options = DevnetOptions {
+        dir: args.dir,
+        validators: args.validators,
+        base_port: args.base_port,
+        demo: !args.no_demo,
+    };
+    match runtime.block_on(gongxin_devnet::run(options, shutdown_signal())) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

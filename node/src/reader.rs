@@ -1,0 +1,101 @@
+//! The read side of the ledger: what the gateway and the node's tasks may read, and nothing
+//! they could write with.
+//!
+//! A block's batch is atomic, so a reader sees a block entirely or not at all; readers never
+//! take the chain's lock. Writes (block commits, checkpoints, the operation log's batches) go
+//! through [`crate::node::Node`] and [`crate::access_log`] only.
+
+use std::sync::Arc;
+
+use gongxin_core::Hash;
+use gongxin_core::access_log::{ChainPoint, ChainedRecord};
+use gongxin_core::block::{Block, BlockHeader, CommitCertificate};
+use gongxin_core::log::{NodeId, NodeSource};
+
+use crate::chain::CommittedState;
+use crate::storage::{StorageError, Store, TxLocation};
+
+/// A read-only handle on the committed ledger.
+#[derive(Debug, Clone)]
+pub struct LedgerReader {
+    store: Arc<Store>,
+}
+
+impl LedgerReader {
+    pub(crate) fn new(store: Arc<Store>) -> LedgerReader {
+        LedgerReader { store }
+    }
+
+    /// The committed contract state, for `gongxin_contracts::queries`.
+    pub fn state(&self) -> CommittedState<'_> {
+        CommittedState::new(&self.store)
+    }
+
+    pub fn header(&self, height: u64) -> Result<Option<BlockHeader>, StorageError> {
+        self.store.header(height)
+    }
+
+    pub fn block(&self, height: u64) -> Result<Option<Block>, StorageError> {
+        self.store.block(height)
+    }
+
+    pub fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, StorageError> {
+        self.store.certificate(height)
+    }
+
+    /// The encoded entry at `log_index`.
+    pub fn entry(&self, log_index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.store.entry(log_index)
+    }
+
+    /// Encoded entries from `start` through `end`, at most `limit`, with their indexes.
+    pub fn entries(
+        &self,
+        start: u64,
+        end: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StorageError> {
+        self.store.entries(start, end, limit)
+    }
+
+    pub fn leaf_index(&self, leaf: &Hash) -> Result<Option<u64>, StorageError> {
+        self.store.leaf_index(leaf)
+    }
+
+    pub fn tx_location(&self, tx_hash: &Hash) -> Result<Option<TxLocation>, StorageError> {
+        self.store.tx_location(tx_hash)
+    }
+
+    /// The signed checkpoint note of the log at `tree_size`.
+    pub fn checkpoint(&self, tree_size: u64) -> Result<Option<String>, StorageError> {
+        self.store.checkpoint(tree_size)
+    }
+
+    pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StorageError> {
+        self.store.latest_checkpoint()
+    }
+
+    /// Where the kept operation log starts (after pruning).
+    pub fn access_log_start(&self) -> Result<ChainPoint, StorageError> {
+        self.store.access_log_start()
+    }
+
+    /// Operation-log records from `from` through `to`, at most `limit`.
+    pub fn access_log_range(
+        &self,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> Result<Vec<ChainedRecord>, StorageError> {
+        self.store.access_log_range(from, to, limit)
+    }
+}
+
+/// Proofs read the log's stored nodes through the reader.
+impl NodeSource for LedgerReader {
+    type Error = StorageError;
+
+    fn node(&self, id: NodeId) -> Result<Hash, StorageError> {
+        NodeSource::node(self.store.as_ref(), id)
+    }
+}
