@@ -946,3 +946,39 @@ async fn each_address_has_its_own_request_rate() {
         "{text}"
     );
 }
+
+/// The node reads the time of day from its clock, and a test that owns the clock decides it:
+/// the solo producer's block times, and which signed reads are fresh.
+#[tokio::test]
+async fn block_times_and_read_freshness_follow_the_nodes_clock() {
+    use gongxin_node::clock::{Clock, ManualClock, SystemClock};
+    // A month ahead of this machine's clock: nothing the node does may follow the machine's.
+    let start_ms = SystemClock.now_ms() + 30 * 86_400_000;
+    let clock = ManualClock::new(start_ms);
+    let t = common::test_node_with_clock(Limits::default(), clock.clone());
+    let block_time = |t: &common::TestNode| {
+        let summary = produce_block(&t.node, true).unwrap().unwrap();
+        let header = t.node.reader().header(summary.height).unwrap().unwrap();
+        header.timestamp_ms
+    };
+    assert_eq!(block_time(&t), start_ms);
+    clock.advance_ms(1_234);
+    assert_eq!(block_time(&t), start_ms + 1_234);
+    // A frozen clock still gives every block a later time than its parent's.
+    assert_eq!(block_time(&t), start_ms + 1_235);
+
+    let auditor = t.keys.member("audit", Role::Auditor).unwrap().clone();
+    let (status, _, text) = t.get_signed("/v1/whoami", &auditor).await;
+    assert_eq!(status, StatusCode::OK, "signed at the node's time: {text}");
+    let routes = gateway::routes(t.node.clone());
+    let mut request = warp::test::request().method("GET").path("/v1/whoami");
+    for (name, value) in
+        common::signed_get_headers(&t.node, &auditor, "/v1/whoami", SystemClock.now_ms())
+    {
+        request = request.header(name, value);
+    }
+    let response = request.reply(&routes).await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body["error"], "stale_request", "{body}");
+}
