@@ -103,26 +103,12 @@ fn wait_healthy(addr: SocketAddr, child: &mut Child, name: &str) -> Result<()> {
 /// program (as cargo and an installation place them). A test binary of this crate, in
 /// `target/<profile>/deps/`, finds the one in `target/<profile>/`.
 pub fn node_binary() -> Result<PathBuf> {
-    let exe = std::env::current_exe().context("cannot find the path of this program")?;
-    let dir = exe
-        .parent()
-        .context("the path of this program has no directory")?;
-    let name = format!("gongxin-node{}", std::env::consts::EXE_SUFFIX);
-    let beside = dir.join(&name);
-    if beside.is_file() {
-        return Ok(beside);
-    }
-    if dir.file_name().is_some_and(|d| d == "deps")
-        && let Some(target) = dir.parent()
-        && target.join(&name).is_file()
-    {
-        return Ok(target.join(&name));
-    }
-    bail!(
-        "{} is missing: the devnet runs the gongxin-node executable next to {}; build it with `cargo build -p gongxin-node` (in the same profile, e.g. `--release` for a release devnet)",
-        beside.display(),
-        exe.display()
-    )
+    gongxin_node::process::sibling_executable("gongxin-node").map_err(|expected| {
+        anyhow::anyhow!(
+            "{} is missing: the devnet runs the gongxin-node executable next to this program; build it with `cargo build -p gongxin-node` (in the same profile, e.g. `--release` for a release devnet)",
+            expected.display()
+        )
+    })
 }
 
 /// A plain-HTTP client with timeouts (the devnet is loopback only).

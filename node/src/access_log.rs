@@ -128,10 +128,7 @@ impl AccessLog {
 
     /// The head after the last written record.
     pub fn flushed(&self) -> ChainPoint {
-        *self
-            .flushed
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        *crate::lock_unpoisoned(&self.flushed)
     }
 }
 
@@ -182,9 +179,7 @@ fn write_loop(
                 tracing::error!(error = %e, "cannot write the operation log; it stops");
                 return;
             }
-            *flushed
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner()) = point;
+            *crate::lock_unpoisoned(flushed) = point;
         }
         for done in waiting {
             let _ = done.send(());

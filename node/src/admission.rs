@@ -16,7 +16,7 @@
 //! ([`Admission::proposal_txs`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 
 use gongxin_core::Hash;
 use gongxin_core::access_log::AccessKind;
@@ -28,7 +28,9 @@ use tokio::sync::{Notify, mpsc};
 use crate::access_log::{AccessLog, Act};
 use crate::chain::{CommittedState, TipWatch};
 use crate::config::Limits;
-use crate::mempool::{AdmitError, Mempool};
+use crate::lock_unpoisoned;
+pub use crate::mempool::AdmitError;
+use crate::mempool::Mempool;
 use crate::storage::{StorageError, Store};
 
 /// Where admitted transactions wait to be gossiped to the other validators.
@@ -114,7 +116,9 @@ pub struct PoolSize {
     pub bytes: usize,
 }
 
-/// Admission counters exported at `GET /metrics`.
+/// Admission counters exported at `GET /metrics`. `signature_checks` counts every transaction
+/// signature the node checked: at admission, and in proposals it had not seen (consensus counts
+/// those through [`Admission::count_signature_checks`]).
 #[derive(Debug, Default)]
 pub struct AdmissionMetrics {
     pub txs_admitted: AtomicU64,
@@ -137,12 +141,6 @@ pub struct Admission {
     pub metrics: AdmissionMetrics,
     /// Wakes the block producer when a transaction arrives.
     pub arrived: Notify,
-}
-
-fn lock(pool: &Mutex<Mempool>) -> MutexGuard<'_, Mempool> {
-    // A panic while holding the lock is a bug that already stopped that task; every mutation is
-    // completed before unlocking, so the pool is consistent: continue.
-    pool.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 impl Admission {
@@ -190,12 +188,20 @@ impl Admission {
         self.admit(txs, Origin::Peer)
     }
 
+    /// Counts signature checks made outside admission (a proposal's transactions this node had
+    /// not seen), so `signature_checks` is every check the node made.
+    pub fn count_signature_checks(&self, checks: u64) {
+        self.metrics
+            .signature_checks
+            .fetch_add(checks, Ordering::Relaxed);
+    }
+
     pub fn is_pending(&self, hash: &Hash) -> bool {
-        lock(&self.pool).contains(hash)
+        lock_unpoisoned(&self.pool).contains(hash)
     }
 
     pub fn pool_size(&self) -> PoolSize {
-        let pool = lock(&self.pool);
+        let pool = lock_unpoisoned(&self.pool);
         PoolSize {
             txs: pool.len(),
             bytes: pool.bytes(),
@@ -205,13 +211,13 @@ impl Admission {
     /// The transactions a proposal for block `height` carries, oldest first, within the block
     /// bounds. They stay pending until a block containing them commits.
     pub fn proposal_txs(&self, height: u64) -> Vec<Arc<SignedTx>> {
-        lock(&self.pool).proposal(self.block_txs_max, self.block_bytes_max, height)
+        lock_unpoisoned(&self.pool).proposal(self.block_txs_max, self.block_bytes_max, height)
     }
 
     /// Forgets the transactions of a block that is now durable. Only after the store holds the
     /// block may a resend of these be judged "committed" (see the re-check in [`Self::insert`]).
     pub fn forget_committed(&self, tx_hashes: &[Hash]) {
-        lock(&self.pool).remove_committed(tx_hashes);
+        lock_unpoisoned(&self.pool).remove_committed(tx_hashes);
     }
 
     fn admit_one(
@@ -381,7 +387,7 @@ impl Admission {
         next_height: u64,
     ) -> Vec<Arc<SignedTx>> {
         let mut admitted = Vec::new();
-        let mut pool = lock(&self.pool);
+        let mut pool = lock_unpoisoned(&self.pool);
         for (i, (tx, bytes)) in txs.into_iter().enumerate() {
             if results[i].is_some() {
                 continue;

@@ -115,10 +115,7 @@ impl TipWatch {
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Tip> {
-        // Replaced whole under the lock: a poisoned lock still holds a consistent tip.
-        self.current
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::lock_unpoisoned(&self.current)
     }
 }
 

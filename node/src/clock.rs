@@ -1,10 +1,12 @@
 //! Time behind a trait, so tests and the seeded simulation own it.
 //!
-//! The node reads the time of day in four places, never inside the rules: to propose a block's
-//! time, to check a proposed block's time against its own, to judge a signed read's freshness,
-//! and to stamp its operation log. Each takes a [`Clock`]; a running node uses [`SystemClock`],
-//! a test a [`ManualClock`] it moves by hand. (Waiting — timeouts, intervals — stays with
-//! tokio's timer, which tests pause and advance with `tokio::time::pause`.)
+//! The node reads the time of day, never inside the rules, through `node.clock`: to propose a
+//! block's time and check a proposed one against it, to pace an idle chain's empty blocks, to
+//! judge a signed read's freshness, for the rate limits, for record views that depend on "now"
+//! (health this quarter, overdue tasks), in `GET /v1/status`, and to stamp and prune its
+//! operation log. A running node uses [`SystemClock`], a test or the consensus simulation a
+//! [`ManualClock`] it moves by hand. (Waiting — timeouts, intervals — stays with tokio's timer,
+//! which tests pause and advance with `tokio::time::pause`.)
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -77,6 +77,33 @@ impl ConsensusSettings {
     }
 }
 
+impl ConsensusSettings {
+    /// A `byzantine` section is refused when the config is read, not once the node serves:
+    /// unless this build has the test mode and the section is Malachite's `ByzantineConfig`.
+    pub fn check_byzantine(&self) -> Result<(), String> {
+        let Some(section) = &self.byzantine else {
+            return Ok(());
+        };
+        #[cfg(feature = "byzantine")]
+        {
+            serde_json::from_value::<malachitebft_engine_byzantine::ByzantineConfig>(
+                section.clone(),
+            )
+            .map(|_| ())
+            .map_err(|e| {
+                format!(
+                    "consensus.byzantine is not a Byzantine test configuration (Malachite's ByzantineConfig): {e}"
+                )
+            })
+        }
+        #[cfg(not(feature = "byzantine"))]
+        {
+            let _ = section;
+            Err("the config asks this validator to misbehave (`consensus.byzantine`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)".into())
+        }
+    }
+}
+
 fn default_propose_timeout_ms() -> u64 {
     2_000
 }
@@ -256,6 +283,11 @@ impl NodeConfig {
             .map_err(|e| anyhow::anyhow!("cannot read config {}: {e}", path.display()))?;
         let mut config: NodeConfig = serde_json::from_str(&text)
             .map_err(|e| anyhow::anyhow!("config {} is invalid: {e}", path.display()))?;
+        if let Some(consensus) = &config.consensus {
+            consensus
+                .check_byzantine()
+                .map_err(|e| anyhow::anyhow!("config {}: {e}", path.display()))?;
+        }
         let base = path.parent().unwrap_or(Path::new("."));
         let mut paths = vec![&mut config.genesis, &mut config.key, &mut config.data_dir];
         if let Some(consensus) = config.consensus.as_mut() {

@@ -29,6 +29,7 @@
 //! - [`gateway`]: the warp HTTP API.
 //! - [`config`]: the node's config file and every limit.
 //! - [`clock`]: the time of day behind a trait, so tests and simulations own it.
+//! - [`process`]: the shutdown signal and finding a sibling executable.
 //!
 //! The devnet launcher, the demo data and the load generator live in `gongxin-devnet`.
 
@@ -42,6 +43,16 @@ pub mod consensus;
 pub mod gateway;
 pub mod mempool;
 pub mod node;
+pub mod process;
 pub mod producer;
 pub mod reader;
 pub mod storage;
+
+/// Locks `mutex`, going on if a thread panicked while holding it. Every mutex of the node is
+/// only ever changed by whole, completed updates (a value replaced, a pool entry inserted), so
+/// a panic elsewhere leaves the data consistent; that panic already stopped its own task.
+pub(crate) fn lock_unpoisoned<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}

@@ -9,6 +9,7 @@ use clap::{Parser, Subcommand};
 use gongxin_node::clock::SystemClock;
 use gongxin_node::config::NodeConfig;
 use gongxin_node::node::{Node, NodeSetup};
+use gongxin_node::process::sibling_executable;
 use gongxin_node::{consensus, gateway, producer};
 
 #[derive(Parser)]
@@ -43,29 +44,6 @@ enum Command {
         #[arg(long)]
         config: PathBuf,
     },
-}
-
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(term) => term,
-                Err(_) => {
-                    let _ = ctrl_c.await;
-                    return;
-                }
-            };
-        tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
 }
 
 async fn run(config: PathBuf) -> anyhow::Result<()> {
@@ -143,7 +121,7 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
             tracing::error!("{error:#}; stopping the node");
             Err(error)
         }
-        _ = shutdown_signal() => {
+        _ = gongxin_node::process::shutdown_signal() => {
             tracing::info!("shutting down");
             Ok(())
         }
@@ -191,15 +169,12 @@ fn rekey(config: &std::path::Path) -> anyhow::Result<()> {
 /// `gongxin-devnet` executable next to this one with the same arguments, in place of this
 /// process, so its signals (Ctrl-C, SIGTERM) and its exit status are the caller's.
 fn forward_to_devnet(args: Vec<String>) -> anyhow::Result<()> {
-    let exe = std::env::current_exe()
-        .map_err(|e| anyhow::anyhow!("cannot find the path of gongxin-node: {e}"))?;
-    let devnet = exe.with_file_name(format!("gongxin-devnet{}", std::env::consts::EXE_SUFFIX));
-    if !devnet.is_file() {
-        anyhow::bail!(
+    let devnet = sibling_executable("gongxin-devnet").map_err(|expected| {
+        anyhow::anyhow!(
             "{} is missing: the devnet launcher is its own program, gongxin-devnet; build it with `cargo build -p gongxin-devnet` (in the same profile as gongxin-node)",
-            devnet.display()
-        );
-    }
+            expected.display()
+        )
+    })?;
     let mut command = std::process::Command::new(&devnet);
     command.args(args);
     exec(command).map_err(|e| anyhow::anyhow!("cannot run {}: {e}", devnet.display()))

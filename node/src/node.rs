@@ -16,7 +16,7 @@ use std::time::Instant;
 
 use gongxin_contracts::Event;
 use gongxin_core::Hash;
-use gongxin_core::block::CommitCertificate;
+use gongxin_core::block::{BlockHeader, CommitCertificate};
 use gongxin_core::crypto::{Keypair, PublicKey};
 use gongxin_core::genesis::Genesis;
 use gongxin_core::tx::SignedTx;
@@ -29,6 +29,7 @@ use crate::admission::{Admission, GossipOutbox};
 use crate::chain::{Chain, ChainError, ExecutedBlock, Tip, TipWatch};
 use crate::clock::SharedClock;
 use crate::config::Limits;
+use crate::lock_unpoisoned;
 use crate::reader::LedgerReader;
 use crate::storage::{StorageError, Store};
 
@@ -125,14 +126,6 @@ pub struct Node {
     started: Instant,
 }
 
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    // A panic while holding one of these locks is a bug that already stopped the node's task;
-    // the data is still consistent (every mutation is completed before unlocking), so continue.
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
-}
-
 impl Node {
     /// Opens the node: database, chain, operation log, admission.
     pub fn open(setup: NodeSetup) -> Result<Arc<Node>, OpenError> {
@@ -217,16 +210,18 @@ impl Node {
 
     /// The validators of block `height` (genesis, or as governance changed them).
     pub fn validator_set_for(&self, height: u64) -> ValidatorSet {
-        lock(&self.chain).validator_set_for(height).clone()
+        lock_unpoisoned(&self.chain)
+            .validator_set_for(height)
+            .clone()
     }
 
     /// Every validator set with the height it takes effect at, genesis (0) first.
     pub fn validator_sets(&self) -> Vec<(u64, ValidatorSet)> {
-        lock(&self.chain).validator_sets()
+        lock_unpoisoned(&self.chain).validator_sets()
     }
 
     /// The storage key's sealer: the consensus write-ahead log is sealed under it too.
-    pub fn sealer(&self) -> &crate::storage::seal::Sealer {
+    pub(crate) fn sealer(&self) -> &crate::storage::seal::Sealer {
         self.store.sealer()
     }
 
@@ -242,7 +237,7 @@ impl Node {
         time_ms: u64,
         proposer: PublicKey,
     ) -> Result<ExecutedBlock, ChainError> {
-        lock(&self.chain).execute(txs, time_ms, proposer)
+        lock_unpoisoned(&self.chain).execute(txs, time_ms, proposer)
     }
 
     /// Commits an executed block with its certificate and checkpoint note, then forgets its
@@ -254,8 +249,25 @@ impl Node {
         checkpoint_note: String,
     ) -> Result<BlockSummary, ChainError> {
         let started = Instant::now();
-        let chain = lock(&self.chain);
+        let chain = lock_unpoisoned(&self.chain);
         self.commit_and_publish(chain, executed, certificate, checkpoint_note, started)
+    }
+
+    /// Executes `txs` as the next block and commits it under one hold of the chain, sealed with
+    /// the certificate and checkpoint note `seal` makes for its header: what a lone validator
+    /// does, with nothing able to extend the chain between execution and commit.
+    pub fn execute_and_commit(
+        &self,
+        txs: Vec<Arc<SignedTx>>,
+        time_ms: u64,
+        proposer: PublicKey,
+        seal: impl FnOnce(&BlockHeader) -> (CommitCertificate, String),
+    ) -> Result<BlockSummary, ChainError> {
+        let started = Instant::now();
+        let chain = lock_unpoisoned(&self.chain);
+        let executed = chain.execute(txs, time_ms, proposer)?;
+        let (certificate, checkpoint_note) = seal(executed.header());
+        self.commit_and_publish(chain, &executed, certificate, checkpoint_note, started)
     }
 
     /// Drops operation-log records older than `retention_ms`, up to an anchored point.

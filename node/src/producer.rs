@@ -71,18 +71,16 @@ fn check_quorum_alone(node: &Node) -> Result<(), ChainError> {
 }
 
 /// Proposes the next block from the pool, executes, certifies and commits it, as the only
-/// validator. Returns `None` when the pool was empty and `allow_empty` is false. Only one
-/// producer runs, so the tip does not move between execution and commit.
+/// validator. Returns `None` when the pool was empty and `allow_empty` is false.
 pub fn produce_block(node: &Node, allow_empty: bool) -> Result<Option<BlockSummary>, ChainError> {
     let height = node.tip().height() + 1;
     let txs = node.admission.proposal_txs(height);
     if txs.is_empty() && !allow_empty {
         return Ok(None);
     }
-    let executed = node.execute_next(txs, node.clock.now_ms(), node.keypair().public_key())?;
-    let certificate = certify(node, executed.header());
-    let checkpoint = sign_checkpoint(node, executed.header());
-    node.commit(&executed, certificate, checkpoint).map(Some)
+    let seal = |header: &BlockHeader| (certify(node, header), sign_checkpoint(node, header));
+    node.execute_and_commit(txs, node.clock.now_ms(), node.keypair().public_key(), seal)
+        .map(Some)
 }
 
 /// The one-signature commit certificate of a lone validator.

@@ -12,7 +12,7 @@ use gongxin_core::access_log::{ChainPoint, ChainedRecord};
 use gongxin_core::block::{Block, BlockHeader, CommitCertificate};
 use gongxin_core::log::{NodeId, NodeSource};
 
-use crate::chain::CommittedState;
+pub use crate::chain::CommittedState;
 use crate::storage::{StorageError, Store, TxLocation};
 
 /// A read-only handle on the committed ledger.

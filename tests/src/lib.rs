@@ -7,7 +7,7 @@
 //!
 //! Every wait is bounded; dropping a [`Cluster`] stops every process it started.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -25,20 +25,12 @@ use gongxin_node::config::NodeConfig;
 /// The `gongxin-node` binary next to this test's build (`scripts/test` builds it first, with
 /// the `byzantine` feature the Byzantine tests need).
 pub fn node_binary() -> PathBuf {
-    let exe = std::env::current_exe().expect("test executable path");
-    // target/<profile>/deps/<test> → target/<profile>/gongxin-node
-    let binary = exe
-        .parent()
-        .and_then(Path::parent)
-        .expect("target directory")
-        .join("gongxin-node")
-        .with_extension(std::env::consts::EXE_EXTENSION);
-    assert!(
-        binary.exists(),
-        "{} is missing: build it first with `cargo build -p gongxin-node --features byzantine` (scripts/test does)",
-        binary.display()
-    );
-    binary
+    gongxin_node::process::sibling_executable("gongxin-node").unwrap_or_else(|expected| {
+        panic!(
+            "{} is missing: build it first with `cargo build --workspace --all-targets` (scripts/test does)",
+            expected.display()
+        )
+    })
 }
 
 /// A base port whose gateway (`+i`), consensus (`+10+i`) and gossip (`+20+i`) ports are free

@@ -76,7 +76,9 @@ pub(crate) fn departments(st: &dyn State) -> Result<Vec<DepartmentRecord>, Stora
 fn selector_text(selector: &DepartmentSelector) -> String {
     match selector {
         DepartmentSelector::ProjectOwner => "the project's owner department".into(),
-        DepartmentSelector::Kind(kind) => format!("a {} department", super::perm::kind_name(*kind)),
+        DepartmentSelector::Kind(kind) => {
+            format!("a {} department", super::perm::department_kind_name(*kind))
+        }
         DepartmentSelector::Id(id) => format!("department {id:?}"),
     }
 }

@@ -39,11 +39,12 @@ use super::context::{
     Address, BlockValue, CheckpointAttestation, ConsensusValidatorSet, GongxinContext, Height,
     ProposalPart, ValueId, chunk_txs,
 };
+use super::error::AppError;
 use super::signing::{GongxinSigner, proposal_parts_message};
 use super::streams::{StreamBuffers, stream_messages};
 use super::sync;
 use super::validate::{self, Assembled};
-use crate::chain::{ChainError, ExecutedBlock};
+use crate::chain::ExecutedBlock;
 use crate::node::Node;
 
 /// Open part streams kept per publishing peer; older ones are dropped.
@@ -105,17 +106,6 @@ impl std::fmt::Debug for ConsensusApp {
             .field("round", &self.round)
             .finish_non_exhaustive()
     }
-}
-
-/// Why the application stopped; consensus cannot go on without it.
-#[derive(Debug, thiserror::Error)]
-pub enum AppError {
-    #[error(transparent)]
-    Chain(#[from] ChainError),
-    #[error("consensus channel closed")]
-    ChannelClosed,
-    #[error("execution task failed: {0}")]
-    Task(String),
 }
 
 impl ConsensusApp {

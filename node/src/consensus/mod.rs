@@ -5,6 +5,7 @@
 //! - [`signing`]: what each consensus message signs, and the signer/verifier.
 //! - [`codec`]: the codec for network, sync and write-ahead log.
 //! - [`app`]: the application loop answering the engine (propose, validate, commit, sync).
+//! - [`error`]: why the application stopped.
 //! - `streams`: proposal parts cut into stream messages, and reassembled within bounds.
 //! - `validate`: a received proposal checked against the round's proposer and re-executed.
 //! - `sync`: committed blocks served to peers catching up, and synced blocks re-executed.
@@ -17,6 +18,7 @@ pub mod app;
 pub mod codec;
 pub mod context;
 pub mod engine;
+pub mod error;
 pub mod signing;
 mod streams;
 mod sync;

@@ -15,10 +15,10 @@ use gongxin_core::block::BlockHeader;
 use gongxin_core::tx::SignedTx;
 use malachitebft_app_channel::app::types::core::Round;
 
-use super::app::AppError;
 use super::context::{
     Address, BlockValue, ConsensusValidatorSet, Height, ProposalPart, proposer_for,
 };
+use super::error::AppError;
 use super::signing::proposal_parts_message;
 use crate::chain::ExecutedBlock;
 use crate::node::Node;
@@ -156,10 +156,7 @@ async fn reexecute(
             // Signature checks happen once per node: a transaction in our pool was checked
             // when it arrived.
             if !node.admission.is_pending(&tx.hash()) {
-                node.admission
-                    .metrics
-                    .signature_checks
-                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                node.admission.count_signature_checks(1);
                 if let Err(e) = tx.verify(&chain_id) {
                     return Ok(Err(format!("transaction does not verify: {e}")));
                 }

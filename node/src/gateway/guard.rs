@@ -178,7 +178,7 @@ pub struct Guards {
     pub handlers: Arc<Semaphore>,
     pub metrics: GatewayMetrics,
     /// The event feed every event stream reads (`observe`), started by the first.
-    pub event_feed: OnceLock<broadcast::Sender<Arc<super::observe::FeedItem>>>,
+    pub event_feed: OnceLock<broadcast::Sender<Arc<super::feed::FeedItem>>>,
 }
 
 /// Rate-limit state is kept for at most this many members or addresses at once.

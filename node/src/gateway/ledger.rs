@@ -18,8 +18,7 @@ use warp::reply::Response;
 
 use super::auth::{Reader, not_readable};
 use super::error::{ApiError, ApiResult, json};
-use crate::admission::{Admitted, SubmitError, Verdict};
-use crate::mempool::AdmitError;
+use crate::admission::{AdmitError, Admitted, SubmitError, Verdict};
 use crate::node::Node;
 
 pub type Query = HashMap<String, String>;

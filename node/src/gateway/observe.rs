@@ -8,62 +8,19 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use gongxin_contracts::access::{self, Subject};
+use gongxin_contracts::access;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
 use warp::Reply;
 use warp::http::StatusCode;
 use warp::reply::Response;
-use warp::sse::Event;
 
-use super::auth::{self, Reader, SignedRequest};
+use super::auth::{self, SignedRequest};
+use super::context::{Ctx, log_read, on_handler_pool};
 use super::error::ApiError;
-use super::{Ctx, on_handler_pool};
+use super::feed::FeedItem;
 use crate::node::{Node, NodeEvent};
-
-/// A node event with the records it concerns, resolved once for every subscriber.
-#[derive(Debug)]
-pub enum FeedItem {
-    /// Blocks have no subjects and are every member's; a ledger event without subjects is
-    /// shown to readers of everything only.
-    Event {
-        event: Arc<NodeEvent>,
-        subjects: Vec<Subject>,
-    },
-    /// The feed fell behind the node by this many events.
-    Lagged(u64),
-}
-
-impl FeedItem {
-    fn visible_to(&self, reader: &Reader) -> bool {
-        match self {
-            FeedItem::Event { event, subjects } => match event.as_ref() {
-                NodeEvent::Block { .. } => true,
-                NodeEvent::Ledger(_) => {
-                    reader.reads_everything() || subjects.iter().any(|s| reader.may_read(s))
-                }
-            },
-            FeedItem::Lagged(_) => true,
-        }
-    }
-
-    fn to_sse(&self) -> Option<Event> {
-        match self {
-            FeedItem::Event { event, .. } => {
-                let name = match event.as_ref() {
-                    NodeEvent::Block { .. } => "block",
-                    NodeEvent::Ledger(gongxin_contracts::Event::Alert(_)) => "alert",
-                    NodeEvent::Ledger(_) => "ledger",
-                };
-                Event::default().event(name).json_data(event.as_ref()).ok()
-            }
-            FeedItem::Lagged(missed) => {
-                Some(Event::default().event("lagged").data(missed.to_string()))
-            }
-        }
-    }
-}
 
 /// The gateway's event feed: one task reads the node's events, looks up the records each
 /// concerns (one state read per event, however many subscribers), and re-broadcasts them.
@@ -139,7 +96,7 @@ pub async fn events(ctx: Ctx, signed: SignedRequest) -> Response {
             Ok(_) => (StatusCode::OK, None),
             Err(e) => (e.status, Some(e.code)),
         };
-        super::log_read(
+        log_read(
             n,
             attempt.claim.as_ref(),
             opened.as_ref().ok().map(|(reader, _)| reader),
@@ -255,7 +212,7 @@ pub fn metrics(ctx: &Ctx) -> Response {
     metric(
         "gongxin_commit_latency_seconds_sum",
         "counter",
-        "Total time spent building and committing blocks.",
+        "Total time spent committing blocks (a lone validator: building and committing).",
         format!("{latency_sum_s:.6}"),
     );
     metric(
@@ -267,7 +224,7 @@ pub fn metrics(ctx: &Ctx) -> Response {
     metric(
         "gongxin_commit_latency_seconds_last",
         "gauge",
-        "Build-and-commit time of the last block.",
+        "Commit time of the last block (a lone validator: build and commit).",
         format!(
             "{:.6}",
             m.commit_latency_us_last.load(Ordering::Relaxed) as f64 / 1e6

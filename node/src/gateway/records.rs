@@ -15,8 +15,8 @@ use gongxin_contracts::access::{self, RecordClass, Subject};
 use super::auth::{Reader, forbidden, not_readable};
 use super::error::{ApiError, ApiResult, json};
 use super::ledger::Query;
-use crate::chain::CommittedState;
 use crate::node::Node;
+use crate::reader::CommittedState;
 
 /// Default page size of list endpoints (the largest is [`gongxin_core::api::PAGE_MAX`]).
 pub const PAGE_DEFAULT: usize = 50;

@@ -13,32 +13,22 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use tokio::io::AsyncWriteExt;
 use tokio::net::{TcpListener, TcpStream};
 
-use super::guard::Guards;
-use super::{Ctx, PeerAddr, routes_with};
-use crate::node::Node;
+use super::context::{Ctx, PeerAddr};
 
 /// The answer to a connection over the cap, written before closing it.
 const TOO_MANY_CONNECTIONS: &[u8] = b"HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\nretry-after: 1\r\nconnection: close\r\ncontent-length: 80\r\n\r\n{\"error\":\"too_many_connections\",\"message\":\"the node is at its connection limit\"}";
 
-/// Serves the gateway on `listener` until `shutdown` resolves, then lets open requests finish.
-pub async fn serve(
-    node: Arc<Node>,
-    listener: TcpListener,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) {
-    let guards = Guards::new(&node.limits);
-    serve_with(Ctx { node, guards }, listener, shutdown).await;
-}
-
-/// [`serve`] with the caller's guards (tests read their counters).
-pub async fn serve_with(
-    ctx: Ctx,
+/// Serves `routes` on `listener` until `shutdown` resolves, then lets open requests finish.
+/// `ctx` gives the limits and the guards whose counters the server keeps.
+pub async fn serve_routes(
+    routes: warp::filters::BoxedFilter<(warp::reply::Response,)>,
+    ctx: &Ctx,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let limits = ctx.node.limits;
     let guards = ctx.guards.clone();
-    let service = warp::service(routes_with(ctx));
+    let service = warp::service(routes);
     let connections = Arc::new(tokio::sync::Semaphore::new(limits.http_connections_max));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut builder = http1::Builder::new();

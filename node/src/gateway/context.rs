@@ -1,0 +1,124 @@
+//! What every route handler runs with: the node and the gateway's guards ([`Ctx`]), the
+//! bounded handler pool ([`on_handler_pool`], [`blocking`]) and the operation-log record of a
+//! signed read ([`log_read`]).
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use warp::reply::Response;
+
+use super::auth::{self, Reader};
+use super::error::{self, ApiError, ApiResult};
+use super::guard::Guards;
+use crate::node::Node;
+
+/// The peer address of a connection, put into each request's extensions by the server.
+#[derive(Debug, Clone, Copy)]
+pub struct PeerAddr(pub SocketAddr);
+
+/// What every route needs: the node and the gateway's guards.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    pub node: Arc<Node>,
+    pub guards: Arc<Guards>,
+}
+
+/// Appends a signed read (or a request that claimed a key and was refused) to the operation
+/// log: its status and, when refused, the error code. A request that claims no key is not
+/// logged: it read nothing signed. If the log has stopped, the read is refused rather than
+/// answered unlogged.
+pub(crate) fn log_read(
+    node: &Node,
+    claim: Option<&auth::Claim>,
+    reader: Option<&Reader>,
+    status: warp::http::StatusCode,
+    code: Option<&str>,
+) -> Result<(), ApiError> {
+    let Some(claim) = claim else {
+        return Ok(());
+    };
+    let (actor, department) = match reader {
+        Some(r) => (
+            r.member.member.public_key.to_string(),
+            r.department().to_owned(),
+        ),
+        None => (claim.key.clone(), String::new()),
+    };
+    let outcome = match code {
+        Some(code) => format!("{} {code}", status.as_str()),
+        None => status.as_str().to_owned(),
+    };
+    node.access_log
+        .append(crate::access_log::Act {
+            kind: gongxin_core::access_log::AccessKind::Read,
+            actor,
+            department,
+            target: claim.target.clone(),
+            outcome,
+        })
+        .map_err(|e| ApiError {
+            retry_after_s: Some(5),
+            ..ApiError::new(
+                warp::http::StatusCode::SERVICE_UNAVAILABLE,
+                "log_stopped",
+                e.to_string(),
+            )
+        })
+}
+
+/// Runs a blocking handler (signature checks, RocksDB reads, proofs) on the gateway's bounded
+/// handler pool and answers with its result.
+pub async fn blocking<F>(ctx: Ctx, handler: F) -> Response
+where
+    F: FnOnce(&Node) -> ApiResult + Send + 'static,
+{
+    error::respond(
+        on_handler_pool(&ctx, handler)
+            .await
+            .and_then(|result| result),
+    )
+}
+
+/// Runs `work` on the gateway's bounded handler pool within the node's request timeout: work
+/// that cannot start and finish in time is a 503 with `Retry-After`. Work still queued when its
+/// deadline passes is dropped without running; work already running finishes on its thread but
+/// is not awaited.
+pub async fn on_handler_pool<T, F>(ctx: &Ctx, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Node) -> T + Send + 'static,
+{
+    let limit = std::time::Duration::from_millis(ctx.node.limits.http_request_timeout_ms.max(1));
+    let deadline = tokio::time::Instant::now() + limit;
+    let timed_out = || {
+        ctx.guards
+            .metrics
+            .handlers_timed_out
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        ApiError {
+            retry_after_s: Some(1),
+            ..ApiError::new(
+                warp::http::StatusCode::SERVICE_UNAVAILABLE,
+                "timeout",
+                format!("the request took longer than {} ms", limit.as_millis()),
+            )
+        }
+    };
+    let permits = ctx.guards.handlers.clone();
+    let Ok(Ok(permit)) = tokio::time::timeout_at(deadline, permits.acquire_owned()).await else {
+        return Err(timed_out());
+    };
+    let node = ctx.node.clone();
+    let task = tokio::task::spawn_blocking(move || {
+        let _permit = permit;
+        (tokio::time::Instant::now() < deadline).then(|| work(&node))
+    });
+    match tokio::time::timeout_at(deadline, task).await {
+        Ok(Ok(Some(value))) => Ok(value),
+        Ok(Ok(None)) | Err(_) => Err(timed_out()),
+        Ok(Err(e)) => {
+            tracing::error!(error = %e, "request handler failed");
+            Err(ApiError::internal("the request could not be completed"))
+        }
+    }
+}
