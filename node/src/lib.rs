@@ -10,12 +10,12 @@
 //!                            node  (composition root: ledger side + the parts below)
 //!          ┌──────────┬───────┼──────────┬────────────┐
 //!      admission   reader  access_log  chain       clock, config
-//!          │                   │         │
-//!       mempool              storage ────┘
+//!          │ (also access_log,  │         │
+//!       mempool  chain, config) storage ──┘ (reader and access_log read through chain/storage)
 //! ```
 //!
 //! - [`node`]: the running node — chain, tip, events, execute and commit — composed with the
-//!   parts below and shared by consensus, gossip and the gateway.
+//!   parts below and shared by consensus and the gateway (gossip needs only admission).
 //! - [`admission`]: the mempool, the pre-checks, the one batched signature check, the gossip
 //!   outbox.
 //! - [`reader`]: the read-only handle the gateway reads the ledger through.
