@@ -14,7 +14,7 @@ use gongxin_core::model::ProjectStage;
 use serde_json::Value;
 
 use super::output::OutputMode;
-use super::session::{KeyArg, Session, refused_with_hint};
+use super::session::{KeyArg, MemberReads, Session, refused_with_hint};
 
 /// `--all` reads at most this many pages (100 000 records at 500 a page), so a node whose
 /// paging never ends cannot keep the CLI busy forever.
@@ -120,14 +120,19 @@ pub(super) fn list(cx: &Session, command: ListCommand) -> Result<ExitCode> {
             paging,
             key,
         } => {
-            let reads = cx.member_reads(&key.key)?;
             let filter = filter.filter();
-            let page = paged(&paging, |after, limit| {
-                reads
-                    .client
-                    .projects(&reads.reader(), &filter, after, limit)
-            })?;
-            print_page(cx.output, &page, "projects", display::projects_table)?;
+            member_list(
+                cx,
+                &key,
+                &paging,
+                "projects",
+                display::projects_table,
+                |reads, after, limit| {
+                    reads
+                        .client
+                        .projects(&reads.reader(), &filter, after, limit)
+                },
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)
@@ -140,14 +145,18 @@ pub(super) fn history(
     paging: &PagingArgs,
     key: &KeyArg,
 ) -> Result<ExitCode> {
-    let reads = cx.member_reads(&key.key)?;
-    let page = paged(paging, |after, limit| {
-        reads
-            .client
-            .project_history(&reads.reader(), project, after, limit)
-    })?;
-    print_page(cx.output, &page, "history entries", display::history_table)?;
-    Ok(ExitCode::SUCCESS)
+    member_list(
+        cx,
+        key,
+        paging,
+        "history entries",
+        display::history_table,
+        |reads, after, limit| {
+            reads
+                .client
+                .project_history(&reads.reader(), project, after, limit)
+        },
+    )
 }
 
 /// `alerts PROJECT`.
@@ -157,14 +166,18 @@ pub(super) fn alerts(
     paging: &PagingArgs,
     key: &KeyArg,
 ) -> Result<ExitCode> {
-    let reads = cx.member_reads(&key.key)?;
-    let page = paged(paging, |after, limit| {
-        reads
-            .client
-            .project_alerts(&reads.reader(), project, after, limit)
-    })?;
-    print_page(cx.output, &page, "alerts", display::alerts_table)?;
-    Ok(ExitCode::SUCCESS)
+    member_list(
+        cx,
+        key,
+        paging,
+        "alerts",
+        display::alerts_table,
+        |reads, after, limit| {
+            reads
+                .client
+                .project_alerts(&reads.reader(), project, after, limit)
+        },
+    )
 }
 
 /// `rectifications`.
@@ -174,19 +187,19 @@ pub(super) fn rectifications(
     paging: &PagingArgs,
     key: &KeyArg,
 ) -> Result<ExitCode> {
-    let reads = cx.member_reads(&key.key)?;
-    let page = paged(paging, |after, limit| {
-        reads
-            .client
-            .rectifications(&reads.reader(), filter, after, limit)
-    })?;
-    print_page(
-        cx.output,
-        &page,
-        "rectification tasks",
+    let what = "rectification tasks";
+    member_list(
+        cx,
+        key,
+        paging,
+        what,
         display::rectifications_table,
-    )?;
-    Ok(ExitCode::SUCCESS)
+        |reads, after, limit| {
+            reads
+                .client
+                .rectifications(&reads.reader(), filter, after, limit)
+        },
+    )
 }
 
 /// `approvals DEPARTMENT`.
@@ -196,18 +209,34 @@ pub(super) fn approvals(
     paging: &PagingArgs,
     key: &KeyArg,
 ) -> Result<ExitCode> {
-    let reads = cx.member_reads(&key.key)?;
-    let page = paged(paging, |after, limit| {
-        reads
-            .client
-            .department_approvals(&reads.reader(), department, after, limit)
-    })?;
-    print_page(
-        cx.output,
-        &page,
-        "requests waiting",
+    let what = "requests waiting";
+    member_list(
+        cx,
+        key,
+        paging,
+        what,
         display::approvals_table,
-    )?;
+        |reads, after, limit| {
+            reads
+                .client
+                .department_approvals(&reads.reader(), department, after, limit)
+        },
+    )
+}
+
+/// A signed list read with the member's key: one page (or every page) fetched by `fetch`,
+/// printed as `what` with `render`. The shape of every member list command.
+fn member_list(
+    cx: &Session,
+    key: &KeyArg,
+    paging: &PagingArgs,
+    what: &str,
+    render: fn(&[Value]) -> String,
+    mut fetch: impl FnMut(&MemberReads, Option<&str>, Option<u32>) -> Result<Page, ClientError>,
+) -> Result<ExitCode> {
+    let reads = cx.member_reads(&key.key)?;
+    let page = paged(paging, |after, limit| fetch(&reads, after, limit))?;
+    print_page(cx.output, &page, what, render)?;
     Ok(ExitCode::SUCCESS)
 }
 
