@@ -4,14 +4,13 @@
 //! An operation file holds one [`Operation`] in its serde form — externally tagged, snake_case
 //! — e.g. `{"approve_project": {"project": "SC-2026-001"}}`. That form covers every operation
 //! the ledger has, so the CLI needs no per-operation flags. The templates are built from typed
-//! values (an exhaustive `match`), so a new operation kind does not compile until it has one,
-//! and a test checks each one reads back as its own kind.
+//! values (`gongxin_core::model::examples`, an exhaustive `match`), so a new operation kind
+//! does not compile until it has one, and a test checks each one reads back as its own kind.
 
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use gongxin_core::Hash;
-use gongxin_core::crypto::{Algorithm, Keypair, PublicKey};
+use gongxin_core::model::examples::example;
 use gongxin_core::model::*;
 
 /// An operation file larger than this is refused (a transaction is at most 64 KiB encoded).
@@ -73,255 +72,6 @@ pub fn load_operation(path: &Path) -> Result<Operation> {
     })
 }
 
-/// A placeholder member key for templates: a real, valid key whose secret is public knowledge,
-/// so a template that is submitted unchanged names nobody's actual key.
-fn placeholder_key(byte: u8) -> PublicKey {
-    Keypair::from_secret_bytes(Algorithm::Ed25519, &[byte; 32])
-        .expect("any 32 bytes are an ed25519 seed")
-        .public_key()
-}
-
-/// A placeholder SM3 evidence hash (replace with `gongxin hash <document>`).
-fn placeholder_hash(document: &str) -> Hash {
-    Hash::digest(document.as_bytes())
-}
-
-const PROJECT: &str = "SC-2026-001";
-const CONTRACT: &str = "SC-2026-001-C1";
-
-fn party() -> Party {
-    Party {
-        name: "Xinhua Road Construction Co., Ltd.".into(),
-        credit_code: "91510100MA61K3T8XP".into(),
-    }
-}
-
-fn policy() -> ApprovalPolicy {
-    ApprovalPolicy {
-        kind: OperationKind::SignContract,
-        min_amount_fen: 5_000_000_000,
-        required: vec![ApprovalRequirement {
-            department: DepartmentSelector::Kind(DepartmentKind::Audit),
-            role: Role::Director,
-            count: 1,
-        }],
-        description: "contracts of ¥50,000,000.00 or more also need the audit director".into(),
-    }
-}
-
-/// A template of each operation kind, with plausible placeholder values.
-pub fn example(kind: OperationKind) -> Operation {
-    let project = || PROJECT.to_owned();
-    match kind {
-        OperationKind::AddMember => Operation::AddMember(Member {
-            name: "transport-specialist-2".into(),
-            department: "transport".into(),
-            role: Role::Specialist,
-            public_key: placeholder_key(1),
-        }),
-        OperationKind::RemoveMember => Operation::RemoveMember {
-            public_key: placeholder_key(1),
-        },
-        OperationKind::RotateMemberKey => Operation::RotateMemberKey {
-            old_key: placeholder_key(1),
-            new_key: placeholder_key(2),
-        },
-        OperationKind::Approve => Operation::Approve {
-            request: placeholder_hash("the hash of the transaction that opened the request"),
-            note: "checked against the budget plan".into(),
-        },
-        OperationKind::Refuse => Operation::Refuse {
-            request: placeholder_hash("the hash of the transaction that opened the request"),
-            reason: "the cost estimate is not supported by the feasibility study".into(),
-        },
-        OperationKind::ProposeGovernance => Operation::ProposeGovernance {
-            id: "GOV-2026-01".into(),
-            change: GovernanceChange::SetPolicy(policy()),
-            note: "per the 2026 internal control review".into(),
-        },
-        OperationKind::VoteGovernance => Operation::VoteGovernance {
-            id: "GOV-2026-01".into(),
-            approve: true,
-        },
-        OperationKind::ProposeProject => Operation::ProposeProject(ProjectProposal {
-            id: project(),
-            name: "Smart traffic signals, Xinhua District".into(),
-            category: "smart-city/transport".into(),
-            location: "Xinhua District".into(),
-            programme: None,
-            planned_start_ms: 1_782_864_000_000,
-            planned_end_ms: 1_814_400_000_000,
-            requested_budget_fen: 480_000_000,
-            disclosure: Disclosure::Public,
-            description: "replaces 120 fixed-time signals with adaptive control".into(),
-        }),
-        OperationKind::ApproveProject => Operation::ApproveProject { project: project() },
-        OperationKind::ApproveBudget => Operation::ApproveBudget(BudgetApproval {
-            project: project(),
-            fiscal_year: 2026,
-            lines: vec![BudgetLine {
-                code: "2140106".into(),
-                name: "road maintenance and signals".into(),
-                amount_fen: 450_000_000,
-            }],
-            document_hash: Some(placeholder_hash("budget approval document")),
-        }),
-        OperationKind::AdjustBudget => Operation::AdjustBudget(BudgetAdjustment {
-            project: project(),
-            line_code: "2140106".into(),
-            delta_fen: 30_000_000,
-            reason: "steel prices rose 12% since the estimate".into(),
-            document_hash: Some(placeholder_hash("budget adjustment document")),
-        }),
-        OperationKind::StartProcurement => Operation::StartProcurement(Procurement {
-            project: project(),
-            method: ProcurementMethod::OpenTender,
-            announcement_ref: "XH-CG-2026-0117".into(),
-        }),
-        OperationKind::AwardProcurement => Operation::AwardProcurement(Award {
-            project: project(),
-            bids: vec![
-                Bid {
-                    bidder: party(),
-                    amount_fen: 432_000_000,
-                },
-                Bid {
-                    bidder: Party {
-                        name: "Jincheng Municipal Engineering Co., Ltd.".into(),
-                        credit_code: "91510100MA62Q7N4BB".into(),
-                    },
-                    amount_fen: 447_500_000,
-                },
-            ],
-            winner_credit_code: party().credit_code,
-            amount_fen: 432_000_000,
-            document_hash: Some(placeholder_hash("award notice")),
-        }),
-        OperationKind::SignContract => Operation::SignContract(ContractRecord {
-            id: CONTRACT.into(),
-            project: project(),
-            contractor: party(),
-            amount_fen: 432_000_000,
-            advance_share_bp: 1_000,
-            milestones: vec![
-                PaymentMilestone {
-                    name: "half of the signals installed".into(),
-                    progress_bp: 5_000,
-                    share_bp: 4_000,
-                    due_ms: 1_798_761_600_000,
-                },
-                PaymentMilestone {
-                    name: "all installed and accepted".into(),
-                    progress_bp: 10_000,
-                    share_bp: 5_000,
-                    due_ms: 1_814_400_000_000,
-                },
-            ],
-            document_hash: placeholder_hash("signed contract"),
-        }),
-        OperationKind::StartImplementation => Operation::StartImplementation { project: project() },
-        OperationKind::RequestChangeOrder => Operation::RequestChangeOrder(ChangeOrder {
-            id: "SC-2026-001-CO1".into(),
-            contract: CONTRACT.into(),
-            amount_delta_fen: 18_000_000,
-            schedule_delta_days: 30,
-            reason: "eight more intersections added by the traffic police".into(),
-            document_hash: placeholder_hash("change order"),
-        }),
-        OperationKind::ReportProgress => Operation::ReportProgress(ProgressReport {
-            id: "SC-2026-001-P1".into(),
-            project: project(),
-            percent_bp: 5_000,
-            milestone: Some(0),
-            evidence_hash: placeholder_hash("supervision report"),
-            note: "60 of 120 signals installed".into(),
-        }),
-        OperationKind::ReviewProgress => Operation::ReviewProgress {
-            report: "SC-2026-001-P1".into(),
-            accepted: true,
-            note: "site visit confirmed".into(),
-        },
-        OperationKind::RequestDisbursement => Operation::RequestDisbursement(DisbursementRequest {
-            id: "SC-2026-001-D1".into(),
-            contract: CONTRACT.into(),
-            amount_fen: 172_800_000,
-            milestone: Some(0),
-            note: "first milestone payment".into(),
-        }),
-        OperationKind::MarkDisbursementPaid => Operation::MarkDisbursementPaid {
-            disbursement: "SC-2026-001-D1".into(),
-            voucher_ref: "GK-2026-004512".into(),
-        },
-        OperationKind::RequestAcceptance => Operation::RequestAcceptance { project: project() },
-        OperationKind::RecordAcceptance => Operation::RecordAcceptance(AcceptanceRecord {
-            project: project(),
-            passed: true,
-            committee: vec![
-                "Wang Lei (transport)".into(),
-                "Li Na (finance)".into(),
-                "Zhao Min (independent engineer)".into(),
-            ],
-            document_hash: placeholder_hash("acceptance report"),
-            note: String::new(),
-        }),
-        OperationKind::RecordEvaluation => Operation::RecordEvaluation(Evaluation {
-            project: project(),
-            scores: vec![
-                EvaluationScore {
-                    criterion: "objectives met".into(),
-                    score_bp: 9_000,
-                },
-                EvaluationScore {
-                    criterion: "cost control".into(),
-                    score_bp: 8_200,
-                },
-            ],
-            document_hash: placeholder_hash("post-evaluation report"),
-            summary: "average intersection delay fell 18%".into(),
-        }),
-        OperationKind::CloseProject => Operation::CloseProject { project: project() },
-        OperationKind::SuspendProject => Operation::SuspendProject {
-            project: project(),
-            reason: "site flooded; works stopped until the water recedes".into(),
-        },
-        OperationKind::ResumeProject => Operation::ResumeProject { project: project() },
-        OperationKind::CancelProject => Operation::CancelProject {
-            project: project(),
-            reason: "superseded by the district-wide traffic programme".into(),
-        },
-        OperationKind::RaiseRectification => Operation::RaiseRectification(RectificationTask {
-            id: "RT-2026-007".into(),
-            project: Some(project()),
-            title: "Milestone paid before acceptance".into(),
-            finding: "disbursement SC-2026-001-D1 was requested before progress was accepted"
-                .into(),
-            responsible_department: "transport".into(),
-            responsible_person: placeholder_key(3),
-            deadline_ms: 1_790_000_000_000,
-            acceptance_standard: "procedure revised and the payment reconciled".into(),
-            source_ref: "SJ-2026-015".into(),
-        }),
-        OperationKind::SubmitRectification => Operation::SubmitRectification {
-            task: "RT-2026-007".into(),
-            evidence_hash: placeholder_hash("rectification report"),
-            note: "revised payment procedure attached".into(),
-        },
-        OperationKind::VerifyRectification => Operation::VerifyRectification {
-            task: "RT-2026-007".into(),
-            accepted: true,
-            note: String::new(),
-        },
-        // Nodes submit these themselves, signed with their validator key.
-        OperationKind::AnchorAccessLog => Operation::AnchorAccessLog {
-            node: "finance".into(),
-            point: gongxin_core::access_log::ChainPoint {
-                count: 1024,
-                head: placeholder_hash("operation log head"),
-            },
-        },
-    }
-}
-
 /// The template of `kind` as pretty JSON, as `gongxin op example` prints it.
 pub fn example_json(kind: OperationKind) -> String {
     serde_json::to_string_pretty(&example(kind)).expect("an operation always serializes")
@@ -329,6 +79,7 @@ pub fn example_json(kind: OperationKind) -> String {
 
 #[cfg(test)]
 mod tests {
+    use gongxin_core::crypto::{Algorithm, Keypair};
     use gongxin_core::tx::{ReplayGuard, TxBody};
 
     use super::*;

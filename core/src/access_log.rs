@@ -57,7 +57,9 @@ pub struct AccessRecord {
 }
 
 /// The chain head after `count` records.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct ChainPoint {
     pub count: u64,
     pub head: Hash,

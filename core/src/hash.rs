@@ -87,6 +87,23 @@ impl FromStr for Hash {
     }
 }
 
+/// In the operations' JSON Schema a hash is 64 lowercase hex digits; `x-wire` tells a
+/// schema-driven encoder (the console's) that its canonical bytes are the 32 raw bytes.
+impl schemars::JsonSchema for Hash {
+    fn schema_name() -> std::borrow::Cow<'static, str> {
+        "Hash".into()
+    }
+
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "pattern": "^[0-9a-f]{64}$",
+            "description": "SM3 hash, 64 lowercase hex digits",
+            "x-wire": "hash",
+        })
+    }
+}
+
 impl serde::Serialize for Hash {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         serializer.serialize_str(&self.to_hex())

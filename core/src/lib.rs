@@ -39,6 +39,7 @@ pub mod hash;
 pub mod log;
 pub mod model;
 pub mod request_auth;
+pub mod schema;
 #[cfg(any(test, feature = "testkit"))]
 pub mod testkit;
 pub mod tx;

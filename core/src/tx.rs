@@ -12,6 +12,7 @@
 //!   be in flight through different gateways at once.
 
 use bincode::{Decode, Encode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::Hash;
@@ -26,7 +27,7 @@ pub const TX_SIGNING_DOMAIN: &[u8] = b"gongxin/tx/v1";
 pub const REPLAY_WINDOW_BLOCKS_MAX: u64 = 14_400;
 
 /// The replay guard of a transaction.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct ReplayGuard {
     /// Any value the signer picks (random, or a counter) to tell identical operations apart.
     pub nonce: u64,
@@ -35,7 +36,7 @@ pub struct ReplayGuard {
 }
 
 /// What the signer signs.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct TxBody {
     pub chain_id: String,
     pub signer: PublicKey,
@@ -44,7 +45,7 @@ pub struct TxBody {
 }
 
 /// A transaction as submitted, gossiped, stored in blocks and logged.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct SignedTx {
     pub body: TxBody,
     pub signature: Signature,

@@ -11,7 +11,9 @@ use crate::crypto::PublicKey;
 use crate::{Hash, encoding};
 
 /// One validator: a named key with voting power.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct Validator {
     /// The C2SP signed-note key name; unique in the set, no spaces or '+'.
     pub name: String,

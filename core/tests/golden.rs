@@ -9,8 +9,9 @@ use gongxin_core::Hash;
 use gongxin_core::block::{BlockHeader, txs_hash};
 use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::entry::{Entry, Outcome};
+use gongxin_core::model::examples::example;
 use gongxin_core::model::{
-    ContractRecord, Disclosure, Operation, Party, PaymentMilestone, ProjectProposal,
+    ContractRecord, Disclosure, Operation, OperationKind, Party, PaymentMilestone, ProjectProposal,
 };
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
 
@@ -91,10 +92,14 @@ fn header() -> BlockHeader {
 }
 
 fn check(name: &str, bytes: &[u8]) {
+    check_text(&format!("{name}.hex"), &format!("{}\n", hex::encode(bytes)));
+}
+
+/// Compares `actual` with the golden file `name` (or rewrites it under `GONGXIN_UPDATE_GOLDEN`).
+fn check_text(name: &str, actual: &str) {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/golden")
-        .join(format!("{name}.hex"));
-    let actual = format!("{}\n", hex::encode(bytes));
+        .join(name);
     if std::env::var_os("GONGXIN_UPDATE_GOLDEN").is_some() {
         std::fs::write(&path, &actual).unwrap();
         return;
@@ -105,7 +110,7 @@ fn check(name: &str, bytes: &[u8]) {
             path.display()
         )
     });
-    assert_eq!(actual, expected, "canonical bytes of {name} changed");
+    assert_eq!(actual, expected, "golden {name} changed");
 }
 
 #[test]
@@ -154,4 +159,47 @@ fn entries() {
         gongxin_core::log::leaf_hash(&rejected.to_bytes()).as_bytes(),
     );
     assert_eq!(Entry::from_bytes(&rejected.to_bytes()).unwrap(), rejected);
+}
+
+/// The JSON Schema the node serves for the console's forms and encoder.
+#[test]
+fn tx_body_schema() {
+    let schema = gongxin_core::schema::tx_body_schema();
+    check_text(
+        "tx_body.schema.json",
+        &format!("{}\n", serde_json::to_string_pretty(&schema).unwrap()),
+    );
+}
+
+/// A signed transaction of every operation kind (the CLI's templates), as JSON beside its
+/// canonical body bytes and hash: what the console's schema-driven encoder must reproduce.
+#[test]
+fn every_operation_kind() {
+    let signer = key(Algorithm::Ed25519, 1);
+    let vectors: Vec<serde_json::Value> = OperationKind::ALL
+        .iter()
+        .map(|&kind| {
+            let body = TxBody {
+                chain_id: "gongxin-golden".into(),
+                signer: signer.public_key(),
+                replay: ReplayGuard {
+                    nonce: 9_007_199_254_740_991,
+                    valid_until_height: 14_400,
+                },
+                operation: example(kind),
+            };
+            let tx = body.clone().sign(&signer);
+            serde_json::json!({
+                "kind": kind.as_str(),
+                "body": body,
+                "body_hex": hex::encode(body.canonical_bytes()),
+                "tx_hash": tx.hash().to_hex(),
+                "signature": tx.signature,
+            })
+        })
+        .collect();
+    check_text(
+        "operations.json",
+        &format!("{}\n", serde_json::to_string_pretty(&vectors).unwrap()),
+    );
 }

@@ -256,7 +256,7 @@ fn parse_tagged(text: &str) -> Result<(Algorithm, Vec<u8>), CryptoError> {
 }
 
 macro_rules! tagged_text_form {
-    ($ty:ty, $from_bytes:path) => {
+    ($ty:ty, $from_bytes:path, $wire_name:literal, $wire:literal) => {
         impl fmt::Display for $ty {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 write!(f, "{}:{}", self.algorithm(), hex::encode(self.as_bytes()))
@@ -277,6 +277,22 @@ macro_rules! tagged_text_form {
             }
         }
 
+        /// `<algorithm>:<hex>` in JSON; `x-wire` names the canonical form (the enum's variant
+        /// index, then the raw bytes) for a schema-driven encoder.
+        impl schemars::JsonSchema for $ty {
+            fn schema_name() -> std::borrow::Cow<'static, str> {
+                $wire_name.into()
+            }
+
+            fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+                schemars::json_schema!({
+                    "type": "string",
+                    "pattern": "^(ed25519|sm2):[0-9a-f]+$",
+                    "x-wire": $wire,
+                })
+            }
+        }
+
         impl serde::Serialize for $ty {
             fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
                 s.collect_str(self)
@@ -292,8 +308,8 @@ macro_rules! tagged_text_form {
     };
 }
 
-tagged_text_form!(PublicKey, PublicKey::from_bytes);
-tagged_text_form!(Signature, Signature::from_bytes);
+tagged_text_form!(PublicKey, PublicKey::from_bytes, "PublicKey", "public_key");
+tagged_text_form!(Signature, Signature::from_bytes, "Signature", "signature");
 
 /// A signing key of either suite. Its `Debug` never shows the secret.
 #[derive(Clone)]

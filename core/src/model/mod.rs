@@ -12,10 +12,12 @@
 //! - Record ids are chosen by the submitter (e.g. a project code `SC-2026-017`), 1–64 characters
 //!   from `A–Z a–z 0–9 . _ -`, so a client can refer to a record before it is committed.
 
+pub mod examples;
 mod ops;
 mod records;
 
 use bincode::{Decode, Encode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 pub use ops::{GovernanceChange, Operation, OperationKind};
@@ -48,7 +50,19 @@ pub fn is_valid_id(id: &str) -> bool {
 
 /// What a department does in the consortium; rules and policies refer to departments by kind.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Encode,
+    Decode,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum DepartmentKind {
@@ -64,7 +78,19 @@ pub enum DepartmentKind {
 
 /// A person's role inside their department.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Encode,
+    Decode,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -79,7 +105,7 @@ pub enum Role {
 }
 
 /// A participating department.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct Department {
     pub id: String,
     pub name: String,
@@ -87,7 +113,7 @@ pub struct Department {
 }
 
 /// A person who holds a key and acts for a department in a role.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct Member {
     pub name: String,
     pub department: String,
@@ -96,7 +122,9 @@ pub struct Member {
 }
 
 /// Which department an approval requirement points at.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum DepartmentSelector {
     /// The department that owns the project the operation concerns.
@@ -108,7 +136,7 @@ pub enum DepartmentSelector {
 }
 
 /// "`count` distinct members with `role` in the selected department must approve."
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct ApprovalRequirement {
     pub department: DepartmentSelector,
     pub role: Role,
@@ -118,7 +146,7 @@ pub struct ApprovalRequirement {
 /// An approval policy: operations of `kind` whose amount is at least `min_amount_fen` need the
 /// listed approvals (besides the submitter, who never approves their own request) before they
 /// take effect. The policy with the highest matching `min_amount_fen` applies.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct ApprovalPolicy {
     pub kind: OperationKind,
     #[serde(default)]

@@ -1,6 +1,7 @@
 //! Operations: the one thing a transaction carries.
 
 use bincode::{Decode, Encode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::records::*;
@@ -11,7 +12,7 @@ use crate::validator::Validator;
 
 /// A change to the consortium itself, proposed by a director and passed by directors of more
 /// than 2/3 of the departments.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum GovernanceChange {
     /// Add or replace the policy for (`kind`, `min_amount_fen`).
@@ -37,7 +38,7 @@ pub enum GovernanceChange {
 /// Operations that a policy covers do not take effect when committed: they open a request
 /// (identified by the submitting transaction's hash) that takes effect when the required
 /// [`Operation::Approve`]s have been committed.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Operation {
     // -- identity ---------------------------------------------------------------------------
@@ -155,7 +156,7 @@ macro_rules! operation_kinds {
     ($($variant:ident => $name:literal),* $(,)?) => {
         /// The kind of an operation, without its data; approval policies are keyed by it.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode)]
-        #[derive(Serialize, Deserialize)]
+        #[derive(Serialize, Deserialize, JsonSchema)]
         #[serde(rename_all = "snake_case")]
         pub enum OperationKind { $($variant),* }
 

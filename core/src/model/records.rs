@@ -2,6 +2,7 @@
 //! engine turns it into stored state (with status, totals and history) in `gongxin-contracts`.
 
 use bincode::{Decode, Encode};
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::{BasisPoints, Fen, TimestampMs};
@@ -9,7 +10,7 @@ use crate::Hash;
 use crate::crypto::PublicKey;
 
 /// Who may see a record's public fields on the public portal.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum Disclosure {
     /// Public fields appear on the public portal.
@@ -20,7 +21,19 @@ pub enum Disclosure {
 
 /// The project lifecycle stages (MISSION.md).
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Encode,
+    Decode,
+    Serialize,
+    Deserialize,
+    JsonSchema,
 )]
 #[serde(rename_all = "snake_case")]
 pub enum ProjectStage {
@@ -45,7 +58,7 @@ pub enum ProjectStage {
 }
 
 /// 项目申报: a line department proposes a project.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct ProjectProposal {
     pub id: String,
     pub name: String,
@@ -65,7 +78,7 @@ pub struct ProjectProposal {
 }
 
 /// One line item of an approved budget.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct BudgetLine {
     /// Budget classification code (e.g. a 政府收支分类科目 code).
     pub code: String,
@@ -74,7 +87,7 @@ pub struct BudgetLine {
 }
 
 /// 预算批复: finance approves a project's budget for a fiscal year.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct BudgetApproval {
     pub project: String,
     pub fiscal_year: u16,
@@ -84,7 +97,7 @@ pub struct BudgetApproval {
 }
 
 /// 预算调整: change one budget line by a signed amount; needs approval by policy.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct BudgetAdjustment {
     pub project: String,
     pub line_code: String,
@@ -95,7 +108,7 @@ pub struct BudgetAdjustment {
 }
 
 /// How a procurement is run (政府采购法 methods).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case")]
 pub enum ProcurementMethod {
     /// 公开招标.
@@ -113,7 +126,7 @@ pub enum ProcurementMethod {
 }
 
 /// 招标采购: the line department opens a procurement for a budgeted project.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct Procurement {
     pub project: String,
     pub method: ProcurementMethod,
@@ -122,21 +135,21 @@ pub struct Procurement {
 }
 
 /// A legal person: name and 统一社会信用代码 (unified social credit code, 18 characters).
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct Party {
     pub name: String,
     pub credit_code: String,
 }
 
 /// One bid in a procurement.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct Bid {
     pub bidder: Party,
     pub amount_fen: Fen,
 }
 
 /// 中标: the award of a procurement.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct Award {
     pub project: String,
     pub bids: Vec<Bid>,
@@ -149,7 +162,7 @@ pub struct Award {
 
 /// A payment milestone of a contract: `share_bp` of the contract amount becomes payable once
 /// accepted progress reaches `progress_bp`.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct PaymentMilestone {
     pub name: String,
     pub progress_bp: BasisPoints,
@@ -158,7 +171,7 @@ pub struct PaymentMilestone {
 }
 
 /// 合同: the signed contract (its document is evidence by SM3 hash, never stored on chain).
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct ContractRecord {
     pub id: String,
     pub project: String,
@@ -171,7 +184,7 @@ pub struct ContractRecord {
 }
 
 /// 变更: a change to a contract's amount and/or schedule; needs line and finance approval.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct ChangeOrder {
     pub id: String,
     pub contract: String,
@@ -182,7 +195,7 @@ pub struct ChangeOrder {
 }
 
 /// 进度: a progress report, optionally claiming a payment milestone.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct ProgressReport {
     pub id: String,
     pub project: String,
@@ -197,7 +210,7 @@ pub struct ProgressReport {
 }
 
 /// 资金拨付申请: the line department asks finance to pay part of a contract.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct DisbursementRequest {
     pub id: String,
     pub contract: String,
@@ -209,7 +222,7 @@ pub struct DisbursementRequest {
 }
 
 /// 验收: the acceptance committee's verdict on a project.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct AcceptanceRecord {
     pub project: String,
     pub passed: bool,
@@ -220,14 +233,14 @@ pub struct AcceptanceRecord {
 }
 
 /// One criterion of a post-evaluation.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct EvaluationScore {
     pub criterion: String,
     pub score_bp: BasisPoints,
 }
 
 /// 后评价: post-evaluation of an accepted project.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct Evaluation {
     pub project: String,
     pub scores: Vec<EvaluationScore>,
@@ -237,7 +250,7 @@ pub struct Evaluation {
 }
 
 /// 整改: a rectification task raised by audit / inspection.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct RectificationTask {
     pub id: String,
     /// The project concerned, if any (inspection findings may concern a department at large).
