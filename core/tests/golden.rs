@@ -101,7 +101,7 @@ fn check_text(name: &str, actual: &str) {
         .join("tests/golden")
         .join(name);
     if std::env::var_os("GONGXIN_UPDATE_GOLDEN").is_some() {
-        std::fs::write(&path, &actual).unwrap();
+        std::fs::write(&path, actual).unwrap();
         return;
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_else(|e| {
