@@ -169,6 +169,7 @@ pub fn disbursement(id: &str) -> Vec<u8> {
 pub fn rectification(id: &str) -> Vec<u8> {
     key(&["rect", id])
 }
+pub const RECTIFICATIONS: &[u8] = b"rect/";
 pub fn request(hash: &Hash) -> Vec<u8> {
     key(&["request", &hash.to_hex()])
 }

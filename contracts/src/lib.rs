@@ -60,6 +60,7 @@
 //! computes the same state from the same blocks.
 
 pub mod access;
+pub mod dashboard;
 pub mod disclosure;
 pub mod display;
 pub mod engine;

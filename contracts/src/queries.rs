@@ -289,6 +289,13 @@ pub struct ProjectSummary {
     pub committed_fen: Fen,
     pub disbursed_fen: Fen,
     pub accepted_progress_bp: BasisPoints,
+    /// Latest claimed progress, accepted or not.
+    pub reported_progress_bp: BasisPoints,
+    /// The schedule a Gantt chart draws: planned start, current planned end (after approved
+    /// change orders) and the planned end as first approved.
+    pub planned_start_ms: TimestampMs,
+    pub planned_end_ms: TimestampMs,
+    pub original_planned_end_ms: TimestampMs,
 }
 
 fn summary(p: &ProjectRecord) -> ProjectSummary {
@@ -302,6 +309,10 @@ fn summary(p: &ProjectRecord) -> ProjectSummary {
         committed_fen: p.committed_fen,
         disbursed_fen: p.disbursed_fen,
         accepted_progress_bp: p.accepted_progress_bp,
+        reported_progress_bp: p.reported_progress_bp,
+        planned_start_ms: p.planned_start_ms,
+        planned_end_ms: p.planned_end_ms,
+        original_planned_end_ms: p.original_planned_end_ms,
     }
 }
 

@@ -125,7 +125,19 @@ fn routes(tx: &str) -> Vec<(&'static str, String, Access)> {
             "/v1/departments/transport/approvals".into(),
             Signed(TransportQueue),
         ),
+        (
+            "/v1/departments/{id}/alerts",
+            "/v1/departments/transport/alerts".into(),
+            Signed(TransportQueue),
+        ),
         ("/v1/whoami", "/v1/whoami".into(), Signed(AnyMember)),
+        ("/v1/policies", "/v1/policies".into(), Signed(AnyMember)),
+        ("/v1/dashboard", "/v1/dashboard".into(), Signed(AnyMember)),
+        (
+            "/v1/schema/operations",
+            "/v1/schema/operations".into(),
+            Open,
+        ),
         ("/v1/access-log", "/v1/access-log".into(), Signed(AuditOnly)),
         (
             "/v1/access-log/anchors",

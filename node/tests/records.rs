@@ -512,7 +512,11 @@ async fn openapi_describes_every_route() {
         "/v1/contracts/{id}/disbursements",
         "/v1/rectifications",
         "/v1/departments/{id}/approvals",
+        "/v1/departments/{id}/alerts",
         "/v1/whoami",
+        "/v1/policies",
+        "/v1/dashboard",
+        "/v1/schema/operations",
         "/v1/access-log",
         "/v1/access-log/anchors",
         "/public/v1/projects",
@@ -527,7 +531,197 @@ async fn openapi_describes_every_route() {
     }
     assert_eq!(
         paths.len(),
-        30,
+        34,
         "a documented path has no route in this list"
     );
+}
+
+/// The console's reads: the dashboard follows the reader's departments and agrees with the
+/// project lists; policies and a department's alerts are signed reads under the read table.
+#[tokio::test]
+async fn the_dashboard_is_scoped_to_the_readers_departments_and_matches_the_lists() {
+    let l = loaded();
+    let finance = l.key("finance", Role::Director);
+    let (status, all) = l.get("/v1/dashboard", Some(&finance)).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(all["height"], l.t.node.tip().height());
+    let (_, listed) = l.get("/v1/projects?limit=500", Some(&finance)).await;
+    let listed = listed["items"].as_array().unwrap();
+    assert_eq!(all["projects"]["total"], listed.len() as u64);
+    let budget: u64 = listed
+        .iter()
+        .map(|p| p["budget_fen"].as_u64().unwrap())
+        .sum();
+    let departments = all["departments"].as_array().unwrap();
+    let dashboard_budget: u64 = departments
+        .iter()
+        .map(|d| d["budget_fen"].as_u64().unwrap())
+        .sum();
+    assert_eq!(dashboard_budget, budget);
+    let by_stage: u64 = all["projects"]["by_stage"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|n| n.as_u64().unwrap())
+        .sum();
+    assert_eq!(by_stage, listed.len() as u64);
+    // The demo's 30 measures: each open, submitted or closed; none overdue yet at its own
+    // block time (the first deadlines are minutes later).
+    let rect = &all["rectifications"];
+    let count = |k: &str| rect[k].as_u64().unwrap();
+    assert_eq!(
+        count("open") + count("submitted") + count("closed"),
+        30,
+        "{rect}"
+    );
+    assert!(
+        count("overdue") <= count("open") && count("closed") > 0,
+        "{rect}"
+    );
+    assert!(!all["ranking"].as_array().unwrap().is_empty(), "{all}");
+
+    // A line department's specialist sees its own department only.
+    let ecology = l.key("ecology", Role::Specialist);
+    let (status, own) = l.get("/v1/dashboard", Some(&ecology)).await;
+    assert_eq!(status, StatusCode::OK);
+    let ids: Vec<&str> = own["departments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d["id"].as_str().unwrap())
+        .collect();
+    assert_eq!(ids, ["ecology"]);
+    let (_, ecology_projects) = l.get("/v1/projects?limit=500", Some(&ecology)).await;
+    assert_eq!(
+        own["projects"]["total"],
+        ecology_projects["items"].as_array().unwrap().len() as u64
+    );
+    // Unsigned, it is refused.
+    let (status, _) = l.get("/v1/dashboard", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn project_lists_carry_the_schedule_a_gantt_chart_draws() {
+    let l = loaded();
+    let finance = l.key("finance", Role::Director);
+    let (_, page) = l.get("/v1/projects?limit=500", Some(&finance)).await;
+    let project = page["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["id"] == TRANSPORT_PROJECT)
+        .unwrap()
+        .clone();
+    let (_, detail) = l
+        .get(&format!("/v1/projects/{TRANSPORT_PROJECT}"), Some(&finance))
+        .await;
+    for field in [
+        "planned_start_ms",
+        "planned_end_ms",
+        "original_planned_end_ms",
+    ] {
+        assert!(project[field].as_u64().unwrap() > 0, "{field}: {project}");
+        assert_eq!(
+            project[field], detail["project"][field],
+            "{field}: {detail}"
+        );
+    }
+    assert!(project["reported_progress_bp"].is_u64());
+}
+
+#[tokio::test]
+async fn policies_and_department_alerts_are_member_reads() {
+    let l = loaded();
+    let transport = l.key("transport", Role::Specialist);
+    let (status, body) = l.get("/v1/policies", Some(&transport)).await;
+    assert_eq!(status, StatusCode::OK);
+    let policies = body["policies"].as_array().unwrap();
+    assert!(
+        policies.iter().any(|p| p["kind"] == "request_disbursement"),
+        "{body}"
+    );
+    let (status, _) = l.get("/v1/policies", None).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let ecology_director = l.key("ecology", Role::Director);
+    let (status, alerts) = l
+        .get(
+            "/v1/departments/ecology/alerts?limit=500",
+            Some(&ecology_director),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{alerts}");
+    let items = alerts["items"].as_array().unwrap();
+    assert!(!items.is_empty(), "the demo's overdue tasks alert ecology");
+    assert!(
+        items
+            .iter()
+            .all(|a| a["responsible_department"] == "ecology")
+    );
+    let (status, _) = l
+        .get("/v1/departments/ecology/alerts", Some(&transport))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let auditor = l.key("audit", Role::Auditor);
+    let (status, body) = l
+        .get("/v1/departments/no-such-dept/alerts", Some(&auditor))
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+#[tokio::test]
+async fn the_operations_schema_is_open_and_is_core_s() {
+    let l = loaded();
+    let (status, body) = l.get("/v1/schema/operations", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["tx_body"], gongxin_core::schema::tx_body_schema());
+    assert_eq!(body["kinds"].as_array().unwrap().len(), 31);
+}
+
+#[tokio::test]
+async fn the_console_is_served_with_a_strict_policy_or_says_how_to_build_it() {
+    let l = loaded();
+    let routes = gateway::routes(l.t.node.clone());
+    let response = warp::test::request().path("/console").reply(&routes).await;
+    assert_eq!(response.status(), StatusCode::MOVED_PERMANENTLY);
+    assert_eq!(response.headers()["location"], "/console/");
+    let response = warp::test::request().path("/console/").reply(&routes).await;
+    // Debug builds serve `web/dist` from disk: built by `scripts/build-web` (which the test
+    // command runs first), or not at all.
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../web/dist/index.html")
+        .exists();
+    if built {
+        assert_eq!(response.status(), StatusCode::OK);
+        let csp = response.headers()["content-security-policy"]
+            .to_str()
+            .unwrap();
+        assert!(csp.contains("script-src 'self'"), "{csp}");
+        let html = String::from_utf8_lossy(response.body());
+        assert!(html.contains("main.js"), "{html}");
+        let etag = response.headers()["etag"].clone();
+        let again = warp::test::request()
+            .path("/console/")
+            .header("if-none-match", etag)
+            .reply(&routes)
+            .await;
+        assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+        let script = warp::test::request()
+            .path("/console/main.js")
+            .reply(&routes)
+            .await;
+        assert_eq!(script.status(), StatusCode::OK);
+        assert!(
+            script.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("javascript")
+        );
+    } else {
+        let body: Value = serde_json::from_slice(response.body()).unwrap();
+        assert_eq!(body["error"], "console_not_built", "{body}");
+    }
+    let (status, body) = send(&routes, "/console/no-such-file.js", &[]).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
 }

@@ -8,6 +8,7 @@ use std::sync::Arc;
 use warp::reply::Response;
 
 use super::auth::{self, Reader};
+use super::dashboard::DashboardCache;
 use super::error::{self, ApiError, ApiResult};
 use super::guard::Guards;
 use crate::node::Node;
@@ -16,11 +17,23 @@ use crate::node::Node;
 #[derive(Debug, Clone, Copy)]
 pub struct PeerAddr(pub SocketAddr);
 
-/// What every route needs: the node and the gateway's guards.
+/// What every route needs: the node, the gateway's guards and its dashboard snapshot.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     pub node: Arc<Node>,
     pub guards: Arc<Guards>,
+    pub dashboard: Arc<DashboardCache>,
+}
+
+impl Ctx {
+    /// A gateway's context: fresh guards from the node's limits, no dashboard computed yet.
+    pub fn new(node: Arc<Node>) -> Ctx {
+        Ctx {
+            guards: Guards::new(&node.limits),
+            node,
+            dashboard: Arc::default(),
+        }
+    }
 }
 
 /// Appends a signed read (or a request that claimed a key and was refused) to the operation

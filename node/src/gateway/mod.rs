@@ -4,7 +4,9 @@
 //! - [`ledger`]: PROTOCOL.md's `GET /v1/checkpoint`, `/v1/proofs/inclusion`,
 //!   `/v1/proofs/consistency`, plus `/v1/entries`, `/v1/status`, `POST /v1/txs`,
 //!   `/v1/txs/{hash}`, `/v1/blocks/{height}`.
-//! - [`records`]: internal record reads.
+//! - [`records`]: internal record reads; [`dashboard`]: the console's aggregate figures, from a
+//!   per-block snapshot; [`schema`]: the operations' JSON Schema.
+//! - [`console`]: the department console, the web app at `/console/`.
 //! - [`access_log`]: the node's operation log (audit) and its anchors on the ledger.
 //! - [`auth`]: signed reads (key, node, time, nonce, signature) and the replay cache; what a
 //!   member may then see is `gongxin_contracts::access`'s read table, applied by the handlers.
@@ -22,7 +24,9 @@
 
 pub mod access_log;
 pub mod auth;
+pub mod console;
 pub mod context;
+pub mod dashboard;
 pub mod error;
 pub mod feed;
 pub mod guard;
@@ -31,6 +35,7 @@ pub mod observe;
 pub mod openapi;
 pub mod public;
 pub mod records;
+pub mod schema;
 pub mod server;
 
 use std::net::{IpAddr, SocketAddr};
@@ -43,7 +48,6 @@ use warp::reply::Response;
 use crate::node::Node;
 use auth::{Reader, SignedRequest};
 use error::{ApiError, ApiResult};
-use guard::Guards;
 use ledger::Query;
 
 use context::log_read;
@@ -55,15 +59,13 @@ pub async fn serve(
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let guards = Guards::new(&node.limits);
-    let ctx = Ctx { node, guards };
+    let ctx = Ctx::new(node);
     server::serve_routes(routes_with(ctx.clone()), &ctx, listener, shutdown).await;
 }
 
 /// All routes of the gateway with fresh guards (tests; [`serve`] keeps one set per server).
 pub fn routes(node: Arc<Node>) -> BoxedFilter<(Response,)> {
-    let guards = Guards::new(&node.limits);
-    routes_with(Ctx { node, guards })
+    routes_with(Ctx::new(node))
 }
 
 /// All routes of the gateway, with JSON errors for every rejection.
@@ -202,6 +204,11 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .map(|ctx: Ctx| observe::health(&ctx.node));
 
     let internal = internal_routes(open.clone());
+    let console = console_routes(open.clone());
+    let schema = warp::path!("v1" / "schema" / "operations")
+        .and(warp::get())
+        .and(open.clone())
+        .map(|_ctx: Ctx| schema::operations());
     let public = public_routes(open.clone());
     let openapi = warp::path!("openapi.json")
         .and(warp::get())
@@ -213,6 +220,10 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .or(public)
         .unify()
         .or(openapi)
+        .unify()
+        .or(console)
+        .unify()
+        .or(schema)
         .unify()
         .or(inclusion)
         .unify()
@@ -368,6 +379,7 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .then(|ctx: Ctx, s: SignedRequest, q: Query| {
             authed(ctx, s, move |n, r| access_log::anchors(n, r, &q))
         });
+    let console_reads = console_reads(base.clone().boxed());
     let approvals = warp::path!("v1" / "departments" / String / "approvals")
         .and(base)
         .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
@@ -401,6 +413,68 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .or(access_anchors)
         .unify()
         .boxed()
+        .or(console_reads)
+        .unify()
+        .boxed()
+}
+
+/// The signed reads the console adds: a department's alerts, the policies, the dashboard.
+/// Boxed on their own: each unboxed level of the `or` chain costs compile time.
+fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<(Response,)> {
+    let department_alerts = warp::path!("v1" / "departments" / String / "alerts")
+        .and(base.clone())
+        .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| {
+                records::department_alerts(n, r, &id, &q)
+            })
+        });
+    let policies = warp::path!("v1" / "policies").and(base.clone()).then(
+        |ctx: Ctx, s: SignedRequest, _q: Query| authed(ctx, s, move |n, _r| records::policies(n)),
+    );
+    let dashboard = warp::path!("v1" / "dashboard").and(base.clone()).then(
+        |ctx: Ctx, s: SignedRequest, _q: Query| {
+            let (node, cache) = (ctx.node.clone(), ctx.dashboard.clone());
+            authed(ctx, s, move |_n, r| {
+                dashboard::dashboard(&*cache.snapshot(&node)?, r)
+            })
+        },
+    );
+    department_alerts
+        .or(policies)
+        .unify()
+        .or(dashboard)
+        .unify()
+        .boxed()
+}
+
+/// `/console/…`: the web app's files; `/console` redirects to `/console/` so relative asset
+/// paths resolve.
+fn console_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
+    // `path!("console")` also matches `/console/`: only the bare path is redirected, so the
+    // page's relative asset paths resolve under `/console/`.
+    let bare = warp::path!("console")
+        .and(warp::get())
+        .and(warp::path::full())
+        .and_then(|full: warp::path::FullPath| async move {
+            if full.as_str() != "/console" {
+                return Err(warp::reject::not_found());
+            }
+            let redirect = warp::reply::with_header(
+                warp::http::StatusCode::MOVED_PERMANENTLY,
+                "location",
+                "/console/",
+            );
+            Ok::<Response, warp::Rejection>(warp::Reply::into_response(redirect))
+        });
+    let files = warp::path("console")
+        .and(warp::get())
+        .and(open)
+        .and(warp::path::tail())
+        .and(warp::header::optional::<String>("if-none-match"))
+        .map(|_ctx: Ctx, tail: warp::path::Tail, etag: Option<String>| {
+            console::asset(tail.as_str(), etag.as_deref()).unwrap_or_else(ApiError::into_response)
+        });
+    bare.or(files).unify().boxed()
 }
 
 fn public_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {

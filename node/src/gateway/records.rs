@@ -285,3 +285,45 @@ pub fn whoami(reader: &Reader) -> ApiResult {
         }),
     ))
 }
+
+/// `GET /v1/departments/{id}/alerts?after=&limit=`: the alerts addressed to a department (its
+/// reminders), oldest first; readable by whoever may read the department.
+pub fn department_alerts(
+    node: &Node,
+    reader: &Reader,
+    department: &str,
+    query: &Query,
+) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    if !reader.may_read(&Subject::Department(department.to_owned())) {
+        return Err(not_readable(
+            &format!("the alerts of {department:?}"),
+            reader,
+        ));
+    }
+    let state = node.reader().state();
+    if queries::department(&state, department)
+        .map_err(state_error)?
+        .is_none()
+    {
+        return Err(ApiError::not_found(
+            "unknown_department",
+            format!("no department {department:?}"),
+        ));
+    }
+    page(
+        &queries::department_alerts(&state, department, after.as_deref(), limit)
+            .map_err(state_error)?,
+    )
+}
+
+/// `GET /v1/policies`: the approval policies in force (any member), so a form can say which
+/// approvals an operation will need before it is signed.
+pub fn policies(node: &Node) -> ApiResult {
+    let state = node.reader().state();
+    let policies = queries::policies(&state).map_err(state_error)?;
+    Ok(json(
+        StatusCode::OK,
+        &serde_json::json!({ "policies": policies }),
+    ))
+}
