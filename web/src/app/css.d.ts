@@ -1,0 +1,2 @@
+// Lets TypeScript accept `import './styles.css'` (esbuild bundles it into main.css).
+declare module '*.css';

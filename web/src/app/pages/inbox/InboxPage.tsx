@@ -1,0 +1,368 @@
+// 我的待办: approvals waiting for my department and role (approve / refuse with a confirmation;
+// hidden from a specialist when none waits), progress reports waiting for the director's
+// review, alerts addressed to my department, and the rectification tasks I answer for with their
+// red / yellow / green lights.
+import { useState } from 'preact/hooks';
+import { alertLabel, deptKindLabel, makeT, opLabel, rectStatusLabel, roleLabel } from '../../i18n';
+import { useSession, type Session, type WhoAmI } from '../../session';
+import { get } from '../../chain';
+import { useSubmit } from '../../submit';
+import { useAsync } from '../../components/useAsync';
+import { ConfirmDialog } from '../../components/Dialog';
+import { OutcomeNote, outcomeText } from '../../components/Outcome';
+import { toast } from '../../components/Toasts';
+import { Empty, ErrorState, Hex, LightBadge, Loading, Money, When } from '../../components/ui';
+import { errorCode } from '../../components/errors';
+import { bpText } from '../../components/format';
+import { collect, qs, type Alert, type ProjectSummary, type Page, type RectificationRecord, type RequestRecord, type ResolvedRequirement } from '../../components/records';
+import { light } from '../../components/light';
+
+const t = makeT({
+  zh: {
+    title: '我的待办',
+    approvals: '待我审批',
+    approvals_hint: '本部门待审批、且需要{role}签批的申请',
+    alerts: '本部门预警',
+    rects: '我负责的整改任务',
+    project: '项目',
+    amount: '金额',
+    requester: '申请人',
+    since: '提交时间',
+    policy: '适用规则',
+    needs: '需要',
+    req_line: '{dept} {role} × {count}（已签 {done}）',
+    approve: '同意',
+    refuse: '驳回',
+    approve_title: '同意这项申请？',
+    refuse_title: '驳回这项申请？',
+    refuse_reason: '驳回理由',
+    approve_note: '审批意见（可选）',
+    approve_body: '{kind} · 项目 {project} · 金额',
+    no_approvals: '没有等待您审批的申请。',
+    reviews: '待审核进度',
+    no_reviews: '没有等待审核的进度报告。',
+    review_line: '{id} · 填报 {r}，已验收 {a} — 打开项目审核',
+    approved_done: '✔ 已签批：审批已齐，申请已交由规则执行（结果见项目记录）',
+    approved_more: '✔ 已签批（已上链）；该申请还需 {n} 人签批才会执行',
+    refused_done: '✔ 已驳回（已上链），申请已关闭',
+    no_alerts: '本部门没有预警。',
+    no_rects: '没有需要您处理的整改任务。',
+    alerts_missing: '节点暂未提供部门预警接口（/v1/departments/…/alerts）。',
+    deadline: '整改期限',
+    status: '状态',
+    reminders: '已催办 {n} 次',
+    all_rects: '查看整改台账',
+    summary: '待审批 {a} 项 · 预警 {b} 条 · 红灯 {c} 项',
+    self_dept: '本部门',
+    none: '无',
+    open_project: '打开项目 {id}',
+  },
+  en: {
+    title: 'My inbox',
+    approvals: 'Waiting for my approval',
+    approvals_hint: 'Requests waiting for my department that need a {role}',
+    alerts: 'Alerts for my department',
+    rects: 'Rectification tasks I answer for',
+    project: 'Project',
+    amount: 'Amount',
+    requester: 'Requested by',
+    since: 'Since',
+    policy: 'Policy',
+    needs: 'Needs',
+    req_line: '{dept} {role} × {count} ({done} signed)',
+    approve: 'Approve',
+    refuse: 'Refuse',
+    approve_title: 'Approve this request?',
+    refuse_title: 'Refuse this request?',
+    refuse_reason: 'Reason for refusing',
+    approve_note: 'Note (optional)',
+    approve_body: '{kind} · project {project} · amount',
+    no_approvals: 'Nothing waits for your approval.',
+    reviews: 'Progress to review',
+    no_reviews: 'No progress report waits for review.',
+    review_line: '{id} · claims {r}, accepted {a} — open the project to review',
+    approved_done: '✔ Approved: all approvals are in and the request went to the rules (see the project record)',
+    approved_more: '✔ Approved (on the ledger); the request needs {n} more approval(s) before it runs',
+    refused_done: '✔ Refused (on the ledger); the request is closed',
+    no_alerts: 'No alerts for your department.',
+    no_rects: 'No rectification task waits for you.',
+    alerts_missing: 'The node does not serve department alerts yet (/v1/departments/…/alerts).',
+    deadline: 'Deadline',
+    status: 'Status',
+    reminders: '{n} reminders sent',
+    all_rects: 'Open the rectification ledger',
+    summary: '{a} approvals · {b} alerts · {c} red lights',
+    self_dept: 'my department',
+    none: 'none',
+    open_project: 'Open project {id}',
+  },
+});
+
+/** Whether `me` may sign one of the request's requirements and has not signed yet. */
+export function awaitsMe(req: RequestRecord, me: WhoAmI): boolean {
+  if (req.status?.status !== 'open') return false;
+  if (req.approvals.some((a) => a.key === me.public_key || a.person === me.public_key)) return false;
+  return req.required.some((r) => r.role === me.role && r.departments.includes(me.department) && signedFor(req, r) < r.count);
+}
+
+/**
+ * How many signatures the request still lacks once `me` has approved it (0: my approval
+ * completes it and the node executes the request in the same block).
+ */
+export function missingAfterMyApproval(req: RequestRecord, me: WhoAmI): number {
+  let mineCounted = false;
+  let missing = 0;
+  for (const r of req.required) {
+    let done = signedFor(req, r);
+    if (!mineCounted && done < r.count && r.role === me.role && r.departments.includes(me.department)) {
+      done += 1;
+      mineCounted = true;
+    }
+    missing += Math.max(0, r.count - done);
+  }
+  return missing;
+}
+
+function signedFor(req: RequestRecord, r: ResolvedRequirement): number {
+  return req.approvals.filter((a) => a.role === r.role && r.departments.includes(a.department)).length;
+}
+
+function selectorText(r: ResolvedRequirement): string {
+  if (r.selector === 'project_owner') return t('dept_sel.project_owner');
+  if (typeof r.selector === 'object' && 'kind' in r.selector) return deptKindLabel(r.selector.kind);
+  return r.departments.join('、');
+}
+
+function ApprovalCard({ req, session, onDone }: { req: RequestRecord; session: Session; onDone: () => void }) {
+  const [dialog, setDialog] = useState<'approve' | 'refuse' | null>(null);
+  const s = useSubmit(session);
+  const projectText = req.project ?? t('none');
+  const run = async (text: string) => {
+    const op = dialog === 'approve' ? { approve: { request: req.hash, note: text } } : { refuse: { request: req.hash, reason: text } };
+    const r = await s.submit(op);
+    if (r) {
+      // "Applied" is my signature or refusal; say what it means for the request itself.
+      const text =
+        r.outcome !== 'applied'
+          ? outcomeText(r)
+          : dialog === 'refuse'
+            ? t('refused_done')
+            : missingAfterMyApproval(req, session.me) === 0
+              ? t('approved_done')
+              : t('approved_more', { n: missingAfterMyApproval(req, session.me) });
+      toast(text, r.outcome === 'applied' ? 'ok' : r.outcome === 'pending' ? 'info' : 'error');
+      setDialog(null);
+      if (r.outcome !== 'pending') onDone();
+    }
+  };
+  return (
+    <li class="card item">
+      <div class="item-head">
+        <h3>{opLabel(req.kind)}</h3>
+        <span class="amount"><Money fen={req.amount_fen} /></span>
+      </div>
+      <dl class="facts">
+        <dt>{t('project')}</dt>
+        <dd>{req.project ? <a href={`#/projects/${encodeURIComponent(req.project)}`}>{req.project}</a> : t('none')}</dd>
+        <dt>{t('requester')}</dt>
+        <dd>
+          {req.submitter_department} · <Hex value={req.submitter_person} />
+        </dd>
+        <dt>{t('since')}</dt>
+        <dd><When ms={req.opened_ms} time /></dd>
+        <dt>{t('policy')}</dt>
+        <dd>{req.policy_description}</dd>
+        <dt>{t('needs')}</dt>
+        <dd>
+          <ul class="plain">
+            {req.required.map((r, i) => (
+              <li key={i} class={r.role === session.me.role && r.departments.includes(session.me.department) ? 'mine' : undefined}>
+                {t('req_line', { dept: selectorText(r), role: roleLabel(r.role), count: r.count, done: signedFor(req, r) })}
+              </li>
+            ))}
+          </ul>
+        </dd>
+      </dl>
+      <div class="actions">
+        <button type="button" class="btn btn-primary" disabled={s.busy} onClick={() => setDialog('approve')}>
+          {t('approve')}
+        </button>
+        <button type="button" class="btn btn-danger-ghost" disabled={s.busy} onClick={() => setDialog('refuse')}>
+          {t('refuse')}
+        </button>
+      </div>
+      <OutcomeNote result={s.result} error={s.error} />
+      {dialog && (
+        <ConfirmDialog
+          title={dialog === 'approve' ? t('approve_title') : t('refuse_title')}
+          confirmLabel={dialog === 'approve' ? t('approve') : t('refuse')}
+          danger={dialog === 'refuse'}
+          input={dialog === 'approve' ? { label: t('approve_note') } : { label: t('refuse_reason'), required: true, multiline: true }}
+          busy={s.busy}
+          error={s.error ? outcomeText(null, s.error) : null}
+          onConfirm={(text) => void run(text)}
+          onCancel={() => setDialog(null)}
+        >
+          <p>{t('approve_body', { kind: opLabel(req.kind), project: projectText })} <Money fen={req.amount_fen} /></p>
+          <p class="muted">{req.policy_description}</p>
+        </ConfirmDialog>
+      )}
+    </li>
+  );
+}
+
+function Approvals({ session }: { session: Session }) {
+  const me = session.me;
+  const r = useAsync(
+    () => collect((after) => get<Page<RequestRecord>>(session, `/v1/departments/${encodeURIComponent(me.department)}/approvals${qs({ after, limit: 100 })}`)),
+    [me.department],
+  );
+  const mine = (r.data ?? []).filter((req) => awaitsMe(req, me)).sort((a, b) => a.opened_ms - b.opened_ms);
+  // Approval policies name chiefs and directors; a specialist sees the section only when one
+  // names them and something waits.
+  if (me.role === 'specialist' && mine.length === 0 && !r.error) return null;
+  return (
+    <section class="stack" aria-labelledby="inbox-approvals">
+      <h2 id="inbox-approvals">
+        {t('approvals')} {r.data && <span class="count">{mine.length}</span>}
+      </h2>
+      <p class="muted">{t('approvals_hint', { role: roleLabel(me.role) })}</p>
+      {r.loading && !r.data ? <Loading /> : r.error ? <ErrorState error={r.error} onRetry={r.reload} /> : mine.length === 0 ? <Empty>{t('no_approvals')}</Empty> : (
+        <ul class="cards">
+          {mine.map((req) => (
+            <ApprovalCard key={req.hash} req={req} session={session} onDone={r.reload} />
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+/** In-progress projects whose latest claimed progress is above the accepted one, most behind first. */
+export function awaitingReview(projects: ProjectSummary[]): ProjectSummary[] {
+  return projects
+    .filter((p) => p.stage === 'in_progress' && (p.reported_progress_bp ?? 0) > p.accepted_progress_bp)
+    .sort((a, b) => (b.reported_progress_bp ?? 0) - b.accepted_progress_bp - ((a.reported_progress_bp ?? 0) - a.accepted_progress_bp) || a.id.localeCompare(b.id));
+}
+
+/** 待审核进度: for a director, the department's projects with a progress report to review. */
+function Reviews({ session }: { session: Session }) {
+  const me = session.me;
+  const r = useAsync(
+    () => collect((after) => get<Page<ProjectSummary>>(session, `/v1/projects${qs({ department: me.department, stage: 'in_progress', after, limit: 100 })}`)),
+    [me.department],
+  );
+  const waiting = awaitingReview(r.data ?? []);
+  return (
+    <section class="stack" aria-labelledby="inbox-reviews">
+      <h2 id="inbox-reviews">
+        {t('reviews')} {r.data && <span class="count">{waiting.length}</span>}
+      </h2>
+      {r.loading && !r.data ? <Loading /> : r.error ? <ErrorState error={r.error} onRetry={r.reload} /> : waiting.length === 0 ? <Empty>{t('no_reviews')}</Empty> : (
+        <ul class="cards">
+          {waiting.map((p) => (
+            <li key={p.id} class="card item">
+              <div class="item-head">
+                <h3>
+                  <a href={`#/projects/${encodeURIComponent(p.id)}`}>{p.name}</a>
+                </h3>
+              </div>
+              <p>{t('review_line', { id: p.id, r: bpText(p.reported_progress_bp ?? 0), a: bpText(p.accepted_progress_bp) })}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Alerts({ session }: { session: Session }) {
+  const dept = session.me.department;
+  const r = useAsync(() => get<Page<Alert>>(session, `/v1/departments/${encodeURIComponent(dept)}/alerts${qs({ limit: 50 })}`), [dept]);
+  const missing = r.error && (errorCode(r.error) === 'not_found' || (r.error as { status?: number }).status === 404);
+  const items = [...(r.data?.items ?? [])].sort((a, b) => b.time_ms - a.time_ms);
+  return (
+    <section class="stack" aria-labelledby="inbox-alerts">
+      <h2 id="inbox-alerts">
+        {t('alerts')} {r.data && <span class="count">{items.length}</span>}
+      </h2>
+      {r.loading && !r.data ? <Loading /> : missing ? <Empty>{t('alerts_missing')}</Empty> : r.error ? <ErrorState error={r.error} onRetry={r.reload} /> : items.length === 0 ? <Empty>{t('no_alerts')}</Empty> : (
+        <ul class="cards">
+          {items.map((a, i) => (
+            <li key={`${a.record}-${a.time_ms}-${i}`} class="card item alert-item">
+              <div class="item-head">
+                <h3>⚠ {alertLabel(a.kind.alert)}</h3>
+                <When ms={a.time_ms} time />
+              </div>
+              <p>{a.message}</p>
+              {a.project && (
+                <a href={`#/projects/${encodeURIComponent(a.project)}`} aria-label={t('open_project', { id: a.project })}>
+                  {a.project}
+                </a>
+              )}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+function Rectifications({ session }: { session: Session }) {
+  const me = session.me;
+  const r = useAsync(
+    () =>
+      collect((after) =>
+        get<Page<RectificationRecord>>(session, `/v1/rectifications${qs({ department: me.reads_everything ? undefined : me.department, after, limit: 200 })}`),
+      ),
+    [me.department],
+  );
+  const now = Date.now();
+  const mine = (r.data ?? [])
+    .filter((x) => x.status !== 'verified')
+    .filter((x) => (me.reads_everything ? x.status === 'submitted' || x.task.responsible_person === me.public_key : x.task.responsible_department === me.department))
+    .sort((a, b) => a.task.deadline_ms - b.task.deadline_ms);
+  return (
+    <section class="stack" aria-labelledby="inbox-rects">
+      <h2 id="inbox-rects">
+        {t('rects')} {r.data && <span class="count">{mine.length}</span>}
+      </h2>
+      {r.loading && !r.data ? <Loading /> : r.error ? <ErrorState error={r.error} onRetry={r.reload} /> : mine.length === 0 ? <Empty>{t('no_rects')}</Empty> : (
+        <ul class="cards">
+          {mine.map((x) => (
+            <li key={x.task.id} class={`card item light-border-${light(x.task.deadline_ms, x.status, now).color}`}>
+              <div class="item-head">
+                <h3>
+                  <a href={`#/rectifications?task=${encodeURIComponent(x.task.id)}`}>{x.task.title}</a>
+                </h3>
+                <LightBadge deadline_ms={x.task.deadline_ms} status={x.status} now_ms={now} />
+              </div>
+              <dl class="facts">
+                <dt>{t('deadline')}</dt>
+                <dd><When ms={x.task.deadline_ms} /></dd>
+                <dt>{t('status')}</dt>
+                <dd>{rectStatusLabel(x.status)}{x.reminders > 0 ? ` · ${t('reminders', { n: x.reminders })}` : ''}</dd>
+              </dl>
+            </li>
+          ))}
+        </ul>
+      )}
+      <a href="#/rectifications">{t('all_rects')}</a>
+    </section>
+  );
+}
+
+export function InboxPage() {
+  const session = useSession();
+  return (
+    <div class="stack page">
+      <h1>{t('title')}</h1>
+      <div class="inbox-grid">
+        <Approvals session={session} />
+        {session.me.role === 'director' && <Reviews session={session} />}
+        <Rectifications session={session} />
+        <Alerts session={session} />
+      </div>
+    </div>
+  );
+}
