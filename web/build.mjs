@@ -1,7 +1,8 @@
 // Production build of the browser console: bundles src/app/main.tsx with
 // esbuild into dist/, copies the static files (index.html, manifest, icons)
 // next to it and records raw and gzip sizes in dist/bundle-size.json so the
-// size of what a browser downloads can be watched over time.
+// size of what a browser downloads can be watched over time; writes a gzip copy
+// of each text file, which the node serves to browsers that accept gzip.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -19,8 +20,17 @@ function listFiles(dir) {
   });
 }
 
+/** Text files get a gzip copy (`main.js.gz`) that the node sends to browsers accepting gzip. */
+const COMPRESS = /\.(js|css|html|svg|json|webmanifest)$/;
+
+function writeGzipCopies() {
+  for (const path of listFiles(dist).filter((p) => COMPRESS.test(p) && !p.endsWith('bundle-size.json'))) {
+    writeFileSync(`${path}.gz`, gzipSync(readFileSync(path), { level: 9 }));
+  }
+}
+
 function writeSizes() {
-  const files = listFiles(dist).filter((path) => !path.endsWith('bundle-size.json')).sort();
+  const files = listFiles(dist).filter((path) => !path.endsWith('bundle-size.json') && !path.endsWith('.gz')).sort();
   const sizes = {};
   for (const path of files) {
     const bytes = readFileSync(path);
@@ -52,6 +62,8 @@ if (existsSync(staticDir)) {
   cpSync(staticDir, dist, { recursive: true });
 }
 
-for (const [name, size] of Object.entries(writeSizes())) {
+const sizes = writeSizes();
+writeGzipCopies();
+for (const [name, size] of Object.entries(sizes)) {
   console.log(`${name.padEnd(32)} ${String(size.raw).padStart(9)} B  gzip ${String(size.gzip).padStart(8)} B`);
 }

@@ -718,6 +718,31 @@ async fn the_console_is_served_with_a_strict_policy_or_says_how_to_build_it() {
                 .unwrap()
                 .contains("javascript")
         );
+        assert!(script.headers().get("content-encoding").is_none());
+        // A browser that accepts gzip gets the build's compressed copy, same type.
+        let zipped = warp::test::request()
+            .path("/console/main.js")
+            .header("accept-encoding", "gzip, deflate, br")
+            .reply(&routes)
+            .await;
+        assert_eq!(zipped.status(), StatusCode::OK);
+        assert_eq!(zipped.headers()["content-encoding"], "gzip");
+        assert_eq!(zipped.headers()["vary"], "accept-encoding");
+        assert!(
+            zipped.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("javascript")
+        );
+        let dist = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/dist");
+        assert_eq!(
+            zipped.body().as_ref(),
+            std::fs::read(dist.join("main.js.gz")).unwrap().as_slice()
+        );
+        assert!(zipped.body().len() * 2 < script.body().len());
+        assert_ne!(zipped.headers()["etag"], script.headers()["etag"]);
+        let (status, _) = send(&routes, "/console/main.js.gz", &[]).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
     } else {
         let body: Value = serde_json::from_slice(response.body()).unwrap();
         assert_eq!(body["error"], "console_not_built", "{body}");

@@ -7,7 +7,9 @@
 //! the web app answers 404 `console_not_built` with how to build it.
 //!
 //! Every answer carries a strict Content-Security-Policy (scripts and connections to this
-//! origin only, no framing) and an ETag, so a reload costs a 304.
+//! origin only, no framing) and an ETag, so a reload costs a 304. The web build writes a gzip
+//! copy next to each text file (`main.js.gz`); a browser that accepts gzip gets that copy
+//! (the bundle is ≈ 3× smaller, which matters on a phone over a government VPN).
 
 use rust_embed::RustEmbed;
 use warp::http::{HeaderValue, StatusCode, header};
@@ -26,28 +28,64 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
      style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; \
      object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'none'";
 
-/// Answers `GET /console/<path>` (`""` is the app's page).
-pub fn asset(path: &str, if_none_match: Option<&str>) -> Result<Response, ApiError> {
+/// Whether an `Accept-Encoding` value admits gzip (`gzip`, `gzip;q=0.8`; not `gzip;q=0`).
+pub fn accepts_gzip(accept_encoding: Option<&str>) -> bool {
+    accept_encoding.is_some_and(|value| {
+        value.split(',').any(|item| {
+            let mut parts = item.split(';').map(str::trim);
+            let coding = parts.next().unwrap_or_default();
+            let refused = parts.any(|p| {
+                p.strip_prefix("q=")
+                    .and_then(|q| q.parse::<f32>().ok())
+                    .is_some_and(|q| q <= 0.0)
+            });
+            (coding.eq_ignore_ascii_case("gzip") || coding == "*") && !refused
+        })
+    })
+}
+
+/// Answers `GET /console/<path>` (`""` is the app's page), gzip-encoded when `gzip` allows and
+/// the build wrote a compressed copy.
+pub fn asset(path: &str, if_none_match: Option<&str>, gzip: bool) -> Result<Response, ApiError> {
     let name = if path.is_empty() { "index.html" } else { path };
-    let Some(file) = Assets::get(name) else {
+    if name.ends_with(".gz") {
+        return Err(missing(name));
+    }
+    let Some(plain) = Assets::get(name) else {
         return Err(missing(name));
     };
-    let etag = format!("\"{}\"", hex::encode(&file.metadata.sha256_hash()[..16]));
+    let mime = plain.metadata.mimetype().to_owned();
+    let compressed = if gzip {
+        Assets::get(&format!("{name}.gz"))
+    } else {
+        None
+    };
+    let encoded = compressed.is_some();
+    let file = compressed.unwrap_or(plain);
+    let etag = format!(
+        "\"{}{}\"",
+        hex::encode(&file.metadata.sha256_hash()[..16]),
+        if encoded { "-gz" } else { "" }
+    );
     let mut response = if if_none_match == Some(etag.as_str()) {
         let mut r = Response::new(Vec::new().into());
         *r.status_mut() = StatusCode::NOT_MODIFIED;
         r
     } else {
         let mut r = Response::new(file.data.into_owned().into());
-        let mime = file.metadata.mimetype();
         r.headers_mut().insert(
             header::CONTENT_TYPE,
-            HeaderValue::from_str(mime)
+            HeaderValue::from_str(&mime)
                 .unwrap_or(HeaderValue::from_static("application/octet-stream")),
         );
+        if encoded {
+            r.headers_mut()
+                .insert(header::CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
         r
     };
     let headers = response.headers_mut();
+    headers.insert(header::VARY, HeaderValue::from_static("accept-encoding"));
     if let Ok(value) = HeaderValue::from_str(&etag) {
         headers.insert(header::ETAG, value);
     }
@@ -82,8 +120,19 @@ mod tests {
     #[test]
     fn unknown_files_are_a_json_404_never_a_panic() {
         for path in ["nope.js", "../Cargo.toml", "%2e%2e/secret", "a/../../b"] {
-            let error = asset(path, None).unwrap_err();
+            let error = asset(path, None, true).unwrap_err();
             assert_eq!(error.status, StatusCode::NOT_FOUND, "{path}");
         }
+    }
+
+    #[test]
+    fn gzip_is_chosen_only_when_the_browser_admits_it() {
+        assert!(accepts_gzip(Some("gzip, deflate, br, zstd")));
+        assert!(accepts_gzip(Some("br;q=1.0, GZIP;q=0.5")));
+        assert!(accepts_gzip(Some("*")));
+        assert!(!accepts_gzip(Some("gzip;q=0, br")));
+        assert!(!accepts_gzip(Some("identity")));
+        assert!(!accepts_gzip(Some("")));
+        assert!(!accepts_gzip(None));
     }
 }

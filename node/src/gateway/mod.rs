@@ -471,9 +471,14 @@ fn console_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .and(open)
         .and(warp::path::tail())
         .and(warp::header::optional::<String>("if-none-match"))
-        .map(|_ctx: Ctx, tail: warp::path::Tail, etag: Option<String>| {
-            console::asset(tail.as_str(), etag.as_deref()).unwrap_or_else(ApiError::into_response)
-        });
+        .and(warp::header::optional::<String>("accept-encoding"))
+        .map(
+            |_ctx: Ctx, tail: warp::path::Tail, etag: Option<String>, accept: Option<String>| {
+                let gzip = console::accepts_gzip(accept.as_deref());
+                console::asset(tail.as_str(), etag.as_deref(), gzip)
+                    .unwrap_or_else(ApiError::into_response)
+            },
+        );
     bare.or(files).unify().boxed()
 }
 

@@ -158,7 +158,10 @@ function Photos({ photos, setPhotos }: { photos: HashedPhoto[]; setPhotos: (f: (
   return (
     <div class="progress-photos">
       <label class="progress-camera">
-        📷 {t('photos')}
+        <svg class="icon" viewBox="0 0 24 24" width="20" height="20" aria-hidden="true" focusable="false">
+          <path fill="currentColor" d="M9 3 7.2 5H4a2 2 0 0 0-2 2v11a2 2 0 0 0 2 2h16a2 2 0 0 0 2-2V7a2 2 0 0 0-2-2h-3.2L15 3H9Zm3 5a5 5 0 1 1 0 10 5 5 0 0 1 0-10Zm0 2a3 3 0 1 0 0 6 3 3 0 0 0 0-6Z" />
+        </svg>{' '}
+        {t('photos')}
         <input type="file" accept="image/*" capture="environment" multiple onChange={add} class="progress-file" />
       </label>
       {busy > 0 && <p role="status">{t('hashing')}</p>}
