@@ -39,7 +39,7 @@ fn advance(h: &mut Harness, i: usize, id: &str, dept: &str, start: u64) {
         Role::Director,
         Operation::ApproveProject { project: id.into() },
     );
-    if i % 2 != 0 {
+    if !i.is_multiple_of(2) {
         return;
     }
     h.ok(
@@ -47,7 +47,7 @@ fn advance(h: &mut Harness, i: usize, id: &str, dept: &str, start: u64) {
         Role::SectionChief,
         Operation::ApproveBudget(budget(id, 5_000_000)),
     );
-    if i % 4 != 0 {
+    if !i.is_multiple_of(4) {
         return;
     }
     h.ok(
@@ -100,7 +100,7 @@ fn build(n: usize, dir: &std::path::Path) -> Store {
     let mut h = Harness::with_city(City::with_policies(Vec::new()));
     let start = h.ctx.time_ms;
     for i in 0..n {
-        let dept = if i % 2 == 0 { TRANSPORT } else { ECOLOGY };
+        let dept = if i.is_multiple_of(2) { TRANSPORT } else { ECOLOGY };
         let id = format!("P-{i:07}");
         let mut p = proposal(&id, 5_000_000, start, start + 120 * DAY_MS);
         p.programme = Some(PROGRAMMES[i % 3].to_owned());
