@@ -11,18 +11,18 @@ function entry(action: string, summary: string, time_ms: number): HistoryEntry {
 
 test('a report is pending until a review names it', () => {
   const history = [
-    entry('report_progress', 'report "SC-2026-008-P1" claims 25%', 1),
-    entry('review_progress', 'report "SC-2026-008-P1" (25%) accepted; accepted progress 25%', 2),
-    entry('report_progress', 'report "SC-2026-008-P2" claims 40%', 3),
-    entry('start_project', 'report "not a report" claims 99%', 4),
+    entry('report_progress', 'report "SC-2026-008-P1" claims 25.00 %', 1),
+    entry('review_progress', 'report "SC-2026-008-P1" (25.00 %) accepted; accepted progress 25.00 %', 2),
+    entry('report_progress', 'report "SC-2026-008-P2" claims 40.50 %', 3),
+    entry('start_project', 'report "not a report" claims 99.00 %', 4),
   ];
-  assert.deepEqual(pendingReports(history), [{ id: 'SC-2026-008-P2', claimed: '40%', time_ms: 3, tx: 'tx3' }]);
+  assert.deepEqual(pendingReports(history), [{ id: 'SC-2026-008-P2', claimed_bp: 4050, time_ms: 3, tx: 'tx3' }]);
 });
 
 test('a rejected report is reviewed too, and nothing pending gives an empty list', () => {
   const history = [
-    entry('report_progress', 'report "R-1" claims 60%', 1),
-    entry('review_progress', 'report "R-1" (60%) rejected; accepted progress 45%', 2),
+    entry('report_progress', 'report "R-1" claims 60.00 %', 1),
+    entry('review_progress', 'report "R-1" (60.00 %) rejected; accepted progress 45.00 %', 2),
   ];
   assert.deepEqual(pendingReports(history), []);
   assert.deepEqual(pendingReports([]), []);

@@ -10,6 +10,7 @@ import { ConfirmDialog } from '../../components/Dialog';
 import { OutcomeNote, outcomeText } from '../../components/Outcome';
 import { toast } from '../../components/Toasts';
 import { When } from '../../components/ui';
+import { bpText } from '../../components/format';
 import { useAsync } from '../../components/useAsync';
 import { collect, qs, type HistoryEntry, type Page, type ProjectView } from '../../components/records';
 import { get } from '../../chain';
@@ -60,14 +61,14 @@ function ReportRow({ report, session, onDone }: { report: PendingReport; session
     const r = await s.submit({ review_progress: { report: report.id, accepted, note: text } });
     if (!r) return;
     const ok = r.outcome === 'applied';
-    toast(ok ? (accepted ? t('accepted', { pct: report.claimed }) : t('rejected')) : outcomeText(r), ok ? 'ok' : r.outcome === 'pending' ? 'info' : 'error');
+    toast(ok ? (accepted ? t('accepted', { pct: bpText(report.claimed_bp) }) : t('rejected')) : outcomeText(r), ok ? 'ok' : r.outcome === 'pending' ? 'info' : 'error');
     setDialog(null);
     if (r.outcome !== 'pending') onDone();
   };
   return (
     <li class="review-row">
       <div>
-        <strong>{t('line', { id: report.id, pct: report.claimed })}</strong> · <When ms={report.time_ms} time />
+        <strong>{t('line', { id: report.id, pct: bpText(report.claimed_bp) })}</strong> · <When ms={report.time_ms} time />
       </div>
       <div class="actions">
         <button type="button" class="btn btn-primary" disabled={s.busy} onClick={() => setDialog('accept')}>
@@ -89,7 +90,7 @@ function ReportRow({ report, session, onDone }: { report: PendingReport; session
           onConfirm={(text) => void run(text)}
           onCancel={() => setDialog(null)}
         >
-          <p>{t('body', { id: report.id, pct: report.claimed })}</p>
+          <p>{t('body', { id: report.id, pct: bpText(report.claimed_bp) })}</p>
         </ConfirmDialog>
       )}
     </li>
