@@ -100,7 +100,11 @@ fn build(n: usize, dir: &std::path::Path) -> Store {
     let mut h = Harness::with_city(City::with_policies(Vec::new()));
     let start = h.ctx.time_ms;
     for i in 0..n {
-        let dept = if i.is_multiple_of(2) { TRANSPORT } else { ECOLOGY };
+        let dept = if i.is_multiple_of(2) {
+            TRANSPORT
+        } else {
+            ECOLOGY
+        };
         let id = format!("P-{i:07}");
         let mut p = proposal(&id, 5_000_000, start, start + 120 * DAY_MS);
         p.programme = Some(PROGRAMMES[i % 3].to_owned());
