@@ -15,7 +15,7 @@
 //! cargo run --release -p gongxin-node --example dashboard_cost -- 10000
 //! ```
 
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use gongxin_contracts::dashboard::{DashboardView, department_figures};
 use gongxin_contracts::testkit::{
@@ -24,7 +24,9 @@ use gongxin_contracts::testkit::{
 use gongxin_core::Hash;
 use gongxin_core::model::{Operation, ProgressReport, RectificationTask, Role};
 use gongxin_node::chain::CommittedState;
-use gongxin_node::storage::{BlockWrite, Store};
+use gongxin_node::storage::Store;
+
+mod support;
 
 const PROGRAMMES: [&str; 3] = ["SC-2026", "RIVER-2026", "ROADS-2027"];
 const REQUESTS: usize = 2_000;
@@ -134,46 +136,11 @@ fn build(n: usize, dir: &std::path::Path) -> Store {
             }),
         );
     }
-    let store = Store::open(dir).expect("open store");
-    let writes: Vec<(Vec<u8>, Option<Vec<u8>>)> = h
-        .state
-        .entries()
-        .map(|(k, v)| (k.to_vec(), Some(v.to_vec())))
-        .collect();
-    for chunk in writes.chunks(50_000) {
-        store
-            .commit(BlockWrite {
-                state_writes: chunk.to_vec(),
-                ..BlockWrite::default()
-            })
-            .expect("write state");
-    }
-    store
-}
-
-#[allow(clippy::float_arithmetic)] // a report for people
-fn percentiles(mut times: Vec<Duration>) -> String {
-    times.sort();
-    let ms = |d: Duration| d.as_secs_f64() * 1e3;
-    let count = times.len();
-    format!(
-        "{:.3} | {:.3} | {:.3}",
-        ms(times[count / 2]),
-        ms(times[(count * 99 / 100).min(count - 1)]),
-        ms(times[count - 1]),
-    )
+    support::store_of(&h.state, dir)
 }
 
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().expect("project counts"))
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![10_000]
-    } else {
-        sizes
-    };
+    let sizes = support::sizes_from_args(&[10_000]);
     println!("| projects | work | p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|");
     for n in sizes {
@@ -209,12 +176,12 @@ fn main() {
             }
             println!(
                 "| {n} | request, reader sees {who} | {} |",
-                percentiles(times)
+                support::percentiles(times)
             );
         }
         println!(
             "| {n} | refresh (background, ≤ 1 per 5 s) | {} |",
-            percentiles(refreshes)
+            support::percentiles(refreshes)
         );
     }
 }

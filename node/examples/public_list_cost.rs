@@ -14,7 +14,9 @@ use gongxin_contracts::queries::{ProjectFilter, public_projects};
 use gongxin_contracts::testkit::{City, ECOLOGY, Harness, TRANSPORT, proposal};
 use gongxin_core::model::{Operation, ProjectStage, Role};
 use gongxin_node::chain::CommittedState;
-use gongxin_node::storage::{BlockWrite, Store};
+use gongxin_node::storage::Store;
+
+mod support;
 
 const PROGRAMMES: [&str; 3] = ["SC-2026", "RIVER-2026", "ROADS-2027"];
 const REQUESTS: usize = 1_500;
@@ -52,34 +54,11 @@ fn build(n: usize, dir: &std::path::Path) -> Store {
             );
         }
     }
-    let store = Store::open(dir).expect("open store");
-    let writes: Vec<(Vec<u8>, Option<Vec<u8>>)> = h
-        .state
-        .entries()
-        .map(|(k, v)| (k.to_vec(), Some(v.to_vec())))
-        .collect();
-    for chunk in writes.chunks(50_000) {
-        store
-            .commit(BlockWrite {
-                state_writes: chunk.to_vec(),
-                ..BlockWrite::default()
-            })
-            .expect("write state");
-    }
-    store
+    support::store_of(&h.state, dir)
 }
 
-#[allow(clippy::float_arithmetic)] // a report for people
 fn main() {
-    let sizes: Vec<usize> = std::env::args()
-        .skip(1)
-        .map(|a| a.parse().expect("project counts"))
-        .collect();
-    let sizes = if sizes.is_empty() {
-        vec![1_000, 100_000]
-    } else {
-        sizes
-    };
+    let sizes = support::sizes_from_args(&[1_000, 100_000]);
     println!("| public projects | page size | p50 ms | p99 ms | max ms |");
     println!("|---|---|---|---|---|");
     for n in sizes {
@@ -109,21 +88,13 @@ fn main() {
             times.push((limit, started.elapsed()));
             std::hint::black_box(body);
         }
-        let ms = |d: std::time::Duration| d.as_secs_f64() * 1e3;
         for limit in PAGE_SIZES {
-            let mut of_size: Vec<std::time::Duration> = times
+            let of_size = times
                 .iter()
                 .filter(|(l, _)| *l == limit)
                 .map(|(_, d)| *d)
                 .collect();
-            of_size.sort();
-            let count = of_size.len();
-            println!(
-                "| {n} | {limit} | {:.2} | {:.2} | {:.2} |",
-                ms(of_size[count / 2]),
-                ms(of_size[count * 99 / 100]),
-                ms(of_size[count - 1]),
-            );
+            println!("| {n} | {limit} | {} |", support::percentiles(of_size));
         }
     }
 }

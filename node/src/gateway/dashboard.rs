@@ -66,14 +66,25 @@ impl DashboardCache {
             let cache = self.clone();
             let node = node.clone();
             std::thread::spawn(move || {
+                // Cleared however the computation ends, a panic included: a flag left set
+                // would freeze the dashboard at this snapshot for good.
+                let _done = RefreshDone(&cache.refreshing);
                 match compute(&node) {
                     Ok(fresh) => *lock_unpoisoned(&cache.latest) = Some(Arc::new(fresh)),
                     Err(e) => tracing::warn!(error = %e.message, "dashboard refresh failed"),
                 }
-                cache.refreshing.store(false, Ordering::Release);
             });
         }
         Ok(snapshot)
+    }
+}
+
+/// Clears the "refresh running" flag when dropped.
+struct RefreshDone<'a>(&'a AtomicBool);
+
+impl Drop for RefreshDone<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, Ordering::Release);
     }
 }
 
@@ -110,4 +121,22 @@ pub fn dashboard(snapshot: &Snapshot, reader: &Reader) -> ApiResult {
             view: &view,
         },
     ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panicking_refresh_still_clears_the_running_flag() {
+        let flag = Arc::new(AtomicBool::new(true));
+        let in_thread = flag.clone();
+        let outcome = std::thread::spawn(move || {
+            let _done = RefreshDone(&in_thread);
+            panic!("state read blew up");
+        })
+        .join();
+        assert!(outcome.is_err());
+        assert!(!flag.load(Ordering::Acquire));
+    }
 }

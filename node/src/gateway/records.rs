@@ -241,22 +241,18 @@ pub fn rectifications(node: &Node, reader: &Reader, query: &Query) -> ApiResult 
     page(&queries::rectifications(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
 }
 
-/// `GET /v1/departments/{id}/approvals?after=&limit=`: requests waiting for the department.
-pub fn department_approvals(
-    node: &Node,
+/// Checks that `reader` may read `department`'s queues (`what`, e.g. "the alerts of …") and
+/// that the department exists: 403 `not_readable`, then 404 `unknown_department`.
+fn check_department(
     reader: &Reader,
+    state: &CommittedState<'_>,
     department: &str,
-    query: &Query,
-) -> ApiResult {
-    let (limit, after) = paging(query)?;
+    what: &str,
+) -> Result<(), ApiError> {
     if !reader.may_read(&Subject::Department(department.to_owned())) {
-        return Err(not_readable(
-            &format!("the approval queue of {department:?}"),
-            reader,
-        ));
+        return Err(not_readable(&format!("{what} {department:?}"), reader));
     }
-    let state = node.reader().state();
-    if queries::department(&state, department)
+    if queries::department(state, department)
         .map_err(state_error)?
         .is_none()
     {
@@ -265,6 +261,19 @@ pub fn department_approvals(
             format!("no department {department:?}"),
         ));
     }
+    Ok(())
+}
+
+/// `GET /v1/departments/{id}/approvals?after=&limit=`: requests waiting for the department.
+pub fn department_approvals(
+    node: &Node,
+    reader: &Reader,
+    department: &str,
+    query: &Query,
+) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    let state = node.reader().state();
+    check_department(reader, &state, department, "the approval queue of")?;
     page(
         &queries::department_open_approvals(&state, department, after.as_deref(), limit)
             .map_err(state_error)?,
@@ -295,22 +304,8 @@ pub fn department_alerts(
     query: &Query,
 ) -> ApiResult {
     let (limit, after) = paging(query)?;
-    if !reader.may_read(&Subject::Department(department.to_owned())) {
-        return Err(not_readable(
-            &format!("the alerts of {department:?}"),
-            reader,
-        ));
-    }
     let state = node.reader().state();
-    if queries::department(&state, department)
-        .map_err(state_error)?
-        .is_none()
-    {
-        return Err(ApiError::not_found(
-            "unknown_department",
-            format!("no department {department:?}"),
-        ));
-    }
+    check_department(reader, &state, department, "the alerts of")?;
     page(
         &queries::department_alerts(&state, department, after.as_deref(), limit)
             .map_err(state_error)?,

@@ -4,17 +4,10 @@
 import { createContext } from 'preact';
 import { useContext, useEffect, useState } from 'preact/hooks';
 import type { Signer } from '../crypto/keys';
-import type { Gateway } from '../api/gateway';
+import type { Gateway, Whoami } from '../api/gateway';
 
-/** GET /v1/whoami. */
-export interface WhoAmI {
-  name: string;
-  department: string;
-  department_kind: string;
-  role: string;
-  public_key: string;
-  reads_everything: boolean;
-}
+/** Who the signed-in member is (`GET /v1/whoami`). */
+export type WhoAmI = Whoami;
 
 /** The node status as read at sign-in (refresh with `refreshStatus`). */
 export interface NodeStatus {
