@@ -2,15 +2,11 @@
 // hidden from a specialist when none waits), progress reports waiting for the director's
 // review, alerts addressed to my department, and the rectification tasks I answer for with their
 // red / yellow / green lights.
-import { useState } from 'preact/hooks';
 import { alertLabel, deptKindLabel, makeT, opLabel, rectStatusLabel, roleLabel } from '../../i18n';
 import { useSession, type Session, type WhoAmI } from '../../session';
 import { get } from '../../chain';
-import { useSubmit } from '../../submit';
 import { useAsync } from '../../components/useAsync';
-import { ConfirmDialog } from '../../components/Dialog';
-import { OutcomeNote, outcomeText } from '../../components/Outcome';
-import { toast } from '../../components/Toasts';
+import { Decision } from '../../components/Decision';
 import { Empty, ErrorState, Hex, LightBadge, Loading, Money, When } from '../../components/ui';
 import { errorCode } from '../../components/errors';
 import { bpText } from '../../components/format';
@@ -134,27 +130,6 @@ function selectorText(r: ResolvedRequirement): string {
 }
 
 function ApprovalCard({ req, session, onDone }: { req: RequestRecord; session: Session; onDone: () => void }) {
-  const [dialog, setDialog] = useState<'approve' | 'refuse' | null>(null);
-  const s = useSubmit(session);
-  const projectText = req.project ?? t('none');
-  const run = async (text: string) => {
-    const op = dialog === 'approve' ? { approve: { request: req.hash, note: text } } : { refuse: { request: req.hash, reason: text } };
-    const r = await s.submit(op);
-    if (r) {
-      // "Applied" is my signature or refusal; say what it means for the request itself.
-      const text =
-        r.outcome !== 'applied'
-          ? outcomeText(r)
-          : dialog === 'refuse'
-            ? t('refused_done')
-            : missingAfterMyApproval(req, session.me) === 0
-              ? t('approved_done')
-              : t('approved_more', { n: missingAfterMyApproval(req, session.me) });
-      toast(text, r.outcome === 'applied' ? 'ok' : r.outcome === 'pending' ? 'info' : 'error');
-      setDialog(null);
-      if (r.outcome !== 'pending') onDone();
-    }
-  };
   return (
     <li class="card item">
       <div class="item-head">
@@ -183,30 +158,21 @@ function ApprovalCard({ req, session, onDone }: { req: RequestRecord; session: S
           </ul>
         </dd>
       </dl>
-      <div class="actions">
-        <button type="button" class="btn btn-primary" disabled={s.busy} onClick={() => setDialog('approve')}>
-          {t('approve')}
-        </button>
-        <button type="button" class="btn btn-danger-ghost" disabled={s.busy} onClick={() => setDialog('refuse')}>
-          {t('refuse')}
-        </button>
-      </div>
-      <OutcomeNote result={s.result} error={s.error} />
-      {dialog && (
-        <ConfirmDialog
-          title={dialog === 'approve' ? t('approve_title') : t('refuse_title')}
-          confirmLabel={dialog === 'approve' ? t('approve') : t('refuse')}
-          danger={dialog === 'refuse'}
-          input={dialog === 'approve' ? { label: t('approve_note') } : { label: t('refuse_reason'), required: true, multiline: true }}
-          busy={s.busy}
-          error={s.error ? outcomeText(null, s.error) : null}
-          onConfirm={(text) => void run(text)}
-          onCancel={() => setDialog(null)}
-        >
-          <p>{t('approve_body', { kind: opLabel(req.kind), project: projectText })} <Money fen={req.amount_fen} /></p>
-          <p class="muted">{req.policy_description}</p>
-        </ConfirmDialog>
-      )}
+      <Decision
+        session={session}
+        words={{ yes: t('approve'), no: t('refuse'), yesTitle: t('approve_title'), noTitle: t('refuse_title'), note: t('approve_note'), reason: t('refuse_reason') }}
+        operation={(yes, text) => (yes ? { approve: { request: req.hash, note: text } } : { refuse: { request: req.hash, reason: text } })}
+        appliedText={(yes) => {
+          // "Applied" is my signature or refusal; say what it means for the request itself.
+          if (!yes) return t('refused_done');
+          const missing = missingAfterMyApproval(req, session.me);
+          return missing === 0 ? t('approved_done') : t('approved_more', { n: missing });
+        }}
+        onDone={onDone}
+      >
+        <p>{t('approve_body', { kind: opLabel(req.kind), project: req.project ?? t('none') })} <Money fen={req.amount_fen} /></p>
+        <p class="muted">{req.policy_description}</p>
+      </Decision>
     </li>
   );
 }

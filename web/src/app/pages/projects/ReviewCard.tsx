@@ -2,13 +2,9 @@
 // progress report still waiting (the rules allow only them: contracts/src/engine/perm.rs), with
 // a note, from a confirmation dialog. Accepting raises the accepted progress, which is what
 // disbursements are judged by.
-import { useState } from 'preact/hooks';
 import { makeT } from '../../i18n';
 import type { Session } from '../../session';
-import { useSubmit } from '../../submit';
-import { ConfirmDialog } from '../../components/Dialog';
-import { OutcomeNote, outcomeText } from '../../components/Outcome';
-import { toast } from '../../components/Toasts';
+import { Decision } from '../../components/Decision';
 import { When } from '../../components/ui';
 import { bpText } from '../../components/format';
 import { useAsync } from '../../components/useAsync';
@@ -54,45 +50,21 @@ export function reviewsProgress(session: Session, view: ProjectView): boolean {
 }
 
 function ReportRow({ report, session, onDone }: { report: PendingReport; session: Session; onDone: () => void }) {
-  const [dialog, setDialog] = useState<'accept' | 'reject' | null>(null);
-  const s = useSubmit(session);
-  const run = async (text: string) => {
-    const accepted = dialog === 'accept';
-    const r = await s.submit({ review_progress: { report: report.id, accepted, note: text } });
-    if (!r) return;
-    const ok = r.outcome === 'applied';
-    toast(ok ? (accepted ? t('accepted', { pct: bpText(report.claimed_bp) }) : t('rejected')) : outcomeText(r), ok ? 'ok' : r.outcome === 'pending' ? 'info' : 'error');
-    setDialog(null);
-    if (r.outcome !== 'pending') onDone();
-  };
+  const pct = bpText(report.claimed_bp);
   return (
     <li class="review-row">
       <div>
-        <strong>{t('line', { id: report.id, pct: bpText(report.claimed_bp) })}</strong> · <When ms={report.time_ms} time />
+        <strong>{t('line', { id: report.id, pct })}</strong> · <When ms={report.time_ms} time />
       </div>
-      <div class="actions">
-        <button type="button" class="btn btn-primary" disabled={s.busy} onClick={() => setDialog('accept')}>
-          {t('accept')}
-        </button>
-        <button type="button" class="btn btn-danger-ghost" disabled={s.busy} onClick={() => setDialog('reject')}>
-          {t('reject')}
-        </button>
-      </div>
-      <OutcomeNote result={s.result?.outcome === 'applied' ? null : s.result} error={s.error} />
-      {dialog && (
-        <ConfirmDialog
-          title={dialog === 'accept' ? t('accept_title') : t('reject_title')}
-          confirmLabel={dialog === 'accept' ? t('accept') : t('reject')}
-          danger={dialog === 'reject'}
-          input={dialog === 'accept' ? { label: t('note') } : { label: t('reason'), required: true, multiline: true }}
-          busy={s.busy}
-          error={s.error ? outcomeText(null, s.error) : null}
-          onConfirm={(text) => void run(text)}
-          onCancel={() => setDialog(null)}
-        >
-          <p>{t('body', { id: report.id, pct: bpText(report.claimed_bp) })}</p>
-        </ConfirmDialog>
-      )}
+      <Decision
+        session={session}
+        words={{ yes: t('accept'), no: t('reject'), yesTitle: t('accept_title'), noTitle: t('reject_title'), note: t('note'), reason: t('reason') }}
+        operation={(accepted, note) => ({ review_progress: { report: report.id, accepted, note } })}
+        appliedText={(accepted) => (accepted ? t('accepted', { pct }) : t('rejected'))}
+        onDone={onDone}
+      >
+        <p>{t('body', { id: report.id, pct })}</p>
+      </Decision>
     </li>
   );
 }
