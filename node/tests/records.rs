@@ -579,6 +579,21 @@ async fn the_dashboard_is_scoped_to_the_readers_departments_and_matches_the_list
         "{rect}"
     );
     assert!(!all["ranking"].as_array().unwrap().is_empty(), "{all}");
+    // The quarter trend the console charts: the scored quarters of the last four, oldest
+    // first, each with the average health and how many projects it averages.
+    let quarters = all["quarters"].as_array().unwrap();
+    assert!(
+        (1..=gongxin_contracts::dashboard::TREND_QUARTERS).contains(&quarters.len()),
+        "{all}"
+    );
+    let labels: Vec<&str> = quarters
+        .iter()
+        .map(|q| q["quarter"].as_str().unwrap())
+        .collect();
+    assert!(labels.is_sorted(), "{labels:?}");
+    let current = quarters.last().unwrap();
+    assert!(current["projects_scored"].as_u64().unwrap() > 0, "{current}");
+    assert!(current["health_avg_bp"].as_u64().unwrap() <= 10_000, "{current}");
 
     // A line department's specialist sees its own department only.
     let ecology = l.key("ecology", Role::Specialist);
