@@ -592,8 +592,14 @@ async fn the_dashboard_is_scoped_to_the_readers_departments_and_matches_the_list
         .collect();
     assert!(labels.is_sorted(), "{labels:?}");
     let current = quarters.last().unwrap();
-    assert!(current["projects_scored"].as_u64().unwrap() > 0, "{current}");
-    assert!(current["health_avg_bp"].as_u64().unwrap() <= 10_000, "{current}");
+    assert!(
+        current["projects_scored"].as_u64().unwrap() > 0,
+        "{current}"
+    );
+    assert!(
+        current["health_avg_bp"].as_u64().unwrap() <= 10_000,
+        "{current}"
+    );
 
     // A line department's specialist sees its own department only.
     let ecology = l.key("ecology", Role::Specialist);
