@@ -214,44 +214,43 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .map(openapi::reply);
 
-    checkpoint
-        .or(internal)
-        .unify()
-        .or(public)
-        .unify()
-        .or(openapi)
-        .unify()
-        .or(console)
-        .unify()
-        .or(schema)
-        .unify()
-        .or(inclusion)
-        .unify()
-        .or(consistency)
-        .unify()
-        .or(entries)
-        .unify()
-        .or(validator_sets)
-        .unify()
-        .or(submit_batch)
-        .unify()
-        .or(status)
-        .unify()
-        .or(submit)
-        .unify()
-        .or(tx_status)
-        .unify()
-        .or(block)
-        .unify()
-        .or(events)
-        .unify()
-        .or(metrics)
-        .unify()
-        .or(health)
-        .unify()
-        .recover(error::recover)
-        .unify()
-        .boxed()
+    let routes = vec![
+        checkpoint.boxed(),
+        internal,
+        public,
+        openapi.boxed(),
+        console,
+        schema.boxed(),
+        inclusion.boxed(),
+        consistency.boxed(),
+        entries.boxed(),
+        validator_sets.boxed(),
+        submit_batch.boxed(),
+        status.boxed(),
+        submit.boxed(),
+        tx_status.boxed(),
+        block.boxed(),
+        events.boxed(),
+        metrics.boxed(),
+        health.boxed(),
+    ];
+    first_match(routes).recover(error::recover).unify().boxed()
+}
+
+/// One filter that tries `routes` in order, the first match answering.
+///
+/// Every route is boxed before it joins, and so is each step of the chain: warp's `or` nests
+/// the full types of everything before it, and type checking an unboxed chain of twenty routes
+/// took rustc over half an hour (seanmonstar/warp#507). A boxed step costs one dynamic call.
+fn first_match(routes: Vec<BoxedFilter<(Response,)>>) -> BoxedFilter<(Response,)> {
+    routes
+        .into_iter()
+        .reduce(|tried, next| tried.or(next).unify().boxed())
+        .unwrap_or_else(|| {
+            warp::any()
+                .and_then(|| async { Err::<Response, _>(warp::reject::not_found()) })
+                .boxed()
+        })
 }
 
 /// Spends `checks` of the node's signature-check budget for HTTP submissions.
@@ -315,10 +314,11 @@ where
 }
 
 fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
-    let base = warp::get()
+    let base: BoxedFilter<(Ctx, SignedRequest, Query)> = warp::get()
         .and(open)
         .and(signed_request())
-        .and(warp::query::<Query>());
+        .and(warp::query::<Query>())
+        .boxed();
     let projects = warp::path!("v1" / "projects").and(base.clone()).then(
         |ctx: Ctx, s: SignedRequest, q: Query| {
             authed(ctx, s, move |n, r| records::list_projects(n, r, &q))
@@ -379,7 +379,7 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .then(|ctx: Ctx, s: SignedRequest, q: Query| {
             authed(ctx, s, move |n, r| access_log::anchors(n, r, &q))
         });
-    let console_reads = console_reads(base.clone().boxed());
+    let console_reads = console_reads(base.clone());
     let approvals = warp::path!("v1" / "departments" / String / "approvals")
         .and(base)
         .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
@@ -387,39 +387,25 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
                 records::department_approvals(n, r, &id, &q)
             })
         });
-    projects
-        .or(project)
-        .unify()
-        .or(history)
-        .unify()
-        .or(alerts)
-        .unify()
-        .or(rejections)
-        .unify()
-        .or(health)
-        .unify()
-        .or(contract)
-        .unify()
-        .or(disbursements)
-        .unify()
-        .or(rectifications)
-        .unify()
-        .or(approvals)
-        .unify()
-        .or(whoami)
-        .unify()
-        .or(access_log)
-        .unify()
-        .or(access_anchors)
-        .unify()
-        .boxed()
-        .or(console_reads)
-        .unify()
-        .boxed()
+    first_match(vec![
+        projects.boxed(),
+        project.boxed(),
+        history.boxed(),
+        alerts.boxed(),
+        rejections.boxed(),
+        health.boxed(),
+        contract.boxed(),
+        disbursements.boxed(),
+        rectifications.boxed(),
+        approvals.boxed(),
+        whoami.boxed(),
+        access_log.boxed(),
+        access_anchors.boxed(),
+        console_reads,
+    ])
 }
 
 /// The signed reads the console adds: a department's alerts, the policies, the dashboard.
-/// Boxed on their own: each unboxed level of the `or` chain costs compile time.
 fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<(Response,)> {
     let department_alerts = warp::path!("v1" / "departments" / String / "alerts")
         .and(base.clone())
@@ -439,12 +425,11 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
             })
         },
     );
-    department_alerts
-        .or(policies)
-        .unify()
-        .or(dashboard)
-        .unify()
-        .boxed()
+    first_match(vec![
+        department_alerts.boxed(),
+        policies.boxed(),
+        dashboard.boxed(),
+    ])
 }
 
 /// `/console/…`: the web app's files; `/console` redirects to `/console/` so relative asset
@@ -497,12 +482,11 @@ fn public_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .and(open)
         .and(warp::query::<Query>())
         .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public::rectifications(n, &q)));
-    projects
-        .or(project)
-        .unify()
-        .or(rectifications)
-        .unify()
-        .boxed()
+    first_match(vec![
+        projects.boxed(),
+        project.boxed(),
+        rectifications.boxed(),
+    ])
 }
 
 /// Binds the gateway's address.
