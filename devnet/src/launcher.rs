@@ -12,7 +12,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Child;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
@@ -20,6 +20,7 @@ use gongxin_node::config::{ConsensusSettings, Limits, NodeConfig};
 use gongxin_node::consensus::engine::{read_node_key, write_node_key};
 use serde::{Deserialize, Serialize};
 
+use crate::supervise::{Supervised, after_exit, death_report, quorum_line, spawn_node};
 use crate::template::{DevnetKeys, create_devnet_files_with};
 
 /// Options of `gongxin-devnet` (and of `gongxin-node devnet`, which forwards to it).
@@ -29,6 +30,9 @@ pub struct DevnetOptions {
     pub validators: usize,
     pub base_port: u16,
     pub demo: bool,
+    /// Start a validator that exits on its own again (with backoff), instead of only
+    /// reporting it.
+    pub restart_crashed: bool,
 }
 
 /// `devnet.json`: where the devnet's parts are, for people and tools.
@@ -53,31 +57,6 @@ pub struct DevnetNode {
 
 /// How long a node may take to answer `/health` after it is started.
 const NODE_START_TIMEOUT: Duration = Duration::from_secs(60);
-
-struct Running {
-    name: String,
-    child: Child,
-}
-
-/// Sends SIGTERM, waits up to 10 s, then SIGKILL.
-fn stop(running: &mut Running) {
-    if let Ok(Some(_)) = running.child.try_wait() {
-        return;
-    }
-    if let Some(pid) = rustix::process::Pid::from_raw(running.child.id() as i32) {
-        let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
-    }
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while Instant::now() < deadline {
-        if let Ok(Some(_)) = running.child.try_wait() {
-            return;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    eprintln!("{} did not stop in 10 s; killing it", running.name);
-    let _ = running.child.kill();
-    let _ = running.child.wait();
-}
 
 /// Waits until `GET http://addr/health` answers 200, or the child exits, or the timeout.
 fn wait_healthy(addr: SocketAddr, child: &mut Child, name: &str) -> Result<()> {
@@ -139,38 +118,35 @@ pub async fn run(
     let dir = options.dir.canonicalize()?;
     let (keys, configs) = write_node_configs(&dir, options.validators, options.base_port)?;
 
-    let mut running: Vec<Running> = Vec::new();
+    let mut running: Vec<Supervised> = Vec::new();
     let mut nodes = Vec::new();
     let result = (|| -> Result<()> {
         for (validator, (config, config_path)) in
             keys.genesis.validators.validators().iter().zip(&configs)
         {
             let node_dir = config_path.parent().context("config has a directory")?;
-            let log = std::fs::OpenOptions::new()
-                .create(true)
-                .append(true)
-                .open(node_dir.join("node.log"))?;
             let command = vec![
                 exe.display().to_string(),
                 "run".to_owned(),
                 "--config".to_owned(),
                 config_path.display().to_string(),
             ];
-            let child = Command::new(&command[0])
-                .args(&command[1..])
-                .stdin(Stdio::null())
-                .stdout(log.try_clone()?)
-                .stderr(log)
-                .spawn()
+            let mut node = Supervised::new(
+                validator.name.clone(),
+                validator.power,
+                command.clone(),
+                node_dir.join("node.log"),
+                format!("http://{}", config.http),
+            );
+            let child = spawn_node(&command, &node.log)
                 .with_context(|| format!("cannot start {}", validator.name))?;
-            // Tracked before waiting, so a node that never becomes healthy is stopped too.
             let pid = child.id();
-            running.push(Running {
-                name: validator.name.clone(),
-                child,
-            });
-            let started = running.last_mut().expect("just pushed");
-            wait_healthy(config.http, &mut started.child, &validator.name)?;
+            node.child = Some(child);
+            // Tracked before waiting, so a node that never becomes healthy is stopped too.
+            running.push(node);
+            let started = running.last_mut().and_then(|n| n.child.as_mut());
+            let started = started.context("the node just started")?;
+            wait_healthy(config.http, started, &validator.name)?;
             nodes.push(DevnetNode {
                 name: validator.name.clone(),
                 department: validator.department.clone(),
@@ -180,20 +156,16 @@ pub async fn run(
                 data_dir: config.data_dir.clone(),
             });
         }
-        let file = DevnetFile {
-            chain_id: keys.genesis.chain_id.clone(),
-            genesis: dir.join("genesis.json"),
-            keys_dir: dir.join("keys"),
-            nodes: nodes.clone(),
-        };
-        std::fs::write(
-            dir.join("devnet.json"),
-            serde_json::to_string_pretty(&file)?,
-        )?;
         Ok(())
     })();
-    if let Err(e) = result {
-        running.iter_mut().for_each(stop);
+    let mut file = DevnetFile {
+        chain_id: keys.genesis.chain_id.clone(),
+        genesis: dir.join("genesis.json"),
+        keys_dir: dir.join("keys"),
+        nodes,
+    };
+    if let Err(e) = result.and_then(|()| write_devnet_file(&dir, &file)) {
+        running.iter_mut().for_each(Supervised::stop);
         return Err(e);
     }
 
@@ -202,11 +174,11 @@ pub async fn run(
         keys.genesis.chain_id,
         dir.display()
     );
-    for node in &nodes {
+    for node in &file.nodes {
         println!("  {:<32} {}  (pid {})", node.name, node.http, node.pid);
     }
     if options.demo {
-        let url = nodes[0].http.clone();
+        let url = file.nodes[0].http.clone();
         let keys_for_demo = keys.clone();
         let loading =
             tokio::task::spawn_blocking(move || crate::demo::load_if_empty(&url, &keys_for_demo));
@@ -219,41 +191,146 @@ pub async fn run(
             },
             _ = &mut shutdown => {
                 println!("stopping {} node(s)…", running.len());
-                running.iter_mut().for_each(stop);
+                running.iter_mut().for_each(Supervised::stop);
                 return Ok(());
             }
         }
     }
     println!("devnet.json: {}", dir.join("devnet.json").display());
-    println!("Ctrl-C stops all nodes.");
-    // Wait for Ctrl-C / SIGTERM, and notice a node that dies on its own: a devnet with a dead
-    // validator is not what it claims to be, so stop the rest and say which one failed.
-    let mut ticker = tokio::time::interval(Duration::from_secs(1));
-    let died = loop {
+    if options.restart_crashed {
+        println!("A validator that exits on its own is started again. Ctrl-C stops all nodes.");
+    } else {
+        println!("Ctrl-C stops all nodes.");
+    }
+    let quorum_power = keys.genesis.validators.quorum_power();
+    let watched = watch(
+        &mut running,
+        options.restart_crashed,
+        quorum_power,
+        &dir,
+        &mut file,
+        &mut shutdown,
+    )
+    .await;
+    println!("stopping {} node(s)…", running.len());
+    running.iter_mut().for_each(Supervised::stop);
+    watched
+}
+
+/// Watches the validators until `shutdown` completes: reports each that exits on its own and,
+/// with `restart_crashed`, starts it again. Fails only when no validator runs and none will be
+/// restarted — a devnet of nobody.
+async fn watch(
+    nodes: &mut [Supervised],
+    restart_crashed: bool,
+    quorum_power: u64,
+    dir: &Path,
+    file: &mut DevnetFile,
+    shutdown: &mut tokio::task::JoinHandle<()>,
+) -> Result<()> {
+    let health = quick_http_agent();
+    let mut ticker = tokio::time::interval(Duration::from_millis(500));
+    loop {
         tokio::select! {
-            _ = &mut shutdown => break None,
-            _ = ticker.tick() => {
-                let dead = running
-                    .iter_mut()
-                    .find_map(|r| match r.child.try_wait() {
-                        Ok(Some(status)) => Some(format!("{} exited ({status})", r.name)),
-                        _ => None,
-                    });
-                if dead.is_some() {
-                    break dead;
-                }
+            _ = &mut *shutdown => return Ok(()),
+            _ = ticker.tick() => {}
+        }
+        let now = Instant::now();
+        for i in 0..nodes.len() {
+            if let Some(status) = nodes[i].exited() {
+                let recent = nodes[i].record_exit(now);
+                let decision = after_exit(restart_crashed, recent);
+                nodes[i].restart_at = match decision {
+                    crate::supervise::AfterExit::RestartIn(delay) => Some(now + delay),
+                    _ => None,
+                };
+                let quorum = running_quorum(nodes, quorum_power);
+                eprintln!("{}", death_report(&nodes[i], status, &quorum, decision));
+            }
+            if nodes[i].restart_at.is_some_and(|at| at <= now) {
+                restart(&mut nodes[i], now, restart_crashed, dir, file);
+            }
+            if nodes[i].starting
+                && health
+                    .get(format!("{}/health", nodes[i].http))
+                    .call()
+                    .is_ok()
+            {
+                nodes[i].starting = false;
+                let quorum = running_quorum(nodes, quorum_power);
+                eprintln!("gongxin devnet: {} answers again; {quorum}", nodes[i].name);
             }
         }
-    };
-    println!("stopping {} node(s)…", running.len());
-    running.iter_mut().for_each(stop);
-    match died {
-        None => Ok(()),
-        Some(reason) => bail!(
-            "{reason}; see its node.log under {}",
-            dir.join("nodes").display()
-        ),
+        if nodes
+            .iter()
+            .all(|n| !n.is_running() && n.restart_at.is_none())
+        {
+            bail!(
+                "every validator has stopped and none will be restarted; see their node.log under {}",
+                dir.join("nodes").display()
+            );
+        }
     }
+}
+
+/// Starts `node` again (its restart is due) and records its new pid in `devnet.json`; a start
+/// that fails counts as another exit.
+fn restart(
+    node: &mut Supervised,
+    now: Instant,
+    restart_crashed: bool,
+    dir: &Path,
+    file: &mut DevnetFile,
+) {
+    node.restart_at = None;
+    match spawn_node(&node.command, &node.log) {
+        Ok(child) => {
+            let pid = child.id();
+            node.child = Some(child);
+            node.starting = true;
+            eprintln!("gongxin devnet: restarted {} (pid {pid})", node.name);
+            if let Some(entry) = file.nodes.iter_mut().find(|n| n.name == node.name) {
+                entry.pid = pid;
+            }
+            if let Err(e) = write_devnet_file(dir, file) {
+                eprintln!("gongxin devnet: cannot update devnet.json: {e:#}");
+            }
+        }
+        Err(e) => {
+            let recent = node.record_exit(now);
+            let decision = after_exit(restart_crashed, recent);
+            if let crate::supervise::AfterExit::RestartIn(delay) = decision {
+                node.restart_at = Some(now + delay);
+            }
+            eprintln!(
+                "!! gongxin devnet: cannot restart {}: {e:#} ({decision:?})",
+                node.name
+            );
+        }
+    }
+}
+
+/// [`quorum_line`] for the validators whose processes run now.
+fn running_quorum(nodes: &[Supervised], quorum_power: u64) -> String {
+    let running: Vec<&Supervised> = nodes.iter().filter(|n| n.is_running()).collect();
+    let power = running.iter().map(|n| n.power).sum();
+    quorum_line(running.len(), nodes.len(), power, quorum_power)
+}
+
+fn write_devnet_file(dir: &Path, file: &DevnetFile) -> Result<()> {
+    let path = dir.join("devnet.json");
+    std::fs::write(&path, serde_json::to_string_pretty(file)?)
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+/// For `/health` checks inside the watch loop: a node that does not answer within a second is
+/// not healthy yet.
+fn quick_http_agent() -> ureq::Agent {
+    ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(1)))
+        .http_status_as_error(true)
+        .build()
+        .into()
 }
 
 /// Writes every validator's config (`nodes/<name>/config.json`), creating keys and genesis on

@@ -8,7 +8,9 @@
 //!   `genesis/devnet.json` ([`create_devnet_files`]) and one config per validator
 //!   ([`write_node_configs`]); each validator runs as its own `gongxin-node run` process — the
 //!   `gongxin-node` executable next to `gongxin-devnet` ([`node_binary`]). `gongxin-node devnet`
-//!   forwards to `gongxin-devnet`.
+//!   forwards to `gongxin-devnet`. When a validator dies the others keep running: the
+//!   launcher reports it with its log's tail and the command that restarts it, and with
+//!   `--restart-crashed` restarts it itself ([`supervise`]).
 //! - The **demo data** ([`demo`]): both seed cases as real signed transactions, loaded through
 //!   a gateway into an empty ledger.
 //! - The **load generator** (binary `gongxin-loadgen`): signed transactions at a target rate
@@ -20,6 +22,7 @@
 
 pub mod demo;
 mod launcher;
+pub mod supervise;
 mod template;
 
 pub use launcher::{

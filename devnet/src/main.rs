@@ -10,7 +10,7 @@ use gongxin_devnet::DevnetOptions;
 
 /// Run a local devnet: creates keys and a genesis on first use, starts each validator as its
 /// own `gongxin-node` process on 127.0.0.1 (the executable next to this one), loads the demo
-/// data into an empty ledger, stops on Ctrl-C.
+/// data into an empty ledger, keeps the others running when one validator dies, stops on Ctrl-C.
 #[derive(Parser, Debug)]
 #[command(name = "gongxin-devnet", version)]
 struct Args {
@@ -26,6 +26,11 @@ struct Args {
     /// Do not load the demo data.
     #[arg(long)]
     no_demo: bool,
+    /// Start a validator that exits on its own again, after 1 s and doubling up to 30 s; after
+    /// more than 5 exits within 10 minutes it is left stopped. Without it a dead validator is
+    /// reported (with its log's tail and the command that restarts it) and the others go on.
+    #[arg(long)]
+    restart_crashed: bool,
 }
 
 fn main() -> ExitCode {
@@ -45,6 +50,7 @@ fn main() -> ExitCode {
         validators: args.validators,
         base_port: args.base_port,
         demo: !args.no_demo,
+        restart_crashed: args.restart_crashed,
     };
     match runtime.block_on(gongxin_devnet::run(
         options,
