@@ -4,17 +4,25 @@
 //! A second libp2p swarm (TCP + noise + yamux + gossipsub; Malachite's network carries only
 //! consensus messages) whose allowlist holds exactly the other validators' node keys: any
 //! other peer is refused as soon as noise has authenticated it. Admitted transactions are sent
-//! in batches (at most [`BATCH_TXS_MAX`] or every [`BATCH_INTERVAL`]); a received batch is
-//! decoded within [`BATCH_BYTES_MAX`] and each transaction goes through the node's normal
-//! admission, which checks its signature — the one check this node makes for it — and drops
-//! duplicates and transactions already committed.
+//! in batches (at most [`BATCH_TXS_MAX`] or every [`BATCH_INTERVAL`]).
+//!
+//! A received batch is decoded item by item within [`BATCH_BYTES_MAX`] and [`BATCH_TXS_MAX`]
+//! transactions, then queued; its transactions go through the node's normal admission — which
+//! checks each signature, the one check this node makes for it, and drops duplicates and
+//! transactions already committed — on the blocking pool, never inside the swarm loop, at most
+//! [`CHECKS_IN_FLIGHT_MAX`] batches at once. A peer is held to [`PEER_TXS_PER_S`] transactions
+//! per second (beyond, its batches are ignored: neither checked nor forwarded), and a peer whose
+//! batches are rejected [`REJECTS_BEFORE_BAN`] times within [`REJECT_WINDOW_MS`] (undecodable,
+//! too many transactions, a bad signature) is disconnected and refused for [`BAN_MS`]
+//! ([`PeerGuard`]).
 
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use futures_util::StreamExt;
-use gongxin_core::encoding;
+use gongxin_core::encoding::{self, TX_BYTES_MAX};
 use gongxin_core::tx::SignedTx;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageAuthenticity, ValidationMode};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
@@ -27,8 +35,22 @@ use crate::admission::{Admission, SubmitError};
 pub const BATCH_TXS_MAX: usize = 256;
 /// How long an admitted transaction may wait for its batch to fill.
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(5);
-/// Largest gossip message accepted (a batch of the largest transactions fits).
+/// Largest gossip message accepted.
 pub const BATCH_BYTES_MAX: usize = 4 * 1024 * 1024;
+/// Received batches whose transactions are checked at once, each on the blocking pool.
+pub const CHECKS_IN_FLIGHT_MAX: usize = 2;
+/// Received batches waiting for their check; beyond this a new batch is ignored (not forwarded,
+/// not held against its sender): its transactions still reach a proposer from the node they
+/// were submitted to.
+pub const CHECK_QUEUE_MAX: usize = 64;
+/// Transactions per second one peer may make this node check, with a burst of one second's
+/// worth — several times what an honest validator relays at the throughput goal.
+pub const PEER_TXS_PER_S: u64 = 20_000;
+/// Rejected batches within [`REJECT_WINDOW_MS`] after which their sender is disconnected.
+pub const REJECTS_BEFORE_BAN: usize = 3;
+pub const REJECT_WINDOW_MS: u64 = 60_000;
+/// How long a disconnected peer is refused.
+pub const BAN_MS: u64 = 60_000;
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
@@ -127,11 +149,21 @@ pub async fn run(
     let mut redial = tokio::time::interval(Duration::from_secs(1));
     let mut flush = tokio::time::interval(BATCH_INTERVAL);
     let mut batch: Vec<SignedTx> = Vec::new();
+    let started = Instant::now();
+    let now_ms = || started.elapsed().as_millis() as u64;
+    let mut guard = PeerGuard::default();
+    let mut waiting: VecDeque<Received> = VecDeque::new();
+    let mut in_flight = 0usize;
+    let (checked_tx, mut checked) = mpsc::channel::<Checked>(CHECKS_IN_FLIGHT_MAX);
     loop {
         tokio::select! {
             _ = redial.tick() => {
+                for peer in guard.bans_ended(now_ms()) {
+                    swarm.behaviour_mut().allowed.allow_peer(peer);
+                    tracing::info!(%peer, "gossip peer allowed again after its ban");
+                }
                 for (id, addr) in &peers {
-                    if !swarm.is_connected(id) {
+                    if !swarm.is_connected(id) && !guard.is_banned(id) {
                         let _ = swarm.dial(addr.clone());
                     }
                 }
@@ -147,22 +179,101 @@ pub async fn run(
                     publish(&mut swarm, &topic, &mut batch);
                 }
             }
+            Some(done) = checked.recv() => {
+                in_flight -= 1;
+                report(&mut swarm, &mut guard, done.message_id, done.peer, done.acceptance, now_ms());
+            }
             event = swarm.select_next_some() => {
                 if let SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
-                    propagation_source,
+                    propagation_source: peer,
                     message_id,
                     message,
                 })) = event
                 {
-                    let acceptance = receive(&admission, &message.data).await;
-                    let _ = swarm.behaviour_mut().gossipsub.report_message_validation_result(
-                        &message_id,
-                        &propagation_source,
-                        acceptance,
-                    );
+                    let acceptance = match decode_batch(&message.data) {
+                        Err(reason) => {
+                            tracing::debug!(%peer, "gossip batch rejected: {reason}");
+                            Some(MessageAcceptance::Reject)
+                        }
+                        Ok(txs) if !guard.spend(peer, txs.len() as u64, now_ms()) => {
+                            Some(MessageAcceptance::Ignore)
+                        }
+                        Ok(_) if waiting.len() >= CHECK_QUEUE_MAX => Some(MessageAcceptance::Ignore),
+                        Ok(txs) => {
+                            waiting.push_back(Received { message_id: message_id.clone(), peer, txs });
+                            None
+                        }
+                    };
+                    if let Some(acceptance) = acceptance {
+                        report(&mut swarm, &mut guard, message_id, peer, acceptance, now_ms());
+                    }
                 }
             }
         }
+        while in_flight < CHECKS_IN_FLIGHT_MAX
+            && let Some(received) = waiting.pop_front()
+        {
+            in_flight += 1;
+            let (admission, done) = (admission.clone(), checked_tx.clone());
+            tokio::spawn(async move {
+                let Received {
+                    message_id,
+                    peer,
+                    txs,
+                } = received;
+                let acceptance = tokio::task::spawn_blocking(move || check(&admission, txs))
+                    .await
+                    .unwrap_or(MessageAcceptance::Ignore);
+                let _ = done
+                    .send(Checked {
+                        message_id,
+                        peer,
+                        acceptance,
+                    })
+                    .await;
+            });
+        }
+    }
+}
+
+/// A received batch waiting for its check.
+struct Received {
+    message_id: gossipsub::MessageId,
+    peer: PeerId,
+    txs: Vec<(SignedTx, usize)>,
+}
+
+/// A checked batch, back in the swarm loop to be reported.
+struct Checked {
+    message_id: gossipsub::MessageId,
+    peer: PeerId,
+    acceptance: MessageAcceptance,
+}
+
+/// Tells gossipsub what became of a message (only accepted ones are forwarded), and holds a
+/// rejected one against its sender: too many and the sender is disconnected for a while.
+fn report(
+    swarm: &mut libp2p::Swarm<Behaviour>,
+    guard: &mut PeerGuard<PeerId>,
+    message_id: gossipsub::MessageId,
+    peer: PeerId,
+    acceptance: MessageAcceptance,
+    now_ms: u64,
+) {
+    let rejected = matches!(acceptance, MessageAcceptance::Reject);
+    let _ = swarm
+        .behaviour_mut()
+        .gossipsub
+        .report_message_validation_result(&message_id, &peer, acceptance);
+    if rejected && guard.rejected(peer, now_ms) {
+        tracing::warn!(
+            %peer,
+            "gossip peer sent {REJECTS_BEFORE_BAN} rejected batches within {} s: disconnected for {} s",
+            REJECT_WINDOW_MS / 1000,
+            BAN_MS / 1000
+        );
+        swarm.behaviour_mut().allowed.disallow_peer(peer);
+        let _ = swarm.disconnect_peer_id(peer);
     }
 }
 
@@ -174,32 +285,227 @@ fn publish(swarm: &mut libp2p::Swarm<Behaviour>, topic: &IdentTopic, batch: &mut
     }
 }
 
-/// Admits a received batch. A batch that does not decode, or holds a transaction whose
-/// signature fails, is rejected (gossipsub then penalises its sender); duplicates are fine.
-async fn receive(admission: &Arc<Admission>, data: &[u8]) -> MessageAcceptance {
-    let Ok(txs) = encoding::decode::<Vec<SignedTx>, BATCH_BYTES_MAX>(data) else {
-        return MessageAcceptance::Reject;
-    };
-    let admission = admission.clone();
-    let verdict = tokio::task::spawn_blocking(move || {
-        let sized = txs
-            .into_iter()
-            .map(|tx| {
-                let bytes = encoding::encode(&tx).len();
-                (tx, bytes)
-            })
-            .collect();
-        let invalid = admission
-            .submit_from_peer(sized)
-            .iter()
-            .any(|verdict| matches!(verdict.result, Err(SubmitError::Invalid(_))));
-        // Already committed, pool full, expired by now, … : not the sender's fault.
-        if invalid {
-            MessageAcceptance::Reject
-        } else {
-            MessageAcceptance::Accept
+/// Decodes a received batch item by item: the count prefix is checked against
+/// [`BATCH_TXS_MAX`] before anything is allocated, each transaction may take at most
+/// [`TX_BYTES_MAX`] bytes, and each comes with its encoded size (for the pool's byte bound).
+pub fn decode_batch(data: &[u8]) -> Result<Vec<(SignedTx, usize)>, String> {
+    if data.len() > BATCH_BYTES_MAX {
+        return Err(format!("{} bytes; at most {BATCH_BYTES_MAX}", data.len()));
+    }
+    let (prefix, mut rest) = data
+        .split_first_chunk::<8>()
+        .ok_or("a batch starts with its 8-byte count")?;
+    let count = u64::from_be_bytes(*prefix);
+    if count > BATCH_TXS_MAX as u64 {
+        return Err(format!("{count} transactions; at most {BATCH_TXS_MAX}"));
+    }
+    let mut txs = Vec::with_capacity(count as usize);
+    for i in 0..count {
+        let (tx, read) = encoding::decode_prefix::<SignedTx, TX_BYTES_MAX>(rest)
+            .map_err(|e| format!("transaction {i}: {e}"))?;
+        txs.push((tx, read));
+        rest = &rest[read..];
+    }
+    if !rest.is_empty() {
+        return Err(format!("{} trailing bytes", rest.len()));
+    }
+    Ok(txs)
+}
+
+/// Admits a decoded batch (on the blocking pool). A transaction whose signature fails makes the
+/// batch rejected (its sender is to blame); duplicates, committed or expired ones are not the
+/// sender's fault.
+fn check(admission: &Admission, txs: Vec<(SignedTx, usize)>) -> MessageAcceptance {
+    let invalid = admission
+        .submit_from_peer(txs)
+        .iter()
+        .any(|verdict| matches!(verdict.result, Err(SubmitError::Invalid(_))));
+    if invalid {
+        MessageAcceptance::Reject
+    } else {
+        MessageAcceptance::Accept
+    }
+}
+
+/// What each gossip peer may cost this node: a budget of transactions to check (a token bucket
+/// of [`PEER_TXS_PER_S`]) and a tally of rejected batches that ends in a ban. Pure: time comes
+/// in as milliseconds, peers are any key (libp2p's `PeerId` in the swarm).
+#[derive(Debug)]
+pub struct PeerGuard<K> {
+    peers: HashMap<K, PeerRecord>,
+}
+
+#[derive(Debug, Default)]
+struct PeerRecord {
+    /// Transactions it may still have checked, in thousandths.
+    budget_milli: u64,
+    /// When `budget_milli` was last refilled; `None` before its first batch.
+    refilled_ms: Option<u64>,
+    /// Times of its recent rejected batches.
+    rejections: Vec<u64>,
+    banned_until_ms: Option<u64>,
+}
+
+impl<K> Default for PeerGuard<K> {
+    fn default() -> Self {
+        PeerGuard {
+            peers: HashMap::new(),
         }
-    })
-    .await;
-    verdict.unwrap_or(MessageAcceptance::Ignore)
+    }
+}
+
+impl<K: std::hash::Hash + Eq + Copy> PeerGuard<K> {
+    /// Spends `txs` of `peer`'s budget at `now_ms`; false (and nothing spent) when it has not
+    /// that much left.
+    pub fn spend(&mut self, peer: K, txs: u64, now_ms: u64) -> bool {
+        const FULL_MILLI: u64 = PEER_TXS_PER_S * 1000;
+        let record = self.peers.entry(peer).or_default();
+        let elapsed = now_ms.saturating_sub(record.refilled_ms.unwrap_or(0));
+        record.budget_milli = match record.refilled_ms {
+            None => FULL_MILLI,
+            Some(_) => record
+                .budget_milli
+                .saturating_add(elapsed.saturating_mul(PEER_TXS_PER_S))
+                .min(FULL_MILLI),
+        };
+        record.refilled_ms = Some(now_ms);
+        let cost = txs.saturating_mul(1000);
+        if cost > record.budget_milli {
+            return false;
+        }
+        record.budget_milli -= cost;
+        true
+    }
+
+    /// Records a rejected batch from `peer`; true when that makes [`REJECTS_BEFORE_BAN`] within
+    /// [`REJECT_WINDOW_MS`]: the peer is then banned for [`BAN_MS`] (and its tally starts over).
+    pub fn rejected(&mut self, peer: K, now_ms: u64) -> bool {
+        let record = self.peers.entry(peer).or_default();
+        record
+            .rejections
+            .retain(|at| now_ms.saturating_sub(*at) < REJECT_WINDOW_MS);
+        record.rejections.push(now_ms);
+        if record.rejections.len() < REJECTS_BEFORE_BAN {
+            return false;
+        }
+        record.rejections.clear();
+        record.banned_until_ms = Some(now_ms.saturating_add(BAN_MS));
+        true
+    }
+
+    pub fn is_banned(&self, peer: &K) -> bool {
+        self.peers
+            .get(peer)
+            .is_some_and(|record| record.banned_until_ms.is_some())
+    }
+
+    /// The peers whose ban is over at `now_ms`; they are no longer banned.
+    pub fn bans_ended(&mut self, now_ms: u64) -> Vec<K> {
+        let mut ended = Vec::new();
+        for (peer, record) in &mut self.peers {
+            if record.banned_until_ms.is_some_and(|until| until <= now_ms) {
+                record.banned_until_ms = None;
+                ended.push(*peer);
+            }
+        }
+        ended
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use gongxin_core::crypto::{Algorithm, Keypair};
+    use gongxin_core::model::Operation;
+    use gongxin_core::tx::{ReplayGuard, TxBody};
+
+    fn signed(nonce: u64) -> SignedTx {
+        let key = Keypair::from_secret_bytes(Algorithm::Ed25519, &[1; 32]).unwrap();
+        TxBody {
+            chain_id: "t".into(),
+            signer: key.public_key(),
+            replay: ReplayGuard {
+                nonce,
+                valid_until_height: 10,
+            },
+            operation: Operation::ApproveProject {
+                project: "P".into(),
+            },
+        }
+        .sign(&key)
+    }
+
+    #[test]
+    fn a_batch_decodes_with_each_transactions_size() {
+        let txs = vec![signed(1), signed(2)];
+        let decoded = decode_batch(&encoding::encode(&txs)).unwrap();
+        assert_eq!(decoded.len(), 2);
+        for ((tx, size), original) in decoded.iter().zip(&txs) {
+            assert_eq!(tx, original);
+            assert_eq!(*size, encoding::encode(original).len());
+        }
+    }
+
+    #[test]
+    fn hostile_batches_are_refused_before_any_allocation_or_check() {
+        // A count prefix claiming more than a batch may hold, with nothing behind it.
+        let mut claim = (BATCH_TXS_MAX as u64 + 1).to_be_bytes().to_vec();
+        assert!(decode_batch(&claim).unwrap_err().contains("at most 256"));
+        claim = u64::MAX.to_be_bytes().to_vec();
+        assert!(decode_batch(&claim).is_err());
+        // Honest senders send at most BATCH_TXS_MAX: one more is refused even when it fits
+        // in the byte bound.
+        let many: Vec<SignedTx> = (0..=BATCH_TXS_MAX as u64).map(signed).collect();
+        let bytes = encoding::encode(&many);
+        assert!(bytes.len() <= BATCH_BYTES_MAX);
+        assert!(decode_batch(&bytes).is_err());
+        // Truncated, trailing bytes, empty, oversized.
+        let good = encoding::encode(&vec![signed(1)]);
+        assert!(decode_batch(&good[..good.len() - 1]).is_err());
+        let mut trailing = good.clone();
+        trailing.push(0);
+        assert!(decode_batch(&trailing).unwrap_err().contains("trailing"));
+        assert!(decode_batch(&[]).is_err());
+        assert!(decode_batch(&vec![0; BATCH_BYTES_MAX + 1]).is_err());
+        // An empty batch is well formed (and costs nothing).
+        assert_eq!(decode_batch(&0u64.to_be_bytes()).unwrap().len(), 0);
+    }
+
+    #[test]
+    fn a_peer_may_cost_its_budget_per_second_and_no_more() {
+        let mut guard = PeerGuard::default();
+        assert!(guard.spend(1u8, PEER_TXS_PER_S, 0), "a second's burst");
+        assert!(!guard.spend(1, 1, 0), "then nothing more at once");
+        assert!(guard.spend(2, 1, 0), "each peer has its own budget");
+        // Refilled at PEER_TXS_PER_S: after 100 ms a tenth of it.
+        assert!(!guard.spend(1, PEER_TXS_PER_S / 10 + 1, 100));
+        assert!(guard.spend(1, PEER_TXS_PER_S / 10, 100));
+        // Never more than one second's worth, however long it was idle.
+        assert!(!guard.spend(1, PEER_TXS_PER_S + 1, 10_000_000));
+        assert!(guard.spend(1, PEER_TXS_PER_S, 10_000_000));
+    }
+
+    #[test]
+    fn repeated_rejections_ban_a_peer_for_a_while() {
+        let mut guard = PeerGuard::default();
+        assert!(!guard.rejected(7u8, 0));
+        assert!(!guard.rejected(7, 1_000));
+        // The first fell out of the window: still two.
+        assert!(!guard.rejected(7, REJECT_WINDOW_MS + 500));
+        assert!(!guard.is_banned(&7));
+        assert!(
+            guard.rejected(7, REJECT_WINDOW_MS + 600),
+            "the third within the window"
+        );
+        assert!(guard.is_banned(&7));
+        assert!(!guard.is_banned(&8));
+        let banned_at = REJECT_WINDOW_MS + 600;
+        assert!(guard.bans_ended(banned_at + BAN_MS - 1).is_empty());
+        assert_eq!(guard.bans_ended(banned_at + BAN_MS), vec![7]);
+        assert!(!guard.is_banned(&7));
+        assert!(
+            !guard.rejected(7, banned_at + BAN_MS + 1),
+            "the tally started over"
+        );
+    }
 }
