@@ -124,6 +124,14 @@ pub struct AdmissionMetrics {
     pub txs_admitted: AtomicU64,
     pub txs_refused: AtomicU64,
     pub signature_checks: AtomicU64,
+    /// Gossip batches refused as their sender's fault (undecodable, too many transactions, a
+    /// bad signature, a signer who is no member).
+    pub gossip_batches_rejected: AtomicU64,
+    /// Gossip batches neither checked nor forwarded: their sender was over its budget, or the
+    /// check queue was full.
+    pub gossip_batches_ignored: AtomicU64,
+    /// Gossip peers disconnected for repeated rejected batches.
+    pub gossip_peer_bans: AtomicU64,
 }
 
 /// The admission component: mempool, checks, metrics and gossip outbox.
@@ -194,6 +202,11 @@ impl Admission {
         self.metrics
             .signature_checks
             .fetch_add(checks, Ordering::Relaxed);
+    }
+
+    /// The height of the last committed block.
+    pub fn height(&self) -> u64 {
+        self.tip.height()
     }
 
     pub fn is_pending(&self, hash: &Hash) -> bool {

@@ -56,6 +56,20 @@ pub struct ConsensusSettings {
     /// Kept as JSON here so every build reads (and can refuse) such a config.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub byzantine: Option<serde_json::Value>,
+    /// Fault injection for tests of hostile peers: besides its honest gossip, this node
+    /// publishes a batch of transactions with broken signatures at a steady rate. Refused like
+    /// `byzantine` (the `byzantine` build feature and `GONGXIN_ALLOW_BYZANTINE=1`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub gossip_flood: Option<GossipFlood>,
+}
+
+/// What a flooding test validator publishes: `txs` transactions with broken signatures (signed
+/// by a member's key they are not from) every `every_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GossipFlood {
+    pub every_ms: u64,
+    pub txs: usize,
 }
 
 /// The environment variable that must be `1` for a `byzantine` config section to be obeyed.
@@ -73,6 +87,7 @@ impl ConsensusSettings {
             propose_timeout_ms: default_propose_timeout_ms(),
             vote_timeout_ms: default_vote_timeout_ms(),
             byzantine: None,
+            gossip_flood: None,
         }
     }
 }
@@ -81,6 +96,9 @@ impl ConsensusSettings {
     /// A `byzantine` section is refused when the config is read, not once the node serves:
     /// unless this build has the test mode and the section is Malachite's `ByzantineConfig`.
     pub fn check_byzantine(&self) -> Result<(), String> {
+        if self.gossip_flood.is_some() && !cfg!(feature = "byzantine") {
+            return Err("the config asks this validator to flood gossip (`consensus.gossip_flood`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)".into());
+        }
         let Some(section) = &self.byzantine else {
             return Ok(());
         };

@@ -1,11 +1,13 @@
 //! Four validators (finance, audit, two line departments), each its own process, agreeing by
 //! BFT consensus. Named by topology and fault: `n4f0` (no fault), `n4f1_crash` (one killed),
-//! `n4_restart` (the killed one comes back and catches up).
+//! `n4_restart` (the killed one comes back and catches up), `n4f1_byzantine` (one equivocates),
+//! `n4f1_gossip_flood` (one floods transaction gossip with transactions whose signatures fail).
 
 use gongxin_node::clock::{Clock, SystemClock};
 use std::time::Duration;
 
 use gongxin_cluster_tests::Cluster;
+use gongxin_node::config::GossipFlood;
 
 const START: Duration = Duration::from_secs(60);
 const COMMIT: Duration = Duration::from_secs(90);
@@ -252,6 +254,66 @@ fn n4f1_byzantine() {
         evidence > 0,
         "no equivocation recorded by any honest validator"
     );
+}
+
+#[test]
+fn n4f1_gossip_flood() {
+    // Validator 3 floods its gossip peers: every 20 ms a batch of 256 transactions that claim a
+    // member as signer but carry another key's signature, so each costs a receiver a signature
+    // check before it can be rejected. The honest three disconnect it after three rejected
+    // batches, and keep gossiping and committing what their clients send.
+    let cluster = Cluster::start_with(4, |i, config| {
+        if i == 3 {
+            config.consensus.as_mut().expect("consensus").gossip_flood = Some(GossipFlood {
+                every_ms: 20,
+                txs: 256,
+            });
+        }
+    });
+    assert!(
+        cluster.wait_height(&[0, 1, 2], 2, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
+    let banned =
+        |c: &Cluster, i: usize| c.metric(i, "gongxin_gossip_peer_bans_total").unwrap_or(0) >= 1;
+    assert!(
+        cluster.wait_for(COMMIT, |c| (0..3).all(|i| banned(c, i))),
+        "the honest validators did not disconnect the flooder:\n{}\n--- the flooder:\n{}",
+        cluster.log(0),
+        cluster.log(3)
+    );
+    let before = cluster.height(0).expect("height");
+    let txs = cluster.proposals("N4GF", 30, before);
+    cluster.submit_all(&txs, &[0, 1, 2]);
+    assert!(
+        cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2], &txs)),
+        "honest validators did not commit while one flooded gossip:\n{}",
+        cluster.log(0)
+    );
+    cluster.assert_agree(&[0, 1, 2]);
+    for i in 0..3 {
+        let rejected = cluster
+            .metric(i, "gongxin_gossip_batches_rejected_total")
+            .unwrap_or(0);
+        assert!(rejected >= 3, "node {i} rejected {rejected} batches");
+        // None of the flood reached a pool: every transaction admitted is the clients'.
+        let pool = cluster.metric(i, "gongxin_mempool_txs").unwrap_or(u64::MAX);
+        assert_eq!(pool, 0, "node {i} still holds {pool} transactions");
+        // What the flood cost (the figure RELIABILITY.md reports).
+        eprintln!(
+            "node {i}: {rejected} batches rejected, {} ignored, {} bans, {} signature checks",
+            cluster
+                .metric(i, "gongxin_gossip_batches_ignored_total")
+                .unwrap_or(0),
+            cluster
+                .metric(i, "gongxin_gossip_peer_bans_total")
+                .unwrap_or(0),
+            cluster
+                .metric(i, "gongxin_signature_checks_total")
+                .unwrap_or(0),
+        );
+    }
 }
 
 #[test]

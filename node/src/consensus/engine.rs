@@ -219,6 +219,39 @@ async fn start_byzantine(
         .map_err(|e| anyhow::anyhow!("cannot start consensus: {e:#}"))
 }
 
+/// The test-only gossip flood, when the config asks for one and the environment allows it:
+/// transactions that claim the first genesis member as signer, signed with this validator's
+/// key instead.
+fn flood_plan(
+    node: &Node,
+    settings: &ConsensusSettings,
+) -> anyhow::Result<Option<super::txgossip::FloodPlan>> {
+    let Some(flood) = settings.gossip_flood else {
+        return Ok(None);
+    };
+    use crate::config::ALLOW_BYZANTINE_ENV;
+    if std::env::var(ALLOW_BYZANTINE_ENV).as_deref() != Ok("1") {
+        anyhow::bail!(
+            "the config asks this validator to flood gossip (`consensus.gossip_flood`); that is for tests only and needs {ALLOW_BYZANTINE_ENV}=1"
+        );
+    }
+    let member = node
+        .genesis
+        .members
+        .first()
+        .context("a gossip flood needs a genesis member to impersonate")?;
+    tracing::warn!(
+        ?flood,
+        "HOSTILE TEST MODE: this validator floods gossip with broken transactions"
+    );
+    Ok(Some(super::txgossip::FloodPlan {
+        flood,
+        chain_id: node.chain_id().to_owned(),
+        claimed_signer: member.public_key,
+        signing_key: node.keypair().clone(),
+    }))
+}
+
 /// Starts the engine and runs the application until it fails or the engine stops.
 /// `gossip_outbox` is the receiving end of the outbox admission was built with.
 pub async fn run(
@@ -244,6 +277,7 @@ pub async fn run(
             })
             .collect::<anyhow::Result<Vec<_>>>()?,
         topic: format!("/gongxin/{}/txs", chain_tag(&node)),
+        flood: flood_plan(&node, &settings)?,
     };
     let chain_id = node.chain_id().to_owned();
     let signer = GongxinSigner::new(chain_id.clone(), node.keypair().clone());

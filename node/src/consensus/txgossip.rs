@@ -67,6 +67,44 @@ pub struct GossipSettings {
     pub peers: Vec<Multiaddr>,
     /// Topic name; carries the genesis hash prefix so chains never mix.
     pub topic: String,
+    /// Tests of hostile peers only: what this node floods its peers with.
+    pub flood: Option<FloodPlan>,
+}
+
+/// A test validator's gossip flood ([`crate::config::GossipFlood`]): transactions that claim
+/// `claimed_signer` (a member) but are signed with `signing_key`, so every receiver pays a
+/// signature check before it can reject them.
+#[derive(Debug, Clone)]
+pub struct FloodPlan {
+    pub flood: crate::config::GossipFlood,
+    pub chain_id: String,
+    pub claimed_signer: gongxin_core::crypto::PublicKey,
+    pub signing_key: gongxin_core::crypto::Keypair,
+}
+
+impl FloodPlan {
+    /// The next flood batch: well-formed transactions whose signatures fail, valid until a few
+    /// blocks after `height` so receivers do check them.
+    fn batch(&self, height: u64, nonce: &mut u64) -> Vec<SignedTx> {
+        (0..self.flood.txs)
+            .map(|_| {
+                *nonce += 1;
+                let body = gongxin_core::tx::TxBody {
+                    chain_id: self.chain_id.clone(),
+                    signer: self.claimed_signer,
+                    replay: gongxin_core::tx::ReplayGuard {
+                        nonce: *nonce,
+                        valid_until_height: height + 10,
+                    },
+                    operation: gongxin_core::model::Operation::ApproveProject {
+                        project: format!("FLOOD-{nonce}"),
+                    },
+                };
+                let signature = self.signing_key.sign(&body.signing_message());
+                SignedTx { body, signature }
+            })
+            .collect()
+    }
 }
 
 fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
@@ -155,8 +193,24 @@ pub async fn run(
     let mut waiting: VecDeque<Received> = VecDeque::new();
     let mut in_flight = 0usize;
     let (checked_tx, mut checked) = mpsc::channel::<Checked>(CHECKS_IN_FLIGHT_MAX);
+    let mut flood = settings.flood.clone().map(|plan| {
+        let every = Duration::from_millis(plan.flood.every_ms.max(1));
+        (plan, tokio::time::interval(every), 0u64)
+    });
+    let metrics = &admission.metrics;
     loop {
         tokio::select! {
+            _ = async {
+                match flood.as_mut() {
+                    Some((_, every, _)) => every.tick().await,
+                    None => std::future::pending().await,
+                }
+            } => {
+                if let Some((plan, _, nonce)) = flood.as_mut() {
+                    let data = encoding::encode(&plan.batch(admission.height(), nonce));
+                    let _ = swarm.behaviour_mut().gossipsub.publish(topic.clone(), data);
+                }
+            }
             _ = redial.tick() => {
                 for peer in guard.bans_ended(now_ms()) {
                     swarm.behaviour_mut().allowed.allow_peer(peer);
@@ -181,7 +235,15 @@ pub async fn run(
             }
             Some(done) = checked.recv() => {
                 in_flight -= 1;
-                report(&mut swarm, &mut guard, done.message_id, done.peer, done.acceptance, now_ms());
+                let mut guarded = Guarded { swarm: &mut swarm, guard: &mut guard, metrics };
+                if guarded.report(done.message_id, done.peer, done.acceptance, now_ms()) {
+                    // Banned: what it still has queued is not worth a check.
+                    let (dropped, kept) = waiting.drain(..).partition(|r| r.peer == done.peer);
+                    waiting = kept;
+                    for received in dropped {
+                        guarded.report(received.message_id, received.peer, MessageAcceptance::Ignore, now_ms());
+                    }
+                }
             }
             event = swarm.select_next_some() => {
                 if let SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
@@ -191,6 +253,7 @@ pub async fn run(
                 })) = event
                 {
                     let acceptance = match decode_batch(&message.data) {
+                        _ if guard.is_banned(&peer) => Some(MessageAcceptance::Ignore),
                         Err(reason) => {
                             tracing::debug!(%peer, "gossip batch rejected: {reason}");
                             Some(MessageAcceptance::Reject)
@@ -205,7 +268,10 @@ pub async fn run(
                         }
                     };
                     if let Some(acceptance) = acceptance {
-                        report(&mut swarm, &mut guard, message_id, peer, acceptance, now_ms());
+                        let mut guarded = Guarded { swarm: &mut swarm, guard: &mut guard, metrics };
+                        // A ban here leaves nothing queued: its batches got this far only
+                        // when they decoded, and only a check can reject those.
+                        guarded.report(message_id, peer, acceptance, now_ms());
                     }
                 }
             }
@@ -250,30 +316,49 @@ struct Checked {
     acceptance: MessageAcceptance,
 }
 
-/// Tells gossipsub what became of a message (only accepted ones are forwarded), and holds a
-/// rejected one against its sender: too many and the sender is disconnected for a while.
-fn report(
-    swarm: &mut libp2p::Swarm<Behaviour>,
-    guard: &mut PeerGuard<PeerId>,
-    message_id: gossipsub::MessageId,
-    peer: PeerId,
-    acceptance: MessageAcceptance,
-    now_ms: u64,
-) {
-    let rejected = matches!(acceptance, MessageAcceptance::Reject);
-    let _ = swarm
-        .behaviour_mut()
-        .gossipsub
-        .report_message_validation_result(&message_id, &peer, acceptance);
-    if rejected && guard.rejected(peer, now_ms) {
-        tracing::warn!(
-            %peer,
-            "gossip peer sent {REJECTS_BEFORE_BAN} rejected batches within {} s: disconnected for {} s",
-            REJECT_WINDOW_MS / 1000,
-            BAN_MS / 1000
-        );
-        swarm.behaviour_mut().allowed.disallow_peer(peer);
-        let _ = swarm.disconnect_peer_id(peer);
+/// The swarm with what guards it, for reporting a verdict.
+struct Guarded<'a> {
+    swarm: &'a mut libp2p::Swarm<Behaviour>,
+    guard: &'a mut PeerGuard<PeerId>,
+    metrics: &'a crate::admission::AdmissionMetrics,
+}
+
+impl Guarded<'_> {
+    /// Tells gossipsub what became of a message (only accepted ones are forwarded), and holds a
+    /// rejected one against its sender: too many and the sender is disconnected for a while
+    /// (then this returns true).
+    fn report(
+        &mut self,
+        message_id: gossipsub::MessageId,
+        peer: PeerId,
+        acceptance: MessageAcceptance,
+        now_ms: u64,
+    ) -> bool {
+        use std::sync::atomic::Ordering::Relaxed;
+        let rejected = matches!(acceptance, MessageAcceptance::Reject);
+        match acceptance {
+            MessageAcceptance::Reject => self.metrics.gossip_batches_rejected.fetch_add(1, Relaxed),
+            MessageAcceptance::Ignore => self.metrics.gossip_batches_ignored.fetch_add(1, Relaxed),
+            MessageAcceptance::Accept => 0,
+        };
+        let _ = self
+            .swarm
+            .behaviour_mut()
+            .gossipsub
+            .report_message_validation_result(&message_id, &peer, acceptance);
+        if rejected && self.guard.rejected(peer, now_ms) {
+            tracing::warn!(
+                %peer,
+                "gossip peer sent {REJECTS_BEFORE_BAN} rejected batches within {} s: disconnected for {} s",
+                REJECT_WINDOW_MS / 1000,
+                BAN_MS / 1000
+            );
+            self.metrics.gossip_peer_bans.fetch_add(1, Relaxed);
+            self.swarm.behaviour_mut().allowed.disallow_peer(peer);
+            let _ = self.swarm.disconnect_peer_id(peer);
+            return true;
+        }
+        false
     }
 }
 
@@ -312,14 +397,17 @@ pub fn decode_batch(data: &[u8]) -> Result<Vec<(SignedTx, usize)>, String> {
     Ok(txs)
 }
 
-/// Admits a decoded batch (on the blocking pool). A transaction whose signature fails makes the
+/// Admits a decoded batch (on the blocking pool). A transaction an honest validator would never
+/// have relayed — a failing signature, another chain, a signer who is no member — makes the
 /// batch rejected (its sender is to blame); duplicates, committed or expired ones are not the
 /// sender's fault.
 fn check(admission: &Admission, txs: Vec<(SignedTx, usize)>) -> MessageAcceptance {
-    let invalid = admission
-        .submit_from_peer(txs)
-        .iter()
-        .any(|verdict| matches!(verdict.result, Err(SubmitError::Invalid(_))));
+    let invalid = admission.submit_from_peer(txs).iter().any(|verdict| {
+        matches!(
+            verdict.result,
+            Err(SubmitError::Invalid(_) | SubmitError::UnknownSigner(_))
+        )
+    });
     if invalid {
         MessageAcceptance::Reject
     } else {

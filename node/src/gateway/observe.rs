@@ -191,6 +191,25 @@ pub fn metrics(ctx: &Ctx) -> Response {
             .load(Ordering::Relaxed)
             .to_string(),
     );
+    let counter = |value: &std::sync::atomic::AtomicU64| value.load(Ordering::Relaxed).to_string();
+    metric(
+        "gongxin_gossip_batches_rejected_total",
+        "counter",
+        "Gossip batches refused as their sender's fault (malformed, oversized, bad signature, no member).",
+        counter(&admitted.gossip_batches_rejected),
+    );
+    metric(
+        "gongxin_gossip_batches_ignored_total",
+        "counter",
+        "Gossip batches neither checked nor forwarded (sender over its budget, check queue full).",
+        counter(&admitted.gossip_batches_ignored),
+    );
+    metric(
+        "gongxin_gossip_peer_bans_total",
+        "counter",
+        "Gossip peers disconnected for repeated rejected batches.",
+        counter(&admitted.gossip_peer_bans),
+    );
     metric(
         "gongxin_equivocation_evidence_total",
         "counter",
