@@ -335,6 +335,26 @@ fn a_byzantine_config_is_refused_without_the_test_switch() {
     assert!(!output.status.success());
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("GONGXIN_ALLOW_BYZANTINE"), "{stderr}");
+    // The same for a gossip flood: refused when consensus starts, before anything is sent.
+    let consensus = config.consensus.as_mut().expect("consensus");
+    consensus.byzantine = None;
+    consensus.gossip_flood = Some(GossipFlood {
+        every_ms: 20,
+        txs: 1,
+    });
+    std::fs::write(&path, serde_json::to_string(&config).expect("json")).expect("write");
+    let output = std::process::Command::new(gongxin_cluster_tests::node_binary())
+        .args(["run", "--config"])
+        .arg(&path)
+        .env_remove(gongxin_node::config::ALLOW_BYZANTINE_ENV)
+        .output()
+        .expect("run node");
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("gossip_flood") && stderr.contains("GONGXIN_ALLOW_BYZANTINE"),
+        "{stderr}"
+    );
 }
 
 #[test]
