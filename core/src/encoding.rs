@@ -51,7 +51,7 @@ const fn decode_config<const MEMORY_LIMIT: usize>()
 }
 
 /// Why bytes could not be decoded into a value.
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum DecodeError {
     #[error("input is {len} bytes, more than the limit of {limit} bytes")]
     TooLong { len: usize, limit: usize },

@@ -132,6 +132,47 @@ impl SignedTx {
     }
 }
 
+/// Why a batch of transactions (the canonical bytes of a `Vec<SignedTx>`) was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BatchError {
+    #[error("a batch starts with its 8-byte count")]
+    NoCount,
+    #[error("{count} transactions; a batch holds at most {max}")]
+    TooMany { count: u64, max: usize },
+    #[error("transaction {index}: {error}")]
+    Transaction { index: u64, error: DecodeError },
+    #[error("{0} trailing bytes after the batch")]
+    Trailing(usize),
+}
+
+/// Decodes a batch of transactions from untrusted bytes item by item: the count prefix is
+/// checked against `max_txs` before anything is allocated, each transaction may take at most
+/// [`TX_BYTES_MAX`] bytes, and each comes with the length of its canonical bytes (what a pool
+/// bounded by bytes counts). The gateway's batch submissions and transaction gossip read
+/// batches with this.
+pub fn decode_batch(bytes: &[u8], max_txs: usize) -> Result<Vec<(SignedTx, usize)>, BatchError> {
+    let (prefix, mut rest) = bytes.split_first_chunk::<8>().ok_or(BatchError::NoCount)?;
+    let count = u64::from_be_bytes(*prefix);
+    if count > max_txs as u64 {
+        return Err(BatchError::TooMany {
+            count,
+            max: max_txs,
+        });
+    }
+    // The count is untrusted even below `max_txs`: reserve little, grow with what decodes.
+    let mut txs = Vec::with_capacity(count.min(256) as usize);
+    for index in 0..count {
+        let (tx, read) = encoding::decode_prefix::<SignedTx, TX_BYTES_MAX>(rest)
+            .map_err(|error| BatchError::Transaction { index, error })?;
+        txs.push((tx, read));
+        rest = &rest[read..];
+    }
+    if !rest.is_empty() {
+        return Err(BatchError::Trailing(rest.len()));
+    }
+    Ok(txs)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +190,43 @@ mod tests {
                 project: "SC-2026-001".into(),
             },
         }
+    }
+
+    #[test]
+    fn batches_decode_item_by_item_within_their_bounds() {
+        let key = Keypair::generate(Algorithm::Ed25519).unwrap();
+        let txs: Vec<SignedTx> = (0..3)
+            .map(|nonce| {
+                let mut b = body(&key, "devnet");
+                b.replay.nonce = nonce;
+                b.sign(&key)
+            })
+            .collect();
+        let bytes = encoding::encode(&txs);
+        let decoded = decode_batch(&bytes, 3).unwrap();
+        assert_eq!(decoded.len(), 3);
+        for ((tx, size), original) in decoded.iter().zip(&txs) {
+            assert_eq!(tx, original);
+            assert_eq!(*size, original.to_bytes().len());
+        }
+        assert_eq!(
+            decode_batch(&bytes, 2),
+            Err(BatchError::TooMany { count: 3, max: 2 })
+        );
+        // A hostile count with nothing behind it is refused before any allocation.
+        assert!(matches!(
+            decode_batch(&u64::MAX.to_be_bytes(), usize::MAX),
+            Err(BatchError::Transaction { index: 0, .. })
+        ));
+        assert_eq!(decode_batch(&bytes[..7], 3), Err(BatchError::NoCount));
+        assert!(matches!(
+            decode_batch(&bytes[..bytes.len() - 1], 3),
+            Err(BatchError::Transaction { index: 2, .. })
+        ));
+        let mut trailing = bytes.clone();
+        trailing.extend_from_slice(&[0, 0]);
+        assert_eq!(decode_batch(&trailing, 3), Err(BatchError::Trailing(2)));
+        assert_eq!(decode_batch(&0u64.to_be_bytes(), 0), Ok(Vec::new()));
     }
 
     #[test]

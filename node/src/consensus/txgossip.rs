@@ -22,7 +22,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context as _;
 use futures_util::StreamExt;
-use gongxin_core::encoding::{self, TX_BYTES_MAX};
+use gongxin_core::encoding;
 use gongxin_core::tx::SignedTx;
 use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, MessageAuthenticity, ValidationMode};
 use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
@@ -370,31 +370,13 @@ fn publish(swarm: &mut libp2p::Swarm<Behaviour>, topic: &IdentTopic, batch: &mut
     }
 }
 
-/// Decodes a received batch item by item: the count prefix is checked against
-/// [`BATCH_TXS_MAX`] before anything is allocated, each transaction may take at most
-/// [`TX_BYTES_MAX`] bytes, and each comes with its encoded size (for the pool's byte bound).
+/// Decodes a received batch within [`BATCH_BYTES_MAX`] and [`BATCH_TXS_MAX`]
+/// ([`gongxin_core::tx::decode_batch`]).
 pub fn decode_batch(data: &[u8]) -> Result<Vec<(SignedTx, usize)>, String> {
     if data.len() > BATCH_BYTES_MAX {
         return Err(format!("{} bytes; at most {BATCH_BYTES_MAX}", data.len()));
     }
-    let (prefix, mut rest) = data
-        .split_first_chunk::<8>()
-        .ok_or("a batch starts with its 8-byte count")?;
-    let count = u64::from_be_bytes(*prefix);
-    if count > BATCH_TXS_MAX as u64 {
-        return Err(format!("{count} transactions; at most {BATCH_TXS_MAX}"));
-    }
-    let mut txs = Vec::with_capacity(count as usize);
-    for i in 0..count {
-        let (tx, read) = encoding::decode_prefix::<SignedTx, TX_BYTES_MAX>(rest)
-            .map_err(|e| format!("transaction {i}: {e}"))?;
-        txs.push((tx, read));
-        rest = &rest[read..];
-    }
-    if !rest.is_empty() {
-        return Err(format!("{} trailing bytes", rest.len()));
-    }
-    Ok(txs)
+    gongxin_core::tx::decode_batch(data, BATCH_TXS_MAX).map_err(|e| e.to_string())
 }
 
 /// Admits a decoded batch (on the blocking pool). A transaction an honest validator would never

@@ -10,7 +10,7 @@ use gongxin_core::audit::{ConsistencyProof, InclusionProof};
 use gongxin_core::encoding::TX_BYTES_MAX;
 use gongxin_core::entry::{Entry, Outcome};
 use gongxin_core::log;
-use gongxin_core::tx::SignedTx;
+use gongxin_core::tx::{BatchError, SignedTx};
 use serde::Serialize;
 use warp::Reply;
 use warp::http::StatusCode;
@@ -384,32 +384,14 @@ fn batch_too_large(count: u64) -> ApiError {
     )
 }
 
-/// The canonical bytes of a `Vec<SignedTx>`, read item by item: the count prefix is checked
-/// against [`BATCH_TXS_MAX`] before anything is allocated, and each transaction may take at
-/// most `TX_BYTES_MAX` bytes.
+/// The canonical bytes of a `Vec<SignedTx>` ([`gongxin_core::tx::decode_batch`]): more than
+/// [`BATCH_TXS_MAX`] is 413, anything else wrong 400.
 fn decode_batch(body: &[u8]) -> Result<Vec<SignedTx>, ApiError> {
-    let malformed = |reason: String| ApiError::bad_request("malformed_batch", reason);
-    let (prefix, mut rest) = body
-        .split_first_chunk::<8>()
-        .ok_or_else(|| malformed("a batch starts with its 8-byte count".into()))?;
-    let count = u64::from_be_bytes(*prefix);
-    if count > BATCH_TXS_MAX as u64 {
-        return Err(batch_too_large(count));
+    match gongxin_core::tx::decode_batch(body, BATCH_TXS_MAX) {
+        Ok(txs) => Ok(txs.into_iter().map(|(tx, _)| tx).collect()),
+        Err(BatchError::TooMany { count, .. }) => Err(batch_too_large(count)),
+        Err(e) => Err(ApiError::bad_request("malformed_batch", e.to_string())),
     }
-    let mut txs = Vec::with_capacity(count as usize);
-    for i in 0..count {
-        let (tx, read) = gongxin_core::encoding::decode_prefix::<SignedTx, TX_BYTES_MAX>(rest)
-            .map_err(|e| malformed(format!("transaction {i}: {e}")))?;
-        txs.push(tx);
-        rest = &rest[read..];
-    }
-    if !rest.is_empty() {
-        return Err(malformed(format!(
-            "{} trailing bytes after the batch",
-            rest.len()
-        )));
-    }
-    Ok(txs)
 }
 
 /// Most transactions one `POST /v1/txs/batch` may carry.
