@@ -204,6 +204,31 @@ impl Cluster {
         }
     }
 
+    /// Stops node `i`'s process where it stands (SIGSTOP): it keeps its connections open and
+    /// answers nothing, as a hung machine does, until [`Cluster::resume`].
+    pub fn pause(&mut self, i: usize) {
+        self.signal(i, rustix::process::Signal::STOP);
+    }
+
+    /// Lets a paused node `i` go on (SIGCONT).
+    pub fn resume(&mut self, i: usize) {
+        self.signal(i, rustix::process::Signal::CONT);
+    }
+
+    fn signal(&self, i: usize, signal: rustix::process::Signal) {
+        if let Some(child) = &self.nodes[i].child
+            && let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32)
+        {
+            let _ = rustix::process::kill_process(pid, signal);
+        }
+    }
+
+    /// What node `i` says of `tx` (`GET /v1/txs/{hash}`, unsigned): status, and where it was
+    /// committed.
+    pub fn tx_status(&self, i: usize, tx: &SignedTx) -> Option<serde_json::Value> {
+        self.get_json(i, &format!("/v1/txs/{}", tx.hash()))
+    }
+
     /// Whether node `i`'s process is still alive.
     pub fn is_running(&mut self, i: usize) -> bool {
         match self.nodes[i].child.as_mut() {
@@ -452,6 +477,8 @@ impl Drop for Cluster {
             if let Some(child) = node.child.as_mut()
                 && let Some(pid) = rustix::process::Pid::from_raw(child.id() as i32)
             {
+                // A paused node must run again to handle SIGTERM.
+                let _ = rustix::process::kill_process(pid, rustix::process::Signal::CONT);
                 let _ = rustix::process::kill_process(pid, rustix::process::Signal::TERM);
             }
         }
