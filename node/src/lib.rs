@@ -30,6 +30,8 @@
 //! - [`config`]: the node's config file and every limit.
 //! - [`clock`]: the time of day behind a trait, so tests and simulations own it.
 //! - [`process`]: the shutdown signal and finding a sibling executable.
+//! - [`crash`]: named crash points on the persistence path, for crash-recovery tests (feature
+//!   `failpoints`; nothing in other builds).
 //!
 //! The devnet launcher, the demo data and the load generator live in `gongxin-devnet`.
 
@@ -40,6 +42,7 @@ pub mod chain;
 pub mod clock;
 pub mod config;
 pub mod consensus;
+pub mod crash;
 pub mod gateway;
 pub mod mempool;
 pub mod node;

@@ -207,6 +207,9 @@ fn main() -> ExitCode {
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let cli = Cli::parse();
+    // Test builds only: crash points named in FAILPOINTS (see `crash.rs`).
+    #[cfg(feature = "failpoints")]
+    let _crash_points = gongxin_node::crash::setup();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -60,6 +60,8 @@ pub struct ClusterNode {
     pub config: NodeConfig,
     pub config_path: PathBuf,
     pub http: String,
+    /// Extra environment for the node's next start (e.g. `FAILPOINTS` for a crash point).
+    pub env: Vec<(String, String)>,
     child: Option<Child>,
 }
 
@@ -113,6 +115,7 @@ impl Setup {
                     http: format!("http://{}", config.http),
                     config,
                     config_path,
+                    env: Vec::new(),
                     child: None,
                 }
             })
@@ -184,6 +187,7 @@ impl Cluster {
         let child = command
             .args(["run", "--config"])
             .arg(&node.config_path)
+            .envs(node.env.iter().map(|(k, v)| (k, v)))
             .env(
                 "RUST_LOG",
                 std::env::var("RUST_LOG").unwrap_or_else(|_| "info".into()),

@@ -512,7 +512,9 @@ impl ConsensusApp {
         let header = candidate.executed.header().clone();
         let commit = commit_certificate(header.height, &certificate);
         let note = self.checkpoint_note(&header, &extensions);
+        crate::crash::point("consensus::decided::before_commit");
         let summary = self.node.commit(&candidate.executed, commit, note)?;
+        crate::crash::point("consensus::decided::after_commit");
         tracing::debug!(height = summary.height, txs = summary.tx_count, "committed");
         self.candidates.clear();
         Ok(())

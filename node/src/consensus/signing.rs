@@ -145,6 +145,7 @@ impl Signer<GongxinContext> for GongxinSigner {
         vote: Vote,
     ) -> Result<SignedMessage<GongxinContext, Vote>, SigningError> {
         let signature = self.sign(&vote_message(&self.chain_id, &vote));
+        crate::crash::point("consensus::sign::vote");
         Ok(SignedMessage::new(vote, signature))
     }
 
@@ -162,6 +163,7 @@ impl Signer<GongxinContext> for GongxinSigner {
         extension: CheckpointAttestation,
     ) -> Result<SignedMessage<GongxinContext, CheckpointAttestation>, SigningError> {
         let signature = self.sign(&extension_message(&self.chain_id, &scope.value_id));
+        crate::crash::point("consensus::sign::checkpoint");
         Ok(SignedMessage::new(extension, signature))
     }
 

@@ -591,7 +591,10 @@ impl Store {
             key.extend_from_slice(&height_key(*height));
             batch.put_cf(self.cf(CF_META), key, encoding::encode(set));
         }
-        self.write_synced(batch)
+        crate::crash::point("storage::commit::before_write");
+        self.write_synced(batch)?;
+        crate::crash::point("storage::commit::after_write");
+        Ok(())
     }
 
     /// Stores a checkpoint note on its own (signatures collected after the block's commit).
@@ -617,7 +620,10 @@ impl Store {
                 self.seal(CF_ACCESS_LOG, &key, &value)?,
             );
         }
-        self.write_synced(batch)
+        crate::crash::point("access_log::append::before_write");
+        self.write_synced(batch)?;
+        crate::crash::point("access_log::append::after_write");
+        Ok(())
     }
 
     /// Where the kept operation log starts: genesis, or the point retention pruned it to.
