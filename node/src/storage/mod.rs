@@ -29,7 +29,7 @@
 mod keys;
 pub mod seal;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use bincode::{Decode, Encode};
 use gongxin_core::Hash;
@@ -98,6 +98,14 @@ pub enum StorageError {
     Missing(String),
     #[error("storage key: {0}")]
     Seal(#[from] seal::SealError),
+    #[error(
+        "the database holds {database} but this node had committed block {mark_height} ({mark_path}): its files were damaged or replaced, and the node will not serve or extend a ledger that lost committed blocks; restore the data directory from a backup, or rebuild it from the other validators (delete it and {mark_path}, then start the node: it syncs)"
+    )]
+    LostBlocks {
+        database: String,
+        mark_height: u64,
+        mark_path: String,
+    },
 }
 
 /// The committed head of the chain, kept in `meta` and updated with every block.
@@ -144,13 +152,15 @@ pub struct RekeyReport {
     pub values: u64,
     pub old_key_id: String,
     pub new_key_id: String,
-    pub retired_key: std::path::PathBuf,
+    pub retired_key: PathBuf,
 }
 
 /// The node's RocksDB database.
 pub struct Store {
     db: DB,
     sealer: seal::Sealer,
+    /// `<db>.tip`: the highest block this database has committed ([`Store::check_tip_mark`]).
+    tip_mark: PathBuf,
 }
 
 impl std::fmt::Debug for Store {
@@ -224,9 +234,54 @@ impl Store {
             ColumnFamilyDescriptor::new(*name, cf_options)
         });
         let db = DB::open_cf_descriptors(&options, path, descriptors)?;
-        let store = Store { db, sealer };
+        let store = Store {
+            db,
+            sealer,
+            tip_mark: tip_mark_path(path),
+        };
         store.check_key(new_database)?;
+        store.check_tip_mark()?;
         Ok(store)
+    }
+
+    /// Refuses a database that is behind the mark its own commits left beside it. A damaged
+    /// MANIFEST (a torn write, a bad sector) can make RocksDB open an older version of the
+    /// database, even an empty one, without any error; its checksums cannot notice files it
+    /// no longer knows. A missing or unreadable mark proves nothing and is not an error.
+    fn check_tip_mark(&self) -> Result<(), StorageError> {
+        let Some((mark_height, mark_hash)) = read_tip_mark(&self.tip_mark) else {
+            return Ok(());
+        };
+        let tip = self.tip()?;
+        let holds = match &tip {
+            Some(tip) if tip.height > mark_height => return Ok(()),
+            Some(tip) if tip.height == mark_height && tip.block_hash == mark_hash => {
+                return Ok(());
+            }
+            Some(tip) if tip.height == mark_height => {
+                format!("another block {} at height {}", tip.block_hash, tip.height)
+            }
+            Some(tip) => format!("blocks up to height {} only", tip.height),
+            None => "no block at all".to_owned(),
+        };
+        Err(StorageError::LostBlocks {
+            database: holds,
+            mark_height,
+            mark_path: self.tip_mark.display().to_string(),
+        })
+    }
+
+    /// Records `tip` as the highest committed block, after its batch is durable: by rename,
+    /// without a sync of its own, so after a power cut the mark may lag the database but never
+    /// lead it. A failure is logged, not returned: the block is committed either way.
+    fn write_tip_mark(&self, tip: &ChainTip) {
+        let temporary = self.tip_mark.with_extension("tip.tmp");
+        let text = format!("{} {}\n", tip.height, tip.block_hash.to_hex());
+        let written = std::fs::write(&temporary, text)
+            .and_then(|()| std::fs::rename(&temporary, &self.tip_mark));
+        if let Err(e) = written {
+            tracing::warn!(path = %self.tip_mark.display(), "cannot record the committed height: {e}");
+        }
     }
 
     /// Rotates the storage key of the (stopped) database at `path`: creates a new key beside
@@ -594,6 +649,9 @@ impl Store {
         crate::crash::point("storage::commit::before_write");
         self.write_synced(batch)?;
         crate::crash::point("storage::commit::after_write");
+        if let Some(tip) = &write.tip {
+            self.write_tip_mark(tip);
+        }
         Ok(())
     }
 
@@ -713,6 +771,24 @@ impl NodeSource for Store {
             detail: format!("{} bytes", bytes.len()),
         })
     }
+}
+
+/// Where the committed-height mark of the database at `db` lives: `<db>.tip`, beside it (as
+/// the storage key is), so damage inside the database cannot take the mark with it.
+pub fn tip_mark_path(db: &Path) -> PathBuf {
+    let mut name = db
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "data".into());
+    name.push(".tip");
+    db.with_file_name(name)
+}
+
+/// The mark's height and block hash, if it is there and reads as one.
+fn read_tip_mark(path: &Path) -> Option<(u64, Hash)> {
+    let text = std::fs::read_to_string(path).ok()?;
+    let (height, hash) = text.trim().split_once(' ')?;
+    Some((height.parse().ok()?, Hash::from_hex(hash).ok()?))
 }
 
 #[cfg(test)]
