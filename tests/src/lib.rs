@@ -233,6 +233,57 @@ impl Cluster {
         self.get_json(i, &format!("/v1/txs/{}", tx.hash()))
     }
 
+    /// Whether every node reports `tx` committed.
+    pub fn committed_everywhere(&self, tx: &SignedTx) -> bool {
+        (0..self.nodes.len()).all(|i| self.is_committed(i, tx))
+    }
+
+    /// Waits (up to `timeout`) until every node has committed each of `txs`, resubmitting the
+    /// ones still missing to every gateway meanwhile, as a client does when the node it used
+    /// went away (a transaction is known by its hash, so a resend is harmless). Returns how
+    /// many resubmissions it made, or the number still missing.
+    pub fn settle_committed(&self, txs: &[SignedTx], timeout: Duration) -> Result<usize, usize> {
+        let mut resubmitted = 0;
+        let settled = self.wait_for(timeout, |c| {
+            let pending: Vec<&SignedTx> = txs
+                .iter()
+                .filter(|tx| !c.committed_everywhere(tx))
+                .collect();
+            for tx in &pending {
+                for i in 0..c.nodes.len() {
+                    c.submit(i, tx);
+                }
+            }
+            resubmitted += pending.len();
+            pending.is_empty()
+        });
+        if settled {
+            Ok(resubmitted)
+        } else {
+            Err(txs
+                .iter()
+                .filter(|tx| !self.committed_everywhere(tx))
+                .count())
+        }
+    }
+
+    /// Checks each of `txs` sits at one place, the same height and position on every node.
+    pub fn assert_committed_once(&self, txs: &[SignedTx]) {
+        for tx in txs {
+            let places: Vec<_> = (0..self.nodes.len())
+                .map(|i| {
+                    let status = self.tx_status(i, tx).expect("status");
+                    (status["height"].clone(), status["position"].clone())
+                })
+                .collect();
+            assert!(
+                places.windows(2).all(|w| w[0] == w[1]),
+                "{} is at {places:?}",
+                tx.hash()
+            );
+        }
+    }
+
     /// Whether node `i`'s process is still alive.
     pub fn is_running(&mut self, i: usize) -> bool {
         match self.nodes[i].child.as_mut() {

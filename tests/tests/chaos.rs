@@ -72,10 +72,6 @@ fn submit(agent: &ureq::Agent, url: &str, tx: &SignedTx) -> u16 {
         .unwrap_or(0)
 }
 
-fn committed_everywhere(cluster: &Cluster, tx: &SignedTx) -> bool {
-    (0..cluster.nodes.len()).all(|i| cluster.is_committed(i, tx))
-}
-
 #[test]
 fn chaos_n4() {
     let seconds = env_u64("GONGXIN_CHAOS_SECONDS", 30);
@@ -154,45 +150,17 @@ fn chaos_n4() {
         cluster.log(0)
     );
     // The client resubmits what is still pending, to every gateway.
-    let mut resubmitted = 0;
-    let settled = cluster.wait_for(SETTLE, |c| {
-        let pending: Vec<&SignedTx> = acknowledged
-            .iter()
-            .filter(|tx| !committed_everywhere(c, tx))
-            .collect();
-        for tx in &pending {
-            for i in 0..4 {
-                c.submit(i, tx);
-            }
-        }
-        resubmitted += pending.len();
-        pending.is_empty()
-    });
-    let missing = acknowledged
-        .iter()
-        .filter(|tx| !committed_everywhere(&cluster, tx))
-        .count();
-    assert!(
-        settled && missing == 0,
-        "{missing} of {} acknowledged transactions are not committed on every node (seed {seed}):\n{}",
-        acknowledged.len(),
-        cluster.log(0)
-    );
+    let resubmitted = cluster
+        .settle_committed(&acknowledged, SETTLE)
+        .unwrap_or_else(|missing| {
+            panic!(
+                "{missing} of {} acknowledged transactions are not committed on every node (seed {seed}):\n{}",
+                acknowledged.len(),
+                cluster.log(0)
+            )
+        });
     cluster.assert_agree(&all);
-    // Once, at one place: every node puts each transaction at the same height and position.
-    for tx in &acknowledged {
-        let places: Vec<_> = (0..4)
-            .map(|i| {
-                let status = cluster.tx_status(i, tx).expect("status");
-                (status["height"].clone(), status["position"].clone())
-            })
-            .collect();
-        assert!(
-            places.windows(2).all(|w| w[0] == w[1]),
-            "{} is at {places:?}",
-            tx.hash()
-        );
-    }
+    cluster.assert_committed_once(&acknowledged);
     eprintln!(
         "chaos: seed {seed}: {} kills, {} pauses, {} isolations in {seconds} s; {} transactions acknowledged, all committed once on all 4 nodes ({} resubmissions); {} blocks; 0 lost",
         applied[0],

@@ -17,10 +17,6 @@ const REACH: Duration = Duration::from_secs(60);
 const SETTLE: Duration = Duration::from_secs(120);
 const ALL: [usize; 4] = [0, 1, 2, 3];
 
-fn committed_everywhere(cluster: &Cluster, tx: &SignedTx) -> bool {
-    ALL.iter().all(|&i| cluster.is_committed(i, tx))
-}
-
 #[test]
 fn a_validator_recovers_from_a_crash_at_every_persistence_point() {
     let mut cluster = Cluster::start(4);
@@ -75,38 +71,14 @@ fn a_validator_recovers_from_a_crash_at_every_persistence_point() {
             "crash point {point}: crashed after {round} load rounds, recovered past height {tip}"
         );
     }
-    let settled = cluster.wait_for(SETTLE, |c| {
-        let pending: Vec<&SignedTx> = sent
-            .iter()
-            .filter(|tx| !committed_everywhere(c, tx))
-            .collect();
-        for tx in &pending {
-            for i in ALL {
-                c.submit(i, tx);
-            }
-        }
-        pending.is_empty()
-    });
-    assert!(
-        settled,
-        "transactions sent are not committed on every node:\n{}",
-        cluster.log(1)
-    );
-    cluster.assert_agree(&ALL);
-    for tx in &sent {
-        let places: Vec<_> = ALL
-            .iter()
-            .map(|&i| {
-                let status = cluster.tx_status(i, tx).expect("status");
-                (status["height"].clone(), status["position"].clone())
-            })
-            .collect();
-        assert!(
-            places.windows(2).all(|w| w[0] == w[1]),
-            "{} is at {places:?}",
-            tx.hash()
+    if let Err(missing) = cluster.settle_committed(&sent, SETTLE) {
+        panic!(
+            "{missing} transactions sent are not committed on every node:\n{}",
+            cluster.log(1)
         );
     }
+    cluster.assert_agree(&ALL);
+    cluster.assert_committed_once(&sent);
     for i in ALL {
         assert_eq!(
             cluster.metric(i, "gongxin_equivocation_evidence_total"),

@@ -316,6 +316,23 @@ fn n4f1_gossip_flood() {
     }
 }
 
+/// Runs the node on `config` (written to `path`) without the test switch; its stderr, after
+/// checking it refused to run.
+fn refused_without_switch(
+    config: &gongxin_node::config::NodeConfig,
+    path: &std::path::Path,
+) -> String {
+    std::fs::write(path, serde_json::to_string(config).expect("json")).expect("write");
+    let output = std::process::Command::new(gongxin_cluster_tests::node_binary())
+        .args(["run", "--config"])
+        .arg(path)
+        .env_remove(gongxin_node::config::ALLOW_BYZANTINE_ENV)
+        .output()
+        .expect("run node");
+    assert!(!output.status.success());
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
 #[test]
 fn a_byzantine_config_is_refused_without_the_test_switch() {
     let dir = tempfile::tempdir().expect("temp dir");
@@ -325,15 +342,7 @@ fn a_byzantine_config_is_refused_without_the_test_switch() {
     let (mut config, path) = configs.into_iter().next().expect("a config");
     config.consensus.as_mut().expect("consensus").byzantine =
         Some(serde_json::json!({ "drop_votes": { "mode": "always" } }));
-    std::fs::write(&path, serde_json::to_string(&config).expect("json")).expect("write");
-    let output = std::process::Command::new(gongxin_cluster_tests::node_binary())
-        .args(["run", "--config"])
-        .arg(&path)
-        .env_remove(gongxin_node::config::ALLOW_BYZANTINE_ENV)
-        .output()
-        .expect("run node");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_without_switch(&config, &path);
     assert!(stderr.contains("GONGXIN_ALLOW_BYZANTINE"), "{stderr}");
     // The same for a gossip flood: refused when consensus starts, before anything is sent.
     let consensus = config.consensus.as_mut().expect("consensus");
@@ -342,15 +351,7 @@ fn a_byzantine_config_is_refused_without_the_test_switch() {
         every_ms: 20,
         txs: 1,
     });
-    std::fs::write(&path, serde_json::to_string(&config).expect("json")).expect("write");
-    let output = std::process::Command::new(gongxin_cluster_tests::node_binary())
-        .args(["run", "--config"])
-        .arg(&path)
-        .env_remove(gongxin_node::config::ALLOW_BYZANTINE_ENV)
-        .output()
-        .expect("run node");
-    assert!(!output.status.success());
-    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stderr = refused_without_switch(&config, &path);
     assert!(
         stderr.contains("gossip_flood") && stderr.contains("GONGXIN_ALLOW_BYZANTINE"),
         "{stderr}"
