@@ -20,7 +20,7 @@ use gongxin_core::tx::SignedTx;
 use serde::Serialize;
 
 use crate::engine::project_of_operation;
-use crate::events::Event;
+use crate::events::{Alert, Event};
 use crate::records::{MemberRecord, ProjectRecord, RectificationRecord};
 use crate::state::{State, StorageError};
 use crate::{keys, store};
@@ -287,6 +287,18 @@ pub fn entry_subjects(state: &dyn State, tx: &SignedTx) -> Result<Vec<Subject>, 
         | Operation::AnchorAccessLog { .. } => {
             subjects.push(Subject::Consortium);
         }
+        Operation::AcknowledgeAlert { alert, .. } => {
+            if let Some(record_key) = state.get(&keys::alert_by_digest(alert))?
+                && let Some(alert) = store::get::<Alert>(state, &record_key)?
+            {
+                subjects.extend(alert_subjects(
+                    state,
+                    &alert.responsible_department,
+                    alert.escalated_to.as_deref(),
+                    alert.project.as_deref(),
+                )?);
+            }
+        }
         _ => {}
     }
     if let Some(project) = project_of_operation(state, op)? {
@@ -295,15 +307,46 @@ pub fn entry_subjects(state: &dyn State, tx: &SignedTx) -> Result<Vec<Subject>, 
     Ok(subjects)
 }
 
+/// What an alert concerns: the departments it addresses and its project.
+fn alert_subjects(
+    state: &dyn State,
+    responsible_department: &str,
+    escalated_to: Option<&str>,
+    project: Option<&str>,
+) -> Result<Vec<Subject>, StorageError> {
+    let mut subjects = vec![Subject::Department(responsible_department.to_owned())];
+    if let Some(d) = escalated_to {
+        subjects.push(Subject::Department(d.to_owned()));
+    }
+    if let Some(p) = project {
+        subjects.push(project_subject(state, p)?);
+    }
+    Ok(subjects)
+}
+
 /// The records a live event concerns (`None`: the event concerns no record, e.g. a block).
 pub fn event_subjects(state: &dyn State, event: &Event) -> Result<Vec<Subject>, StorageError> {
     let project = match event {
         Event::Alert(alert) => {
-            let mut subjects = vec![Subject::Department(alert.responsible_department.clone())];
-            if let Some(p) = &alert.project {
-                subjects.push(project_subject(state, p)?);
-            }
-            return Ok(subjects);
+            return alert_subjects(
+                state,
+                &alert.responsible_department,
+                alert.escalated_to.as_deref(),
+                alert.project.as_deref(),
+            );
+        }
+        Event::AlertAcknowledged {
+            responsible_department,
+            escalated_to,
+            project,
+            ..
+        } => {
+            return alert_subjects(
+                state,
+                responsible_department,
+                escalated_to.as_deref(),
+                project.as_deref(),
+            );
         }
         Event::RecordCreated { project, .. } | Event::RecordUpdated { project, .. } => {
             project.clone()

@@ -220,7 +220,9 @@ fn trend_quarters(now_ms: TimestampMs) -> Vec<Quarter> {
     quarters
 }
 
-/// A department's alerts (its reminder index, a page at a time), counted by kind.
+/// A department's alerts (its reminder index, a page at a time), counted by kind. Escalations
+/// addressed to it about another department's task count for the responsible department only,
+/// so a consortium total counts each alert once.
 fn alerts_by_kind<S: State>(
     state: &S,
     department: &str,
@@ -231,11 +233,14 @@ fn alerts_by_kind<S: State>(
         let page = crate::queries::department_alerts(
             state,
             department,
+            &crate::queries::AlertFilter::default(),
             after.as_deref(),
             crate::limits::QUERY_PAGE_MAX,
         )?;
-        for alert in &page.items {
-            *by_kind.entry(alert_kind_name(alert)).or_default() += 1;
+        for view in &page.items {
+            if view.alert.responsible_department == department {
+                *by_kind.entry(alert_kind_name(&view.alert)).or_default() += 1;
+            }
         }
         match page.next {
             Some(next) => after = Some(next),
@@ -244,12 +249,10 @@ fn alerts_by_kind<S: State>(
     }
 }
 
-/// An alert's kind as its JSON tag (`budget_use80`, `rectification_overdue`, …).
+/// An alert's kind as its code (`budget_use_80`, `rectification_overdue`, …), which is also
+/// its JSON tag.
 fn alert_kind_name(alert: &Alert) -> String {
-    serde_json::to_value(&alert.kind)
-        .ok()
-        .and_then(|v| v.get("alert").and_then(|a| a.as_str()).map(str::to_owned))
-        .unwrap_or_else(|| "other".to_owned())
+    alert.kind.code().to_owned()
 }
 
 /// Calls `visit` with every record under `prefix` (keys `prefix<id>`, not their sub-keys), a

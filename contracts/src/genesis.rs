@@ -3,7 +3,7 @@
 
 use gongxin_core::genesis::Genesis;
 
-use crate::engine::{check_policy, insert_member, store_policy};
+use crate::engine::{check_policy, insert_member, set_reminder_policy, store_policy};
 use crate::keys;
 use crate::limits::{DEPARTMENTS_MAX, VALIDATORS_MAX};
 use crate::records::{DepartmentRecord, Params};
@@ -87,6 +87,7 @@ pub fn init_genesis<S: State>(state: &mut S, genesis: &Genesis) -> Result<(), In
         check_policy(st, p)?;
         store_policy(st, p)?;
     }
+    set_reminder_policy(st, &genesis.reminders)?;
     Ok(())
 }
 

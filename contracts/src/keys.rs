@@ -33,6 +33,8 @@
 //! | `exp/<valid_until hex16>/<tx hash>` | de-dup expiry index (empty value) |
 //! | `anchor/<validator name hex>/<count hex16>` | [`AccessAnchorRecord`](crate::records::AccessAnchorRecord): an anchored point of the validator's operation log (the name in hex: validator names may hold `/`) |
 //! | `anchor_latest/<validator name hex>` | the newest of those |
+//! | `reminders` | the [`ReminderPolicy`](gongxin_core::model::ReminderPolicy) in force |
+//! | `ack/<alert digest>/<person>` | [`AckRecord`](crate::records::AckRecord): the person saw the alert |
 //!
 //! Secondary indexes (empty values unless noted), all under `idx/`:
 //!
@@ -51,10 +53,15 @@
 //! | `idx/rect_status/<status>/<deadline hex16>/<task>` | tasks by status, earliest deadline first |
 //! | `idx/deadline/<time hex16>/milestone/<contract>/<index hex4>` | milestone due dates, for the overdue sweep |
 //! | `idx/deadline/<time hex16>/rect/<task>` | rectification deadlines and reminder times |
+//! | `idx/deadline/<time hex16>/milestone_soon/<due hex16>/<contract>/<index hex4>` | due-soon reminders of milestones |
+//! | `idx/deadline/<time hex16>/rect_soon/<deadline hex16>/<task>` | due-soon reminders of rectification tasks |
+//! | `idx/deadline/<time hex16>/rect_escalate/<deadline hex16>/<task>` | escalation of an overdue task to its raiser |
 //! | `idx/dept_requests/<dept>/<tx hash>` | open requests a department can approve |
 //! | `idx/project_requests/<project>/<tx hash>` | open requests about a project |
 //! | `idx/project_rejections/<project>/<height hex16>/<tx hash>` | rejected attempts about a project |
 //! | `idx/dept_alerts/<dept>/<time hex16>/<alert digest>` | alerts for a department (value: the alert's key) |
+//! | `idx/person_alerts/<person>/<time hex16>/<alert digest>` | alerts naming a person: responsible, or the director (value: the alert's key) |
+//! | `idx/alert/<alert digest>` | an alert by its digest (value: the alert's key) |
 //! | `idx/pub/<dept or *>/<programme or *>/<stage or *>/<project>` | public projects, once under each of the 8 combinations of filters (`*`: any; a project without programme has an empty programme component) |
 //!
 //! Counters (value: `u64`), so public totals cost one read:
@@ -70,6 +77,7 @@ use gongxin_core::model::{OperationKind, ProjectStage};
 use crate::records::RectStatus;
 
 pub const PARAMS: &[u8] = b"params";
+pub const REMINDERS: &[u8] = b"reminders";
 
 pub fn hex16(n: u64) -> String {
     format!("{n:016x}")
@@ -205,6 +213,27 @@ pub fn dept_alerts(dept: &str) -> Vec<u8> {
     prefix(&["idx/dept_alerts", dept])
 }
 
+pub fn person_alert_index(person: &PublicKey, time_ms: u64, digest: &Hash) -> Vec<u8> {
+    key(&[
+        "idx/person_alerts",
+        &person.to_string(),
+        &hex16(time_ms),
+        &digest.to_hex(),
+    ])
+}
+pub fn person_alerts(person: &PublicKey) -> Vec<u8> {
+    prefix(&["idx/person_alerts", &person.to_string()])
+}
+pub fn alert_by_digest(digest: &Hash) -> Vec<u8> {
+    key(&["idx/alert", &digest.to_hex()])
+}
+pub fn ack(digest: &Hash, person: &PublicKey) -> Vec<u8> {
+    key(&["ack", &digest.to_hex(), &person.to_string()])
+}
+pub fn acks(digest: &Hash) -> Vec<u8> {
+    prefix(&["ack", &digest.to_hex()])
+}
+
 pub fn rejection(height: u64, tx: &Hash) -> Vec<u8> {
     key(&["rej", &hex16(height), &tx.to_hex()])
 }
@@ -338,6 +367,34 @@ pub fn deadline_milestone(time_ms: u64, contract: &str, index: u16) -> Vec<u8> {
 }
 pub fn deadline_rect(time_ms: u64, task: &str) -> Vec<u8> {
     key(&["idx/deadline", &hex16(time_ms), "rect", task])
+}
+pub fn deadline_milestone_soon(time_ms: u64, due_ms: u64, contract: &str, index: u16) -> Vec<u8> {
+    key(&[
+        "idx/deadline",
+        &hex16(time_ms),
+        "milestone_soon",
+        &hex16(due_ms),
+        contract,
+        &format!("{index:04x}"),
+    ])
+}
+pub fn deadline_rect_soon(time_ms: u64, deadline_ms: u64, task: &str) -> Vec<u8> {
+    key(&[
+        "idx/deadline",
+        &hex16(time_ms),
+        "rect_soon",
+        &hex16(deadline_ms),
+        task,
+    ])
+}
+pub fn deadline_rect_escalate(time_ms: u64, deadline_ms: u64, task: &str) -> Vec<u8> {
+    key(&[
+        "idx/deadline",
+        &hex16(time_ms),
+        "rect_escalate",
+        &hex16(deadline_ms),
+        task,
+    ])
 }
 
 pub fn dept_request(dept: &str, request: &Hash) -> Vec<u8> {

@@ -8,7 +8,7 @@
 use gongxin_core::Hash;
 use gongxin_core::crypto::PublicKey;
 use gongxin_core::model::{
-    ApprovalPolicy, BasisPoints, Fen, OperationKind, ProjectStage, TimestampMs,
+    ApprovalPolicy, BasisPoints, Fen, OperationKind, ProjectStage, ReminderPolicy, TimestampMs,
 };
 use gongxin_core::validator::Validator;
 use serde::{Deserialize, Serialize};
@@ -21,7 +21,7 @@ use crate::health::{HealthScore, Quarter, health_dyn};
 use crate::keys;
 use crate::limits::{POLICIES_PER_KIND_MAX, QUERY_PAGE_MAX, VALIDATORS_MAX};
 use crate::records::{
-    ChangeRecord, ContractState, DepartmentRecord, DisbursementRecord, GovernanceRecord,
+    AckRecord, ChangeRecord, ContractState, DepartmentRecord, DisbursementRecord, GovernanceRecord,
     HistoryEntry, MemberRecord, Params, ProcurementRecord, ProgressRecord, ProjectRecord,
     RectStatus, RectificationRecord, RejectionRecord, RequestRecord,
 };
@@ -618,14 +618,124 @@ pub fn department_open_approvals<S: State>(
     open_requests_dyn(state, &keys::dept_requests(department), after, limit)
 }
 
-/// Alerts addressed to a department (its reminders), oldest first.
+/// An alert with its digest (what `acknowledge_alert` names) and who acknowledged it. The
+/// alert's own fields are flattened, so the JSON is the alert's with two more fields.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AlertView {
+    pub digest: Hash,
+    #[serde(flatten)]
+    pub alert: Alert,
+    pub acknowledgements: Vec<AckRecord>,
+}
+
+/// Whether anyone acknowledged an alert yet.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AlertState {
+    Open,
+    Acknowledged,
+}
+
+/// Which alerts a list shows: kinds (by code; empty = every kind), one project, one state.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AlertFilter {
+    pub kinds: Vec<String>,
+    pub project: Option<String>,
+    pub state: Option<AlertState>,
+}
+
+/// Acknowledgements one alert view carries (the first ones, by person key order).
+const ACKS_PER_ALERT_MAX: usize = 64;
+
+/// The alert at `record_key` with its acknowledgements, if it passes `filter`.
+fn alert_view(
+    st: &dyn State,
+    record_key: &[u8],
+    filter: &AlertFilter,
+) -> Result<Option<AlertView>, StorageError> {
+    let Some(alert) = store::get::<Alert>(st, record_key)? else {
+        return Ok(None);
+    };
+    if !filter.kinds.is_empty() && !filter.kinds.iter().any(|k| k == alert.kind.code()) {
+        return Ok(None);
+    }
+    if filter.project.is_some() && alert.project != filter.project {
+        return Ok(None);
+    }
+    let digest = alert.digest();
+    let acknowledgements: Vec<AckRecord> =
+        store::scan(st, &keys::acks(&digest), None, ACKS_PER_ALERT_MAX)?
+            .into_iter()
+            .map(|(_, a)| a)
+            .collect();
+    let state = if acknowledgements.is_empty() {
+        AlertState::Open
+    } else {
+        AlertState::Acknowledged
+    };
+    if filter.state.is_some_and(|wanted| wanted != state) {
+        return Ok(None);
+    }
+    Ok(Some(AlertView {
+        digest,
+        alert,
+        acknowledgements,
+    }))
+}
+
+/// Alerts addressed to a department (its reminders, and escalations to it), oldest first.
 pub fn department_alerts<S: State>(
     state: &S,
     department: &str,
+    filter: &AlertFilter,
     after: Option<&str>,
     limit: usize,
-) -> Result<Page<Alert>, StorageError> {
-    page_via_index(state, &keys::dept_alerts(department), after, limit, load_at)
+) -> Result<Page<AlertView>, StorageError> {
+    page_via_index(
+        state,
+        &keys::dept_alerts(department),
+        after,
+        limit,
+        |st, _, record_key| alert_view(st, record_key, filter),
+    )
+}
+
+/// Alerts naming a person (first key): as the one responsible, or as a director the alert goes
+/// to; oldest first.
+pub fn person_alerts<S: State>(
+    state: &S,
+    person: &PublicKey,
+    filter: &AlertFilter,
+    after: Option<&str>,
+    limit: usize,
+) -> Result<Page<AlertView>, StorageError> {
+    page_via_index(
+        state,
+        &keys::person_alerts(person),
+        after,
+        limit,
+        |st, _, record_key| alert_view(st, record_key, filter),
+    )
+}
+
+/// One alert by digest, with its acknowledgements.
+pub fn alert<S: State>(state: &S, digest: &Hash) -> Result<Option<AlertView>, StorageError> {
+    let st: &dyn State = state;
+    match st.get(&keys::alert_by_digest(digest))? {
+        Some(record_key) => alert_view(st, &record_key, &AlertFilter::default()),
+        None => Ok(None),
+    }
+}
+
+/// The persons (first keys) an alert names: its responsible person and the directors it goes
+/// to (who see it under `GET /v1/me/alerts`).
+pub fn alert_persons(state: &dyn State, alert: &Alert) -> Result<Vec<PublicKey>, StorageError> {
+    crate::engine::addressed_persons(state, alert)
+}
+
+/// The reminder thresholds in force.
+pub fn reminder_policy<S: State>(state: &S) -> Result<ReminderPolicy, StorageError> {
+    Ok(store::get(state, keys::REMINDERS)?.unwrap_or_default())
 }
 
 pub fn request<S: State>(state: &S, hash: &Hash) -> Result<Option<RequestRecord>, StorageError> {

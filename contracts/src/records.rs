@@ -332,6 +332,8 @@ pub struct RectificationRecord {
     /// When the next overdue reminder is due (the deadline, then every reminder interval while
     /// the task still awaits the responsible department); `None` while nothing is awaited.
     pub next_reminder_ms: Option<TimestampMs>,
+    /// When the task was escalated to its raising department for staying overdue too long.
+    pub escalated_ms: Option<TimestampMs>,
     /// The concerned project's disclosure (public when it concerns no project).
     pub disclosure: Disclosure,
 }
@@ -526,4 +528,22 @@ pub struct AccessAnchorRecord {
     pub height: u64,
     pub time_ms: TimestampMs,
     pub tx: Hash,
+}
+
+/// A person's acknowledgement of an alert addressed to them (`acknowledge_alert`): who saw the
+/// reminder, when, and in which capacity.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct AckRecord {
+    pub alert: Hash,
+    /// The key that signed the acknowledgement.
+    pub by: PublicKey,
+    /// The person (first key) behind it.
+    pub person: PublicKey,
+    pub name: String,
+    pub department: String,
+    pub role: Role,
+    pub height: u64,
+    pub time_ms: TimestampMs,
+    pub tx: Hash,
+    pub note: String,
 }

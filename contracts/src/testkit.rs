@@ -156,6 +156,7 @@ impl City {
                 .collect(),
             members,
             policies,
+            reminders: Default::default(),
         };
         let genesis = Genesis::from_file(file).expect("the test city is a valid genesis");
         City { genesis, keys }

@@ -33,6 +33,8 @@ const TRACE_PREFIXES: &[&str] = &[
     "idx/project_rejections/",
     "alert/",
     "idx/dept_alerts/",
+    "idx/person_alerts/",
+    "idx/alert/",
 ];
 
 const PROJECTS: [&str; 4] = ["PA", "PB", "PC", "PN"];

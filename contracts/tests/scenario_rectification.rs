@@ -211,7 +211,11 @@ fn an_environmental_rectification_ledger_closes_its_loop() {
         }
     }
     // The director's inbox has them all.
-    let inbox = queries::department_alerts(&h.state, ECOLOGY, None, 500).unwrap();
+    let overdue_only = queries::AlertFilter {
+        kinds: vec!["rectification_overdue".into()],
+        ..Default::default()
+    };
+    let inbox = queries::department_alerts(&h.state, ECOLOGY, &overdue_only, None, 500).unwrap();
     assert_eq!(inbox.items.len(), reminders.len());
 
     // The loop is closed: every measure verified, none open, none overdue.

@@ -75,6 +75,7 @@ pub fn ledger(entry_count: usize) -> TestLedger {
             })
             .collect(),
         policies: vec![],
+        reminders: Default::default(),
     };
     let genesis = Genesis::from_file(file).unwrap();
 

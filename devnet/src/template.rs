@@ -233,6 +233,7 @@ pub fn create_devnet_files_with(
         validators: genesis_validators,
         members: genesis_members,
         policies,
+        reminders: Default::default(),
     })?;
     std::fs::write(&genesis_path, genesis.to_json())?;
     Ok(DevnetKeys { genesis, members })

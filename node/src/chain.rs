@@ -464,6 +464,12 @@ impl Chain {
                 .validator_set_change
                 .clone()
                 .map(|set| (header.height + VALIDATOR_SET_CHANGE_DELAY_BLOCKS, set)),
+            events: (!executed.events.is_empty()).then(|| {
+                (
+                    header.height,
+                    gongxin_core::encoding::encode(&executed.events),
+                )
+            }),
         })?;
         if let Some(set) = &executed.validator_set_change {
             self.validator_sets.insert(

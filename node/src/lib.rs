@@ -23,6 +23,7 @@
 //! - [`storage`]: the RocksDB column families, sealing, the one-batch-per-block commit.
 //! - [`mempool`]: verified transactions waiting for a block, bounded by count and bytes.
 //! - [`access_log`]: the operation log of signed reads and admissions.
+//! - [`event_log`]: durable event ids and the replay of missed events to a resuming stream.
 //! - [`anchoring`]: the validator's task that anchors the operation log on the ledger.
 //! - [`consensus`]: BFT consensus among the validators (Malachite over libp2p) and gossip.
 //! - [`producer`]: block production by a validator that alone is a quorum (no peers).
@@ -43,6 +44,7 @@ pub mod clock;
 pub mod config;
 pub mod consensus;
 pub mod crash;
+pub mod event_log;
 pub mod gateway;
 pub mod mempool;
 pub mod node;

@@ -29,6 +29,7 @@ use crate::admission::{Admission, GossipOutbox};
 use crate::chain::{Chain, ChainError, ExecutedBlock, Tip, TipWatch};
 use crate::clock::SharedClock;
 use crate::config::Limits;
+use crate::event_log::{self, EventId, NumberedEvent, Replay};
 use crate::lock_unpoisoned;
 use crate::reader::LedgerReader;
 use crate::storage::{StorageError, Store};
@@ -40,6 +41,9 @@ const EVENT_CHANNEL_CAPACITY: usize = 4096;
 /// Something subscribers (`GET /v1/events`) hear about.
 #[derive(Debug, Clone, Serialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
+// Events travel behind an `Arc`, one allocation each whatever the variant; boxing the ledger
+// event would add a second.
+#[allow(clippy::large_enum_variant)]
 pub enum NodeEvent {
     Block {
         height: u64,
@@ -49,6 +53,19 @@ pub enum NodeEvent {
         time_ms: u64,
     },
     Ledger(Event),
+}
+
+impl NodeEvent {
+    /// The event announcing a committed block.
+    pub fn block(header: &BlockHeader) -> NodeEvent {
+        NodeEvent::Block {
+            height: header.height,
+            hash: header.hash(),
+            tx_count: header.tx_count,
+            log_size: header.log_size,
+            time_ms: header.timestamp_ms,
+        }
+    }
 }
 
 /// Ledger counters exported at `GET /metrics` (admission keeps its own).
@@ -122,7 +139,7 @@ pub struct Node {
     key: Keypair,
     chain: Mutex<Chain>,
     tip: Arc<TipWatch>,
-    events: broadcast::Sender<Arc<NodeEvent>>,
+    events: broadcast::Sender<Arc<NumberedEvent>>,
     started: Instant,
 }
 
@@ -204,8 +221,14 @@ impl Node {
         self.started.elapsed().as_secs()
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<NodeEvent>> {
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<NumberedEvent>> {
         self.events.subscribe()
+    }
+
+    /// The events after `after`, from storage, through the current tip (see
+    /// [`crate::event_log`]).
+    pub fn replay_events(&self, after: EventId) -> Result<Replay, StorageError> {
+        event_log::replay(&self.store, after, self.tip().chain.height)
     }
 
     /// The validators of block `height` (genesis, or as governance changed them).
@@ -311,15 +334,9 @@ impl Node {
             .txs_committed
             .fetch_add(executed.tx_hashes.len() as u64, Ordering::Relaxed);
         // No subscribers is fine: send only fails when nobody listens.
-        let _ = self.events.send(Arc::new(NodeEvent::Block {
-            height: header.height,
-            hash,
-            tx_count: header.tx_count,
-            log_size: header.log_size,
-            time_ms: header.timestamp_ms,
-        }));
-        for event in &executed.events {
-            let _ = self.events.send(Arc::new(NodeEvent::Ledger(event.clone())));
+        for event in event_log::numbered(header.height, NodeEvent::block(&header), &executed.events)
+        {
+            let _ = self.events.send(Arc::new(event));
         }
         Ok(BlockSummary {
             height: header.height,

@@ -8,7 +8,7 @@
 use gongxin_contracts::access::{ReaderRole, Subject};
 use gongxin_contracts::testkit::proposal;
 use gongxin_core::crypto::{Algorithm, Keypair};
-use gongxin_core::model::{DepartmentKind, Operation, Role};
+use gongxin_core::model::{DepartmentKind, Operation, RectificationTask, Role};
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_core::tx::{ReplayGuard, TxBody};
 use gongxin_node::clock::{Clock, SystemClock};
@@ -48,7 +48,7 @@ enum Subjected {
 }
 
 /// (OpenAPI path, the GET target asked, access).
-fn routes(tx: &str) -> Vec<(&'static str, String, Access)> {
+fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
     use Access::{Open, Post, Signed, SignedStream};
     use Subjected::{AnyMember, AuditOnly, TransportProject, TransportQueue};
     let p = TRANSPORT_PROJECT;
@@ -128,6 +128,12 @@ fn routes(tx: &str) -> Vec<(&'static str, String, Access)> {
         (
             "/v1/departments/{id}/alerts",
             "/v1/departments/transport/alerts".into(),
+            Signed(TransportQueue),
+        ),
+        ("/v1/me/alerts", "/v1/me/alerts".into(), Signed(AnyMember)),
+        (
+            "/v1/alerts/{digest}",
+            format!("/v1/alerts/{alert}"),
             Signed(TransportQueue),
         ),
         ("/v1/whoami", "/v1/whoami".into(), Signed(AnyMember)),
@@ -232,13 +238,50 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
     node.admission
         .submit(tx.clone(), tx.to_bytes().len())
         .unwrap();
+    // A rectification task transport answers for, due within the reminder lead: its due-soon
+    // alert (addressed to transport only) is raised by the next block.
+    let auditor = t.keys.member("audit", Role::Auditor).unwrap().clone();
+    let task = TxBody {
+        chain_id: node.chain_id().to_owned(),
+        signer: auditor.public_key(),
+        replay: ReplayGuard {
+            nonce: 1,
+            valid_until_height: node.tip().chain.height + 100,
+        },
+        operation: Operation::RaiseRectification(RectificationTask {
+            id: "MATRIX-R-1".into(),
+            project: None,
+            title: "整改".into(),
+            finding: "finding".into(),
+            responsible_department: "transport".into(),
+            responsible_person: specialist.public_key(),
+            deadline_ms: now + 86_400_000,
+            acceptance_standard: "standard".into(),
+            source_ref: String::new(),
+        }),
+    }
+    .sign(&auditor);
+    node.admission
+        .submit(task.clone(), task.to_bytes().len())
+        .unwrap();
     produce_block(&node, false).unwrap();
+    std::thread::sleep(std::time::Duration::from_millis(5));
     produce_block(&node, true).unwrap();
+    let alerts = gongxin_contracts::queries::department_alerts(
+        &node.reader().state(),
+        "transport",
+        &Default::default(),
+        None,
+        10,
+    )
+    .unwrap();
+    assert_eq!(alerts.items.len(), 1, "the task's due-soon alert");
+    let alert_digest = alerts.items[0].digest.to_hex();
     let marker_hex = hex::encode(MARKER);
 
     let openapi: serde_json::Value =
         serde_json::from_str(include_str!("../src/gateway/openapi.json")).unwrap();
-    let table = routes(&tx_hash);
+    let table = routes(&tx_hash, &alert_digest);
     for path in openapi["paths"].as_object().unwrap().keys() {
         assert!(
             table.iter().any(|(p, _, _)| p == path),

@@ -513,6 +513,8 @@ async fn openapi_describes_every_route() {
         "/v1/rectifications",
         "/v1/departments/{id}/approvals",
         "/v1/departments/{id}/alerts",
+        "/v1/me/alerts",
+        "/v1/alerts/{digest}",
         "/v1/whoami",
         "/v1/policies",
         "/v1/dashboard",
@@ -531,7 +533,7 @@ async fn openapi_describes_every_route() {
     }
     assert_eq!(
         paths.len(),
-        34,
+        36,
         "a documented path has no route in this list"
     );
 }
@@ -654,6 +656,9 @@ async fn project_lists_carry_the_schedule_a_gantt_chart_draws() {
 #[tokio::test]
 async fn policies_and_department_alerts_are_member_reads() {
     let l = loaded();
+    // The demo commits in one block; the next one sends the due-soon reminders of its tasks.
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    produce_block(&l.t.node, true).unwrap();
     let transport = l.key("transport", Role::Specialist);
     let (status, body) = l.get("/v1/policies", Some(&transport)).await;
     assert_eq!(status, StatusCode::OK);
@@ -689,6 +694,87 @@ async fn policies_and_department_alerts_are_member_reads() {
         .get("/v1/departments/no-such-dept/alerts", Some(&auditor))
         .await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+    assert_eq!(
+        body_of(&l, "/v1/policies", &transport).await["reminders"]["due_soon_lead_ms"],
+        3 * 86_400_000u64
+    );
+
+    // Filters: by kind (codes), by state; each item carries its digest and acknowledgements.
+    let (status, due) = l
+        .get(
+            "/v1/departments/ecology/alerts?kind=rectification_due_soon,rectification_overdue&state=open&limit=500",
+            Some(&ecology_director),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK, "{due}");
+    let due = due["items"].as_array().unwrap();
+    assert!(
+        !due.is_empty(),
+        "the demo's tasks are due soon or overdue: {items:?}"
+    );
+    assert!(due.iter().all(|a| {
+        let kind = a["kind"]["alert"].as_str().unwrap();
+        kind.starts_with("rectification_") && a["acknowledgements"] == serde_json::json!([])
+    }));
+    for bad in [
+        "/v1/departments/ecology/alerts?kind=late",
+        "/v1/departments/ecology/alerts?state=seen",
+        "/v1/me/alerts?kind=",
+    ] {
+        let (status, body) = l.get(bad, Some(&ecology_director)).await;
+        let ok_empty = bad.ends_with("kind=") && status == StatusCode::OK;
+        assert!(
+            ok_empty || status == StatusCode::BAD_REQUEST,
+            "{bad}: {body}"
+        );
+    }
+
+    // Mine: the director is named by every alert of ecology's (as its director); a finance
+    // specialist by none.
+    let (status, mine) = l
+        .get("/v1/me/alerts?limit=500", Some(&ecology_director))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{mine}");
+    let mine = mine["items"].as_array().unwrap();
+    assert_eq!(
+        mine.len(),
+        items.len(),
+        "every ecology alert names its director"
+    );
+    let finance = l.key("finance", Role::Specialist);
+    let (_, none) = l.get("/v1/me/alerts", Some(&finance)).await;
+    assert_eq!(none["items"], serde_json::json!([]));
+
+    // One alert by digest: to its department and audit; another line department gets the
+    // same answer as for an alert that does not exist.
+    let digest = mine[0]["digest"].as_str().unwrap();
+    let (status, one) = l
+        .get(&format!("/v1/alerts/{digest}"), Some(&ecology_director))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["digest"], digest);
+    let (status, hidden) = l
+        .get(&format!("/v1/alerts/{digest}"), Some(&transport))
+        .await;
+    assert_eq!(
+        (status, hidden["error"].as_str()),
+        (StatusCode::FORBIDDEN, Some("not_readable"))
+    );
+    let absent = gongxin_core::Hash::digest(b"no alert").to_hex();
+    let (status, _) = l
+        .get(&format!("/v1/alerts/{absent}"), Some(&transport))
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = l.get(&format!("/v1/alerts/{absent}"), Some(&auditor)).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = l.get("/v1/alerts/xyz", Some(&auditor)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+}
+
+async fn body_of(l: &Loaded, path: &str, key: &Keypair) -> Value {
+    let (status, body) = l.get(path, Some(key)).await;
+    assert_eq!(status, StatusCode::OK, "{path}: {body}");
+    body
 }
 
 #[tokio::test]
@@ -697,7 +783,10 @@ async fn the_operations_schema_is_open_and_is_core_s() {
     let (status, body) = l.get("/v1/schema/operations", None).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body["tx_body"], gongxin_core::schema::tx_body_schema());
-    assert_eq!(body["kinds"].as_array().unwrap().len(), 31);
+    assert_eq!(
+        body["kinds"].as_array().unwrap().len(),
+        gongxin_core::model::OperationKind::ALL.len()
+    );
 }
 
 #[tokio::test]

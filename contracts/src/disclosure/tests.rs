@@ -328,6 +328,7 @@ fn rectification(r: &Raw, s: &mut Secrets) -> RectificationRecord {
         overdue: r.flag,
         reminders: 1,
         next_reminder_ms: None,
+        escalated_ms: None,
         disclosure: r.disclosure(),
     }
 }

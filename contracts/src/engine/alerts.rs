@@ -15,8 +15,9 @@ use crate::rejection::Rejection;
 use crate::state::{State, StorageError};
 use crate::store::{self, Rule};
 
-/// Stores an alert under its project (or its department) and the department's reminder index,
-/// and emits it.
+/// Stores an alert under its project (or its department), indexes it for its departments (the
+/// responsible one and, for an escalation, the one escalated to), for each person it names (the
+/// responsible person and the directors) and by digest, and emits it.
 pub(crate) fn raise(st: &mut dyn State, cx: &mut Cx<'_>, alert: Alert) -> Result<(), StorageError> {
     let digest = alert.digest();
     let record_key = match &alert.project {
@@ -24,12 +25,61 @@ pub(crate) fn raise(st: &mut dyn State, cx: &mut Cx<'_>, alert: Alert) -> Result
         None => keys::dept_alert_record(&alert.responsible_department, alert.time_ms, &digest),
     };
     store::put(st, &record_key, &alert)?;
-    st.put(
-        &keys::dept_alert_index(&alert.responsible_department, alert.time_ms, &digest),
-        &record_key,
-    )?;
+    st.put(&keys::alert_by_digest(&digest), &record_key)?;
+    for department in alert_departments(&alert) {
+        st.put(
+            &keys::dept_alert_index(department, alert.time_ms, &digest),
+            &record_key,
+        )?;
+    }
+    for person in addressed_persons(st, &alert)? {
+        st.put(
+            &keys::person_alert_index(&person, alert.time_ms, &digest),
+            &record_key,
+        )?;
+    }
     cx.emit(Event::Alert(alert));
     Ok(())
+}
+
+/// The departments an alert is addressed to.
+pub(crate) fn alert_departments(alert: &Alert) -> impl Iterator<Item = &str> {
+    std::iter::once(alert.responsible_department.as_str()).chain(
+        alert
+            .escalated_to
+            .as_deref()
+            .filter(|d| *d != alert.responsible_department),
+    )
+}
+
+/// The persons (first keys) an alert names: its responsible person, the responsible
+/// department's director and, for an escalation, the escalated-to department's director.
+/// Keys that are no longer members name nobody.
+pub(crate) fn addressed_persons(
+    st: &dyn State,
+    alert: &Alert,
+) -> Result<Vec<PublicKey>, StorageError> {
+    let mut persons: Vec<PublicKey> = Vec::new();
+    let mut keys_named: Vec<PublicKey> = alert
+        .responsible_person
+        .iter()
+        .chain(alert.director.iter())
+        .copied()
+        .collect();
+    if let Some(department) = &alert.escalated_to
+        && let Some(director) =
+            identity::department(st, department)?.and_then(|d| d.lead_director())
+    {
+        keys_named.push(director);
+    }
+    for key in keys_named {
+        if let Some(member) = identity::member(st, &key)?
+            && !persons.contains(&member.person)
+        {
+            persons.push(member.person);
+        }
+    }
+    Ok(persons)
 }
 
 /// An alert about `project`, addressed to its owner department and that department's director.
@@ -51,6 +101,7 @@ pub(crate) fn project_alert(
         responsible_department: project.owner_department.clone(),
         responsible_person: person,
         director,
+        escalated_to: None,
         height: cx.block.height,
         time_ms: cx.now(),
         message,
@@ -268,6 +319,7 @@ pub(crate) fn rectification_overdue(
 ) -> Result<(), StorageError> {
     task.overdue = true;
     task.reminders += 1;
+    super::reminders::schedule_escalation(st, task)?;
     let next = cx.now().saturating_add(REMINDER_INTERVAL_MS);
     task.next_reminder_ms = Some(next);
     store::mark(st, &keys::deadline_rect(next, &task.task.id))?;
@@ -289,6 +341,7 @@ pub(crate) fn rectification_overdue(
                 .unwrap_or(task.task.responsible_person),
         ),
         director,
+        escalated_to: None,
         height: cx.block.height,
         time_ms: cx.now(),
         message: format!(

@@ -375,6 +375,10 @@ fn apply_change(st: &mut dyn State, cx: &mut Cx<'_>, change: &GovernanceChange) 
             store::put(st, &keys::validator(name), &validator)?;
             cx.emit(Event::ValidatorSetChanged { validators: list });
         }
+        GovernanceChange::SetReminderPolicy(policy) => {
+            super::reminders::set_policy(st, policy)?;
+            cx.emit(Event::ReminderPolicySet { policy: *policy });
+        }
     }
     Ok(())
 }

@@ -66,6 +66,7 @@
 //! | submit rectification | the responsible department × D, C | open or reopened; the responsible person needs no grant |
 //! | verify rectification | the raising department × D, C, A | submitted; not by the submitter |
 //! | anchor access log | the named validator, with its own key (no member) | more records than its last anchor |
+//! | acknowledge alert | a member of a department the alert addresses, or a person it names | once per person |
 //!
 //! Closed and cancelled projects, and everything that belongs to them, never change
 //! (`record_closed`); a suspended project only resumes or is cancelled.
@@ -86,6 +87,7 @@ mod progress;
 mod projects;
 mod public_index;
 mod rectification;
+mod reminders;
 mod sweep;
 
 use bincode::{Decode, Encode};
@@ -102,11 +104,14 @@ use crate::rejection::Rejection;
 use crate::state::{Overlay, State, StorageError};
 use crate::store::{self, Fail, Rule};
 
+pub(crate) use alerts::addressed_persons;
 pub use approvals::{policy_amount, policy_for};
 pub(crate) use governance::{check_policy, store_policy};
 pub(crate) use identity::insert_member;
 pub(crate) use money::{allowed_payment, share_of};
 pub use projects::project_of_operation;
+pub use reminders::due_soon_time;
+pub(crate) use reminders::set_policy as set_reminder_policy;
 
 /// What the node knows about the block being executed.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
@@ -304,6 +309,7 @@ fn execute_tx(st: &mut dyn State, cx: &mut Cx<'_>, tx: &SignedTx) -> Rule<()> {
             governance::propose(st, cx, id, change, note)
         }
         Operation::VoteGovernance { id, approve } => governance::vote(st, cx, id, *approve),
+        Operation::AcknowledgeAlert { alert, note } => reminders::acknowledge(st, cx, alert, note),
         _ => match policy_for(st, op)? {
             None => execute_operation(st, cx, op),
             Some(policy) => {
@@ -375,7 +381,8 @@ pub(crate) fn execute_operation(st: &mut dyn State, cx: &mut Cx<'_>, op: &Operat
         | Operation::Refuse { .. }
         | Operation::ProposeGovernance { .. }
         | Operation::VoteGovernance { .. }
-        | Operation::AnchorAccessLog { .. } => Err(Rejection::NotPermitted {
+        | Operation::AnchorAccessLog { .. }
+        | Operation::AcknowledgeAlert { .. } => Err(Rejection::NotPermitted {
             reason: format!(
                 "{} cannot be the operation of a request",
                 keys::kind_name(op.kind())
@@ -386,7 +393,8 @@ pub(crate) fn execute_operation(st: &mut dyn State, cx: &mut Cx<'_>, op: &Operat
 }
 
 /// Operation kinds an approval policy may not cover: approving, refusing and governance have
-/// their own rules, and gating them behind approvals would make requests unclosable.
+/// their own rules, and gating them behind approvals would make requests unclosable; an
+/// anchor and an acknowledgement record a fact, which nobody needs to approve.
 pub fn is_policy_exempt(kind: OperationKind) -> bool {
     matches!(
         kind,
@@ -395,6 +403,7 @@ pub fn is_policy_exempt(kind: OperationKind) -> bool {
             | OperationKind::ProposeGovernance
             | OperationKind::VoteGovernance
             | OperationKind::AnchorAccessLog
+            | OperationKind::AcknowledgeAlert
     )
 }
 

@@ -18,6 +18,7 @@ use super::Cx;
 use super::alerts;
 use super::perm::{self, Action, Bind};
 use super::projects::{load_live_project, require_stage, save_project, set_stage};
+use super::reminders;
 use crate::display::{yuan, yuan_signed};
 use crate::events::{Event, RecordKind};
 use crate::keys;
@@ -544,10 +545,7 @@ pub(super) fn sign_contract(st: &mut dyn State, cx: &mut Cx<'_>, c: &ContractRec
         disclosure: project.disclosure,
     };
     for (i, m) in contract.milestones.iter().enumerate() {
-        store::mark(
-            st,
-            &keys::deadline_milestone(m.milestone.due_ms, &contract.id, i as u16),
-        )?;
+        reminders::schedule_milestone(st, cx.now(), m.milestone.due_ms, &contract.id, i as u16)?;
     }
     save_contract(st, &contract)?;
     store::mark(st, &keys::project_contract(&project.id, &contract.id))?;
@@ -752,7 +750,7 @@ pub(super) fn change_order(st: &mut dyn State, cx: &mut Cx<'_>, c: &ChangeOrder)
             contract.milestones[i].milestone.due_ms = due;
             // The old index entry is left to the sweep, which skips entries whose time no
             // longer matches the milestone's due date.
-            store::mark(st, &keys::deadline_milestone(due, &c.contract, i as u16))?;
+            reminders::schedule_milestone(st, cx.now(), due, &c.contract, i as u16)?;
         }
         contract.schedule_delta_days += i64::from(c.schedule_delta_days);
     }

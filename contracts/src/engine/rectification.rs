@@ -13,6 +13,7 @@ use super::Cx;
 use super::alerts;
 use super::identity;
 use super::perm::{self, Action, Bind};
+use super::reminders;
 use crate::events::{Event, RecordKind};
 use crate::keys;
 use crate::limits::RECTIFICATIONS_PER_PROJECT_MAX;
@@ -116,6 +117,7 @@ pub(super) fn raise(st: &mut dyn State, cx: &mut Cx<'_>, t: &RectificationTask) 
         overdue: false,
         reminders: 0,
         next_reminder_ms: Some(t.deadline_ms),
+        escalated_ms: None,
         disclosure,
     };
     if let Some(p) = &t.project {
@@ -127,6 +129,7 @@ pub(super) fn raise(st: &mut dyn State, cx: &mut Cx<'_>, t: &RectificationTask) 
         &keys::rect_status(RectStatus::Open, t.deadline_ms, &t.id),
     )?;
     store::mark(st, &keys::deadline_rect(t.deadline_ms, &t.id))?;
+    reminders::schedule_task_due_soon(st, cx.now(), &record)?;
     save_task(st, &record)?;
     cx.history(
         st,
@@ -254,6 +257,7 @@ pub(super) fn verify(
         } else {
             task.next_reminder_ms = Some(task.task.deadline_ms);
             store::mark(st, &keys::deadline_rect(task.task.deadline_ms, id))?;
+            reminders::schedule_task_due_soon(st, cx.now(), &task)?;
         }
     }
     save_task(st, &task)?;

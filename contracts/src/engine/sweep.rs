@@ -1,11 +1,12 @@
 //! The deadline sweep: at the start of each block, deadlines the block time has passed raise
-//! their alerts — overdue milestones and overdue rectifications — in deadline order, at most
+//! their alerts — milestones and rectification tasks due soon, overdue, and overdue tasks
+//! escalated (see [`super::reminders`]) — in time order, at most
 //! [`DEADLINE_SWEEP_ITEMS_MAX`] index entries per block (the rest are handled by the next
 //! blocks, still in order). Index entries are never updated in place: when a deadline moves, a
 //! new entry is written and the old one is recognised as stale here (its time no longer matches
 //! the record) and dropped.
 
-use super::{Cx, alerts, projects};
+use super::{Cx, alerts, projects, reminders};
 use crate::display::percent_bp;
 use crate::events::AlertKind;
 use crate::keys;
@@ -42,9 +43,26 @@ pub(super) fn deadlines(st: &mut dyn State, cx: &mut Cx<'_>) -> Result<(), Stora
             ["milestone", contract, index] => {
                 let index = u16::from_str_radix(index, 16)
                     .map_err(|_| corrupt(&key, "bad milestone index"))?;
-                milestone_due(st, cx, time, contract, index)?;
+                milestone_check(st, cx, time, contract, index, Reminder::Overdue)?;
             }
             ["rect", task] => rectification_due(st, cx, time, task)?,
+            ["milestone_soon", due, contract, index] => {
+                let due = keys::parse_hex16(due.as_bytes())
+                    .ok_or_else(|| corrupt(&key, "bad milestone due time"))?;
+                let index = u16::from_str_radix(index, 16)
+                    .map_err(|_| corrupt(&key, "bad milestone index"))?;
+                milestone_check(st, cx, due, contract, index, Reminder::DueSoon)?;
+            }
+            ["rect_soon", deadline, task] => {
+                let deadline = keys::parse_hex16(deadline.as_bytes())
+                    .ok_or_else(|| corrupt(&key, "bad task deadline"))?;
+                reminders::task_due_soon(st, cx, deadline, task)?;
+            }
+            ["rect_escalate", deadline, task] => {
+                let deadline = keys::parse_hex16(deadline.as_bytes())
+                    .ok_or_else(|| corrupt(&key, "bad task deadline"))?;
+                reminders::task_escalation(st, cx, deadline, task)?;
+            }
             _ => return Err(corrupt(&key, "unknown deadline kind")),
         }
         st.delete(&key)?;
@@ -52,12 +70,22 @@ pub(super) fn deadlines(st: &mut dyn State, cx: &mut Cx<'_>) -> Result<(), Stora
     Ok(())
 }
 
-fn milestone_due(
+/// Which reminder a milestone's index entry stands for.
+#[derive(Clone, Copy)]
+enum Reminder {
+    DueSoon,
+    Overdue,
+}
+
+/// A milestone's due-soon or overdue reminder, if the milestone (due at `due`) is still
+/// unreached and its project open.
+fn milestone_check(
     st: &mut dyn State,
     cx: &mut Cx<'_>,
-    time: u64,
+    due: u64,
     contract_id: &str,
     index: u16,
+    reminder: Reminder,
 ) -> Result<(), StorageError> {
     let Some(contract) = store::get::<ContractState>(st, &keys::contract(contract_id))? else {
         return Ok(());
@@ -65,7 +93,7 @@ fn milestone_due(
     let Some(m) = contract.milestones.get(usize::from(index)) else {
         return Ok(());
     };
-    if m.milestone.due_ms != time || m.reached_ms.is_some() {
+    if m.milestone.due_ms != due || m.reached_ms.is_some() {
         return Ok(());
     }
     let Some(project) = store::get::<ProjectRecord>(st, &keys::project(&contract.project))? else {
@@ -75,26 +103,55 @@ fn milestone_due(
     if projects::is_final(project.stage) || project.stage == ProjectStage::Suspended {
         return Ok(());
     }
-    let message = format!(
-        "milestone {:?} of contract {:?} (project {:?}) was due and needs {} accepted progress; {} is accepted",
-        m.milestone.name,
-        contract.id,
-        project.id,
-        percent_bp(m.milestone.progress_bp),
-        percent_bp(project.accepted_progress_bp)
-    );
+    // A due-soon reminder that a late block would send after the due date says nothing the
+    // overdue one will not.
+    if matches!(reminder, Reminder::DueSoon) && cx.now() > due {
+        return Ok(());
+    }
+    let (kind, message) = match reminder {
+        Reminder::Overdue => (
+            AlertKind::MilestoneOverdue {
+                contract: contract.id.clone(),
+                milestone: index,
+                name: m.milestone.name.clone(),
+                due_ms: due,
+                required_progress_bp: m.milestone.progress_bp,
+                accepted_progress_bp: project.accepted_progress_bp,
+            },
+            format!(
+                "milestone {:?} of contract {:?} (project {:?}) was due and needs {} accepted progress; {} is accepted",
+                m.milestone.name,
+                contract.id,
+                project.id,
+                percent_bp(m.milestone.progress_bp),
+                percent_bp(project.accepted_progress_bp)
+            ),
+        ),
+        Reminder::DueSoon => (
+            AlertKind::MilestoneDueSoon {
+                contract: contract.id.clone(),
+                milestone: index,
+                name: m.milestone.name.clone(),
+                due_ms: due,
+                required_progress_bp: m.milestone.progress_bp,
+                accepted_progress_bp: project.accepted_progress_bp,
+            },
+            format!(
+                "milestone {:?} of contract {:?} (project {:?}) is due in {} days and needs {} accepted progress; {} is accepted",
+                m.milestone.name,
+                contract.id,
+                project.id,
+                due.saturating_sub(cx.now()).div_ceil(crate::limits::DAY_MS),
+                percent_bp(m.milestone.progress_bp),
+                percent_bp(project.accepted_progress_bp)
+            ),
+        ),
+    };
     let alert = alerts::project_alert(
         st,
         cx,
         &project,
-        AlertKind::MilestoneOverdue {
-            contract: contract.id.clone(),
-            milestone: index,
-            name: m.milestone.name.clone(),
-            due_ms: time,
-            required_progress_bp: m.milestone.progress_bp,
-            accepted_progress_bp: project.accepted_progress_bp,
-        },
+        kind,
         String::from_utf8_lossy(&keys::contract(&contract.id)).into_owned(),
         Some(project.proposer),
         message,

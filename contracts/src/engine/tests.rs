@@ -9,7 +9,7 @@ use gongxin_core::model::*;
 use gongxin_core::tx::{REPLAY_WINDOW_BLOCKS_MAX, ReplayGuard, TxBody};
 
 use super::*;
-use crate::events::AlertKind;
+use crate::events::{Alert, AlertKind};
 use crate::keys;
 use crate::records::*;
 use crate::state::MemoryState;
@@ -30,6 +30,8 @@ const TRACE_PREFIXES: &[&str] = &[
     "idx/project_rejections/",
     "alert/",
     "idx/dept_alerts/",
+    "idx/person_alerts/",
+    "idx/alert/",
 ];
 
 fn changed_keys(before: &MemoryState, after: &MemoryState) -> Vec<String> {
@@ -1776,14 +1778,19 @@ fn overdue_milestones_raise_alerts_once() {
         })
         .collect();
     assert_eq!(overdue, vec![1]);
-    let alerts = crate::queries::department_alerts(&h.state, TRANSPORT, None, 10).unwrap();
+    let overdue_only = crate::queries::AlertFilter {
+        kinds: vec!["milestone_overdue".into()],
+        ..Default::default()
+    };
+    let alerts =
+        crate::queries::department_alerts(&h.state, TRANSPORT, &overdue_only, None, 10).unwrap();
     assert_eq!(alerts.items.len(), 1);
     assert_eq!(
-        alerts.items[0].director,
+        alerts.items[0].alert.director,
         Some(h.city.public(TRANSPORT, Director))
     );
     assert_eq!(
-        alerts.items[0].responsible_person,
+        alerts.items[0].alert.responsible_person,
         Some(h.city.public(TRANSPORT, Specialist))
     );
 }
@@ -1796,17 +1803,31 @@ fn the_sweep_does_bounded_work_per_block_and_catches_up_in_order() {
         let t = rect_task(&h, &format!("T-{i:03}"), None, 1 + (i as u64 % 3));
         h.ok(AUDIT, Auditor, Operation::RaiseRectification(t));
     }
-    let first = h.next_block(5 * DAY_MS);
-    let reminders = |events: &[Event]| {
+    // Every task is due within the reminder lead, so each has a due-soon reminder (scheduled
+    // at its raising) and, by day 5, an overdue one: 2n alerts, at most the bound per block,
+    // in time order (every due-soon before any overdue).
+    let max = crate::limits::DEADLINE_SWEEP_ITEMS_MAX;
+    let kinds = |events: &[Event]| -> Vec<&'static str> {
         events
             .iter()
-            .filter(|e| matches!(e, Event::Alert(a) if matches!(a.kind, AlertKind::RectificationOverdue { .. })))
-            .count()
+            .filter_map(|e| match e {
+                Event::Alert(a) => Some(a.kind.code()),
+                _ => None,
+            })
+            .collect()
     };
-    assert_eq!(reminders(&first), crate::limits::DEADLINE_SWEEP_ITEMS_MAX);
-    let second = h.next_block(BLOCK_MS);
-    assert_eq!(reminders(&second), 44);
-    assert!(reminders(&h.next_block(BLOCK_MS)) == 0);
+    let mut sent = kinds(&h.next_block(5 * DAY_MS));
+    assert_eq!(sent.len(), max);
+    let second = kinds(&h.next_block(BLOCK_MS));
+    assert_eq!(second.len(), max);
+    sent.extend(second);
+    let third = kinds(&h.next_block(BLOCK_MS));
+    assert_eq!(third.len(), 2 * n - 2 * max);
+    sent.extend(third);
+    assert!(kinds(&h.next_block(BLOCK_MS)).is_empty());
+    let (soon, overdue) = sent.split_at(n);
+    assert!(soon.iter().all(|k| *k == "rectification_due_soon"));
+    assert!(overdue.iter().all(|k| *k == "rectification_overdue"));
 }
 
 #[test]
@@ -1842,11 +1863,26 @@ fn rectification_loop_with_overdue_reminders() {
         evidence_hash: Hash::digest(note.as_bytes()),
         note: note.into(),
     };
-    // Nothing before the deadline; one reminder after it, then one a week.
-    assert!(
-        h.advance_days(10)
-            .iter()
-            .all(|e| !matches!(e, Event::Alert(_)))
+    // Before the deadline only the due-soon reminder, three days ahead, to the officer and
+    // the director; one overdue reminder after it, then one a week.
+    let before = h.advance_days(6);
+    assert!(before.iter().all(|e| !matches!(e, Event::Alert(_))));
+    let soon: Vec<Alert> = h
+        .advance_days(4)
+        .into_iter()
+        .filter_map(|e| match e {
+            Event::Alert(a) => Some(a),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(soon.len(), 1, "{soon:?}");
+    assert!(matches!(&soon[0].kind, AlertKind::RectificationDueSoon { task, .. } if task == "T-1"));
+    assert_eq!(
+        (soon[0].responsible_person, soon[0].director),
+        (
+            Some(h.city.public(ECOLOGY, Specialist)),
+            Some(h.city.public(ECOLOGY, Director))
+        )
     );
     let events = h.advance_days(9);
     let overdue: Vec<(u32, Option<PublicKey>, Option<PublicKey>)> = events

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::crypto::{Algorithm, PublicKey};
 use crate::model::{
-    ApprovalPolicy, Department, DepartmentKind, DepartmentSelector, Member, Role, TEXT_BYTES_MAX,
-    is_valid_id,
+    ApprovalPolicy, Department, DepartmentKind, DepartmentSelector, Member, ReminderPolicy, Role,
+    TEXT_BYTES_MAX, is_valid_id,
 };
 use crate::validator::{Validator, ValidatorSet, ValidatorSetError};
 use crate::{Hash, encoding};
@@ -31,6 +31,7 @@ pub struct Genesis {
     pub validators: ValidatorSet,
     pub members: Vec<Member>,
     pub policies: Vec<ApprovalPolicy>,
+    pub reminders: ReminderPolicy,
 }
 
 /// A validator as written in the genesis file (PROTOCOL.md).
@@ -56,6 +57,9 @@ pub struct GenesisFile {
     pub members: Vec<Member>,
     #[serde(default)]
     pub policies: Vec<ApprovalPolicy>,
+    /// Reminder thresholds; the defaults (3 days' lead, escalation after 30 days) when absent.
+    #[serde(default)]
+    pub reminders: ReminderPolicy,
 }
 
 /// Why a genesis document is not acceptable. Messages name the offending entry.
@@ -91,6 +95,8 @@ pub enum GenesisError {
         kind: String,
         reason: String,
     },
+    #[error("reminders: {0}")]
+    BadReminders(String),
     #[error("{0} is too long")]
     TextTooLong(String),
 }
@@ -219,6 +225,10 @@ impl Genesis {
             }
         }
 
+        if let Some(reason) = file.reminders.problem() {
+            return Err(GenesisError::BadReminders(reason));
+        }
+
         Ok(Genesis {
             chain_id: file.chain_id,
             genesis_time_ms: file.genesis_time_ms,
@@ -226,6 +236,7 @@ impl Genesis {
             validators,
             members: file.members,
             policies: file.policies,
+            reminders: file.reminders,
         })
     }
 
@@ -249,6 +260,7 @@ impl Genesis {
                 .collect(),
             members: self.members.clone(),
             policies: self.policies.clone(),
+            reminders: self.reminders,
         }
     }
 

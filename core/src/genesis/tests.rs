@@ -75,6 +75,7 @@ fn sample_file() -> GenesisFile {
             ],
             description: "disbursement over 1,000,000 yuan".into(),
         }],
+        reminders: Default::default(),
     }
 }
 
@@ -158,6 +159,11 @@ fn invalid_documents_name_their_problem() {
         "no director",
     );
     expect_error(|f| f.policies[0].required[0].count = 0, "count 0");
+    expect_error(|f| f.reminders.escalate_after_ms = 0, "escalate_after_ms");
+    expect_error(
+        |f| f.reminders.due_soon_lead_ms = 91 * 24 * 60 * 60 * 1000,
+        "over 90 days",
+    );
     expect_error(|f| f.policies.push(f.policies[0].clone()), "same kind");
     expect_error(
         |f| f.policies[0].required[0].department = DepartmentSelector::Id("ghost".into()),

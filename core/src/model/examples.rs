@@ -253,5 +253,9 @@ pub fn example(kind: OperationKind) -> Operation {
                 head: placeholder_hash("operation log head"),
             },
         },
+        OperationKind::AcknowledgeAlert => Operation::AcknowledgeAlert {
+            alert: placeholder_hash("an overdue reminder"),
+            note: "已阅，本周内提交整改材料".into(),
+        },
     }
 }

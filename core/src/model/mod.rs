@@ -39,6 +39,55 @@ pub const ID_CHARS_MAX: usize = 64;
 /// The longest free-text field (names, notes, reasons), in bytes.
 pub const TEXT_BYTES_MAX: usize = 4096;
 
+const DAY_MS: u64 = 24 * 60 * 60 * 1000;
+
+/// When reminders fire, relative to a deadline: policy data, set in genesis and changed by
+/// governance ([`GovernanceChange::SetReminderPolicy`]). A change applies to deadlines scheduled
+/// after it; reminders already scheduled keep their times.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
+pub struct ReminderPolicy {
+    /// How long before a payment milestone's or rectification task's deadline the due-soon
+    /// reminder (yellow) comes; 0 turns due-soon reminders off. Default 3 days, at most 90.
+    pub due_soon_lead_ms: u64,
+    /// How long a rectification task may stay overdue before it is escalated to the audit
+    /// department that raised it. Default 30 days; 1 to 365 days.
+    pub escalate_after_ms: u64,
+}
+
+impl ReminderPolicy {
+    pub const DUE_SOON_LEAD_MAX_MS: u64 = 90 * DAY_MS;
+    pub const ESCALATE_AFTER_MIN_MS: u64 = DAY_MS;
+    pub const ESCALATE_AFTER_MAX_MS: u64 = 365 * DAY_MS;
+
+    /// Why the thresholds are out of range, if they are.
+    pub fn problem(&self) -> Option<String> {
+        if self.due_soon_lead_ms > Self::DUE_SOON_LEAD_MAX_MS {
+            return Some(format!(
+                "due_soon_lead_ms {} is over 90 days",
+                self.due_soon_lead_ms
+            ));
+        }
+        if !(Self::ESCALATE_AFTER_MIN_MS..=Self::ESCALATE_AFTER_MAX_MS)
+            .contains(&self.escalate_after_ms)
+        {
+            return Some(format!(
+                "escalate_after_ms {} is not between 1 and 365 days",
+                self.escalate_after_ms
+            ));
+        }
+        None
+    }
+}
+
+impl Default for ReminderPolicy {
+    fn default() -> Self {
+        ReminderPolicy {
+            due_soon_lead_ms: 3 * DAY_MS,
+            escalate_after_ms: 30 * DAY_MS,
+        }
+    }
+}
+
 /// Whether `id` is a valid record or department id.
 pub fn is_valid_id(id: &str) -> bool {
     !id.is_empty()

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::records::*;
-use super::{ApprovalPolicy, Department, Fen, Member};
+use super::{ApprovalPolicy, Department, Fen, Member, ReminderPolicy};
 use crate::Hash;
 use crate::crypto::PublicKey;
 use crate::validator::Validator;
@@ -31,6 +31,8 @@ pub enum GovernanceChange {
         name: String,
         new_key: PublicKey,
     },
+    /// Replace the reminder thresholds (due-soon lead time, escalation delay).
+    SetReminderPolicy(ReminderPolicy),
 }
 
 /// Everything a member can ask the ledger to do.
@@ -150,6 +152,15 @@ pub enum Operation {
         node: String,
         point: crate::access_log::ChainPoint,
     },
+
+    // -- reminders --------------------------------------------------------------------------
+    /// A person addressed by an alert (a reminder) records that they saw it: who saw what, and
+    /// when, is then on the ledger. `alert` is the alert's digest (`digest` in the API).
+    AcknowledgeAlert {
+        alert: Hash,
+        #[serde(default)]
+        note: String,
+    },
 }
 
 macro_rules! operation_kinds {
@@ -214,6 +225,7 @@ operation_kinds!(
     SubmitRectification => "submit_rectification",
     VerifyRectification => "verify_rectification",
     AnchorAccessLog => "anchor_access_log",
+    AcknowledgeAlert => "acknowledge_alert",
 );
 
 impl Operation {

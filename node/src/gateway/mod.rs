@@ -193,6 +193,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(open.clone())
         .and(signed_request())
+        .and(warp::query::<Query>())
         .then(observe::events);
     let metrics = warp::path!("metrics")
         .and(warp::get())
@@ -405,7 +406,8 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
     ])
 }
 
-/// The signed reads the console adds: a department's alerts, the policies, the dashboard.
+/// The signed reads the console adds: alerts (a department's, the reader's, one by digest), the
+/// policies, the dashboard.
 fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<(Response,)> {
     let department_alerts = warp::path!("v1" / "departments" / String / "alerts")
         .and(base.clone())
@@ -413,6 +415,16 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
             authed(ctx, s, move |n, r| {
                 records::department_alerts(n, r, &id, &q)
             })
+        });
+    let my_alerts = warp::path!("v1" / "me" / "alerts").and(base.clone()).then(
+        |ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| records::my_alerts(n, r, &q))
+        },
+    );
+    let alert = warp::path!("v1" / "alerts" / String)
+        .and(base.clone())
+        .then(|digest: String, ctx: Ctx, s: SignedRequest, _q: Query| {
+            authed(ctx, s, move |n, r| records::alert(n, r, &digest))
         });
     let policies = warp::path!("v1" / "policies").and(base.clone()).then(
         |ctx: Ctx, s: SignedRequest, _q: Query| authed(ctx, s, move |n, _r| records::policies(n)),
@@ -427,6 +439,8 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
     );
     first_match(vec![
         department_alerts.boxed(),
+        my_alerts.boxed(),
+        alert.boxed(),
         policies.boxed(),
         dashboard.boxed(),
     ])

@@ -8,7 +8,6 @@ use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use gongxin_contracts::access;
 use tokio::sync::broadcast;
 use tokio_stream::wrappers::BroadcastStream;
 use tokio_stream::wrappers::errors::BroadcastStreamRecvError;
@@ -19,8 +18,10 @@ use warp::reply::Response;
 use super::auth::{self, SignedRequest};
 use super::context::{Ctx, log_read, on_handler_pool};
 use super::error::ApiError;
-use super::feed::FeedItem;
-use crate::node::{Node, NodeEvent};
+use super::feed::{self, FeedItem, StreamFilter};
+use super::ledger::Query;
+use crate::event_log::{EventId, Replay};
+use crate::node::Node;
 
 /// The gateway's event feed: one task reads the node's events, looks up the records each
 /// concerns (one state read per event, however many subscribers), and re-broadcasts them.
@@ -38,24 +39,23 @@ fn feed(ctx: &Ctx) -> broadcast::Receiver<Arc<FeedItem>> {
                     let item = match events.recv().await {
                         Ok(event) => {
                             let Some(node) = node.upgrade() else { break };
-                            let subjects = match event.as_ref() {
-                                NodeEvent::Block { .. } => Vec::new(),
-                                NodeEvent::Ledger(ledger) => {
-                                    let ledger = ledger.clone();
-                                    tokio::task::spawn_blocking(move || {
-                                        let state = node.reader().state();
-                                        access::event_subjects(&state, &ledger)
-                                    })
-                                    .await
-                                    .map_err(|e| e.to_string())
-                                    .and_then(|r| r.map_err(|e| e.to_string()))
-                                    .unwrap_or_else(|e| {
-                                        tracing::warn!(error = %e, "could not resolve an event's records; shown to audit only");
-                                        Vec::new()
-                                    })
-                                }
-                            };
-                            FeedItem::Event { event, subjects }
+                            let resolving = event.clone();
+                            let (subjects, persons) = tokio::task::spawn_blocking(move || {
+                                let state = node.reader().state();
+                                feed::resolve(&state, &resolving.event)
+                            })
+                            .await
+                            .map_err(|e| e.to_string())
+                            .and_then(|r| r.map_err(|e| e.to_string()))
+                            .unwrap_or_else(|e| {
+                                tracing::warn!(error = %e, "could not resolve an event's records; shown to audit only");
+                                (Vec::new(), Vec::new())
+                            });
+                            FeedItem::Event {
+                                event,
+                                subjects,
+                                persons,
+                            }
                         }
                         Err(broadcast::error::RecvError::Lagged(missed)) => FeedItem::Lagged(missed),
                         Err(broadcast::error::RecvError::Closed) => break,
@@ -72,25 +72,81 @@ fn feed(ctx: &Ctx) -> broadcast::Receiver<Arc<FeedItem>> {
 /// Events the feed holds for a slow subscriber before it lags.
 const EVENT_FEED_CAPACITY: usize = 4096;
 
-/// `GET /v1/events`: committed blocks and the ledger events (alerts included) the reader may
-/// see, as they happen. A signed read (headers, or query parameters for `EventSource`); each
-/// node holds a bounded number of streams, and each member a few. A subscriber that falls
-/// behind gets a `lagged` event saying how many it missed.
-pub async fn events(ctx: Ctx, signed: SignedRequest) -> Response {
+/// Where a resuming subscriber left off: the `Last-Event-ID` header (what `EventSource` sends)
+/// or, for a client that opens a new signed URL, the `last_event_id` query parameter.
+fn resume_point(signed: &SignedRequest, query: &Query) -> Result<Option<EventId>, ApiError> {
+    let text = match signed.headers.get("last-event-id") {
+        Some(value) => Some(value.to_str().map_err(|_| {
+            ApiError::bad_request("bad_event_id", "Last-Event-ID is not text".to_owned())
+        })?),
+        None => query.get("last_event_id").map(String::as_str),
+    };
+    text.filter(|t| !t.is_empty())
+        .map(|t| {
+            t.parse()
+                .map_err(|e: String| ApiError::bad_request("bad_event_id", e))
+        })
+        .transpose()
+}
+
+/// The missed events after `after`, resolved like live ones, or a reset when there are too
+/// many.
+fn replayed(node: &Node, after: EventId) -> Result<Vec<FeedItem>, ApiError> {
+    let replay = node.replay_events(after).map_err(|e| {
+        tracing::error!(error = %e, "could not read stored events for a resuming stream");
+        ApiError::internal("the node could not read its stored events")
+    })?;
+    let events = match replay {
+        Replay::TooFar { behind_blocks } => return Ok(vec![FeedItem::Reset { behind_blocks }]),
+        Replay::Events(events) => events,
+    };
+    let state = node.reader().state();
+    events
+        .into_iter()
+        .map(|event| {
+            let (subjects, persons) = feed::resolve(&state, &event.event).map_err(|e| {
+                tracing::error!(error = %e, "could not resolve a stored event's records");
+                ApiError::internal("the node could not read its state")
+            })?;
+            Ok(FeedItem::Event {
+                event: Arc::new(event),
+                subjects,
+                persons,
+            })
+        })
+        .collect()
+}
+
+/// `GET /v1/events?types=&kinds=&projects=&mine=&last_event_id=`: committed blocks and the
+/// ledger events (alerts included) the reader may see, as they happen, each with its durable
+/// id (`<height>-<index>`, see [`crate::event_log`]). A signed read (headers, or query
+/// parameters for `EventSource`); filtered as [`StreamFilter`] says; resumed after
+/// `Last-Event-ID` with exactly the events missed (replayed from storage, bounded: further
+/// back, a `reset` event). Each node holds a bounded number of streams, and each member a few.
+/// A subscriber that falls behind gets a `lagged` event saying how many it missed.
+pub async fn events(ctx: Ctx, signed: SignedRequest, query: Query) -> Response {
     let guards = ctx.guards.clone();
-    // Authenticate, take a stream slot and log the outcome, all on the handler pool (the log
-    // may wait for its writer): the log says whether the stream was really opened.
+    // Subscribe before reading what was missed, so nothing falls between the two: the live
+    // stream then skips what the replay already sent.
+    let live = feed(&ctx);
+    // Authenticate, take a stream slot, read what was missed and log the outcome, all on the
+    // handler pool (the log may wait for its writer): the log says whether the stream was
+    // really opened.
     let opened = on_handler_pool(&ctx, move |n| {
         let attempt = auth::authenticate(n, &guards.replay, &signed);
         let opened = attempt.reader.and_then(|reader| {
+            let filter = StreamFilter::from_query(&query)?;
+            let resume = resume_point(&signed, &query)?;
             let member = reader.member.member.public_key.to_string();
-            match guards.sse.acquire(&member) {
-                Ok(slot) => Ok((reader, slot)),
-                Err(reason) => Err(ApiError {
-                    retry_after_s: Some(5),
-                    ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", reason)
-                }),
-            }
+            let slot = guards.sse.acquire(&member).map_err(|reason| ApiError {
+                retry_after_s: Some(5),
+                ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, "too_many_streams", reason)
+            })?;
+            let missed = match resume {
+                Some(after) => replayed(n, after)?,
+                None => Vec::new(),
+            };
+            Ok((reader, slot, filter, resume, missed))
         });
         let (status, code) = match &opened {
             Ok(_) => (StatusCode::OK, None),
@@ -99,23 +155,50 @@ pub async fn events(ctx: Ctx, signed: SignedRequest) -> Response {
         log_read(
             n,
             attempt.claim.as_ref(),
-            opened.as_ref().ok().map(|(reader, _)| reader),
+            opened.as_ref().ok().map(|(reader, ..)| reader),
             status,
             code,
         )?;
         opened
     })
     .await;
-    let (reader, slot) = match opened.and_then(|opened| opened) {
+    let (reader, slot, filter, resume, missed) = match opened.and_then(|opened| opened) {
         Ok(opened) => opened,
         Err(e) => return e.into_response(),
     };
-    let stream = BroadcastStream::new(feed(&ctx)).filter_map(move |item| {
+    let reader = Arc::new(reader);
+    let filter = Arc::new(filter);
+    // The newest id sent so far; live events at or before it were replayed already.
+    let sent_through = missed
+        .iter()
+        .rev()
+        .find_map(|item| match item {
+            FeedItem::Event { event, .. } => Some(event.id),
+            _ => None,
+        })
+        .or(resume);
+    let keep = {
+        let (reader, filter) = (reader.clone(), filter.clone());
+        move |item: &FeedItem| item.visible_to(&reader) && filter.admits(item, &reader)
+    };
+    let replay = futures_util::stream::iter(
+        missed
+            .into_iter()
+            .filter(keep.clone())
+            .filter_map(|item| item.to_sse())
+            .map(Ok::<_, Infallible>),
+    );
+    let live = BroadcastStream::new(live).filter_map(move |item| {
         // The slot lives as long as the stream: dropped when the client goes.
         let _slot = &slot;
         let event = match item {
-            Ok(item) if item.visible_to(&reader) => item.to_sse(),
-            Ok(_) => None,
+            Ok(item) => {
+                let fresh = match (item.as_ref(), sent_through) {
+                    (FeedItem::Event { event, .. }, Some(through)) => event.id > through,
+                    _ => true,
+                };
+                (fresh && keep(&item)).then(|| item.to_sse()).flatten()
+            }
             Err(BroadcastStreamRecvError::Lagged(missed)) => FeedItem::Lagged(missed).to_sse(),
         };
         std::future::ready(event.map(Ok::<_, Infallible>))
@@ -123,7 +206,7 @@ pub async fn events(ctx: Ctx, signed: SignedRequest) -> Response {
     warp::sse::reply(
         warp::sse::keep_alive()
             .interval(Duration::from_secs(15))
-            .stream(stream),
+            .stream(replay.chain(live)),
     )
     .into_response()
 }

@@ -2,9 +2,13 @@
 //! see follows their department (audit everything; finance and planning every project; a line
 //! department its own projects and the rectification tasks it answers for).
 
+use gongxin_contracts::AlertKind;
 use gongxin_contracts::health::Quarter;
-use gongxin_contracts::queries::{self, Page, ProjectFilter, RectificationFilter};
+use gongxin_contracts::queries::{
+    self, AlertFilter, AlertState, Page, ProjectFilter, RectificationFilter,
+};
 use gongxin_contracts::records::RectStatus;
+use gongxin_core::Hash;
 use gongxin_core::model::ProjectStage;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -295,8 +299,34 @@ pub fn whoami(reader: &Reader) -> ApiResult {
     ))
 }
 
-/// `GET /v1/departments/{id}/alerts?after=&limit=`: the alerts addressed to a department (its
-/// reminders), oldest first; readable by whoever may read the department.
+/// The alert filters of a list request: `kind` (codes, comma-separated), `project`, `state`
+/// (`open`: nobody acknowledged it yet; `acknowledged`).
+fn alert_filter(query: &Query) -> Result<AlertFilter, ApiError> {
+    let mut kinds = Vec::new();
+    if let Some(text) = query.get("kind") {
+        for kind in text.split(',').filter(|k| !k.is_empty()) {
+            if !AlertKind::CODES.contains(&kind) {
+                return Err(ApiError::bad_request(
+                    "bad_query",
+                    format!(
+                        "kind {kind:?} is not an alert kind; known: {}",
+                        AlertKind::CODES.join(", ")
+                    ),
+                ));
+            }
+            kinds.push(kind.to_owned());
+        }
+    }
+    Ok(AlertFilter {
+        kinds,
+        project: query.get("project").cloned(),
+        state: enum_param::<AlertState>(query, "state")?,
+    })
+}
+
+/// `GET /v1/departments/{id}/alerts?kind=&project=&state=&after=&limit=`: the alerts addressed
+/// to a department (its reminders, and escalations to it), oldest first, each with its digest
+/// and acknowledgements; readable by whoever may read the department.
 pub fn department_alerts(
     node: &Node,
     reader: &Reader,
@@ -304,21 +334,68 @@ pub fn department_alerts(
     query: &Query,
 ) -> ApiResult {
     let (limit, after) = paging(query)?;
+    let filter = alert_filter(query)?;
     let state = node.reader().state();
     check_department(reader, &state, department, "the alerts of")?;
     page(
-        &queries::department_alerts(&state, department, after.as_deref(), limit)
+        &queries::department_alerts(&state, department, &filter, after.as_deref(), limit)
             .map_err(state_error)?,
     )
 }
 
-/// `GET /v1/policies`: the approval policies in force (any member), so a form can say which
-/// approvals an operation will need before it is signed.
+/// `GET /v1/me/alerts?kind=&project=&state=&after=&limit=`: the alerts naming the reader — as
+/// the person responsible, or as a director they go to — oldest first.
+pub fn my_alerts(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
+    let (limit, after) = paging(query)?;
+    let filter = alert_filter(query)?;
+    let state = node.reader().state();
+    page(
+        &queries::person_alerts(
+            &state,
+            &reader.member.person,
+            &filter,
+            after.as_deref(),
+            limit,
+        )
+        .map_err(state_error)?,
+    )
+}
+
+/// `GET /v1/alerts/{digest}`: one alert with its acknowledgements, to whoever may see it (a
+/// reader of one of its departments or its project).
+pub fn alert(node: &Node, reader: &Reader, digest: &str) -> ApiResult {
+    let hash = Hash::from_hex(digest).map_err(|_| {
+        ApiError::bad_request("bad_query", "an alert digest is 64 hex digits".to_owned())
+    })?;
+    let state = node.reader().state();
+    let hidden = || not_readable(&format!("alert {digest}"), reader);
+    let Some(view) = queries::alert(&state, &hash).map_err(state_error)? else {
+        // Only a reader of everything may learn that an alert does not exist.
+        if reader.reads_everything() {
+            return Err(ApiError::not_found(
+                "unknown_alert",
+                format!("no alert {digest}"),
+            ));
+        }
+        return Err(hidden());
+    };
+    let subjects =
+        access::event_subjects(&state, &gongxin_contracts::Event::Alert(view.alert.clone()))
+            .map_err(state_error)?;
+    if !subjects.iter().any(|s| reader.may_read(s)) {
+        return Err(hidden());
+    }
+    Ok(json(StatusCode::OK, &view))
+}
+
+/// `GET /v1/policies`: the approval policies and reminder thresholds in force (any member), so
+/// a form can say which approvals an operation will need before it is signed.
 pub fn policies(node: &Node) -> ApiResult {
     let state = node.reader().state();
     let policies = queries::policies(&state).map_err(state_error)?;
+    let reminders = queries::reminder_policy(&state).map_err(state_error)?;
     Ok(json(
         StatusCode::OK,
-        &serde_json::json!({ "policies": policies }),
+        &serde_json::json!({ "policies": policies, "reminders": reminders }),
     ))
 }

@@ -15,8 +15,9 @@
 //! | `state`      | contract key                | contract value                               |
 //! | `checkpoints`| tree size u64               | signed checkpoint note (UTF-8)               |
 //! | `access_log` | record seq u64              | operation-log record and the head after it   |
+//! | `events`     | height u64                  | the block's ledger events (`Vec<Event>`), when it raised any |
 //!
-//! Values of `blocks`, `entries`, `txs`, `state` and `access_log` — everything that carries record content —
+//! Values of `blocks`, `entries`, `txs`, `state`, `access_log` and `events` — everything that carries record content —
 //! are sealed with SM4-GCM ([`seal`]) under the node's storage key, kept outside the database
 //! (`<data dir>.storage.key` by default, created with a new database). Keys carry no record
 //! content beyond ids; headers, certificates, log hashes and checkpoints are not secret.
@@ -54,7 +55,8 @@ const CF_LOG_NODES: &str = "log_nodes";
 const CF_STATE: &str = "state";
 const CF_CHECKPOINTS: &str = "checkpoints";
 const CF_ACCESS_LOG: &str = "access_log";
-const COLUMN_FAMILIES: [&str; 11] = [
+const CF_EVENTS: &str = "events";
+const COLUMN_FAMILIES: [&str; 12] = [
     CF_META,
     CF_HEADERS,
     CF_BLOCKS,
@@ -66,6 +68,7 @@ const COLUMN_FAMILIES: [&str; 11] = [
     CF_STATE,
     CF_CHECKPOINTS,
     CF_ACCESS_LOG,
+    CF_EVENTS,
 ];
 
 const META_TIP: &[u8] = b"tip";
@@ -74,7 +77,14 @@ const META_TIP: &[u8] = b"tip";
 const META_SEAL_CHECK: &[u8] = b"seal_check";
 const SEAL_CHECK_PLAINTEXT: &[u8] = b"gongxin storage key check";
 /// The column families whose values are sealed.
-const SEALED_CFS: [&str; 5] = [CF_BLOCKS, CF_ENTRIES, CF_TXS, CF_STATE, CF_ACCESS_LOG];
+const SEALED_CFS: [&str; 6] = [
+    CF_BLOCKS,
+    CF_ENTRIES,
+    CF_TXS,
+    CF_STATE,
+    CF_ACCESS_LOG,
+    CF_EVENTS,
+];
 /// Where the kept operation log starts (a `ChainPoint`; absent: from the beginning).
 const META_ACCESS_LOG_START: &[u8] = b"access_log_start";
 const META_GENESIS_HASH: &[u8] = b"genesis_hash";
@@ -144,6 +154,9 @@ pub struct BlockWrite {
     pub tip: Option<ChainTip>,
     /// A validator set governance passed, with the height it takes effect at.
     pub validator_set: Option<(u64, gongxin_core::validator::ValidatorSet)>,
+    /// The block's ledger events, encoded (`Vec<Event>`), at its height; the event stream
+    /// replays them to a subscriber that reconnects.
+    pub events: Option<(u64, Vec<u8>)>,
 }
 
 /// What [`Store::rekey`] did.
@@ -171,7 +184,10 @@ impl std::fmt::Debug for Store {
     }
 }
 
-fn decode_stored<T: Decode<()>>(what: &'static str, bytes: &[u8]) -> Result<T, StorageError> {
+pub(crate) fn decode_stored<T: Decode<()>>(
+    what: &'static str,
+    bytes: &[u8],
+) -> Result<T, StorageError> {
     encoding::decode::<T, STORED_VALUE_BYTES_MAX>(bytes).map_err(|e| StorageError::Corrupt {
         what,
         detail: e.to_string(),
@@ -471,6 +487,33 @@ impl Store {
         Ok(out)
     }
 
+    /// The stored ledger events of blocks `from..=to` (encoded `Vec<Event>`), in height order,
+    /// at most `limit` blocks (blocks that raised no event have none stored).
+    pub fn events_range(
+        &self,
+        from: u64,
+        to: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StorageError> {
+        let start = height_key(from);
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_EVENTS),
+            IteratorMode::From(&start, Direction::Forward),
+        ) {
+            let (key, value) = item?;
+            let height = keys::parse_height_key(&key).ok_or(StorageError::Corrupt {
+                what: "events key",
+                detail: hex::encode(&key),
+            })?;
+            if height > to || out.len() >= limit {
+                break;
+            }
+            out.push((height, self.sealer.open(CF_EVENTS, &key, &value)?));
+        }
+        Ok(out)
+    }
+
     /// The log index of the entry whose RFC 9162 leaf hash is `leaf`.
     pub fn leaf_index(&self, leaf: &Hash) -> Result<Option<u64>, StorageError> {
         match self.get(CF_LEAVES, leaf.as_bytes())? {
@@ -645,6 +688,10 @@ impl Store {
             let mut key = META_VALIDATOR_SET_PREFIX.to_vec();
             key.extend_from_slice(&height_key(*height));
             batch.put_cf(self.cf(CF_META), key, encoding::encode(set));
+        }
+        if let Some((height, events)) = &write.events {
+            let key = height_key(*height);
+            batch.put_cf(self.cf(CF_EVENTS), key, self.seal(CF_EVENTS, &key, events)?);
         }
         crate::crash::point("storage::commit::before_write");
         self.write_synced(batch)?;

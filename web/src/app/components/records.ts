@@ -35,9 +35,31 @@ export interface Alert {
   responsible_department: string;
   responsible_person: string | null;
   director: string | null;
+  /** The audit department an overdue rectification was escalated to. */
+  escalated_to?: string | null;
   height: number;
   time_ms: number;
   message: string;
+}
+
+/** Who recorded that they saw an alert (`acknowledge_alert`). */
+export interface Acknowledgement {
+  alert: string;
+  by: string;
+  person: string;
+  name: string;
+  department: string;
+  role: string;
+  height: number;
+  time_ms: number;
+  tx: string;
+  note: string;
+}
+
+/** An alert as the alert lists serve it: with its digest and acknowledgements. */
+export interface AlertView extends Alert {
+  digest: string;
+  acknowledgements: Acknowledgement[];
 }
 
 export interface ApprovalEntry {

@@ -1,24 +1,23 @@
 // 我的待办: approvals waiting for my department and role (approve / refuse with a confirmation;
 // hidden from a specialist when none waits), progress reports waiting for the director's
-// review, alerts addressed to my department, and the rectification tasks I answer for with their
-// red / yellow / green lights.
-import { alertLabel, deptKindLabel, makeT, opLabel, rectStatusLabel, roleLabel } from '../../i18n';
+// review, the reminders and alerts naming me or my department (acknowledged with one click, see
+// AlertsSection), and the rectification tasks I answer for with their red / yellow / green lights.
+import { deptKindLabel, makeT, opLabel, rectStatusLabel, roleLabel } from '../../i18n';
 import { useSession, type Session, type WhoAmI } from '../../session';
 import { get } from '../../chain';
 import { useAsync } from '../../components/useAsync';
 import { Decision } from '../../components/Decision';
 import { Empty, ErrorState, Hex, LightBadge, Loading, Money, When } from '../../components/ui';
-import { errorCode } from '../../components/errors';
 import { bpText } from '../../components/format';
-import { collect, qs, type Alert, type ProjectSummary, type Page, type RectificationRecord, type RequestRecord, type ResolvedRequirement } from '../../components/records';
+import { collect, qs, type ProjectSummary, type Page, type RectificationRecord, type RequestRecord, type ResolvedRequirement } from '../../components/records';
 import { light } from '../../components/light';
+import { AlertsSection } from './AlertsSection';
 
 const t = makeT({
   zh: {
     title: '我的待办',
     approvals: '待我审批',
     approvals_hint: '本部门待审批、且需要{role}签批的申请',
-    alerts: '本部门预警',
     rects: '我负责的整改任务',
     project: '项目',
     amount: '金额',
@@ -41,9 +40,7 @@ const t = makeT({
     approved_done: '✔ 已签批：审批已齐，申请已交由规则执行（结果见项目记录）',
     approved_more: '✔ 已签批（已上链）；该申请还需 {n} 人签批才会执行',
     refused_done: '✔ 已驳回（已上链），申请已关闭',
-    no_alerts: '本部门没有预警。',
     no_rects: '没有需要您处理的整改任务。',
-    alerts_missing: '节点暂未提供部门预警接口（/v1/departments/…/alerts）。',
     deadline: '整改期限',
     status: '状态',
     reminders: '已催办 {n} 次',
@@ -51,13 +48,11 @@ const t = makeT({
     summary: '待审批 {a} 项 · 预警 {b} 条 · 红灯 {c} 项',
     self_dept: '本部门',
     none: '无',
-    open_project: '打开项目 {id}',
   },
   en: {
     title: 'My inbox',
     approvals: 'Waiting for my approval',
     approvals_hint: 'Requests waiting for my department that need a {role}',
-    alerts: 'Alerts for my department',
     rects: 'Rectification tasks I answer for',
     project: 'Project',
     amount: 'Amount',
@@ -80,9 +75,7 @@ const t = makeT({
     approved_done: '✔ Approved: all approvals are in and the request went to the rules (see the project record)',
     approved_more: '✔ Approved (on the ledger); the request needs {n} more approval(s) before it runs',
     refused_done: '✔ Refused (on the ledger); the request is closed',
-    no_alerts: 'No alerts for your department.',
     no_rects: 'No rectification task waits for you.',
-    alerts_missing: 'The node does not serve department alerts yet (/v1/departments/…/alerts).',
     deadline: 'Deadline',
     status: 'Status',
     reminders: '{n} reminders sent',
@@ -90,7 +83,6 @@ const t = makeT({
     summary: '{a} approvals · {b} alerts · {c} red lights',
     self_dept: 'my department',
     none: 'none',
-    open_project: 'Open project {id}',
   },
 });
 
@@ -242,38 +234,6 @@ function Reviews({ session }: { session: Session }) {
   );
 }
 
-function Alerts({ session }: { session: Session }) {
-  const dept = session.me.department;
-  const r = useAsync(() => get<Page<Alert>>(session, `/v1/departments/${encodeURIComponent(dept)}/alerts${qs({ limit: 50 })}`), [dept]);
-  const missing = r.error && (errorCode(r.error) === 'not_found' || (r.error as { status?: number }).status === 404);
-  const items = [...(r.data?.items ?? [])].sort((a, b) => b.time_ms - a.time_ms);
-  return (
-    <section class="stack" aria-labelledby="inbox-alerts">
-      <h2 id="inbox-alerts">
-        {t('alerts')} {r.data && <span class="count">{items.length}</span>}
-      </h2>
-      {r.loading && !r.data ? <Loading /> : missing ? <Empty>{t('alerts_missing')}</Empty> : r.error ? <ErrorState error={r.error} onRetry={r.reload} /> : items.length === 0 ? <Empty>{t('no_alerts')}</Empty> : (
-        <ul class="cards">
-          {items.map((a, i) => (
-            <li key={`${a.record}-${a.time_ms}-${i}`} class="card item alert-item">
-              <div class="item-head">
-                <h3>⚠ {alertLabel(a.kind.alert)}</h3>
-                <When ms={a.time_ms} time />
-              </div>
-              <p>{a.message}</p>
-              {a.project && (
-                <a href={`#/projects/${encodeURIComponent(a.project)}`} aria-label={t('open_project', { id: a.project })}>
-                  {a.project}
-                </a>
-              )}
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
-  );
-}
-
 function Rectifications({ session }: { session: Session }) {
   const me = session.me;
   const r = useAsync(
@@ -327,7 +287,7 @@ export function InboxPage() {
         <Approvals session={session} />
         {session.me.role === 'director' && <Reviews session={session} />}
         <Rectifications session={session} />
-        <Alerts session={session} />
+        <AlertsSection session={session} />
       </div>
     </div>
   );

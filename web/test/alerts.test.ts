@@ -1,0 +1,53 @@
+// Unit tests of the inbox's reminder list: which alerts are yellow, whether I acknowledged one
+// (by my current key or my first key, which rotations keep), and the order they are shown in.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { alertTone, myAcknowledgement, sortAlerts } from '../src/app/pages/inbox/AlertsSection';
+import type { Acknowledgement, AlertView } from '../src/app/components/records';
+import type { WhoAmI } from '../src/app/session';
+
+const me: WhoAmI = { name: '生态环境局专员', department: 'ecology', department_kind: 'line', role: 'specialist', public_key: 'ed25519:aa', reads_everything: false };
+
+function ack(by: string, person: string): Acknowledgement {
+  return { alert: 'd', by, person, name: 'x', department: 'ecology', role: 'specialist', height: 1, time_ms: 1, tx: 't', note: '' };
+}
+
+function view(digest: string, kind: string, time_ms: number, acknowledgements: Acknowledgement[] = []): AlertView {
+  return {
+    digest,
+    kind: { alert: kind },
+    project: null,
+    record: 'rect/R-1',
+    responsible_department: 'ecology',
+    responsible_person: me.public_key,
+    director: null,
+    height: 1,
+    time_ms,
+    message: '',
+    acknowledgements,
+  };
+}
+
+test('due-soon reminders and the first budget threshold are yellow, the rest red', () => {
+  assert.equal(alertTone('rectification_due_soon'), 'yellow');
+  assert.equal(alertTone('milestone_due_soon'), 'yellow');
+  assert.equal(alertTone('budget_use_80'), 'yellow');
+  for (const kind of ['rectification_overdue', 'rectification_escalated', 'milestone_overdue', 'budget_use_100', 'over_budget_attempt']) {
+    assert.equal(alertTone(kind), 'red', kind);
+  }
+});
+
+test('my acknowledgement is found by my key or by my first key after a rotation', () => {
+  assert.equal(myAcknowledgement(view('a', 'rectification_overdue', 1, [ack('ed25519:bb', 'ed25519:bb')]), me), undefined);
+  assert.ok(myAcknowledgement(view('a', 'rectification_overdue', 1, [ack('ed25519:aa', 'ed25519:aa')]), me));
+  assert.ok(myAcknowledgement(view('a', 'rectification_overdue', 1, [ack('ed25519:new', 'ed25519:aa')]), me));
+});
+
+test('alerts are shown newest first, unacknowledged first at the same time', () => {
+  const sorted = sortAlerts([
+    view('old', 'rectification_overdue', 1),
+    view('seen', 'rectification_due_soon', 5, [ack('x', 'x')]),
+    view('new', 'rectification_due_soon', 5),
+  ]);
+  assert.deepEqual(sorted.map((a) => a.digest), ['new', 'seen', 'old']);
+});
