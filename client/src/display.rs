@@ -575,6 +575,34 @@ pub fn alerts_table(alerts: &[Value]) -> String {
     table.render()
 }
 
+/// `GET /v1/me/alerts`, `/v1/departments/{id}/alerts`: reminders with their digest (for
+/// `acknowledge_alert`) and how many have acknowledged each.
+pub fn reminders_table(alerts: &[Value]) -> String {
+    let mut table = Table::new(&[
+        "TIME (UTC)",
+        "ALERT",
+        "RESPONSIBLE",
+        "SEEN BY",
+        "DIGEST",
+        "MESSAGE",
+    ]);
+    for a in alerts {
+        let seen = a
+            .get("acknowledgements")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len);
+        table.row(vec![
+            minute(a, "time_ms"),
+            text(a, "kind/alert").to_owned(),
+            text(a, "responsible_department").to_owned(),
+            seen.to_string(),
+            text(a, "digest").to_owned(),
+            text(a, "message").to_owned(),
+        ]);
+    }
+    table.render()
+}
+
 /// `GET /v1/projects/{id}/rejections`: attempted irregularities.
 pub fn rejections_table(rejections: &[Value]) -> String {
     let mut table = Table::new(&["TIME (UTC)", "OPERATION", "BY", "REJECTED AS", "ALERT"]);

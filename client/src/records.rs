@@ -271,6 +271,17 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// Which alerts `NodeClient::alerts` lists: the reader's (no department) or a department's.
+#[derive(Debug, Clone, Default)]
+pub struct AlertFilter {
+    pub department: Option<String>,
+    /// Alert kinds by code (`rectification_overdue`, …); all when empty.
+    pub kinds: Vec<String>,
+    pub project: Option<String>,
+    /// Only alerts nobody acknowledged yet.
+    pub open_only: bool,
+}
+
 fn projects_target(
     path: &'static str,
     filter: &ProjectFilter,
@@ -357,6 +368,31 @@ impl NodeClient {
         limit: Option<u32>,
     ) -> Result<Page, ClientError> {
         self.project_list(reader, id, "alerts", after, limit)
+    }
+
+    /// The alerts addressed to the reader (`GET /v1/me/alerts`) or to a department
+    /// (`GET /v1/departments/{id}/alerts`), filtered, oldest first; each with its digest (what
+    /// `acknowledge_alert` names) and acknowledgements.
+    pub fn alerts(
+        &self,
+        reader: &Reader<'_>,
+        filter: &AlertFilter,
+        after: Option<&str>,
+        limit: Option<u32>,
+    ) -> Result<Page, ClientError> {
+        let target = match &filter.department {
+            None => PathAndQuery::new("/v1/me/alerts"),
+            Some(d) => PathAndQuery::new("/v1/departments")
+                .id("department", d)?
+                .segment("alerts"),
+        };
+        let kinds = (!filter.kinds.is_empty()).then(|| filter.kinds.join(","));
+        let target = target
+            .query("kind", kinds.as_deref())
+            .query("project", filter.project.as_deref())
+            .query("state", filter.open_only.then_some("open"))
+            .paging(after, limit)?;
+        self.get_signed(reader, &target)
     }
 
     /// `GET /v1/projects/{id}/rejections?after=&limit=`: attempted irregularities on record.

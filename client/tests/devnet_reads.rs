@@ -186,6 +186,71 @@ fn signed_and_public_reads_of_the_demo_data() {
         "{}",
         text(&out.stdout)
     );
+    // Reminders: the demo's tasks fall due within days, so the block after loading sends each
+    // its due-soon reminder; ecology lists them and acknowledges one on the ledger.
+    let due_soon = || {
+        cli(&[
+            "--json",
+            "alerts",
+            "--department",
+            "ecology",
+            "--kind",
+            "rectification_due_soon",
+            "--open",
+            "--all",
+            "--key",
+            &ecology,
+        ])
+    };
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let reminders = loop {
+        let out = due_soon();
+        assert_exit(&out, 0);
+        let items = json(&out)["items"].as_array().unwrap().clone();
+        if !items.is_empty() {
+            break items;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no due-soon reminder in 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let digest = reminders[0]["digest"].as_str().unwrap().to_owned();
+    let op = devnet.path("ack.json");
+    std::fs::write(
+        &op,
+        format!(r#"{{"acknowledge_alert": {{"alert": "{digest}", "note": "已阅"}}}}"#),
+    )
+    .unwrap();
+    let out = cli(&["submit", "--key", &ecology, "--op", &op, "--wait"]);
+    assert_exit(&out, 0);
+    let left = json(&due_soon())["items"].as_array().unwrap().clone();
+    assert!(
+        left.iter().all(|a| a["digest"] != digest.as_str()),
+        "an acknowledged reminder is no longer open"
+    );
+    let out = cli(&[
+        "--json",
+        "alerts",
+        "--department",
+        "ecology",
+        "--all",
+        "--key",
+        &ecology,
+    ]);
+    assert_exit(&out, 0);
+    let all = json(&out)["items"].as_array().unwrap().clone();
+    let acked = all.iter().find(|a| a["digest"] == digest.as_str()).unwrap();
+    assert_eq!(acked["acknowledgements"][0]["note"], "已阅", "{acked}");
+    let out = cli(&["alerts", "--kind", "late", "--key", &ecology]);
+    assert_exit(&out, 1);
+    assert!(
+        text(&out.stderr).contains("bad_query"),
+        "{}",
+        text(&out.stderr)
+    );
+
     let out = cli(&["--json", "approvals", "finance", "--key", &finance]);
     assert_exit(&out, 0);
     assert!(json(&out)["items"].is_array());

@@ -28,7 +28,7 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use gongxin_client::http::{ClientError, DEFAULT_NODE_URL};
-use gongxin_client::records::RectificationFilter;
+use gongxin_client::records::{AlertFilter, RectificationFilter};
 
 use access_log::AccessLogCommand;
 use audit::AuditCommand;
@@ -158,9 +158,22 @@ enum Command {
         #[command(flatten)]
         key: KeyArg,
     },
-    /// A project's alerts (overdue milestones and rectifications, payments ahead of progress…).
+    /// Alerts: a project's (with PROJECT), or the reminders naming you (the default) or
+    /// addressed to a department (`--department`), with the digest `acknowledge_alert` names.
     Alerts {
-        project: String,
+        /// A project: its alerts (overdue milestones and rectifications, payments ahead of
+        /// progress…).
+        project: Option<String>,
+        /// A department's alerts instead of yours.
+        #[arg(long, conflicts_with = "project")]
+        department: Option<String>,
+        /// Only these kinds (codes, comma-separated: rectification_due_soon,
+        /// rectification_overdue, rectification_escalated, milestone_due_soon, …).
+        #[arg(long, value_delimiter = ',', conflicts_with = "project")]
+        kind: Vec<String>,
+        /// Only alerts nobody has acknowledged yet.
+        #[arg(long, conflicts_with = "project")]
+        open: bool,
         #[command(flatten)]
         paging: PagingArgs,
         #[command(flatten)]
@@ -261,10 +274,27 @@ fn dispatch(output: OutputMode, cli: Cli) -> Result<ExitCode> {
             key,
         } => records::history(&cx, &project, &paging, &key),
         Command::Alerts {
-            project,
+            project: Some(project),
             paging,
             key,
+            ..
         } => records::alerts(&cx, &project, &paging, &key),
+        Command::Alerts {
+            project: None,
+            department,
+            kind,
+            open,
+            paging,
+            key,
+        } => {
+            let filter = AlertFilter {
+                department,
+                kinds: kind,
+                project: None,
+                open_only: open,
+            };
+            records::reminders(&cx, &filter, &paging, &key)
+        }
         Command::Rectifications {
             status,
             overdue,

@@ -1,4 +1,5 @@
-//! Signed reads of internal records — `get`, `list`, `history`, `alerts`, `rectifications`,
+//! Signed reads of internal records — `get`, `list`, `history`, `alerts` (a project's, or the
+//! reminders naming the signer or a department), `rectifications`,
 //! `approvals` — and the paging, project filters and page printing the public reads share.
 
 use std::process::ExitCode;
@@ -8,7 +9,7 @@ use clap::Subcommand;
 use gongxin_client::display;
 use gongxin_client::http::ClientError;
 use gongxin_client::records::{
-    PAGE_MAX, Page, Paged, ProjectFilter, RectificationFilter, fetch_pages,
+    AlertFilter, PAGE_MAX, Page, Paged, ProjectFilter, RectificationFilter, fetch_pages,
 };
 use gongxin_core::model::ProjectStage;
 use serde_json::Value;
@@ -177,6 +178,24 @@ pub(super) fn alerts(
                 .client
                 .project_alerts(&reads.reader(), project, after, limit)
         },
+    )
+}
+
+/// `alerts [--department D] [--kind K,…] [--open]`: the reminders naming the signer, or a
+/// department's.
+pub(super) fn reminders(
+    cx: &Session,
+    filter: &AlertFilter,
+    paging: &PagingArgs,
+    key: &KeyArg,
+) -> Result<ExitCode> {
+    member_list(
+        cx,
+        key,
+        paging,
+        "alerts",
+        display::reminders_table,
+        |reads, after, limit| reads.client.alerts(&reads.reader(), filter, after, limit),
     )
 }
 
