@@ -51,3 +51,22 @@ test('alerts are shown newest first, unacknowledged first at the same time', () 
   ]);
   assert.deepEqual(sorted.map((a) => a.digest), ['new', 'seen', 'old']);
 });
+
+test('alerts are said in Chinese from their figures, with what is left before a deadline', async () => {
+  const { alertTextZh, leftText } = await import('../src/app/components/alertText');
+  assert.equal(leftText(10 * 3_600_000, 0), '10 小时');
+  assert.equal(leftText(50 * 3_600_000, 0), '2 天 2 小时');
+  assert.equal(leftText(48 * 3_600_000, 0), '2 天');
+  assert.equal(leftText(1000, 0), '不足 1 小时');
+  const soon = view('a', 'rectification_due_soon', Date.UTC(2026, 11, 1, 0, 0));
+  soon.kind = { alert: 'rectification_due_soon', task: 'HB-2026-002', deadline_ms: Date.UTC(2026, 11, 3, 4, 0) };
+  assert.equal(
+    alertTextZh(soon),
+    '整改任务 HB-2026-002 将于 2026-12-03 12:00 到期（剩余 2 天 4 小时），请 ecology 按期提交整改材料。',
+  );
+  const budget = view('b', 'budget_use_80', 0);
+  budget.project = 'SC-2026-075';
+  budget.kind = { alert: 'budget_use_80', budget_fen: 764_000_000, used_fen: 702_880_000, use_bp: 9_200 };
+  assert.equal(alertTextZh(budget), '项目 SC-2026-075 已支付 ¥7,028,800.00，占批复预算 ¥7,640,000.00 的 92%。');
+  assert.equal(alertTextZh(view('c', 'some_new_kind', 0)), null);
+});

@@ -287,3 +287,35 @@ export async function overdueRectification(s, { deadlineMs }) {
   await s.shot('5b-overdue-only');
   return { task: red };
 }
+
+/**
+ * 6. A reminder acknowledged: an ecology 专员 opens 我的待办 → 提醒与预警 → 本部门, finds a
+ * due-soon reminder of a demo task (sent with the block after the demo was loaded) that they have
+ * not acknowledged, presses 确认已阅, and the card then says it was acknowledged, with their
+ * name among those who saw it — read back from the ledger.
+ */
+export async function acknowledgeReminder(s) {
+  const page = s.page;
+  await s.signIn('ecology-specialist', { department: 'ecology', role: '专员' });
+  await s.nav('我的待办');
+  const section = page.locator('section[aria-labelledby="inbox-alerts"]');
+  await section.waitFor();
+  await section.getByRole('button', { name: '本部门', exact: true }).click();
+  const open = section.locator('li.alert-item').filter({ hasText: '整改即将到期' }).filter({ has: page.getByRole('button', { name: '确认已阅' }) });
+  const found = await poll(async () => ((await open.count()) > 0 ? true : null), 60_000, 2_000).catch(() => null);
+  check(found, 'an unacknowledged due-soon reminder is listed for ecology');
+  const card = open.first();
+  const digest = await card.getAttribute('data-alert');
+  await card.scrollIntoViewIfNeeded();
+  await s.shot('6a-reminder');
+  await card.getByRole('button', { name: '确认已阅' }).click();
+  await page.getByRole('status').filter({ hasText: '已确认' }).first().waitFor({ timeout: 30_000 });
+  const after = section.locator(`li.alert-item[data-alert="${digest}"]`);
+  await after.locator('.ack-mine').waitFor({ timeout: 20_000 });
+  const seen = await after.locator('.ack-line').innerText();
+  check(seen.includes('ecology-specialist'), `the card names who acknowledged it (got "${seen}")`);
+  equal(await after.getByRole('button', { name: '确认已阅' }).count(), 0, 'no second acknowledge button');
+  await after.scrollIntoViewIfNeeded();
+  await s.shot('6b-acknowledged');
+  return { digest };
+}

@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { Devnet, portInUse } from './devnet.mjs';
 import { checkNodeConsole } from './console-check.mjs';
 import { AssertionError, Session, VIEWPORTS } from './harness.mjs';
-import { approveDisbursement, ganttAndDashboard, overdueRectification, overLimit, reportProgress } from './flows.mjs';
+import { acknowledgeReminder, approveDisbursement, ganttAndDashboard, overdueRectification, overLimit, reportProgress } from './flows.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = join(root, 'dist');
@@ -142,6 +142,9 @@ try {
   const deadlineMs = devnet.demoLoadedAt + OVERDUE_WAIT_MS;
   await flow(5, 'overdue rectification in red', desktop, (s) => overdueRectification(s, { deadlineMs }));
   await flow(5, 'overdue rectification in red', phone, (s) => overdueRectification(s, { deadlineMs }));
+  // 6. a due-soon reminder acknowledged on the ledger (one per viewport: each takes a fresh one)
+  await flow(6, 'reminder acknowledged', desktop, acknowledgeReminder);
+  await flow(6, 'reminder acknowledged', phone, acknowledgeReminder);
 
   exitCode = results.length > 0 && results.every((r) => r.ok) ? 0 : 1;
 } catch (e) {

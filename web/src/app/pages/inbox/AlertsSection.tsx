@@ -12,6 +12,7 @@ import { Empty, ErrorState, Loading, When } from '../../components/ui';
 import { OutcomeNote, outcomeText } from '../../components/Outcome';
 import { toast } from '../../components/Toasts';
 import { qs, type AlertView, type Page } from '../../components/records';
+import { alertText } from '../../components/alertText';
 
 const t = makeT({
   zh: {
@@ -76,7 +77,7 @@ function AlertCard({ alert, session, onDone }: { alert: AlertView; session: Sess
         <h3>⚠ {alertLabel(kind)}</h3>
         <When ms={alert.time_ms} time />
       </div>
-      <p>{alert.message}</p>
+      <p>{alertText(alert)}</p>
       {alert.escalated_to && <p class="muted">{t('escalated', { dept: alert.escalated_to })}</p>}
       {alert.project && (
         <a href={`#/projects/${encodeURIComponent(alert.project)}`} aria-label={t('open_project', { id: alert.project })}>

@@ -286,8 +286,8 @@ export function InboxPage() {
       <div class="inbox-grid">
         <Approvals session={session} />
         {session.me.role === 'director' && <Reviews session={session} />}
-        <Rectifications session={session} />
         <AlertsSection session={session} />
+        <Rectifications session={session} />
       </div>
     </div>
   );

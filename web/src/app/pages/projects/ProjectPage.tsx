@@ -9,6 +9,7 @@ import { useAsync } from '../../components/useAsync';
 import { Bar, Empty, ErrorState, Hex, Loading, Money, Percent, When } from '../../components/ui';
 import { bpText, dateText } from '../../components/format';
 import type { HealthPart, HistoryEntry, ProjectView } from '../../components/records';
+import { alertText } from '../../components/alertText';
 import { VerifyButton } from './Verify';
 import { ReviewCard, reviewsProgress } from './ReviewCard';
 
@@ -356,7 +357,7 @@ export function ProjectPage({ id }: { id: string }) {
           <ul class="plain">
             {v.alerts.items.map((a, i) => (
               <li key={i}>
-                <strong>⚠ {alertLabel(a.kind.alert)}</strong> · <When ms={a.time_ms} /> — {a.message}
+                <strong>⚠ {alertLabel(a.kind.alert)}</strong> · <When ms={a.time_ms} /> — {alertText(a)}
               </li>
             ))}
           </ul>
