@@ -372,6 +372,7 @@ pub fn write_node_configs_with(
             http: SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
             limits: devnet_limits(),
             consensus: consensus.get(i).cloned(),
+            webhooks: Vec::new(),
         };
         let config_path = node_dir.join("config.json");
         std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;

@@ -28,6 +28,9 @@ pub struct NodeConfig {
     /// produces blocks by itself.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub consensus: Option<ConsensusSettings>,
+    /// Where this department's alerts are pushed (see [`crate::webhooks`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub webhooks: Vec<crate::webhooks::WebhookConfig>,
 }
 
 /// The consensus section of a node's config file.

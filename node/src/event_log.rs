@@ -126,6 +126,37 @@ pub fn replay(store: &Store, after: EventId, tip: u64) -> Result<Replay, Storage
     Ok(Replay::Events(out))
 }
 
+/// The ledger events after `after` in blocks up to `to`, at most `max_blocks` blocks ahead of
+/// it, with the cursor that covers every block scanned (`(last height, u32::MAX)`): what a
+/// reader that only wants ledger events (the webhook deliveries) pages through.
+pub fn ledger_events_after(
+    store: &Store,
+    after: EventId,
+    to: u64,
+    max_blocks: u64,
+) -> Result<(Vec<(EventId, Event)>, EventId), StorageError> {
+    let end = to.min(after.height.saturating_add(max_blocks));
+    if after.height > end || (after.height == end && after.index == u32::MAX) {
+        return Ok((Vec::new(), after));
+    }
+    let mut out = Vec::new();
+    let blocks = usize::try_from(end - after.height + 1).unwrap_or(usize::MAX);
+    for (height, bytes) in store.events_range(after.height, end, blocks)? {
+        let events: Vec<Event> = decode_stored("stored events", &bytes)?;
+        for (i, event) in events.into_iter().enumerate() {
+            let id = EventId::ledger(height, i);
+            if id > after {
+                out.push((id, event));
+            }
+        }
+    }
+    let cursor = EventId {
+        height: end,
+        index: u32::MAX,
+    };
+    Ok((out, cursor))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -31,6 +31,8 @@
 //! - [`config`]: the node's config file and every limit.
 //! - [`clock`]: the time of day behind a trait, so tests and simulations own it.
 //! - [`process`]: the shutdown signal and finding a sibling executable.
+//! - [`webhooks`]: reminders pushed to 钉钉 / 企业微信 robots, SMS gateways and HTTP receivers,
+//!   by the department's own node, at least once, outside consensus.
 //! - [`crash`]: named crash points on the persistence path, for crash-recovery tests (feature
 //!   `failpoints`; nothing in other builds).
 //!
@@ -52,6 +54,7 @@ pub mod process;
 pub mod producer;
 pub mod reader;
 pub mod storage;
+pub mod webhooks;
 
 /// Locks `mutex`, going on if a thread panicked while holding it. Every mutex of the node is
 /// only ever changed by whole, completed updates (a value replaced, a pool entry inserted), so

@@ -24,6 +24,20 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+enum WebhooksCommand {
+    /// Send one sample reminder (a rectification task due tomorrow, event id `0-0`) to each
+    /// webhook of the config — exactly as the node sends, signed, over HTTPS — and report each
+    /// receiver's answer. Exit status 1 if any did not take it.
+    Test {
+        #[arg(long)]
+        config: PathBuf,
+        /// Only this webhook.
+        #[arg(long)]
+        id: Option<String>,
+    },
+}
+
+#[derive(Subcommand)]
 enum Command {
     /// Run one validator from its config file.
     Run {
@@ -37,6 +51,11 @@ enum Command {
         /// The arguments of `gongxin-devnet` (--dir, --validators, --base-port, --no-demo).
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
+    },
+    /// Webhook deliveries: `test` sends a sample reminder to the subscriptions of a config.
+    Webhooks {
+        #[command(subcommand)]
+        command: WebhooksCommand,
     },
     /// Rotate the storage key of a stopped node: a new SM4 key, every sealed value re-sealed
     /// under it; the old key is kept as `<key file>.retired-<id>` for older backups.
@@ -100,6 +119,13 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     });
     // A validator anchors its operation log on the ledger (and prunes it by retention).
     let anchoring = tokio::spawn(gongxin_node::anchoring::run(node.clone()));
+    // This department's alerts, pushed to its robots and receivers.
+    let webhooks = gongxin_node::webhooks::Webhooks::start(
+        node.clone(),
+        config.webhooks.clone(),
+        Arc::new(gongxin_node::webhooks::HttpTransport),
+    )
+    .map_err(|e| anyhow::anyhow!("webhooks: {e:#}"))?;
     let blocks = async {
         match (config.consensus.clone(), gossip_outbox) {
             (Some(settings), Some(outbox)) => {
@@ -127,6 +153,7 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
         }
     };
     anchoring.abort();
+    webhooks.stop(std::time::Duration::from_secs(2));
     let _ = stop_tx.send(());
     // Graceful shutdown waits for open connections, and an event stream never ends by itself:
     // give clients a moment, then cut them off rather than hang.
@@ -143,6 +170,61 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     }
     gateway_runtime.shutdown_background();
     result
+}
+
+/// `gongxin-node webhooks test`: true when every receiver took the sample.
+fn webhooks_test(config: &std::path::Path, only: Option<&str>) -> anyhow::Result<bool> {
+    use gongxin_node::clock::Clock;
+    use gongxin_node::webhooks::{self, HttpTransport, Outcome};
+    let config = NodeConfig::load(config)?;
+    let genesis = config.read_genesis()?;
+    let department = genesis
+        .validators
+        .by_name(&config.name)
+        .map(|v| v.department.clone());
+    webhooks::check_all(&config.webhooks, department.as_deref())
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let chosen: Vec<_> = config
+        .webhooks
+        .iter()
+        .filter(|w| only.is_none_or(|id| id == w.id))
+        .collect();
+    if chosen.is_empty() {
+        anyhow::bail!(
+            "no webhook{} in {}",
+            only.map(|id| format!(" {id:?}")).unwrap_or_default(),
+            config.name
+        );
+    }
+    let now = SystemClock.now_ms();
+    let alert = webhooks::sample_alert(department.as_deref().unwrap_or_default(), now);
+    let mut all_taken = true;
+    for w in chosen {
+        let answer = webhooks::send_once(
+            w,
+            &genesis.chain_id,
+            &config.name,
+            &alert,
+            now,
+            &HttpTransport,
+        );
+        let url = w.url.split('?').next().unwrap_or_default();
+        match webhooks::classify(&answer) {
+            Outcome::Delivered => println!("{}: {url}: delivered ({})", w.id, answer.unwrap_or(0)),
+            Outcome::Retry(e) => {
+                all_taken = false;
+                println!("{}: {url}: not delivered ({e}); the node would retry", w.id)
+            }
+            Outcome::Permanent(e) => {
+                all_taken = false;
+                println!(
+                    "{}: {url}: refused ({e}); the node would keep it in the dead letters",
+                    w.id
+                )
+            }
+        }
+    }
+    Ok(all_taken)
 }
 
 /// `gongxin-node rekey`: the node must be stopped (RocksDB's lock refuses a running one).
@@ -225,6 +307,13 @@ fn main() -> ExitCode {
             Command::Run { config } => run(config).await,
             Command::Rekey { config } => rekey(&config),
             Command::Devnet { args } => forward_to_devnet(args),
+            Command::Webhooks {
+                command: WebhooksCommand::Test { config, id },
+            } => match webhooks_test(&config, id.as_deref()) {
+                Ok(true) => Ok(()),
+                Ok(false) => Err(anyhow::anyhow!("a receiver did not take the sample")),
+                Err(e) => Err(e),
+            },
         }
     });
     match result {

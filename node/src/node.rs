@@ -248,6 +248,21 @@ impl Node {
         self.store.sealer()
     }
 
+    /// The department whose validator this node is (by its name in the current set or, for a
+    /// validator governance removed, the genesis); `None` for a node no department runs.
+    pub fn own_department(&self) -> Option<String> {
+        let next = self.tip().height() + 1;
+        self.validator_set_for(next)
+            .by_name(&self.name)
+            .or_else(|| self.genesis.validators.by_name(&self.name))
+            .map(|v| v.department.clone())
+    }
+
+    /// The node's database, for node-local bookkeeping outside the ledger (webhook deliveries).
+    pub(crate) fn store(&self) -> &Store {
+        &self.store
+    }
+
     /// This validator's signing key pair (votes, checkpoints, anchors).
     pub fn keypair(&self) -> &Keypair {
         &self.key

@@ -45,12 +45,14 @@ enum Subjected {
     TransportQueue,
     /// Only readers of everything (the audit department): the operation log.
     AuditOnly,
+    /// The directors and section chiefs of the node's own department, and audit: its webhooks.
+    NodeLeads,
 }
 
 /// (OpenAPI path, the GET target asked, access).
 fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
     use Access::{Open, Post, Signed, SignedStream};
-    use Subjected::{AnyMember, AuditOnly, TransportProject, TransportQueue};
+    use Subjected::{AnyMember, AuditOnly, NodeLeads, TransportProject, TransportQueue};
     let p = TRANSPORT_PROJECT;
     vec![
         ("/v1/checkpoint", "/v1/checkpoint".into(), Open),
@@ -136,6 +138,8 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
             format!("/v1/alerts/{alert}"),
             Signed(TransportQueue),
         ),
+        ("/v1/webhooks", "/v1/webhooks".into(), Signed(NodeLeads)),
+        ("/v1/webhooks/{id}/replay", String::new(), Post),
         ("/v1/whoami", "/v1/whoami".into(), Signed(AnyMember)),
         ("/v1/policies", "/v1/policies".into(), Signed(AnyMember)),
         ("/v1/dashboard", "/v1/dashboard".into(), Signed(AnyMember)),
@@ -308,7 +312,7 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
     };
     let subject_of = |s: Subjected| -> Option<Subject> {
         match s {
-            Subjected::AnyMember | Subjected::AuditOnly => None,
+            Subjected::AnyMember | Subjected::AuditOnly | Subjected::NodeLeads => None,
             Subjected::TransportProject => Some(Subject::Project {
                 id: TRANSPORT_PROJECT.into(),
                 owner: Some("transport".into()),
@@ -324,6 +328,7 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
         .map(|d| (d.id.clone(), d.kind))
         .collect();
     let stranger = Keypair::generate(Algorithm::Ed25519).unwrap();
+    let node_department = node.own_department().expect("the test node is a validator");
     let mut checked = 0usize;
 
     for (path, target, access) in &table {
@@ -394,6 +399,14 @@ async fn every_route_answers_every_reader_as_the_read_table_says() {
             let expected = match subject_of(*subjected) {
                 None if *subjected == Subjected::AuditOnly && !reader.reads_everything() => {
                     StatusCode::FORBIDDEN
+                }
+                None if *subjected == Subjected::NodeLeads => {
+                    let lead = matches!(role, Role::Director | Role::SectionChief);
+                    if reader.reads_everything() || (*department == node_department && lead) {
+                        StatusCode::OK
+                    } else {
+                        StatusCode::FORBIDDEN
+                    }
                 }
                 None => StatusCode::OK,
                 Some(subject) if reader.may_read(&subject) => StatusCode::OK,

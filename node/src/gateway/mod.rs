@@ -13,6 +13,7 @@
 //! - [`public`]: the public portal API, `/public/v1/...`, disclosed fields only.
 //! - [`observe`]: `GET /v1/events` (server-sent events, a signed read), `/metrics`
 //!   (Prometheus), `/health`.
+//! - [`webhooks`]: the node's webhook deliveries, for its department's leads.
 //! - [`openapi`]: `GET /openapi.json`, the description of all of the above.
 //! - [`guard`] and [`server`]: rate limits, the signature-check budget, event-stream caps, the
 //!   bounded handler pool; HTTP/1.1 with a header-read timeout and a connection cap.
@@ -37,6 +38,7 @@ pub mod public;
 pub mod records;
 pub mod schema;
 pub mod server;
+pub mod webhooks;
 
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
@@ -205,6 +207,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .map(|ctx: Ctx| observe::health(&ctx.node));
 
     let internal = internal_routes(open.clone());
+    let webhooks = webhook_routes(open.clone());
     let console = console_routes(open.clone());
     let schema = warp::path!("v1" / "schema" / "operations")
         .and(warp::get())
@@ -218,6 +221,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
     let routes = vec![
         checkpoint.boxed(),
         internal,
+        webhooks,
         public,
         openapi.boxed(),
         console,
@@ -444,6 +448,23 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
         policies.boxed(),
         dashboard.boxed(),
     ])
+}
+
+/// `GET /v1/webhooks` and `POST /v1/webhooks/{id}/replay`: signed, for the node's department.
+fn webhook_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
+    let list = warp::path!("v1" / "webhooks")
+        .and(warp::get())
+        .and(open.clone())
+        .and(signed_request())
+        .then(|ctx: Ctx, s: SignedRequest| authed(ctx, s, webhooks::list));
+    let replay = warp::path!("v1" / "webhooks" / String / "replay")
+        .and(warp::post())
+        .and(open)
+        .and(signed_request())
+        .then(|id: String, ctx: Ctx, s: SignedRequest| {
+            authed(ctx, s, move |n, r| webhooks::replay(n, r, &id))
+        });
+    first_match(vec![list.boxed(), replay.boxed()])
 }
 
 /// `/console/…`: the web app's files; `/console` redirects to `/console/` so relative asset

@@ -16,8 +16,9 @@
 //! | `checkpoints`| tree size u64               | signed checkpoint note (UTF-8)               |
 //! | `access_log` | record seq u64              | operation-log record and the head after it   |
 //! | `events`     | height u64                  | the block's ledger events (`Vec<Event>`), when it raised any |
+//! | `webhooks`   | see `crate::webhooks::keys` | subscriptions, delivery cursors, dead letters, the replay queue (node-local, outside consensus) |
 //!
-//! Values of `blocks`, `entries`, `txs`, `state`, `access_log` and `events` — everything that carries record content —
+//! Values of `blocks`, `entries`, `txs`, `state`, `access_log`, `events` and `webhooks` — everything that carries record content —
 //! are sealed with SM4-GCM ([`seal`]) under the node's storage key, kept outside the database
 //! (`<data dir>.storage.key` by default, created with a new database). Keys carry no record
 //! content beyond ids; headers, certificates, log hashes and checkpoints are not secret.
@@ -44,6 +45,9 @@ use rocksdb::{
 
 pub use keys::height_key;
 
+/// Key-value pairs read from a column family, in key order.
+pub type KeyValues = Vec<(Vec<u8>, Vec<u8>)>;
+
 const CF_META: &str = "meta";
 const CF_HEADERS: &str = "headers";
 const CF_BLOCKS: &str = "blocks";
@@ -56,7 +60,8 @@ const CF_STATE: &str = "state";
 const CF_CHECKPOINTS: &str = "checkpoints";
 const CF_ACCESS_LOG: &str = "access_log";
 const CF_EVENTS: &str = "events";
-const COLUMN_FAMILIES: [&str; 12] = [
+const CF_WEBHOOKS: &str = "webhooks";
+const COLUMN_FAMILIES: [&str; 13] = [
     CF_META,
     CF_HEADERS,
     CF_BLOCKS,
@@ -69,6 +74,7 @@ const COLUMN_FAMILIES: [&str; 12] = [
     CF_CHECKPOINTS,
     CF_ACCESS_LOG,
     CF_EVENTS,
+    CF_WEBHOOKS,
 ];
 
 const META_TIP: &[u8] = b"tip";
@@ -77,13 +83,14 @@ const META_TIP: &[u8] = b"tip";
 const META_SEAL_CHECK: &[u8] = b"seal_check";
 const SEAL_CHECK_PLAINTEXT: &[u8] = b"gongxin storage key check";
 /// The column families whose values are sealed.
-const SEALED_CFS: [&str; 6] = [
+const SEALED_CFS: [&str; 7] = [
     CF_BLOCKS,
     CF_ENTRIES,
     CF_TXS,
     CF_STATE,
     CF_ACCESS_LOG,
     CF_EVENTS,
+    CF_WEBHOOKS,
 ];
 /// Where the kept operation log starts (a `ChainPoint`; absent: from the beginning).
 const META_ACCESS_LOG_START: &[u8] = b"access_log_start";
@@ -510,6 +517,48 @@ impl Store {
                 break;
             }
             out.push((height, self.sealer.open(CF_EVENTS, &key, &value)?));
+        }
+        Ok(out)
+    }
+
+    /// A value of the webhook deliveries' column family (node-local bookkeeping).
+    pub fn webhooks_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
+        self.get_sealed(CF_WEBHOOKS, key)
+    }
+
+    /// Writes (`Some`) or deletes (`None`) webhook values in one batch. Not synced: a crash may
+    /// lose the last cursor moves, and the deliveries after them are sent again (at least once).
+    pub fn webhooks_write(
+        &self,
+        writes: &[(Vec<u8>, Option<Vec<u8>>)],
+    ) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        for (key, value) in writes {
+            match value {
+                Some(value) => batch.put_cf(
+                    self.cf(CF_WEBHOOKS),
+                    key,
+                    self.seal(CF_WEBHOOKS, key, value)?,
+                ),
+                None => batch.delete_cf(self.cf(CF_WEBHOOKS), key),
+            }
+        }
+        self.db.write(batch)?;
+        Ok(())
+    }
+
+    /// The webhook values under `prefix`, in key order, at most `limit`.
+    pub fn webhooks_scan(&self, prefix: &[u8], limit: usize) -> Result<KeyValues, StorageError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_WEBHOOKS),
+            IteratorMode::From(prefix, Direction::Forward),
+        ) {
+            let (key, value) = item?;
+            if !key.starts_with(prefix) || out.len() >= limit {
+                break;
+            }
+            out.push((key.to_vec(), self.sealer.open(CF_WEBHOOKS, &key, &value)?));
         }
         Ok(out)
     }

@@ -3,6 +3,7 @@
 #![allow(dead_code)] // each test file uses a different part
 
 pub mod process;
+pub mod receiver;
 
 use std::sync::Arc;
 

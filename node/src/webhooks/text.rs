@@ -1,0 +1,180 @@
+//! An alert in Chinese for the people a webhook reaches (a 钉钉 group, a phone): the ledger
+//! keeps each alert's `message` in English, the same on every node; what is pushed is said
+//! from the alert's figures, in Beijing time. The console's `alertText.ts` says the same.
+
+use gongxin_contracts::{Alert, AlertKind};
+
+const DAY_MS: u64 = 86_400_000;
+const BEIJING_OFFSET_MS: u64 = 8 * 3_600_000;
+
+/// The civil date of a day count since 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    (year, month, day)
+}
+
+/// `2026-12-03` in Beijing time.
+pub fn date(ms: u64) -> String {
+    let local = ms + BEIJING_OFFSET_MS;
+    let (y, m, d) = civil((local / DAY_MS) as i64);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
+/// `2026-12-03 14:05` in Beijing time.
+pub fn date_time(ms: u64) -> String {
+    let local = ms + BEIJING_OFFSET_MS;
+    let minutes = (local % DAY_MS) / 60_000;
+    format!("{} {:02}:{:02}", date(ms), minutes / 60, minutes % 60)
+}
+
+/// What is left until `due` as of `at`: `2 天 5 小时`, `5 小时`, `不足 1 小时`.
+pub fn left(due: u64, at: u64) -> String {
+    let hours = due.saturating_sub(at) / 3_600_000;
+    match (hours / 24, hours % 24) {
+        (0, 0) => "不足 1 小时".to_owned(),
+        (0, h) => format!("{h} 小时"),
+        (d, 0) => format!("{d} 天"),
+        (d, h) => format!("{d} 天 {h} 小时"),
+    }
+}
+
+/// Fen as `¥1,234.56`.
+fn yuan(fen: u64) -> String {
+    let whole = (fen / 100).to_string();
+    let mut grouped = String::new();
+    for (i, c) in whole.chars().enumerate() {
+        if i > 0 && (whole.len() - i).is_multiple_of(3) {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    format!("¥{grouped}.{:02}", fen % 100)
+}
+
+/// Basis points as a percent: `92%`, `30.5%`.
+fn percent(bp: u64) -> String {
+    if bp.is_multiple_of(100) {
+        format!("{}%", bp / 100)
+    } else {
+        let text = format!("{}.{:02}", bp / 100, bp % 100);
+        format!("{}%", text.trim_end_matches('0'))
+    }
+}
+
+/// The alert in Chinese.
+pub fn alert_zh(a: &Alert) -> String {
+    let dept = &a.responsible_department;
+    let project = a.project.as_deref().unwrap_or("");
+    match &a.kind {
+        AlertKind::RectificationDueSoon { task, deadline_ms } => format!(
+            "整改任务 {task} 将于 {} 到期（剩余 {}），请 {dept} 按期提交整改材料。",
+            date_time(*deadline_ms),
+            left(*deadline_ms, a.time_ms)
+        ),
+        AlertKind::RectificationOverdue {
+            task,
+            deadline_ms,
+            reminder,
+        } => format!(
+            "整改任务 {task} 已逾期 {} 天（期限 {}，第 {reminder} 次催办），请 {dept} 尽快办理。",
+            a.time_ms.saturating_sub(*deadline_ms) / DAY_MS,
+            date(*deadline_ms)
+        ),
+        AlertKind::RectificationEscalated {
+            task, days_overdue, ..
+        } => format!(
+            "整改任务 {task} 逾期已达 {days_overdue} 天，已上报 {}。",
+            a.escalated_to.as_deref().unwrap_or("")
+        ),
+        AlertKind::MilestoneDueSoon {
+            contract,
+            name,
+            due_ms,
+            required_progress_bp,
+            accepted_progress_bp,
+            ..
+        } => format!(
+            "合同 {contract} 的付款节点「{name}」将于 {} 到期，需验收进度 {}，目前已验收 {}。",
+            date(*due_ms),
+            percent(u64::from(*required_progress_bp)),
+            percent(u64::from(*accepted_progress_bp))
+        ),
+        AlertKind::MilestoneOverdue {
+            contract,
+            name,
+            due_ms,
+            required_progress_bp,
+            accepted_progress_bp,
+            ..
+        } => format!(
+            "合同 {contract} 的付款节点「{name}」已于 {} 到期，需验收进度 {}，目前仅 {}。",
+            date(*due_ms),
+            percent(u64::from(*required_progress_bp)),
+            percent(u64::from(*accepted_progress_bp))
+        ),
+        AlertKind::BudgetUse80 {
+            budget_fen,
+            used_fen,
+            use_bp,
+        } => format!(
+            "项目 {project} 已支付 {}，占批复预算 {} 的 {}。",
+            yuan(*used_fen),
+            yuan(*budget_fen),
+            percent(*use_bp)
+        ),
+        AlertKind::BudgetUse100 { budget_fen, .. } => {
+            format!("项目 {project} 已用尽批复预算 {}。", yuan(*budget_fen))
+        }
+        AlertKind::OverBudgetAttempt {
+            budget_fen,
+            committed_fen,
+            requested_fen,
+        } => format!(
+            "项目 {project} 有人试图超预算承诺 {}（预算 {}，已承诺 {}），已被规则拒绝并留痕。",
+            yuan(*requested_fen),
+            yuan(*budget_fen),
+            yuan(*committed_fen)
+        ),
+        AlertKind::DisbursementAheadOfProgress {
+            contract,
+            accepted_progress_bp,
+            allowed_fen,
+            requested_fen,
+            ..
+        } => format!(
+            "合同 {contract} 有人申请拨付 {}，超过已验收进度 {} 允许的 {}，已被规则拒绝并留痕。",
+            yuan(*requested_fen),
+            percent(u64::from(*accepted_progress_bp)),
+            yuan(*allowed_fen)
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_are_beijing_time_and_money_and_shares_read_as_people_write_them() {
+        // 2026-12-03T04:00Z is 12:00 in Beijing; 2026-12-31T20:00Z is already 2027-01-01.
+        assert_eq!(date_time(1_796_270_400_000), "2026-12-03 12:00");
+        assert_eq!(date(1_798_747_200_000), "2027-01-01");
+        assert_eq!(date(0), "1970-01-01");
+        assert_eq!(date(951_768_000_000), "2000-02-29");
+        assert_eq!(yuan(702_880_000), "¥7,028,800.00");
+        assert_eq!(yuan(5), "¥0.05");
+        assert_eq!(percent(9_200), "92%");
+        assert_eq!(percent(3_050), "30.5%");
+        assert_eq!(left(50 * 3_600_000, 0), "2 天 2 小时");
+        assert_eq!(left(48 * 3_600_000, 0), "2 天");
+        assert_eq!(left(1_000, 0), "不足 1 小时");
+    }
+}
