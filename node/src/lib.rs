@@ -31,6 +31,7 @@
 //! - [`config`]: the node's config file and every limit.
 //! - [`clock`]: the time of day behind a trait, so tests and simulations own it.
 //! - [`process`]: the shutdown signal and finding a sibling executable.
+//! - [`exports`]: CSV and XLSX writers for the gateway's spreadsheet exports.
 //! - [`webhooks`]: reminders pushed to 钉钉 / 企业微信 robots, SMS gateways and HTTP receivers,
 //!   by the department's own node, at least once, outside consensus.
 //! - [`crash`]: named crash points on the persistence path, for crash-recovery tests (feature
@@ -47,6 +48,7 @@ pub mod config;
 pub mod consensus;
 pub mod crash;
 pub mod event_log;
+pub mod exports;
 pub mod gateway;
 pub mod mempool;
 pub mod node;

@@ -139,6 +139,11 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
             Signed(TransportQueue),
         ),
         ("/v1/webhooks", "/v1/webhooks".into(), Signed(NodeLeads)),
+        (
+            "/v1/exports/{table}",
+            "/v1/exports/projects".into(),
+            Signed(AnyMember),
+        ),
         ("/v1/webhooks/{id}/replay", String::new(), Post),
         ("/v1/whoami", "/v1/whoami".into(), Signed(AnyMember)),
         ("/v1/policies", "/v1/policies".into(), Signed(AnyMember)),

@@ -7,6 +7,7 @@
 //! - [`records`]: internal record reads; [`dashboard`]: the console's aggregate figures, from a
 //!   per-block snapshot; [`schema`]: the operations' JSON Schema.
 //! - [`console`]: the department console, the web app at `/console/`.
+//! - [`exports`]: the records a reader may see as CSV or XLSX files.
 //! - [`access_log`]: the node's operation log (audit) and its anchors on the ledger.
 //! - [`auth`]: signed reads (key, node, time, nonce, signature) and the replay cache; what a
 //!   member may then see is `gongxin_contracts::access`'s read table, applied by the handlers.
@@ -29,6 +30,7 @@ pub mod console;
 pub mod context;
 pub mod dashboard;
 pub mod error;
+pub mod exports;
 pub mod feed;
 pub mod guard;
 pub mod ledger;
@@ -420,6 +422,11 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
                 records::department_alerts(n, r, &id, &q)
             })
         });
+    let export = warp::path!("v1" / "exports" / String)
+        .and(base.clone())
+        .then(|name: String, ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| exports::export(n, r, &name, &q))
+        });
     let my_alerts = warp::path!("v1" / "me" / "alerts").and(base.clone()).then(
         |ctx: Ctx, s: SignedRequest, q: Query| {
             authed(ctx, s, move |n, r| records::my_alerts(n, r, &q))
@@ -443,6 +450,7 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
     );
     first_match(vec![
         department_alerts.boxed(),
+        export.boxed(),
         my_alerts.boxed(),
         alert.boxed(),
         policies.boxed(),

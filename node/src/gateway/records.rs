@@ -26,7 +26,7 @@ use crate::reader::CommittedState;
 pub const PAGE_DEFAULT: usize = 50;
 pub const PAGE_MAX: usize = gongxin_core::api::PAGE_MAX as usize;
 
-fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
+pub(super) fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
     tracing::error!(error = %e, "state read failed while serving a request");
     ApiError::internal("the node could not read its state")
 }
@@ -79,7 +79,11 @@ fn page<T: Serialize>(page: &Page<T>) -> ApiResult {
 /// Refuses unless `reader` may read project `id`. Absent and not readable are one answer
 /// (403 `not_readable`) for readers who do not see every project; those who do get 404 for an
 /// absent one, which tells them nothing they could not list.
-fn check_project(reader: &Reader, state: &CommittedState<'_>, id: &str) -> Result<(), ApiError> {
+pub(super) fn check_project(
+    reader: &Reader,
+    state: &CommittedState<'_>,
+    id: &str,
+) -> Result<(), ApiError> {
     let subject = access::project_subject(state, id).map_err(state_error)?;
     let exists = matches!(&subject, Subject::Project { owner: Some(_), .. });
     if exists && reader.may_read(&subject) {
@@ -97,6 +101,14 @@ fn check_project(reader: &Reader, state: &CommittedState<'_>, id: &str) -> Resul
 /// `GET /v1/projects?department=&stage=&programme=&after=&limit=`.
 pub fn list_projects(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
+    let filter = project_filter(reader, query)?;
+    let state = node.reader().state();
+    page(&queries::list_projects(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
+}
+
+/// The project filter of a list (`department`, `stage`, `programme`), narrowed to the reader's
+/// own projects for a line department.
+pub(super) fn project_filter(reader: &Reader, query: &Query) -> Result<ProjectFilter, ApiError> {
     let mut filter = ProjectFilter {
         department: query.get("department").cloned(),
         stage: enum_param::<ProjectStage>(query, "stage")?,
@@ -114,8 +126,7 @@ pub fn list_projects(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
             _ => filter.department = Some(reader.department().to_owned()),
         }
     }
-    let state = node.reader().state();
-    page(&queries::list_projects(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
+    Ok(filter)
 }
 
 /// `GET /v1/projects/{id}`: record, totals (budget vs committed vs disbursed), procurement,
@@ -213,6 +224,18 @@ pub fn disbursements(node: &Node, reader: &Reader, id: &str, query: &Query) -> A
 /// `GET /v1/rectifications?status=&department=&project=&overdue=true&after=&limit=`.
 pub fn rectifications(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
+    let filter = rectification_filter(node, reader, query)?;
+    let state = node.reader().state();
+    page(&queries::rectifications(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
+}
+
+/// The rectification filter of a list (`status`, `department`, `project`, `overdue`),
+/// narrowed to the tasks the reader's department answers for unless it reads them all.
+pub(super) fn rectification_filter(
+    node: &Node,
+    reader: &Reader,
+    query: &Query,
+) -> Result<RectificationFilter, ApiError> {
     let overdue = match query.get("overdue").map(String::as_str) {
         None | Some("false") => false,
         Some("true") => true,
@@ -241,8 +264,7 @@ pub fn rectifications(node: &Node, reader: &Reader, query: &Query) -> ApiResult 
             _ => filter.department = Some(reader.department().to_owned()),
         }
     }
-    let state = node.reader().state();
-    page(&queries::rectifications(&state, &filter, after.as_deref(), limit).map_err(state_error)?)
+    Ok(filter)
 }
 
 /// Checks that `reader` may read `department`'s queues (`what`, e.g. "the alerts of …") and
