@@ -606,6 +606,17 @@ impl NodeClient {
         decode_json("GET", &url, &bytes)
     }
 
+    /// A signed `GET` of a file (an export): its bytes, at most `limit`.
+    pub(crate) fn get_bytes_with_headers(
+        &self,
+        path: &str,
+        headers: &[(&str, String)],
+        limit: u64,
+    ) -> Result<Vec<u8>, ClientError> {
+        let url = self.url(path);
+        self.call_with_headers("GET", &url, None, headers, limit)
+    }
+
     /// One request; a 2xx body (at most `limit` bytes) or the error it amounts to.
     fn call(
         &self,

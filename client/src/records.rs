@@ -271,6 +271,9 @@ fn now_ms() -> u64 {
         .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
 }
 
+/// The largest export file the client accepts (200,000 rows of a wide table fit).
+pub const EXPORT_BYTES_MAX: u64 = 256 * 1024 * 1024;
+
 /// Which alerts `NodeClient::alerts` lists: the reader's (no department) or a department's.
 #[derive(Debug, Clone, Default)]
 pub struct AlertFilter {
@@ -393,6 +396,25 @@ impl NodeClient {
             .query("state", filter.open_only.then_some("open"))
             .paging(after, limit)?;
         self.get_signed(reader, &target)
+    }
+
+    /// `GET /v1/exports/{table}?format=…&<filters>`: a spreadsheet file of the records the
+    /// reader may see (`table`: projects, budget, disbursements, rectifications, history).
+    pub fn export(
+        &self,
+        reader: &Reader<'_>,
+        table: &str,
+        format: &str,
+        filters: &[(&'static str, Option<&str>)],
+    ) -> Result<Vec<u8>, ClientError> {
+        let mut target = PathAndQuery::new("/v1/exports")
+            .id("export", table)?
+            .query("format", Some(format));
+        for (name, value) in filters {
+            target = target.query(name, *value);
+        }
+        let headers = reader.sign_get(&target, now_ms())?;
+        self.get_bytes_with_headers(target.as_str(), &headers, EXPORT_BYTES_MAX)
     }
 
     /// `GET /v1/projects/{id}/rejections?after=&limit=`: attempted irregularities on record.

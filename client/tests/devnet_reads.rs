@@ -251,6 +251,47 @@ fn signed_and_public_reads_of_the_demo_data() {
         text(&out.stderr)
     );
 
+    // Exports to files: a CSV Excel reads (BOM, Chinese headers), an XLSX (a zip), bad names
+    // refused with the node's reason.
+    let csv = devnet.path("projects.csv");
+    let out = cli(&["export", "projects", "--out", &csv, "--key", &ecology]);
+    assert_exit(&out, 0);
+    let exported = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        exported.starts_with("\u{feff}项目编号,项目名称,主管部门"),
+        "{}",
+        &exported[..80]
+    );
+    assert!(
+        exported
+            .lines()
+            .skip(1)
+            .all(|l| l.split(',').nth(2) == Some("ecology"))
+    );
+    let xlsx = devnet.path("rect.xlsx");
+    let out = cli(&[
+        "export",
+        "rectifications",
+        "--format",
+        "xlsx",
+        "--out",
+        &xlsx,
+        "--key",
+        &auditor,
+    ]);
+    assert_exit(&out, 0);
+    assert!(
+        std::fs::read(&xlsx).unwrap().starts_with(b"PK"),
+        "an XLSX is a zip file"
+    );
+    let out = cli(&["export", "salaries", "--out", &csv, "--key", &ecology]);
+    assert_exit(&out, 1);
+    assert!(
+        text(&out.stderr).contains("unknown_export"),
+        "{}",
+        text(&out.stderr)
+    );
+
     let out = cli(&["--json", "approvals", "finance", "--key", &finance]);
     assert_exit(&out, 0);
     assert!(json(&out)["items"].is_array());

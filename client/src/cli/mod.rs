@@ -199,6 +199,39 @@ enum Command {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// A spreadsheet of the records your key may read (CSV for Excel, or XLSX), Chinese
+    /// headers, amounts in yuan: projects, budget (execution), disbursements, rectifications,
+    /// or history (one project's, with --project).
+    Export {
+        /// projects, budget, disbursements, rectifications or history.
+        table: String,
+        /// csv or xlsx.
+        #[arg(long, default_value = "csv", value_parser = ["csv", "xlsx"])]
+        format: String,
+        /// The file to write (replaced if it exists).
+        #[arg(long)]
+        out: PathBuf,
+        /// Projects (and their budgets, disbursements) or rectifications of this department.
+        #[arg(long)]
+        department: Option<String>,
+        /// Projects at this stage.
+        #[arg(long)]
+        stage: Option<String>,
+        /// Projects of this programme.
+        #[arg(long)]
+        programme: Option<String>,
+        /// Rectifications with this status (open, submitted, verified, reopened).
+        #[arg(long)]
+        status: Option<String>,
+        /// Rectifications overdue now.
+        #[arg(long)]
+        overdue: bool,
+        /// The project (history: required; rectifications: only its tasks).
+        #[arg(long)]
+        project: Option<String>,
+        #[command(flatten)]
+        key: KeyArg,
+    },
     /// Requests waiting for a department's approval.
     Approvals {
         department: String,
@@ -316,6 +349,28 @@ fn dispatch(output: OutputMode, cli: Cli) -> Result<ExitCode> {
             paging,
             key,
         } => records::approvals(&cx, &department, &paging, &key),
+        Command::Export {
+            table,
+            format,
+            out,
+            department,
+            stage,
+            programme,
+            status,
+            overdue,
+            project,
+            key,
+        } => {
+            let filters = [
+                ("department", department.as_deref()),
+                ("stage", stage.as_deref()),
+                ("programme", programme.as_deref()),
+                ("status", status.as_deref()),
+                ("overdue", overdue.then_some("true")),
+                ("project", project.as_deref()),
+            ];
+            records::export(&cx, &table, &format, &filters, &out, &key)
+        }
         Command::Public { command } => public::run(&cx, command),
         Command::AccessLog { command } => access_log::run(&cx, command),
     }

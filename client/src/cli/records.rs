@@ -199,6 +199,35 @@ pub(super) fn reminders(
     )
 }
 
+/// `export TABLE --format F --out FILE`: writes the file next to `out` first, then renames it,
+/// so a failed download leaves no half file.
+pub(super) fn export(
+    cx: &Session,
+    table: &str,
+    format: &str,
+    filters: &[(&'static str, Option<&str>)],
+    out: &std::path::Path,
+    key: &KeyArg,
+) -> Result<ExitCode> {
+    let reads = cx.member_reads(&key.key)?;
+    let bytes = refused_with_hint(reads.client.export(&reads.reader(), table, format, filters))?;
+    let partial = out.with_extension("part");
+    std::fs::write(&partial, &bytes)
+        .and_then(|()| std::fs::rename(&partial, out))
+        .map_err(|e| anyhow::anyhow!("cannot write {}: {e}", out.display()))?;
+    cx.output.emit(
+        &serde_json::json!({ "table": table, "format": format, "out": out, "bytes": bytes.len() }),
+        |_| {
+            format!(
+                "wrote {} ({} bytes, {table} as {format})\n",
+                out.display(),
+                bytes.len()
+            )
+        },
+    )?;
+    Ok(ExitCode::SUCCESS)
+}
+
 /// `rectifications`.
 pub(super) fn rectifications(
     cx: &Session,
