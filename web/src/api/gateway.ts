@@ -138,6 +138,22 @@ export class Gateway {
     return this.request<T>(pathAndQuery, { method: 'GET', headers, signal });
   }
 
+  /** A signed read of a file (an export): its bytes and the name the node gives it. */
+  async signedGetBlob(path: string, signer: Signer): Promise<{ blob: Blob; filename: string | null }> {
+    const pathAndQuery = normalizePath(path);
+    const headers = signedReadHeaders(signer, await this.readRequest('GET', pathAndQuery));
+    let response: Response;
+    try {
+      response = await this.fetchImpl(this.baseUrl + pathAndQuery, { method: 'GET', headers });
+    } catch (error) {
+      throw new ApiError(0, 'network', `cannot reach the node: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (!response.ok) throw errorOf(response, await response.text());
+    const disposition = response.headers.get('content-disposition') ?? '';
+    const filename = /filename="([^"]+)"/.exec(disposition)?.[1] ?? null;
+    return { blob: await response.blob(), filename };
+  }
+
   /** A URL for `new EventSource(…)` carrying the signature as query parameters. */
   async signedEventSourceUrl(path: string, signer: Signer): Promise<string> {
     const pathAndQuery = normalizePath(path);

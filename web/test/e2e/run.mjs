@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { Devnet, portInUse } from './devnet.mjs';
 import { checkNodeConsole } from './console-check.mjs';
 import { AssertionError, Session, VIEWPORTS } from './harness.mjs';
-import { acknowledgeReminder, approveDisbursement, ganttAndDashboard, overdueRectification, overLimit, reportProgress } from './flows.mjs';
+import { acknowledgeReminder, approveDisbursement, exportLedger, ganttAndDashboard, overdueRectification, overLimit, reportProgress } from './flows.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = join(root, 'dist');
@@ -145,6 +145,8 @@ try {
   // 6. a due-soon reminder acknowledged on the ledger (one per viewport: each takes a fresh one)
   await flow(6, 'reminder acknowledged', desktop, acknowledgeReminder);
   await flow(6, 'reminder acknowledged', phone, acknowledgeReminder);
+  // 7. the rectification ledger downloaded as Excel and CSV
+  await flow(7, 'ledger exported', desktop, exportLedger);
 
   exitCode = results.length > 0 && results.every((r) => r.ok) ? 0 : 1;
 } catch (e) {

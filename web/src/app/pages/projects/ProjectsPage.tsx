@@ -3,6 +3,7 @@
 import { useState } from 'preact/hooks';
 import { makeT, stageLabel, STAGES } from '../../i18n';
 import { useSession } from '../../session';
+import { ExportButtons } from '../../components/ExportButtons';
 import { get } from '../../chain';
 import { navigate } from '../../router';
 import { useAsync } from '../../components/useAsync';
@@ -76,7 +77,10 @@ export function ProjectsPage({ query }: { query: Record<string, string> }) {
   };
   return (
     <div class="stack page">
-      <h1>{t('title')}</h1>
+      <div class="item-head">
+        <h1>{t('title')}</h1>
+        <ExportButtons session={session} table="projects" filters={{ department: seesAll ? query.department : undefined, programme: query.programme, stage: query.stage }} />
+      </div>
       <form class="filters" onSubmit={apply} aria-label={t('filters')}>
         {seesAll ? (
           <label class="field">

@@ -5,6 +5,7 @@
 import { useState } from 'preact/hooks';
 import { makeT, rectStatusLabel } from '../../i18n';
 import { useSession, type Session, type WhoAmI } from '../../session';
+import { ExportButtons } from '../../components/ExportButtons';
 import { get } from '../../chain';
 import { navigate } from '../../router';
 import { useSubmit } from '../../submit';
@@ -211,7 +212,14 @@ export function RectificationsPage({ query }: { query: Record<string, string> })
 
   return (
     <div class="stack page">
-      <h1>{t('title')}</h1>
+      <div class="item-head">
+        <h1>{t('title')}</h1>
+        <ExportButtons
+          session={session}
+          table="rectifications"
+          filters={{ status: query.status, department: seesAll ? query.department : me.department, overdue: query.overdue === 'true' ? 'true' : undefined, project: query.project }}
+        />
+      </div>
       <form class="filters" onSubmit={apply} aria-label={t('filters')}>
         <label class="field">
           <span>{t('status')}</span>
