@@ -23,6 +23,7 @@
 pub mod access_log;
 pub mod display;
 pub mod http;
+pub mod import;
 pub mod offline;
 pub mod ops;
 pub mod records;

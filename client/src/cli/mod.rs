@@ -12,6 +12,7 @@
 mod access_log;
 mod audit;
 mod evidence;
+mod import;
 mod keys;
 mod op;
 mod output;
@@ -232,6 +233,27 @@ enum Command {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// Import a finance-platform budget export (one approve_budget per project and year) or
+    /// procurement-network notices (one start_procurement each), signed with your key, in
+    /// batches, resumable (FILE.journal); rows not imported go to FILE.rejected.csv (exit 3).
+    Import {
+        /// budget or procurement.
+        #[arg(value_parser = ["budget", "procurement"])]
+        kind: String,
+        /// The CSV file (UTF-8; the column mapping is in `gongxin_client::import`).
+        file: PathBuf,
+        /// Transactions in flight before waiting for their outcomes.
+        #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=1000))]
+        batch: u32,
+        /// Operations sent per second at most (0: as fast as the node takes them).
+        #[arg(long, default_value_t = 0)]
+        rate: u32,
+        /// How long to wait for one transaction's outcome, in seconds.
+        #[arg(long, default_value_t = 60)]
+        wait_timeout_s: u64,
+        #[command(flatten)]
+        key: KeyArg,
+    },
     /// Requests waiting for a department's approval.
     Approvals {
         department: String,
@@ -349,6 +371,26 @@ fn dispatch(output: OutputMode, cli: Cli) -> Result<ExitCode> {
             paging,
             key,
         } => records::approvals(&cx, &department, &paging, &key),
+        Command::Import {
+            kind,
+            file,
+            batch,
+            rate,
+            wait_timeout_s,
+            key,
+        } => {
+            let kind = if kind == "budget" {
+                gongxin_client::import::Kind::Budget
+            } else {
+                gongxin_client::import::Kind::Procurement
+            };
+            let options = import::Options {
+                batch: batch as usize,
+                rate,
+                wait: Duration::from_secs(wait_timeout_s),
+            };
+            import::run(&cx, kind, &file, &key.key, &options)
+        }
         Command::Export {
             table,
             format,
