@@ -144,6 +144,11 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
             "/v1/exports/projects".into(),
             Signed(AnyMember),
         ),
+        (
+            "/v1/exports/history",
+            format!("/v1/exports/history?project={p}"),
+            Signed(TransportProject),
+        ),
         ("/v1/webhooks/{id}/replay", String::new(), Post),
         ("/v1/whoami", "/v1/whoami".into(), Signed(AnyMember)),
         ("/v1/policies", "/v1/policies".into(), Signed(AnyMember)),

@@ -20,7 +20,9 @@ use warp::reply::Response;
 use super::auth::Reader;
 use super::error::{ApiError, ApiResult};
 use super::ledger::Query;
-use super::records::{check_project, project_filter, rectification_filter, state_error};
+use super::records::{
+    check_project, enum_param, project_filter, rectification_filter, state_error,
+};
 use crate::exports::{Cell, CsvWriter, XlsxWriter};
 use crate::node::Node;
 use crate::reader::CommittedState;
@@ -348,6 +350,25 @@ fn io_error(e: impl std::fmt::Display) -> ApiError {
 /// `GET /v1/exports/{table}`.
 pub fn export(node: &Node, reader: &Reader, name: &str, query: &Query) -> ApiResult {
     let table = Table::parse(name)?;
+    // A filter left empty in a form (`department=`) is no filter.
+    let query: Query = query
+        .iter()
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
+    let query = &query;
+    // Every filter is checked, whichever table uses it, so a typo is an error, not ignored.
+    enum_param::<ProjectStage>(query, "stage")?;
+    enum_param::<RectStatus>(query, "status")?;
+    if let Some(v) = query
+        .get("overdue")
+        .filter(|v| !matches!(v.as_str(), "true" | "false"))
+    {
+        return Err(ApiError::bad_request(
+            "bad_query",
+            format!("overdue must be true or false, got {v:?}"),
+        ));
+    }
     let xlsx = match query.get("format").map(String::as_str) {
         None | Some("csv") => false,
         Some("xlsx") => true,

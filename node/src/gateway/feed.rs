@@ -113,16 +113,19 @@ pub struct StreamFilter {
 
 const TYPES: [&str; 3] = ["block", "alert", "ledger"];
 
-fn list(query: &Query, name: &str) -> Vec<String> {
-    query
-        .get(name)
-        .map(|text| {
-            text.split(',')
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        })
-        .unwrap_or_default()
+/// A comma-separated list parameter; an empty item (`types=`, `kinds=a,,b`) is an error.
+fn list(query: &Query, name: &str) -> Result<Vec<String>, ApiError> {
+    let Some(text) = query.get(name) else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<String> = text.split(',').map(str::to_owned).collect();
+    if items.iter().any(String::is_empty) {
+        return Err(ApiError::bad_request(
+            "bad_query",
+            format!("{name} has an empty item: {text:?}"),
+        ));
+    }
+    Ok(items)
 }
 
 impl StreamFilter {
@@ -131,7 +134,7 @@ impl StreamFilter {
         let types = match query.get("types") {
             None => None,
             Some(_) => Some(
-                list(query, "types")
+                list(query, "types")?
                     .iter()
                     .map(|t| {
                         TYPES
@@ -145,7 +148,7 @@ impl StreamFilter {
                     .collect::<Result<Vec<_>, _>>()?,
             ),
         };
-        let kinds = list(query, "kinds");
+        let kinds = list(query, "kinds")?;
         if let Some(k) = kinds
             .iter()
             .find(|k| !AlertKind::CODES.contains(&k.as_str()))
@@ -163,7 +166,7 @@ impl StreamFilter {
         Ok(StreamFilter {
             types,
             kinds,
-            projects: list(query, "projects"),
+            projects: list(query, "projects")?,
             mine,
         })
     }

@@ -75,18 +75,23 @@ const EVENT_FEED_CAPACITY: usize = 4096;
 /// Where a resuming subscriber left off: the `Last-Event-ID` header (what `EventSource` sends)
 /// or, for a client that opens a new signed URL, the `last_event_id` query parameter.
 fn resume_point(signed: &SignedRequest, query: &Query) -> Result<Option<EventId>, ApiError> {
-    let text = match signed.headers.get("last-event-id") {
-        Some(value) => Some(value.to_str().map_err(|_| {
-            ApiError::bad_request("bad_event_id", "Last-Event-ID is not text".to_owned())
-        })?),
-        None => query.get("last_event_id").map(String::as_str),
+    let parse = |t: &str| {
+        t.parse()
+            .map(Some)
+            .map_err(|e: String| ApiError::bad_request("bad_event_id", e))
     };
-    text.filter(|t| !t.is_empty())
-        .map(|t| {
-            t.parse()
-                .map_err(|e: String| ApiError::bad_request("bad_event_id", e))
-        })
-        .transpose()
+    match signed.headers.get("last-event-id") {
+        // An empty header is what a browser sends before it has seen an id: no resume.
+        Some(value) => match value.to_str() {
+            Ok("") => Ok(None),
+            Ok(text) => parse(text),
+            Err(_) => Err(ApiError::bad_request(
+                "bad_event_id",
+                "Last-Event-ID is not text".to_owned(),
+            )),
+        },
+        None => query.get("last_event_id").map_or(Ok(None), |t| parse(t)),
+    }
 }
 
 /// The missed events after `after`, resolved like live ones, or a reset when there are too

@@ -326,7 +326,7 @@ pub fn whoami(reader: &Reader) -> ApiResult {
 fn alert_filter(query: &Query) -> Result<AlertFilter, ApiError> {
     let mut kinds = Vec::new();
     if let Some(text) = query.get("kind") {
-        for kind in text.split(',').filter(|k| !k.is_empty()) {
+        for kind in text.split(',') {
             if !AlertKind::CODES.contains(&kind) {
                 return Err(ApiError::bad_request(
                     "bad_query",
