@@ -70,3 +70,11 @@ test('alerts are said in Chinese from their figures, with what is left before a 
   assert.equal(alertTextZh(budget), '项目 SC-2026-075 已支付 ¥7,028,800.00，占批复预算 ¥7,640,000.00 的 92%。');
   assert.equal(alertTextZh(view('c', 'some_new_kind', 0)), null);
 });
+
+test('the console says every alert as the webhooks do (the Rust golden file)', async () => {
+  const { alertTextZh } = await import('../src/app/components/alertText');
+  const { readFileSync } = await import('node:fs');
+  const golden = JSON.parse(readFileSync(new URL('./fixtures/alert-texts.json', import.meta.url.replace('/build/test/', '/test/')), 'utf8')) as { alert: AlertView; zh: string }[];
+  assert.equal(golden.length, 9, 'one alert of every kind');
+  for (const { alert, zh } of golden) assert.equal(alertTextZh(alert), zh, alert.kind.alert);
+});

@@ -161,6 +161,105 @@ pub fn alert_zh(a: &Alert) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use gongxin_contracts::AlertKind;
+
+    /// One alert of every kind, as the golden file shows them.
+    fn samples() -> Vec<Alert> {
+        let t = 1_796_270_400_000; // 2026-12-03 12:00 Beijing time
+        let text = |s: &str| s.to_owned();
+        let kinds = vec![
+            AlertKind::BudgetUse80 {
+                budget_fen: 764_000_000,
+                used_fen: 702_880_000,
+                use_bp: 9_200,
+            },
+            AlertKind::BudgetUse100 {
+                budget_fen: 125_600_000,
+                used_fen: 125_600_000,
+            },
+            AlertKind::OverBudgetAttempt {
+                budget_fen: 100_000_000,
+                committed_fen: 90_000_000,
+                requested_fen: 30_000_000,
+            },
+            AlertKind::DisbursementAheadOfProgress {
+                contract: text("SC-2026-010-C"),
+                accepted_progress_bp: 3_050,
+                allowed_fen: 40_000_000,
+                disbursed_fen: 35_000_000,
+                requested_fen: 20_000_000,
+            },
+            AlertKind::MilestoneOverdue {
+                contract: text("SC-2026-010-C"),
+                milestone: 1,
+                name: text("主体结构 structure"),
+                due_ms: t - 86_400_000,
+                required_progress_bp: 6_000,
+                accepted_progress_bp: 4_500,
+            },
+            AlertKind::RectificationOverdue {
+                task: text("HB-2026-002"),
+                deadline_ms: t - 10 * 86_400_000,
+                reminder: 2,
+            },
+            AlertKind::MilestoneDueSoon {
+                contract: text("SC-2026-010-C"),
+                milestone: 2,
+                name: text("竣工 completion"),
+                due_ms: t + 3 * 86_400_000,
+                required_progress_bp: 10_000,
+                accepted_progress_bp: 6_000,
+            },
+            AlertKind::RectificationDueSoon {
+                task: text("HB-2026-003"),
+                deadline_ms: t + 26 * 3_600_000,
+            },
+            AlertKind::RectificationEscalated {
+                task: text("HB-2026-004"),
+                deadline_ms: t - 31 * 86_400_000,
+                days_overdue: 31,
+            },
+        ];
+        kinds
+            .into_iter()
+            .map(|kind| Alert {
+                kind,
+                project: Some(text("SC-2026-010")),
+                record: text("rect/HB-2026-002"),
+                responsible_department: text("ecology"),
+                responsible_person: None,
+                director: None,
+                escalated_to: Some(text("audit")),
+                height: 7,
+                time_ms: t,
+                message: text("(the ledger's English message)"),
+            })
+            .collect()
+    }
+
+    /// The console says alerts the same way (`web/src/app/components/alertText.ts`): its test
+    /// reads this golden file. `GONGXIN_UPDATE_GOLDEN=1` rewrites it after a deliberate change.
+    #[test]
+    fn the_console_and_the_webhooks_say_every_alert_alike() {
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../web/test/fixtures/alert-texts.json"
+        );
+        let golden: Vec<serde_json::Value> = samples()
+            .iter()
+            .map(|a| serde_json::json!({ "alert": a, "zh": alert_zh(a) }))
+            .collect();
+        let text = serde_json::to_string_pretty(&golden).unwrap() + "\n";
+        if std::env::var_os("GONGXIN_UPDATE_GOLDEN").is_some() {
+            std::fs::write(path, &text).unwrap();
+        }
+        let stored = std::fs::read_to_string(path)
+            .unwrap_or_else(|e| panic!("{path}: {e}; generate with GONGXIN_UPDATE_GOLDEN=1"));
+        assert_eq!(
+            stored, text,
+            "{path} is stale; regenerate with GONGXIN_UPDATE_GOLDEN=1"
+        );
+    }
 
     #[test]
     fn dates_are_beijing_time_and_money_and_shares_read_as_people_write_them() {

@@ -1,7 +1,8 @@
 // An alert in words, in the reader's language, from its kind's figures: the node writes each
 // alert's `message` in English (it is on the ledger, the same on every node); the console says
 // it in Chinese for the people it reaches, and falls back to the node's words for a kind it does
-// not know.
+// not know. The webhooks say it the same way (node/src/webhooks/text.rs): both are checked
+// against test/fixtures/alert-texts.json.
 import { getLang } from '../i18n';
 import type { Alert } from './records';
 import { bpText, dateText, dateTimeText, yuanText } from './format';
@@ -38,7 +39,7 @@ export function alertTextZh(a: Alert): string | null {
     case 'budget_use_100':
       return `项目 ${a.project ?? ''} 已用尽批复预算 ¥${yuanText(num(k.budget_fen))}。`;
     case 'over_budget_attempt':
-      return `有人试图超预算承诺 ¥${yuanText(num(k.requested_fen))}（预算 ¥${yuanText(num(k.budget_fen))}，已承诺 ¥${yuanText(num(k.committed_fen))}），已被规则拒绝并留痕。`;
+      return `项目 ${a.project ?? ''} 有人试图超预算承诺 ¥${yuanText(num(k.requested_fen))}（预算 ¥${yuanText(num(k.budget_fen))}，已承诺 ¥${yuanText(num(k.committed_fen))}），已被规则拒绝并留痕。`;
     case 'disbursement_ahead_of_progress':
       return `合同 ${str(k.contract)} 有人申请拨付 ¥${yuanText(num(k.requested_fen))}，超过已验收进度 ${bpText(num(k.accepted_progress_bp))} 允许的 ¥${yuanText(num(k.allowed_fen))}，已被规则拒绝并留痕。`;
     default:
