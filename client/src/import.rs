@@ -190,6 +190,13 @@ pub fn plan(kind: Kind, text: &str) -> Result<(Vec<Group>, Vec<BadRow>), String>
                 fields,
                 reason,
             }),
+            Ok((key, _)) if kind == Kind::Budget && other_year(&groups, &key) => bad.push(BadRow {
+                line,
+                fields,
+                reason: format!(
+                    "{key}: the project has lines of another fiscal year in this file; a budget is approved once per project, so import one year per file"
+                ),
+            }),
             Ok((key, op)) => match groups.iter_mut().find(|g| g.key == key) {
                 Some(group) => match (&mut group.operation, op) {
                     (Operation::ApproveBudget(b), Operation::ApproveBudget(mut row)) => {
@@ -211,6 +218,14 @@ pub fn plan(kind: Kind, text: &str) -> Result<(Vec<Group>, Vec<BadRow>), String>
         }
     }
     Ok((groups, bad))
+}
+
+/// Whether `key` (`<project>/<year>`) has a group of another year of the same project.
+fn other_year(groups: &[Group], key: &str) -> bool {
+    let project = key.split('/').next().unwrap_or_default();
+    groups
+        .iter()
+        .any(|g| g.key != key && g.key.split('/').next() == Some(project))
 }
 
 fn budget_row<'a>(get: &dyn Fn(usize) -> &'a str) -> Result<(String, Operation), String> {
@@ -298,7 +313,8 @@ mod tests {
                     P-1,2026,2120199,其他,20.5,\n\
                     P 3,2026,1,x,1,\n\
                     P-4,1999,1,x,1,\n\
-                    P-5,2026,1,x,-3,\n";
+                    P-5,2026,1,x,-3,\n\
+                    P-2,2027,2120102,一般行政管理事务,500,\n";
         let (groups, bad) = plan(Kind::Budget, text).unwrap();
         assert_eq!(groups.len(), 2);
         assert_eq!(groups[0].key, "P-1/2026");
@@ -312,9 +328,14 @@ mod tests {
         );
         assert_eq!(
             bad.iter().map(|b| b.line).collect::<Vec<_>>(),
-            vec![5, 6, 7]
+            vec![5, 6, 7, 8]
         );
         assert!(bad[0].reason.contains("not a ledger id"));
+        assert!(
+            bad[3].reason.contains("another fiscal year"),
+            "{}",
+            bad[3].reason
+        );
         assert!(
             plan(Kind::Budget, "项目编号,金额(元)\nP,1\n")
                 .unwrap_err()

@@ -628,7 +628,9 @@ pub struct AlertView {
     pub acknowledgements: Vec<AckRecord>,
 }
 
-/// Whether anyone acknowledged an alert yet.
+/// Whether the one asking has acknowledged an alert yet: for a department's list, anyone of
+/// that department; for a person's, that person. (An escalation acknowledged by the
+/// responsible department is still open for the audit department it went to.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum AlertState {
@@ -652,6 +654,7 @@ fn alert_view(
     st: &dyn State,
     record_key: &[u8],
     filter: &AlertFilter,
+    seen_by: &dyn Fn(&AckRecord) -> bool,
 ) -> Result<Option<AlertView>, StorageError> {
     let Some(alert) = store::get::<Alert>(st, record_key)? else {
         return Ok(None);
@@ -668,10 +671,10 @@ fn alert_view(
             .into_iter()
             .map(|(_, a)| a)
             .collect();
-    let state = if acknowledgements.is_empty() {
-        AlertState::Open
-    } else {
+    let state = if acknowledgements.iter().any(seen_by) {
         AlertState::Acknowledged
+    } else {
+        AlertState::Open
     };
     if filter.state.is_some_and(|wanted| wanted != state) {
         return Ok(None);
@@ -696,7 +699,7 @@ pub fn department_alerts<S: State>(
         &keys::dept_alerts(department),
         after,
         limit,
-        |st, _, record_key| alert_view(st, record_key, filter),
+        |st, _, record_key| alert_view(st, record_key, filter, &|a| a.department == department),
     )
 }
 
@@ -714,7 +717,7 @@ pub fn person_alerts<S: State>(
         &keys::person_alerts(person),
         after,
         limit,
-        |st, _, record_key| alert_view(st, record_key, filter),
+        |st, _, record_key| alert_view(st, record_key, filter, &|a| a.person == *person),
     )
 }
 
@@ -722,7 +725,7 @@ pub fn person_alerts<S: State>(
 pub fn alert<S: State>(state: &S, digest: &Hash) -> Result<Option<AlertView>, StorageError> {
     let st: &dyn State = state;
     match st.get(&keys::alert_by_digest(digest))? {
-        Some(record_key) => alert_view(st, &record_key, &AlertFilter::default()),
+        Some(record_key) => alert_view(st, &record_key, &AlertFilter::default(), &|_| true),
         None => Ok(None),
     }
 }

@@ -158,6 +158,43 @@ fn an_ignored_task_is_due_soon_then_overdue_weekly_then_escalated_once_to_its_ra
             .unwrap()
             .unwrap();
     assert_eq!(record.escalated_ms, Some(view.alert.time_ms));
+
+    // Ecology's specialist acknowledges the escalation: it is still open for audit, whose list
+    // counts only its own people's acknowledgements.
+    h.ok(
+        ECOLOGY,
+        Specialist,
+        Operation::AcknowledgeAlert {
+            alert: view.digest,
+            note: String::new(),
+        },
+    );
+    let open_for = |h: &Harness, dept: &str| {
+        queries::department_alerts(
+            &h.state,
+            dept,
+            &AlertFilter {
+                kinds: vec!["rectification_escalated".into()],
+                state: Some(AlertState::Open),
+                ..Default::default()
+            },
+            None,
+            10,
+        )
+        .unwrap()
+        .items
+        .len()
+    };
+    assert_eq!((open_for(&h, AUDIT), open_for(&h, ECOLOGY)), (1, 0));
+    h.ok(
+        AUDIT,
+        Director,
+        Operation::AcknowledgeAlert {
+            alert: view.digest,
+            note: "已督办".into(),
+        },
+    );
+    assert_eq!(open_for(&h, AUDIT), 0);
 }
 
 #[test]

@@ -84,7 +84,8 @@ pub fn numbered(
 pub enum Replay {
     /// Every event after the id, through the tip it saw, in order.
     Events(Vec<NumberedEvent>),
-    /// The id is further back than the bounds: the subscriber must reload what it shows.
+    /// The id is further back than the bounds (or ahead of this node's tip): the subscriber
+    /// must reload what it shows and follow the live stream.
     TooFar { behind_blocks: u64 },
 }
 
@@ -95,9 +96,9 @@ pub const REPLAY_EVENTS_MAX: usize = 20_000;
 /// The events after `after`, from storage, through the tip height `tip`.
 pub fn replay(store: &Store, after: EventId, tip: u64) -> Result<Replay, StorageError> {
     if after.height > tip {
-        // An id from the future (another chain, or a node that is behind): nothing to replay;
-        // the live stream continues from here.
-        return Ok(Replay::Events(Vec::new()));
+        // An id from the future (a devnet started afresh, or a node that is behind): nothing
+        // this node sent; the subscriber starts over from the live stream.
+        return Ok(Replay::TooFar { behind_blocks: 0 });
     }
     let behind_blocks = tip - after.height;
     if behind_blocks > REPLAY_BLOCKS_MAX {

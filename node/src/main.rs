@@ -208,9 +208,13 @@ fn webhooks_test(config: &std::path::Path, only: Option<&str>) -> anyhow::Result
             now,
             &HttpTransport,
         );
-        let url = w.url.split('?').next().unwrap_or_default();
-        match webhooks::classify(&answer) {
-            Outcome::Delivered => println!("{}: {url}: delivered ({})", w.id, answer.unwrap_or(0)),
+        let url = webhooks::shown_url(&w.url);
+        match webhooks::classify(w.format, &answer) {
+            Outcome::Delivered => println!(
+                "{}: {url}: delivered ({})",
+                w.id,
+                answer.map_or(0, |a| a.status)
+            ),
             Outcome::Retry(e) => {
                 all_taken = false;
                 println!("{}: {url}: not delivered ({e}); the node would retry", w.id)

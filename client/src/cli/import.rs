@@ -167,8 +167,14 @@ pub(super) fn run(
         chain: status.chain_id.clone(),
     };
     let journal_path = sidecar(file, ".journal");
-    let journal = read_journal(&journal_path, &header)?;
-    let fresh = !journal_path.exists();
+    // A crash can leave the journal empty (before its header) or its last line cut short.
+    let existing = std::fs::read(&journal_path).unwrap_or_default();
+    let fresh = existing.iter().all(u8::is_ascii_whitespace);
+    let journal = if fresh {
+        Journal::default()
+    } else {
+        read_journal(&journal_path, &header)?
+    };
     let mut writer = Writer {
         file: OpenOptions::new()
             .create(true)
@@ -177,13 +183,18 @@ pub(super) fn run(
             .with_context(|| format!("cannot write {}", journal_path.display()))?,
     };
     if fresh {
+        writer.file.set_len(0)?;
         writer.append(&header)?;
+    } else if existing.last() != Some(&b'\n') {
+        // End the cut line, so the next one is read on its own (the cut one is ignored).
+        writer.file.write_all(b"\n")?;
     }
 
     let started = Instant::now();
     let total = groups.len();
     let mut decided = journal.decided;
     let mut in_flight: Vec<(&Group, Hash)> = Vec::new();
+    let mut height = status.height;
     let mut sent_in_window = 0u32;
     let mut window = Instant::now();
     for group in &groups {
@@ -197,8 +208,13 @@ pub(super) fn run(
             group,
             &file_hash,
             &journal.signed,
-            status.height,
-        )?;
+            height,
+        );
+        let tx = match tx {
+            // A group that cannot be signed (too large for one transaction) is not imported.
+            Err(e) => Signing::Decided(false, format!("not signed: {e:#}")),
+            Ok(tx) => tx,
+        };
         let tx = match tx {
             Signing::Decided(applied, reason) => {
                 writer.append(&Line::Decided {
@@ -239,6 +255,10 @@ pub(super) fn run(
                 options.wait,
             )?;
             progress(decided.len(), total, started);
+            // A long import signs the next batch against the chain as it is now.
+            if let Ok(now) = client.status() {
+                height = now.height;
+            }
         }
     }
     settle(

@@ -6,7 +6,8 @@
 //! project's history (`project`, required).
 //!
 //! The file is written to a temporary directory a page of records at a time (memory stays
-//! flat however many rows), then sent; at most [`EXPORT_ROWS_MAX`] rows.
+//! flat however many rows), then sent; at most [`EXPORT_ROWS_MAX`] rows and
+//! [`EXPORT_BYTES_MAX`] bytes (the file is in memory while it is sent).
 
 use std::fs::File;
 use std::io::BufWriter;
@@ -29,6 +30,8 @@ use crate::reader::CommittedState;
 
 /// Rows one export may have; narrow the filter for more.
 pub const EXPORT_ROWS_MAX: usize = 200_000;
+/// Bytes one export file may have (it is held in memory while it is sent).
+pub const EXPORT_BYTES_MAX: u64 = 64 * 1024 * 1024;
 /// Records read per page.
 const PAGE: usize = 500;
 
@@ -411,6 +414,17 @@ pub fn export(node: &Node, reader: &Reader, name: &str, query: &Query) -> ApiRes
             },
         )?;
         writer.finish().map_err(io_error)?;
+    }
+    let size = std::fs::metadata(&path).map_err(io_error)?.len();
+    if size > EXPORT_BYTES_MAX {
+        return Err(ApiError::bad_request(
+            "too_large",
+            format!(
+                "the export is {} MiB, over the {} MiB a file may have; narrow the filter",
+                size >> 20,
+                EXPORT_BYTES_MAX >> 20
+            ),
+        ));
     }
     let bytes = std::fs::read(&path).map_err(io_error)?;
     let (content_type, extension) = if xlsx {

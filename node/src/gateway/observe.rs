@@ -174,6 +174,10 @@ pub async fn events(ctx: Ctx, signed: SignedRequest, query: Query) -> Response {
     let reader = Arc::new(reader);
     let filter = Arc::new(filter);
     // The newest id sent so far; live events at or before it were replayed already.
+    // After a reset the subscriber starts over: every live event is new to it.
+    let reset = missed
+        .iter()
+        .any(|item| matches!(item, FeedItem::Reset { .. }));
     let sent_through = missed
         .iter()
         .rev()
@@ -181,7 +185,8 @@ pub async fn events(ctx: Ctx, signed: SignedRequest, query: Query) -> Response {
             FeedItem::Event { event, .. } => Some(event.id),
             _ => None,
         })
-        .or(resume);
+        .or(resume)
+        .filter(|_| !reset);
     let keep = {
         let (reader, filter) = (reader.clone(), filter.clone());
         move |item: &FeedItem| item.visible_to(&reader) && filter.admits(item, &reader)

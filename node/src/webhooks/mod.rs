@@ -154,13 +154,12 @@ impl WebhookConfig {
         addressed && kind
     }
 
-    /// What `GET /v1/webhooks` shows of it: no secret, and the address without its query
-    /// (robot addresses carry their access token there).
+    /// What `GET /v1/webhooks` shows of it: no secret, and only the address's scheme and host
+    /// (robot addresses carry their access token in the path or the query).
     pub fn redacted(&self) -> serde_json::Value {
-        let url = self.url.split('?').next().unwrap_or_default();
         serde_json::json!({
             "id": self.id,
-            "url": url,
+            "url": shown_url(&self.url),
             "format": self.format,
             "kinds": self.kinds,
             "departments": self.departments,
@@ -168,6 +167,33 @@ impl WebhookConfig {
             "retry": self.retry,
         })
     }
+}
+
+/// An address as the status shows it: scheme and host only (robot tokens sit in the path or
+/// the query, credentials before the host).
+pub fn shown_url(url: &str) -> String {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let host = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    let host = host.rsplit('@').next().unwrap_or_default();
+    format!("{scheme}://{host}/…")
+}
+
+/// `text` with every http(s) address in it cut to [`shown_url`] (error messages quote them).
+pub fn redact_urls(text: &str) -> String {
+    text.split_inclusive(char::is_whitespace)
+        .map(|word| {
+            let trimmed = word.trim_end();
+            match trimmed.find("http://").or_else(|| trimmed.find("https://")) {
+                Some(at) => format!(
+                    "{}{}{}",
+                    &trimmed[..at],
+                    shown_url(&trimmed[at..]),
+                    &word[trimmed.len()..]
+                ),
+                None => word.to_owned(),
+            }
+        })
+        .collect()
 }
 
 /// Checks every subscription and that ids are unique.
@@ -189,9 +215,20 @@ pub fn check_all(configs: &[WebhookConfig], own_department: Option<&str>) -> Res
     Ok(())
 }
 
-/// Sends one request; the HTTP status, or why there was none.
+/// A receiver's answer: its status and the start of its body (robots answer 200 and say in
+/// the body whether they took the message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Answer {
+    pub status: u16,
+    pub body: String,
+}
+
+/// Bytes of an answer's body a delivery reads.
+const ANSWER_BODY_MAX: u64 = 4_096;
+
+/// Sends one request; the answer, or why there was none.
 pub trait Transport: Send + Sync {
-    fn send(&self, request: &payload::Request, timeout: Duration) -> Result<u16, String>;
+    fn send(&self, request: &payload::Request, timeout: Duration) -> Result<Answer, String>;
 }
 
 /// HTTP(S) with `ureq` (rustls, the web PKI's roots).
@@ -199,7 +236,7 @@ pub trait Transport: Send + Sync {
 pub struct HttpTransport;
 
 impl Transport for HttpTransport {
-    fn send(&self, request: &payload::Request, timeout: Duration) -> Result<u16, String> {
+    fn send(&self, request: &payload::Request, timeout: Duration) -> Result<Answer, String> {
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
@@ -212,8 +249,17 @@ impl Transport for HttpTransport {
         for (name, value) in &request.headers {
             call = call.header(*name, value);
         }
-        let response = call.send(&request.body[..]).map_err(|e| e.to_string())?;
-        Ok(response.status().as_u16())
+        let mut response = call
+            .send(&request.body[..])
+            .map_err(|e| redact_urls(&e.to_string()))?;
+        let status = response.status().as_u16();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(ANSWER_BODY_MAX)
+            .read_to_string()
+            .unwrap_or_default();
+        Ok(Answer { status, body })
     }
 }
 
@@ -411,7 +457,7 @@ pub fn send_once(
     alert: &Alert,
     now_ms: u64,
     transport: &dyn Transport,
-) -> Result<u16, String> {
+) -> Result<Answer, String> {
     let digest = alert.digest();
     let delivery = payload::Delivery {
         chain_id,

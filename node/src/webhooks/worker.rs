@@ -10,7 +10,7 @@ use gongxin_contracts::{Alert, Event};
 use serde::{Deserialize, Serialize};
 
 use super::payload::{self, Delivery};
-use super::{Transport, WebhookConfig, keys, start_cursor};
+use super::{Answer, Format, Transport, WebhookConfig, keys, start_cursor};
 use crate::event_log::{EventId, ledger_events_after};
 use crate::node::Node;
 use crate::storage::StorageError;
@@ -32,12 +32,40 @@ pub enum Outcome {
     Permanent(String),
 }
 
-pub fn classify(answer: &Result<u16, String>) -> Outcome {
-    match answer {
-        Ok(status) if (200..300).contains(status) => Outcome::Delivered,
-        Ok(status @ (408 | 425 | 429 | 500..=599)) => Outcome::Retry(format!("HTTP {status}")),
-        Ok(status) => Outcome::Permanent(format!("HTTP {status}")),
-        Err(e) => Outcome::Retry(e.clone()),
+/// What an answer means for `format`. 钉钉 and 企业微信 robots answer 200 and say in the body
+/// (`errcode`, 0 = taken) whether they took the message: their rate limits are retried, their
+/// other refusals (bad signature, missing keyword, bad token) are refused for good.
+pub fn classify(format: Format, answer: &Result<Answer, String>) -> Outcome {
+    let answer = match answer {
+        Ok(answer) => answer,
+        Err(e) => return Outcome::Retry(e.clone()),
+    };
+    match answer.status {
+        200..=299 => {}
+        status @ (408 | 425 | 429 | 500..=599) => return Outcome::Retry(format!("HTTP {status}")),
+        status => return Outcome::Permanent(format!("HTTP {status}")),
+    }
+    if !matches!(format, Format::Dingtalk | Format::Wecom) {
+        return Outcome::Delivered;
+    }
+    let Ok(body) = serde_json::from_str::<serde_json::Value>(&answer.body) else {
+        return Outcome::Delivered;
+    };
+    match body.get("errcode").and_then(serde_json::Value::as_i64) {
+        None | Some(0) => Outcome::Delivered,
+        Some(code) => {
+            let message = body
+                .get("errmsg")
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or("");
+            let said = format!("robot errcode {code}: {message}");
+            // 钉钉 130101: sending too fast; 企业微信 45009: over the API frequency.
+            if matches!(code, 130_101 | 45_009) {
+                Outcome::Retry(said)
+            } else {
+                Outcome::Permanent(said)
+            }
+        }
     }
 }
 
@@ -263,7 +291,7 @@ impl Worker {
             let answer = self
                 .transport
                 .send(&request, Duration::from_millis(c.retry.timeout_ms));
-            match classify(&answer) {
+            match classify(c.format, &answer) {
                 Outcome::Delivered => return Ok(()),
                 Outcome::Permanent(e) => return Err(Failed::Dead(attempt, e)),
                 Outcome::Retry(e) => last_error = e,
@@ -285,23 +313,58 @@ mod tests {
 
     #[test]
     fn answers_are_delivered_retried_or_refused_for_good() {
-        assert_eq!(classify(&Ok(200)), Outcome::Delivered);
-        assert_eq!(classify(&Ok(204)), Outcome::Delivered);
+        let ok = |status: u16, body: &str| -> Result<Answer, String> {
+            Ok(Answer {
+                status,
+                body: body.to_owned(),
+            })
+        };
+        assert_eq!(classify(Format::Generic, &ok(200, "")), Outcome::Delivered);
+        assert_eq!(classify(Format::Generic, &ok(204, "")), Outcome::Delivered);
         for status in [408, 425, 429, 500, 502, 503] {
             assert!(
-                matches!(classify(&Ok(status)), Outcome::Retry(_)),
+                matches!(
+                    classify(Format::Generic, &ok(status, "")),
+                    Outcome::Retry(_)
+                ),
                 "{status}"
             );
         }
         for status in [301, 400, 401, 403, 404, 410] {
             assert!(
-                matches!(classify(&Ok(status)), Outcome::Permanent(_)),
+                matches!(
+                    classify(Format::Generic, &ok(status, "")),
+                    Outcome::Permanent(_)
+                ),
                 "{status}"
             );
         }
         assert!(matches!(
-            classify(&Err("connection refused".into())),
+            classify(Format::Generic, &Err("connection refused".into())),
             Outcome::Retry(_)
         ));
+        // Robots say in a 200's body whether they took the message.
+        let robot = |body: &str| classify(Format::Dingtalk, &ok(200, body));
+        assert_eq!(robot(r#"{"errcode":0,"errmsg":"ok"}"#), Outcome::Delivered);
+        assert!(matches!(
+            robot(r#"{"errcode":130101,"errmsg":"send too fast"}"#),
+            Outcome::Retry(_)
+        ));
+        assert_eq!(
+            robot(r#"{"errcode":310000,"errmsg":"sign not match"}"#),
+            Outcome::Permanent("robot errcode 310000: sign not match".into())
+        );
+        assert!(matches!(
+            classify(
+                Format::Wecom,
+                &ok(200, r#"{"errcode":45009,"errmsg":"api freq out of limit"}"#)
+            ),
+            Outcome::Retry(_)
+        ));
+        // A JSON receiver's body is its own business.
+        assert_eq!(
+            classify(Format::Generic, &ok(200, r#"{"errcode":1}"#)),
+            Outcome::Delivered
+        );
     }
 }
