@@ -186,6 +186,9 @@ pub struct MilestoneState {
     pub milestone: PaymentMilestone,
     pub original_due_ms: TimestampMs,
     pub reached_ms: Option<TimestampMs>,
+    /// The due date whose due-soon reminder was sent, so moving the date away and back does
+    /// not send it twice.
+    pub due_soon_sent_for: Option<TimestampMs>,
 }
 
 /// A signed contract (合同) with its payment state.
@@ -334,6 +337,9 @@ pub struct RectificationRecord {
     pub next_reminder_ms: Option<TimestampMs>,
     /// When the task was escalated to its raising department for staying overdue too long.
     pub escalated_ms: Option<TimestampMs>,
+    /// The deadline whose due-soon reminder was sent (a task reopened before its deadline is
+    /// not reminded twice of the same deadline).
+    pub due_soon_sent_for: Option<TimestampMs>,
     /// The concerned project's disclosure (public when it concerns no project).
     pub disclosure: Disclosure,
 }

@@ -502,3 +502,36 @@ proptest! {
         prop_assert_eq!(&fired.escalated, &first_after(escalate_at).into_iter().collect::<Vec<_>>());
     }
 }
+
+#[test]
+fn a_deadline_is_reminded_of_once_even_when_a_task_is_reopened_inside_the_lead_time() {
+    let mut h = bare();
+    let start = h.ctx.time_ms;
+    h.ok(
+        AUDIT,
+        Auditor,
+        Operation::RaiseRectification(task(&h, "T-1", start + 10 * DAY_MS)),
+    );
+    assert_eq!(codes(&h.advance_days(8)), vec!["rectification_due_soon"]);
+    h.ok(
+        ECOLOGY,
+        Specialist,
+        Operation::SubmitRectification {
+            task: "T-1".into(),
+            evidence_hash: Hash::digest(b"report"),
+            note: String::new(),
+        },
+    );
+    // Reopened a day before its deadline: no second due-soon for the same deadline; the
+    // overdue reminder still comes after it.
+    h.ok(
+        AUDIT,
+        Auditor,
+        Operation::VerifyRectification {
+            task: "T-1".into(),
+            accepted: false,
+            note: "incomplete".into(),
+        },
+    );
+    assert_eq!(codes(&h.advance_days(3)), vec!["rectification_overdue"]);
+}

@@ -223,6 +223,7 @@ fn contract(r: &Raw, s: &mut Secrets) -> ContractState {
             },
             original_due_ms: r.n(2),
             reached_ms: None,
+            due_soon_sent_for: None,
         }],
         document_hash: Hash(r.seed(0)),
         signed_by: s.key(r.seed(1)),
@@ -329,6 +330,7 @@ fn rectification(r: &Raw, s: &mut Secrets) -> RectificationRecord {
         reminders: 1,
         next_reminder_ms: None,
         escalated_ms: None,
+        due_soon_sent_for: None,
         disclosure: r.disclosure(),
     }
 }

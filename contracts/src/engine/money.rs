@@ -477,6 +477,7 @@ fn contract_milestones(c: &ContractRecord) -> Result<Vec<MilestoneState>, Reject
             milestone: m.clone(),
             original_due_ms: m.due_ms,
             reached_ms: None,
+            due_soon_sent_for: None,
         });
     }
     if shares > u32::from(FULL_BP) {
@@ -1043,6 +1044,7 @@ mod tests {
             original_due_ms: m.due_ms,
             milestone: m,
             reached_ms,
+            due_soon_sent_for: None,
         }
     }
 

@@ -118,6 +118,7 @@ pub(super) fn raise(st: &mut dyn State, cx: &mut Cx<'_>, t: &RectificationTask) 
         reminders: 0,
         next_reminder_ms: Some(t.deadline_ms),
         escalated_ms: None,
+        due_soon_sent_for: None,
         disclosure,
     };
     if let Some(p) = &t.project {

@@ -113,14 +113,17 @@ pub(super) fn task_due_soon(
     deadline_ms: u64,
     task_id: &str,
 ) -> Result<(), StorageError> {
-    let Some(task) = store::get::<RectificationRecord>(st, &keys::rectification(task_id))? else {
+    let key = keys::rectification(task_id);
+    let Some(mut task) = store::get::<RectificationRecord>(st, &key)? else {
         return Ok(());
     };
-    // Past the deadline (a block that came late) the overdue reminder says it better.
+    // Past the deadline (a block that came late) the overdue reminder says it better; a
+    // deadline already reminded of (a task reopened inside the lead time) is not again.
     if task.task.deadline_ms != deadline_ms
         || !task.status.awaits_submission()
         || task.overdue
         || cx.now() > deadline_ms
+        || task.due_soon_sent_for == Some(deadline_ms)
     {
         return Ok(());
     }
@@ -144,7 +147,9 @@ pub(super) fn task_due_soon(
         None,
         message,
     )?;
-    alerts::raise(st, cx, alert)
+    alerts::raise(st, cx, alert)?;
+    task.due_soon_sent_for = Some(deadline_ms);
+    store::put(st, &key, &task)
 }
 
 /// The escalation of a task still overdue, once.

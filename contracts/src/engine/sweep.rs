@@ -87,7 +87,7 @@ fn milestone_check(
     index: u16,
     reminder: Reminder,
 ) -> Result<(), StorageError> {
-    let Some(contract) = store::get::<ContractState>(st, &keys::contract(contract_id))? else {
+    let Some(mut contract) = store::get::<ContractState>(st, &keys::contract(contract_id))? else {
         return Ok(());
     };
     let Some(m) = contract.milestones.get(usize::from(index)) else {
@@ -96,6 +96,11 @@ fn milestone_check(
     if m.milestone.due_ms != due || m.reached_ms.is_some() {
         return Ok(());
     }
+    // A due date already reminded of (moved away and back) is not reminded again.
+    if matches!(reminder, Reminder::DueSoon) && m.due_soon_sent_for == Some(due) {
+        return Ok(());
+    }
+    let m = m.clone();
     let Some(project) = store::get::<ProjectRecord>(st, &keys::project(&contract.project))? else {
         return Ok(());
     };
@@ -156,7 +161,12 @@ fn milestone_check(
         Some(project.proposer),
         message,
     )?;
-    alerts::raise(st, cx, alert)
+    alerts::raise(st, cx, alert)?;
+    if matches!(reminder, Reminder::DueSoon) {
+        contract.milestones[usize::from(index)].due_soon_sent_for = Some(due);
+        store::put(st, &keys::contract(contract_id), &contract)?;
+    }
+    Ok(())
 }
 
 fn rectification_due(
