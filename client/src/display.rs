@@ -34,32 +34,7 @@ pub fn percent(bp: u64) -> String {
     format!("{}.{:02} %", bp / 100, bp % 100)
 }
 
-/// The civil date (year, month, day) of a day count since 1970-01-01 (H. Hinnant's
-/// algorithm, integers only).
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
-
-/// Milliseconds since the epoch as a UTC date: `2026-11-27`.
-pub fn utc_date(ms: u64) -> String {
-    let (year, month, day) = civil_from_days((ms / 86_400_000) as i64);
-    format!("{year:04}-{month:02}-{day:02}")
-}
-
-/// Milliseconds since the epoch as a UTC date and minute: `2026-11-27 04:03`.
-pub fn utc_minute(ms: u64) -> String {
-    let minutes = (ms / 60_000) % (24 * 60);
-    format!("{} {:02}:{:02}", utc_date(ms), minutes / 60, minutes % 60)
-}
+pub use gongxin_core::calendar::{utc_date, utc_minute};
 
 /// Terminal columns a character takes: 2 for East Asian wide characters (Han, kana, Hangul,
 /// full-width forms), else 1 — enough to align Chinese project names.

@@ -738,7 +738,7 @@ pub fn alert_persons(state: &dyn State, alert: &Alert) -> Result<Vec<PublicKey>,
 
 /// The reminder thresholds in force.
 pub fn reminder_policy<S: State>(state: &S) -> Result<ReminderPolicy, StorageError> {
-    Ok(store::get(state, keys::REMINDERS)?.unwrap_or_default())
+    crate::engine::reminder_policy(state)
 }
 
 pub fn request<S: State>(state: &S, hash: &Hash) -> Result<Option<RequestRecord>, StorageError> {

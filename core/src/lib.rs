@@ -30,6 +30,7 @@ pub mod access_log;
 pub mod api;
 pub mod audit;
 pub mod block;
+pub mod calendar;
 pub mod checkpoint;
 pub mod crypto;
 pub mod encoding;

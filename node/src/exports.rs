@@ -15,7 +15,7 @@ use std::path::Path;
 
 use rust_xlsxwriter::{Format, Workbook, Worksheet, XlsxError};
 
-use crate::webhooks::text::{date, date_time};
+use gongxin_core::calendar::{beijing_date as date, beijing_minute as date_time};
 
 /// One value of a row.
 #[derive(Debug, Clone, PartialEq, Eq)]

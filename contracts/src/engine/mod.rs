@@ -111,7 +111,7 @@ pub(crate) use identity::insert_member;
 pub(crate) use money::{allowed_payment, share_of};
 pub use projects::project_of_operation;
 pub use reminders::due_soon_time;
-pub(crate) use reminders::set_policy as set_reminder_policy;
+pub(crate) use reminders::{policy as reminder_policy, set_policy as set_reminder_policy};
 
 /// What the node knows about the block being executed.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]

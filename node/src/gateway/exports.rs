@@ -435,7 +435,7 @@ pub fn export(node: &Node, reader: &Reader, name: &str, query: &Query) -> ApiRes
     } else {
         ("text/csv; charset=utf-8", "csv")
     };
-    let day = crate::webhooks::text::date(node.clock.now_ms()).replace('-', "");
+    let day = gongxin_core::calendar::beijing_date(node.clock.now_ms()).replace('-', "");
     let disposition = format!("attachment; filename=\"gongxin-{name}-{day}.{extension}\"");
     let mut response = Response::new(bytes.into());
     *response.status_mut() = StatusCode::OK;
