@@ -373,6 +373,7 @@ pub fn write_node_configs_with(
             limits: devnet_limits(),
             consensus: consensus.get(i).cloned(),
             webhooks: Vec::new(),
+            postgres_sink: None,
         };
         let config_path = node_dir.join("config.json");
         std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;

@@ -31,6 +31,9 @@ pub struct NodeConfig {
     /// Where this department's alerts are pushed (see [`crate::webhooks`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub webhooks: Vec<crate::webhooks::WebhookConfig>,
+    /// Where this department's BI database is (see [`crate::sink`]); none by default.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub postgres_sink: Option<crate::sink::SinkConfig>,
 }
 
 /// The consensus section of a node's config file.

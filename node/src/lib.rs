@@ -34,6 +34,8 @@
 //! - [`exports`]: CSV and XLSX writers for the gateway's spreadsheet exports.
 //! - [`webhooks`]: reminders pushed to 钉钉 / 企业微信 robots, SMS gateways and HTTP receivers,
 //!   by the department's own node, at least once, outside consensus.
+//! - [`sink`]: the optional PostgreSQL sink: the committed ledger, as the department may read
+//!   it, in normalised tables for BI tools (`docs/POSTGRES.md`).
 //! - [`crash`]: named crash points on the persistence path, for crash-recovery tests (feature
 //!   `failpoints`; nothing in other builds).
 //!
@@ -55,6 +57,7 @@ pub mod node;
 pub mod process;
 pub mod producer;
 pub mod reader;
+pub mod sink;
 pub mod storage;
 pub mod webhooks;
 

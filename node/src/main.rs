@@ -84,6 +84,23 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
         clock: SystemClock::shared(),
         gossip,
     })?;
+    // Started before the gateway's runtime exists, so a bad section returns its error here
+    // (an early return after it would drop a runtime inside this async function, a panic).
+    // This department's alerts, pushed to its robots and receivers.
+    let webhooks = gongxin_node::webhooks::Webhooks::start(
+        node.clone(),
+        config.webhooks.clone(),
+        Arc::new(gongxin_node::webhooks::HttpTransport),
+    )
+    .map_err(|e| anyhow::anyhow!("webhooks: {e:#}"))?;
+    // The department's BI database, when configured.
+    let sink = match config.postgres_sink.clone() {
+        Some(sink) => Some(
+            gongxin_node::sink::Sink::start(node.clone(), sink)
+                .map_err(|e| anyhow::anyhow!("postgres_sink: {e:#}"))?,
+        ),
+        None => None,
+    };
     let listener = gateway::bind(config.http)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.http))?;
@@ -119,13 +136,6 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     });
     // A validator anchors its operation log on the ledger (and prunes it by retention).
     let anchoring = tokio::spawn(gongxin_node::anchoring::run(node.clone()));
-    // This department's alerts, pushed to its robots and receivers.
-    let webhooks = gongxin_node::webhooks::Webhooks::start(
-        node.clone(),
-        config.webhooks.clone(),
-        Arc::new(gongxin_node::webhooks::HttpTransport),
-    )
-    .map_err(|e| anyhow::anyhow!("webhooks: {e:#}"))?;
     let blocks = async {
         match (config.consensus.clone(), gossip_outbox) {
             (Some(settings), Some(outbox)) => {
@@ -154,6 +164,9 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     };
     anchoring.abort();
     webhooks.stop(std::time::Duration::from_secs(2));
+    if let Some(sink) = sink {
+        sink.stop(std::time::Duration::from_secs(2));
+    }
     let _ = stop_tx.send(());
     // Graceful shutdown waits for open connections, and an event stream never ends by itself:
     // give clients a moment, then cut them off rather than hang.
