@@ -21,6 +21,7 @@
 //! - [`watch`]: the checkpoint monitor behind `gongxin audit watch`.
 
 pub mod access_log;
+pub mod credit;
 pub mod display;
 pub mod http;
 pub mod import;

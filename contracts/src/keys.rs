@@ -178,6 +178,13 @@ pub fn rectification(id: &str) -> Vec<u8> {
     key(&["rect", id])
 }
 pub const RECTIFICATIONS: &[u8] = b"rect/";
+/// The latest credit check of contractor `credit_code` for `project`.
+pub fn credit_check(project: &str, credit_code: &str) -> Vec<u8> {
+    key(&["credit", project, credit_code])
+}
+pub fn credit_checks(project: &str) -> Vec<u8> {
+    prefix(&["credit", project])
+}
 pub fn request(hash: &Hash) -> Vec<u8> {
     key(&["request", &hash.to_hex()])
 }

@@ -553,3 +553,14 @@ pub struct AckRecord {
     pub tx: Hash,
     pub note: String,
 }
+
+/// A contractor's credit-registry check (`record_credit_check`), the latest per project and
+/// contractor: who recorded it, when, in which transaction.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct CreditCheckRecord {
+    pub check: gongxin_core::model::CreditCheck,
+    pub recorded_by: PublicKey,
+    pub height: u64,
+    pub recorded_ms: TimestampMs,
+    pub tx: Hash,
+}

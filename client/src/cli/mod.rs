@@ -11,6 +11,7 @@
 
 mod access_log;
 mod audit;
+mod credit;
 mod evidence;
 mod import;
 mod keys;
@@ -64,6 +65,36 @@ pub(crate) struct Cli {
     http_timeout_ms: u64,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum CreditCommand {
+    /// Ask the registry (the adapter file --registry) about a contractor, save its answer in
+    /// --evidence-dir, and record the verdict with the answer's SM3 hash (record_credit_check).
+    /// Exit 4 when the registry lists the contractor (recorded all the same: signing a
+    /// contract with it is then refused), 3 when the rules reject the record.
+    Check {
+        /// The project the contract is for.
+        #[arg(long)]
+        project: String,
+        /// The contractor's name.
+        #[arg(long)]
+        name: String,
+        /// The contractor's 统一社会信用代码 (18 characters).
+        #[arg(long)]
+        credit_code: String,
+        /// The registry adapter file (JSON: url, query, headers, listed_when, …).
+        #[arg(long)]
+        registry: PathBuf,
+        /// Where the registry's answer is saved (credit-<project>-<code>-<ms>.json).
+        #[arg(long, default_value = ".")]
+        evidence_dir: PathBuf,
+        /// How long to wait for the record to be committed, in seconds.
+        #[arg(long, default_value_t = 60, value_parser = clap::value_parser!(u64).range(1..))]
+        wait_timeout_s: u64,
+        #[command(flatten)]
+        key: KeyArg,
+    },
 }
 
 #[derive(Subcommand)]
@@ -254,6 +285,12 @@ enum Command {
         #[command(flatten)]
         key: KeyArg,
     },
+    /// 信用核查: ask a credit registry about a contractor and record the answer's SM3 hash and
+    /// verdict on the ledger as evidence before the contract is signed.
+    Credit {
+        #[command(subcommand)]
+        command: CreditCommand,
+    },
     /// Requests waiting for a department's approval.
     Approvals {
         department: String,
@@ -371,6 +408,29 @@ fn dispatch(output: OutputMode, cli: Cli) -> Result<ExitCode> {
             paging,
             key,
         } => records::approvals(&cx, &department, &paging, &key),
+        Command::Credit {
+            command:
+                CreditCommand::Check {
+                    project,
+                    name,
+                    credit_code,
+                    registry,
+                    evidence_dir,
+                    wait_timeout_s,
+                    key,
+                },
+        } => credit::check(
+            &cx,
+            &credit::CheckArgs {
+                project,
+                name,
+                credit_code,
+                registry,
+                evidence_dir,
+                wait: Duration::from_secs(wait_timeout_s),
+                key: key.key,
+            },
+        ),
         Command::Import {
             kind,
             file,

@@ -67,6 +67,7 @@
 //! | verify rectification | the raising department × D, C, A | submitted; not by the submitter |
 //! | anchor access log | the named validator, with its own key (no member) | more records than its last anchor |
 //! | acknowledge alert | a member of a department the alert addresses, or a person it names | once per person |
+//! | record credit check (信用核查) | owner × D, C, S | any open stage; a contractor last found listed cannot be signed with |
 //!
 //! Closed and cancelled projects, and everything that belongs to them, never change
 //! (`record_closed`); a suspended project only resumes or is cancelled.
@@ -78,6 +79,7 @@
 mod alerts;
 mod anchors;
 mod approvals;
+mod credit;
 mod governance;
 mod guard;
 mod identity;
@@ -377,6 +379,7 @@ pub(crate) fn execute_operation(st: &mut dyn State, cx: &mut Cx<'_>, op: &Operat
             accepted,
             note,
         } => rectification::verify(st, cx, task, *accepted, note),
+        Operation::RecordCreditCheck(c) => credit::record(st, cx, c),
         Operation::Approve { .. }
         | Operation::Refuse { .. }
         | Operation::ProposeGovernance { .. }

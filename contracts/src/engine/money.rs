@@ -522,6 +522,7 @@ pub(super) fn sign_contract(st: &mut dyn State, cx: &mut Cx<'_>, c: &ContractRec
         .into());
     };
     check_against_award(c, &award)?;
+    let credit = super::credit::require_not_listed(st, &project.id, &c.contractor)?;
     let committed = add(project.committed_fen, c.amount_fen, "the commitment")?;
     if committed > project.budget_fen() {
         return Err(over_budget(&project, project.committed_fen, c.amount_fen).into());
@@ -552,12 +553,21 @@ pub(super) fn sign_contract(st: &mut dyn State, cx: &mut Cx<'_>, c: &ContractRec
     store::mark(st, &keys::project_contract(&project.id, &contract.id))?;
     project.contract = Some(contract.id.clone());
     project.committed_fen = committed;
+    let checked = match &credit {
+        Some(r) => format!(
+            "; credit checked at {}, height {} (answer SM3 {})",
+            r.check.registry,
+            r.height,
+            r.check.result_hash.to_hex()
+        ),
+        None => "; no credit check on record".into(),
+    };
     cx.history(
         st,
         &keys::contract(&contract.id),
         "sign_contract",
         format!(
-            "signed with {} for {}",
+            "signed with {} for {}{checked}",
             contract.contractor.name,
             yuan(contract.amount_fen)
         ),

@@ -47,6 +47,7 @@ pub(crate) enum Action {
     RaiseRectification,
     SubmitRectification,
     VerifyRectification,
+    RecordCreditCheck,
 }
 
 #[cfg(test)]
@@ -81,6 +82,7 @@ impl Action {
         Action::RaiseRectification,
         Action::SubmitRectification,
         Action::VerifyRectification,
+        Action::RecordCreditCheck,
     ];
 }
 
@@ -432,6 +434,15 @@ pub(crate) const PERMISSIONS: &[Permission] = &[
         grants: &[StaticGrant {
             dept: DeptRule::Raiser,
             roles: INSPECTORS,
+        }],
+    },
+    Permission {
+        action: Action::RecordCreditCheck,
+        name: "recording a credit check (信用核查)",
+        doc: "record credit check (信用核查)",
+        grants: &[StaticGrant {
+            dept: DeptRule::Owner,
+            roles: STAFF,
         }],
     },
 ];

@@ -2195,6 +2195,132 @@ fn governance_changes_validators_and_departments() {
 
 // --- determinism and the record of every code -------------------------------------------------
 
+fn credit_check(project: &str, winner: u32, verdict: CreditVerdict, checked_ms: u64) -> Operation {
+    Operation::RecordCreditCheck(CreditCheck {
+        project: project.into(),
+        party: Party {
+            name: format!("Contractor {winner}"),
+            credit_code: credit_code(winner),
+        },
+        registry: "creditchina".into(),
+        verdict,
+        result_hash: Hash::digest(format!("answer {winner} {verdict:?}").as_bytes()),
+        checked_ms,
+        summary: match verdict {
+            CreditVerdict::Clear => "未列入".into(),
+            CreditVerdict::Listed => "失信被执行人".into(),
+        },
+    })
+}
+
+#[test]
+fn a_contractor_last_found_listed_cannot_be_signed_with() {
+    let mut h = bare();
+    to_budgeted(&mut h, "P-1", yuan(1_000_000));
+    h.ok(
+        TRANSPORT,
+        Specialist,
+        Operation::StartProcurement(procurement("P-1")),
+    );
+    h.ok(
+        TRANSPORT,
+        SectionChief,
+        Operation::AwardProcurement(award("P-1", 1, yuan(900_000))),
+    );
+    let now = h.ctx.time_ms;
+    // Who may record a check: the owner's staff, not another department, not an auditor.
+    rejected(
+        &mut h,
+        ECOLOGY,
+        Director,
+        credit_check("P-1", 1, CreditVerdict::Clear, now),
+        "wrong_department",
+    );
+    rejected(
+        &mut h,
+        AUDIT,
+        Auditor,
+        credit_check("P-1", 1, CreditVerdict::Clear, now),
+        "wrong_department",
+    );
+    // Fields are checked: a bad credit code, an answer dated after the block.
+    let Operation::RecordCreditCheck(mut bad) = credit_check("P-1", 1, CreditVerdict::Clear, now)
+    else {
+        unreachable!()
+    };
+    bad.party.credit_code = "91320100000000001X".into();
+    rejected(
+        &mut h,
+        TRANSPORT,
+        Specialist,
+        Operation::RecordCreditCheck(bad),
+        "invalid_field",
+    );
+    rejected(
+        &mut h,
+        TRANSPORT,
+        Specialist,
+        credit_check("P-1", 1, CreditVerdict::Clear, now + DAY_MS),
+        "invalid_field",
+    );
+    // Listed: the contract is refused, and nothing is signed.
+    h.ok(
+        TRANSPORT,
+        Specialist,
+        credit_check("P-1", 1, CreditVerdict::Listed, now),
+    );
+    let refused = rejected(
+        &mut h,
+        TRANSPORT,
+        Director,
+        Operation::SignContract(contract("C-1", "P-1", 1, yuan(900_000), now)),
+        "wrong_state",
+    );
+    let Outcome::Rejected { reason, .. } = &refused.outcome else {
+        unreachable!()
+    };
+    assert!(reason.contains("listed by creditchina"), "{reason}");
+    assert!(!store::exists(&h.state, &keys::contract("C-1")).unwrap());
+    // A later check finds it clear (the listing was lifted): the latest check counts.
+    h.ok(
+        TRANSPORT,
+        SectionChief,
+        credit_check("P-1", 1, CreditVerdict::Clear, now),
+    );
+    h.ok(
+        TRANSPORT,
+        Director,
+        Operation::SignContract(contract("C-1", "P-1", 1, yuan(900_000), now)),
+    );
+    let record: CreditCheckRecord =
+        store::get(&h.state, &keys::credit_check("P-1", &credit_code(1)))
+            .unwrap()
+            .unwrap();
+    assert_eq!(record.check.verdict, CreditVerdict::Clear);
+    // Both checks and the evidence hash are in the project's history; the contract's names the
+    // check it was signed on.
+    let history = crate::queries::project_history(&h.state, "P-1", None, 50).unwrap();
+    let checks: Vec<_> = history
+        .items
+        .iter()
+        .filter(|e| e.action == "record_credit_check")
+        .collect();
+    assert_eq!(checks.len(), 2);
+    assert!(
+        checks[1]
+            .summary
+            .contains(&record.check.result_hash.to_hex())
+    );
+    let signed = crate::queries::record_history(&h.state, "contract/C-1", None, 10)
+        .unwrap()
+        .items;
+    assert!(
+        signed[0].summary.contains("credit checked at creditchina"),
+        "{}",
+        signed[0].summary
+    );
+}
+
 #[test]
 fn every_rejection_code_has_a_test() {
     let source = include_str!("tests.rs");

@@ -257,5 +257,14 @@ pub fn example(kind: OperationKind) -> Operation {
             alert: placeholder_hash("an overdue reminder"),
             note: "已阅，本周内提交整改材料".into(),
         },
+        OperationKind::RecordCreditCheck => Operation::RecordCreditCheck(CreditCheck {
+            project: PROJECT.into(),
+            party: party(),
+            registry: "creditchina".into(),
+            verdict: CreditVerdict::Clear,
+            result_hash: placeholder_hash("the registry's answer"),
+            checked_ms: 1_767_225_600_000,
+            summary: "未列入失信被执行人、重大税收违法名单".into(),
+        }),
     }
 }

@@ -161,6 +161,11 @@ pub enum Operation {
         #[serde(default)]
         note: String,
     },
+
+    // -- integration --------------------------------------------------------------------------
+    /// 信用核查: the owner department records a contractor's credit-registry check (its answer's
+    /// hash as evidence); a contract cannot be signed with a contractor last found listed.
+    RecordCreditCheck(CreditCheck),
 }
 
 macro_rules! operation_kinds {
@@ -226,6 +231,7 @@ operation_kinds!(
     VerifyRectification => "verify_rectification",
     AnchorAccessLog => "anchor_access_log",
     AcknowledgeAlert => "acknowledge_alert",
+    RecordCreditCheck => "record_credit_check",
 );
 
 impl Operation {
@@ -266,6 +272,7 @@ impl Operation {
             Operation::ReportProgress(r) => Some(&r.project),
             Operation::RecordAcceptance(a) => Some(&a.project),
             Operation::RecordEvaluation(e) => Some(&e.project),
+            Operation::RecordCreditCheck(c) => Some(&c.project),
             Operation::RaiseRectification(t) => t.project.as_deref(),
             _ => None,
         }

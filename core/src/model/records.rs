@@ -141,6 +141,35 @@ pub struct Party {
     pub credit_code: String,
 }
 
+/// What a credit registry (信用中国 and the like) said about a party.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum CreditVerdict {
+    /// Not on any list the registry keeps (失信被执行人, 重大税收违法, 政府采购严重违法失信, …).
+    Clear,
+    /// On at least one such list: a contract with it cannot be signed.
+    Listed,
+}
+
+/// 信用核查: a contractor checked against a credit registry before the contract is signed.
+/// The registry's answer stays off the ledger; its SM3 hash is the evidence, so anyone holding
+/// the saved answer can show it is the one that was checked.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
+pub struct CreditCheck {
+    pub project: String,
+    pub party: Party,
+    /// Which registry answered (the adapter's name, e.g. `creditchina`).
+    pub registry: String,
+    pub verdict: CreditVerdict,
+    /// SM3 of the registry's answer, byte for byte as received.
+    pub result_hash: Hash,
+    /// When the registry answered (ms since the epoch, UTC).
+    pub checked_ms: TimestampMs,
+    /// The answer in a line, e.g. the lists it was found on.
+    #[serde(default)]
+    pub summary: String,
+}
+
 /// One bid in a procurement.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, JsonSchema)]
 pub struct Bid {
