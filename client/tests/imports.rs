@@ -1,5 +1,5 @@
-//! `gongxin import` against a real devnet: a finance-platform budget export of 100 projects ×
-//! 5 lines is imported by finance, the import process is killed with SIGKILL part-way, the same
+//! `gongxin import` against a real devnet: a finance-platform budget export of 10,000 rows (200
+//! projects × 50 lines) is imported by finance, the import process is killed with SIGKILL part-way, the same
 //! command resumes it, and in the end each project has exactly one budget request — nothing
 //! lost, nothing twice — while a malformed row and a row for an unknown project are reported in
 //! FILE.rejected.csv with their reasons (exit status 3).
@@ -18,8 +18,8 @@ use gongxin_core::crypto::KeyFile;
 use gongxin_core::model::{Disclosure, Operation, ProjectProposal};
 use serde_json::Value;
 
-const PROJECTS: usize = 100;
-const LINES: usize = 5;
+const PROJECTS: usize = 200;
+const LINES: usize = 50;
 
 fn key_file(devnet: &Devnet, member: &str) -> KeyFile {
     KeyFile::from_json(&std::fs::read_to_string(devnet.key(member)).unwrap()).unwrap()
@@ -134,7 +134,7 @@ fn a_budget_import_killed_part_way_resumes_with_nothing_lost_or_twice() {
         .collect();
     commit_all(&client, &devnet, "finance-director", approve);
 
-    // The finance platform's export: five lines per project, a malformed amount, and a line for
+    // The finance platform's export: fifty lines per project, a malformed amount, and a line for
     // a project the ledger does not have.
     let mut csv = String::from(
         "\u{feff}项目编号,预算年度,功能科目编码,功能科目名称,指标金额(元),指标文号\r\n",
