@@ -141,6 +141,7 @@ pub struct Node {
     tip: Arc<TipWatch>,
     events: broadcast::Sender<Arc<NumberedEvent>>,
     started: Instant,
+    scratch_dir: PathBuf,
 }
 
 impl Node {
@@ -161,6 +162,10 @@ impl Node {
             error,
         })?;
         let store = Arc::new(Store::open(&data_dir)?);
+        let scratch_dir = open_scratch_dir(&data_dir).map_err(|error| OpenError::DataDir {
+            path: scratch_path(&data_dir),
+            error,
+        })?;
         let chain = Chain::open(store.clone(), genesis.clone())?;
         check_validator_key(&chain, &name, &key)?;
         let tip = Arc::new(TipWatch::new(Tip {
@@ -200,6 +205,7 @@ impl Node {
             tip,
             events,
             started: Instant::now(),
+            scratch_dir,
         }))
     }
 
@@ -261,6 +267,12 @@ impl Node {
     /// The node's database, for node-local bookkeeping outside the ledger (webhook deliveries).
     pub(crate) fn store(&self) -> &Store {
         &self.store
+    }
+
+    /// Where the node writes files it is building (exports): beside the data directory, readable
+    /// by the node's user only, emptied at every start.
+    pub fn scratch_dir(&self) -> &std::path::Path {
+        &self.scratch_dir
     }
 
     /// This validator's signing key pair (votes, checkpoints, anchors).
@@ -365,6 +377,33 @@ impl Node {
 /// A name the chain knows as a validator must come with that validator's key. A name it does
 /// not know yet runs as a non-voting node: it follows the chain and votes once governance adds
 /// it.
+/// `<data dir>.scratch`, beside the data directory (as its storage key is).
+pub fn scratch_path(data_dir: &std::path::Path) -> PathBuf {
+    let mut name = data_dir
+        .file_name()
+        .map(|n| n.to_os_string())
+        .unwrap_or_else(|| "data".into());
+    name.push(".scratch");
+    data_dir.with_file_name(name)
+}
+
+/// Creates the scratch directory afresh (what an export left when the node stopped is removed),
+/// mode 0700: record content being exported never sits in the system's shared temp directory.
+fn open_scratch_dir(data_dir: &std::path::Path) -> std::io::Result<PathBuf> {
+    let dir = scratch_path(data_dir);
+    match std::fs::remove_dir_all(&dir) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
+    std::fs::create_dir_all(&dir)?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o700))?;
+    }
+    Ok(dir)
+}
+
 fn check_validator_key(chain: &Chain, name: &str, key: &Keypair) -> Result<(), OpenError> {
     let next = chain.tip().height + 1;
     match chain.validator_set_for(next).by_name(name) {

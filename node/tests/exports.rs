@@ -262,3 +262,25 @@ async fn xlsx_exports_open_in_a_real_reader_with_the_same_rows() {
     assert_eq!(code, 200);
     assert_eq!(rows.len() - 1, history["items"].as_array().unwrap().len());
 }
+
+#[test]
+fn exports_are_built_in_the_node_s_own_scratch_directory() {
+    let common::TestNode { dir, node, keys } = common::test_node(Limits::default());
+    let scratch = node.scratch_dir().to_owned();
+    assert_eq!(scratch, dir.path().join("data.scratch"));
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&scratch).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o777,
+            0o700,
+            "only the node's user reads what is being exported"
+        );
+    }
+    // What an export left when the node stopped is gone at the next start.
+    std::fs::write(scratch.join("left-over.xlsx"), b"rows").unwrap();
+    drop(node);
+    let node = common::open(&dir, &keys, Limits::default());
+    assert!(node.scratch_dir().is_dir());
+    assert!(!scratch.join("left-over.xlsx").exists());
+}

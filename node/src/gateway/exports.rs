@@ -5,8 +5,9 @@
 //! projects listed), rectifications (`status`, `department`, `project`, `overdue`), and one
 //! project's history (`project`, required).
 //!
-//! The file is written to a temporary directory a page of records at a time (memory stays
-//! flat however many rows), then sent; at most [`EXPORT_ROWS_MAX`] rows and
+//! The file is written a page of records at a time (memory stays flat however many rows) to a
+//! temporary directory inside the node's own scratch directory ([`Node::scratch_dir`], not the
+//! system's shared temp directory), then sent; at most [`EXPORT_ROWS_MAX`] rows and
 //! [`EXPORT_BYTES_MAX`] bytes (the file is in memory while it is sent).
 
 use std::fs::File;
@@ -382,7 +383,7 @@ pub fn export(node: &Node, reader: &Reader, name: &str, query: &Query) -> ApiRes
             ));
         }
     };
-    let dir = tempfile::tempdir().map_err(io_error)?;
+    let dir = tempfile::tempdir_in(node.scratch_dir()).map_err(io_error)?;
     let path = dir.path().join("export");
     if xlsx {
         let mut writer =
