@@ -33,6 +33,8 @@ pub struct DevnetOptions {
     /// Start a validator that exits on its own again (with backoff), instead of only
     /// reporting it.
     pub restart_crashed: bool,
+    /// The signature suite of every key of the devnet (validators and members).
+    pub algorithm: gongxin_core::crypto::Algorithm,
 }
 
 /// `devnet.json`: where the devnet's parts are, for people and tools.
@@ -116,7 +118,12 @@ pub async fn run(
     std::fs::create_dir_all(&options.dir)
         .with_context(|| format!("cannot create {}", options.dir.display()))?;
     let dir = options.dir.canonicalize()?;
-    let (keys, configs) = write_node_configs(&dir, options.validators, options.base_port)?;
+    let (keys, configs) = write_node_configs_with(
+        &dir,
+        options.validators,
+        options.base_port,
+        options.algorithm,
+    )?;
 
     let mut running: Vec<Supervised> = Vec::new();
     let mut nodes = Vec::new();
@@ -348,7 +355,7 @@ pub fn write_node_configs(
     )
 }
 
-/// [`write_node_configs`] with validator keys of `algorithm`.
+/// [`write_node_configs`] with every key of `algorithm`.
 pub fn write_node_configs_with(
     dir: &Path,
     validators: usize,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
+use gongxin_core::crypto::Algorithm;
 use gongxin_devnet::DevnetOptions;
 
 /// Run a local devnet: creates keys and a genesis on first use, starts each validator as its
@@ -31,6 +32,11 @@ struct Args {
     /// reported (with its log's tail and the command that restarts it) and the others go on.
     #[arg(long)]
     restart_crashed: bool,
+    /// The signature suite of every key (validators and members): ed25519, or sm2 for a
+    /// 商用密码 deployment (the load generator then signs with SM2 too). Default: the suite of
+    /// the devnet already in --dir, else ed25519.
+    #[arg(long, value_parser = ["ed25519", "sm2"])]
+    algorithm: Option<String>,
 }
 
 fn main() -> ExitCode {
@@ -45,12 +51,24 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    let algorithm = match args.algorithm.as_deref() {
+        Some("sm2") => Algorithm::Sm2,
+        Some(_) => Algorithm::Ed25519,
+        None => match gongxin_devnet::devnet_algorithm(&args.dir) {
+            Ok(found) => found.unwrap_or(Algorithm::Ed25519),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        },
+    };
     let options = DevnetOptions {
         dir: args.dir,
         validators: args.validators,
         base_port: args.base_port,
         demo: !args.no_demo,
         restart_crashed: args.restart_crashed,
+        algorithm,
     };
     match runtime.block_on(gongxin_devnet::run(
         options,

@@ -156,8 +156,23 @@ pub fn create_devnet_files(dir: &Path, validators: usize) -> Result<DevnetKeys> 
     create_devnet_files_with(dir, validators, Algorithm::Ed25519)
 }
 
-/// [`create_devnet_files`] with validator keys of `algorithm` (SM2 for a 商用密码 consortium;
-/// members keep ed25519 keys).
+/// The signature suite of the devnet in `dir` (its genesis' validator keys), if it has one.
+pub fn devnet_algorithm(dir: &Path) -> Result<Option<Algorithm>> {
+    let path = dir.join("genesis.json");
+    if !path.exists() {
+        return Ok(None);
+    }
+    let genesis = Genesis::from_json(&std::fs::read_to_string(&path)?)
+        .with_context(|| format!("{} is invalid", path.display()))?;
+    Ok(genesis
+        .validators
+        .validators()
+        .first()
+        .map(|v| v.public_key.algorithm()))
+}
+
+/// [`create_devnet_files`] with every key — validators' and members' — of `algorithm` (SM2 for a
+/// 商用密码 consortium). An existing devnet directory made with the other algorithm is refused.
 pub fn create_devnet_files_with(
     dir: &Path,
     validators: usize,
@@ -174,6 +189,18 @@ pub fn create_devnet_files_with(
     if genesis_path.exists() {
         let genesis = Genesis::from_json(&std::fs::read_to_string(&genesis_path)?)
             .with_context(|| format!("{} is invalid", genesis_path.display()))?;
+        let made_with = genesis
+            .validators
+            .validators()
+            .first()
+            .map(|v| v.public_key.algorithm());
+        if made_with.is_some_and(|a| a != algorithm) {
+            bail!(
+                "{} was made with {} keys, not {algorithm}: use another --dir for a devnet of the other suite",
+                dir.display(),
+                made_with.map_or_else(String::new, |a| a.to_string())
+            );
+        }
         if genesis.validators.len() != validators {
             bail!(
                 "{} has {} validator(s), not {validators}: use another --dir for a different devnet",
@@ -216,7 +243,7 @@ pub fn create_devnet_files_with(
     let mut members = Vec::new();
     let mut genesis_members = Vec::new();
     for m in &template.members {
-        let key = Keypair::generate(Algorithm::Ed25519)?;
+        let key = Keypair::generate(algorithm)?;
         write_key(&keys_dir.join(format!("{}.key", m.name)), &m.name, &key)?;
         genesis_members.push(Member {
             name: m.name.clone(),

@@ -321,3 +321,61 @@ fn gongxin_node_devnet_forwards_to_gongxin_devnet() {
         "{stderr}"
     );
 }
+
+#[test]
+fn an_sm2_devnet_keys_signs_and_verifies_everything_in_sm2() {
+    use gongxin_core::crypto::Algorithm;
+    // `gongxin-devnet --algorithm sm2` (also as `gongxin-node devnet --algorithm sm2`).
+    let (launcher, devnet) = Launcher::start(1, &["--algorithm", "sm2"]);
+    let dir = launcher.dir.path();
+    assert_eq!(
+        gongxin_devnet::devnet_algorithm(dir).unwrap(),
+        Some(Algorithm::Sm2)
+    );
+    let keys = gongxin_devnet::create_devnet_files_with(dir, 1, Algorithm::Sm2).unwrap();
+    assert!(
+        keys.genesis
+            .validators
+            .validators()
+            .iter()
+            .all(|v| v.public_key.algorithm() == Algorithm::Sm2)
+    );
+    assert!(!keys.members.is_empty());
+    assert!(
+        keys.members
+            .iter()
+            .all(|m| m.3.public_key().algorithm() == Algorithm::Sm2),
+        "every member key is SM2"
+    );
+    // The same directory is not reused as an ed25519 devnet.
+    let refused = gongxin_devnet::create_devnet_files_with(dir, 1, Algorithm::Ed25519)
+        .unwrap_err()
+        .to_string();
+    assert!(refused.contains("made with sm2 keys"), "{refused}");
+
+    // The load generator finds the suite on its own and signs with SM2; the node verifies and
+    // commits those transactions.
+    let out = Command::new(env!("CARGO_BIN_EXE_gongxin-loadgen"))
+        .arg("--devnet")
+        .arg(dir)
+        .args(["--rate", "40", "--duration-s", "2", "--concurrency", "2"])
+        .args(["--proof-requests", "0", "--json"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(report["committed"].as_u64().unwrap() > 0, "{report}");
+    assert_eq!(
+        report["applied_in_sample"], report["sample_size"],
+        "{report}"
+    );
+    let agent = ureq::Agent::new_with_defaults();
+    let height = height(&agent, &devnet.nodes[0].http).unwrap();
+    assert!(height > 0);
+}

@@ -361,7 +361,7 @@ fn a_byzantine_config_is_refused_without_the_test_switch() {
 #[test]
 fn n4f0_sm2() {
     // The same consortium with SM2 validator keys: votes, proposals, certificates and
-    // checkpoint signatures all in SM2/SM3 (members still sign with ed25519 here).
+    // checkpoint signatures all in SM2/SM3, and the members sign their transactions with SM2.
     let cluster = Cluster::start_with_algorithm(4, gongxin_core::crypto::Algorithm::Sm2);
     assert!(
         cluster.wait_height(&[0, 1, 2, 3], 1, START),

@@ -22,8 +22,9 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use clap::Parser;
 use gongxin_core::Hash;
+use gongxin_core::crypto::Algorithm;
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
-use gongxin_devnet::{create_devnet_files, http_agent, read_devnet_file};
+use gongxin_devnet::{create_devnet_files_with, devnet_algorithm, http_agent, read_devnet_file};
 use gongxin_node::clock::{Clock, SystemClock};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -115,7 +116,9 @@ fn get_json_with(
 fn main() -> Result<()> {
     let args = Args::parse();
     let devnet = read_devnet_file(&args.devnet)?;
-    let keys = create_devnet_files(&args.devnet, devnet.nodes.len())?;
+    // The devnet's own suite: an SM2 devnet's members sign (and its nodes verify) SM2.
+    let algorithm = devnet_algorithm(&args.devnet)?.unwrap_or(Algorithm::Ed25519);
+    let keys = create_devnet_files_with(&args.devnet, devnet.nodes.len(), algorithm)?;
     let gateways: Vec<String> = devnet.nodes.iter().map(|n| n.http.clone()).collect();
     let agent = http_agent();
     let status = get_json(&agent, &format!("{}/v1/status", gateways[0]))
