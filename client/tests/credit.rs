@@ -11,6 +11,7 @@ use std::time::Duration;
 use common::devnet::{Demo, Devnet};
 use common::{FakeNode, Reply, gongxin, path_str, text};
 use gongxin_core::Hash;
+use gongxin_core::model::credit_code::with_check_character;
 use serde_json::{Value, json};
 
 /// A project of the demo data owned by transport, in procurement.
@@ -138,30 +139,22 @@ fn credit_checks_are_recorded_with_their_evidence() {
     assert!(records.contains(listed["result_hash"].as_str().unwrap()));
     assert!(records.contains(": listed (answer SM3"));
 
-    // Nothing is recorded when the answer proves nothing or never comes.
+    // Nothing is recorded when the code is malformed (the registry is not even asked), or the
+    // answer proves nothing or never comes.
     let before = history();
-    let out = check(ODD, "某公司");
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("has no /data/tax"),
-        "{}",
-        text(&out.stderr)
-    );
-    let out = check("91110000100000000X", "忙碌公司");
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("HTTP 503"),
-        "{}",
-        text(&out.stderr)
-    );
+    let refused = |out: std::process::Output, says: &str| {
+        assert!(!out.status.success());
+        let stderr = text(&out.stderr);
+        assert!(stderr.contains(says), "{stderr}");
+    };
+    let asked_before = registry.requests().len();
+    refused(check("914403001922038217", "某公司"), "check character");
+    assert_eq!(registry.requests().len(), asked_before, "nobody was asked");
+    refused(check(ODD, "某公司"), "has no /data/tax");
+    let unknown = with_check_character("91110000100000000").unwrap();
+    refused(check(&unknown, "忙碌公司"), "HTTP 503");
     drop(registry);
-    let out = check(CLEAR, "华为技术有限公司");
-    assert!(!out.status.success());
-    assert!(
-        text(&out.stderr).contains("did not answer"),
-        "{}",
-        text(&out.stderr)
-    );
+    refused(check(CLEAR, "华为技术有限公司"), "did not answer");
     std::thread::sleep(Duration::from_millis(300));
     assert_eq!(history(), before);
     // The saved answers are the two recorded ones.

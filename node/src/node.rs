@@ -374,17 +374,9 @@ impl Node {
     }
 }
 
-/// A name the chain knows as a validator must come with that validator's key. A name it does
-/// not know yet runs as a non-voting node: it follows the chain and votes once governance adds
-/// it.
 /// `<data dir>.scratch`, beside the data directory (as its storage key is).
 pub fn scratch_path(data_dir: &std::path::Path) -> PathBuf {
-    let mut name = data_dir
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "data".into());
-    name.push(".scratch");
-    data_dir.with_file_name(name)
+    crate::storage::sibling_path(data_dir, ".scratch")
 }
 
 /// Creates the scratch directory afresh (what an export left when the node stopped is removed),
@@ -404,6 +396,9 @@ fn open_scratch_dir(data_dir: &std::path::Path) -> std::io::Result<PathBuf> {
     Ok(dir)
 }
 
+/// A name the chain knows as a validator must come with that validator's key. A name it does
+/// not know yet runs as a non-voting node: it follows the chain and votes once governance adds
+/// it.
 fn check_validator_key(chain: &Chain, name: &str, key: &Keypair) -> Result<(), OpenError> {
     let next = chain.tip().height + 1;
     match chain.validator_set_for(next).by_name(name) {

@@ -6,25 +6,14 @@ use gongxin_core::entry::Outcome;
 use gongxin_core::model::ProjectStage;
 use gongxin_node::clock::{Clock, SystemClock};
 use gongxin_node::config::Limits;
-use gongxin_node::producer::produce_block;
 
 mod common;
 
 #[test]
 fn demo_plan_commits_with_only_the_intended_rejections() {
     let t = common::test_node(Limits::default());
-    let tip = t.node.tip().chain;
-    let plan = gongxin_devnet::demo::plan(&t.keys, tip.height, SystemClock.now_ms()).unwrap();
+    let plan = t.load_demo();
     assert!(plan.txs.len() > 1_000, "{} transactions", plan.txs.len());
-    for tx in &plan.txs {
-        t.node
-            .admission
-            .submit(tx.clone(), tx.to_bytes().len())
-            .unwrap();
-    }
-    while t.node.admission.pool_size().txs > 0 {
-        produce_block(&t.node, false).unwrap();
-    }
     let mut rejected = Vec::new();
     for tx in &plan.txs {
         let location = t

@@ -4,27 +4,15 @@
 //! department exports its own records only), and bad requests refused with a reason.
 
 use gongxin_core::model::Role;
-use gongxin_node::clock::{Clock, SystemClock};
 use gongxin_node::config::Limits;
 use gongxin_node::gateway;
-use gongxin_node::producer::produce_block;
 use serde_json::Value;
 
 mod common;
 
 fn loaded() -> common::TestNode {
     let t = common::test_node(Limits::default());
-    let plan = gongxin_devnet::demo::plan(&t.keys, t.node.tip().chain.height, SystemClock.now_ms())
-        .unwrap();
-    for tx in &plan.txs {
-        t.node
-            .admission
-            .submit(tx.clone(), tx.to_bytes().len())
-            .unwrap();
-    }
-    while t.node.admission.pool_size().txs > 0 {
-        produce_block(&t.node, false).unwrap();
-    }
+    t.load_demo();
     t
 }
 

@@ -27,17 +27,7 @@ use common::postgres::PgServer;
 fn loaded() -> common::TestNode {
     let clock = ManualClock::new(SystemClock.now_ms());
     let t = common::test_node_with_clock(Limits::default(), clock.clone());
-    let plan =
-        gongxin_devnet::demo::plan(&t.keys, t.node.tip().chain.height, clock.now_ms()).unwrap();
-    for tx in &plan.txs {
-        t.node
-            .admission
-            .submit(tx.clone(), tx.to_bytes().len())
-            .unwrap();
-    }
-    while t.node.admission.pool_size().txs > 0 {
-        produce_block(&t.node, false).unwrap();
-    }
+    t.load_demo();
     for _ in 0..10 {
         clock.advance_ms(4 * 86_400_000 + 12 * 3_600_000);
         produce_block(&t.node, true).unwrap();
@@ -353,12 +343,34 @@ fn a_line_department_sinks_its_own_records_only() {
         ) > 0
     );
 
-    // The schema is transport's: a sink for another department is refused, not mixed in.
-    let ecology = reader("ecology", DepartmentKind::Line);
-    match Connection::open(&t.node, &config(&pg, "transport_view", 200), ecology) {
-        Err(SinkError::Mismatch(reason)) => assert!(reason.contains("transport"), "{reason}"),
-        other => panic!("expected a mismatch, got {other:?}"),
-    }
+    // The schema is transport's: a sink for another department is refused, not mixed in; so is
+    // one made by another table version, or filled with blocks this ledger does not have.
+    let refused = |who: ReaderRole, says: &str| match Connection::open(
+        &t.node,
+        &config(&pg, "transport_view", 200),
+        who,
+    ) {
+        Err(SinkError::Mismatch(reason)) => assert!(reason.contains(says), "{reason}"),
+        other => panic!("expected a mismatch ({says}), got {other:?}"),
+    };
+    refused(reader("ecology", DepartmentKind::Line), "transport");
+    let transport = || reader("transport", DepartmentKind::Line);
+    let alter = |client: &mut postgres::Client, set: &str| {
+        client
+            .batch_execute(&format!("UPDATE transport_view.sink_state SET {set}"))
+            .unwrap();
+    };
+    alter(&mut client, "schema_version = 99");
+    refused(transport(), "sink schema version 99");
+    alter(&mut client, "schema_version = 1");
+    let hash: String = client
+        .query_one("SELECT block_hash FROM transport_view.sink_state", &[])
+        .unwrap()
+        .get(0);
+    alter(&mut client, &format!("block_hash = '{}'", "0".repeat(64)));
+    refused(transport(), "which this node's ledger does not have");
+    alter(&mut client, &format!("block_hash = '{hash}'"));
+    assert!(Connection::open(&t.node, &config(&pg, "transport_view", 200), transport()).is_ok());
 }
 
 #[test]

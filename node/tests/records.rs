@@ -20,17 +20,7 @@ struct Loaded {
 
 fn loaded() -> Loaded {
     let t = common::test_node(Limits::default());
-    let plan = gongxin_devnet::demo::plan(&t.keys, t.node.tip().chain.height, SystemClock.now_ms())
-        .unwrap();
-    for tx in &plan.txs {
-        t.node
-            .admission
-            .submit(tx.clone(), tx.to_bytes().len())
-            .unwrap();
-    }
-    while t.node.admission.pool_size().txs > 0 {
-        produce_block(&t.node, false).unwrap();
-    }
+    t.load_demo();
     Loaded { t }
 }
 

@@ -15,6 +15,7 @@ use gongxin_client::offline;
 use gongxin_client::records::Reader;
 use gongxin_client::txbuilder::TxBuilder;
 use gongxin_core::Hash;
+use gongxin_core::model::credit_code::credit_code_problem;
 use gongxin_core::model::{CreditCheck, CreditVerdict, Operation, Party};
 use serde::Serialize;
 
@@ -103,8 +104,8 @@ pub(super) fn check(cx: &Session, args: &CheckArgs) -> Result<ExitCode> {
     let config = RegistryConfig::from_json(&text)
         .with_context(|| format!("{} is not a usable registry file", args.registry.display()))?;
     let code = args.credit_code.trim().to_uppercase();
-    if code.len() != 18 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        bail!("{code:?} is not a 统一社会信用代码 (18 letters and digits); nothing was asked");
+    if let Some(problem) = credit_code_problem(&code) {
+        bail!("{code:?} is not a 统一社会信用代码: {problem}; nothing was asked");
     }
     let party = Party {
         name: args.name.trim().to_owned(),

@@ -12,6 +12,7 @@
 //! - Record ids are chosen by the submitter (e.g. a project code `SC-2026-017`), 1–64 characters
 //!   from `A–Z a–z 0–9 . _ -`, so a client can refer to a record before it is committed.
 
+pub mod credit_code;
 pub mod examples;
 mod ops;
 mod records;

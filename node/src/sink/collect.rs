@@ -164,10 +164,13 @@ fn tx_row(
     header: &gongxin_core::block::BlockHeader,
 ) -> Result<Option<TxRow>, gongxin_contracts::StorageError> {
     let tx = &entry.tx;
-    let subjects = access::entry_subjects(state, tx)?;
     let signer_department = access::signer_department(state, tx)?;
-    if !reader.may_read_entry(&subjects, signer_department.as_deref()) {
-        return Ok(None);
+    // Audit reads every entry: no need to look up what each concerns.
+    if !reader.reads_everything() {
+        let subjects = access::entry_subjects(state, tx)?;
+        if !reader.may_read_entry(&subjects, signer_department.as_deref()) {
+            return Ok(None);
+        }
     }
     let project = gongxin_contracts::engine::project_of_operation(state, &tx.body.operation)?;
     let (outcome, reason_code, reason) = match &entry.outcome {
@@ -202,10 +205,10 @@ fn note_event(
     event: &Event,
 ) -> Result<(), gongxin_contracts::StorageError> {
     let readable = |state: &dyn State| -> Result<bool, gongxin_contracts::StorageError> {
-        Ok(access::event_subjects(state, event)?
-            .iter()
-            .any(|s| reader.may_read(s))
-            || reader.reads_everything())
+        Ok(reader.reads_everything()
+            || access::event_subjects(state, event)?
+                .iter()
+                .any(|s| reader.may_read(s)))
     };
     if let Some(project) = event.project() {
         batch.dirty.insert(Dirty::Project(project.to_owned()));

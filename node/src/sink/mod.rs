@@ -338,47 +338,58 @@ fn pause(stop: &AtomicBool, d: Duration) -> bool {
     !stop.load(Ordering::Relaxed)
 }
 
+/// Connects and follows the chain until asked to stop; after any failure (no connection, a
+/// refused database, a failed pass) waits, 1 s doubling to 30 s, and connects again. A pass that
+/// succeeds resets the wait, so a database that keeps failing is not hammered every second.
 fn run(node: &Node, config: &SinkConfig, reader: ReaderRole, stop: &AtomicBool) {
     let mut retry = RETRY_FIRST;
     while !stop.load(Ordering::Relaxed) {
-        let mut connection = match Connection::open(node, config, reader.clone()) {
-            Ok(c) => c,
-            Err(e) => {
-                tracing::error!(error = %e, "postgres sink cannot start; retrying in {retry:?}");
-                if !pause(stop, retry) {
-                    return;
+        let failure = match Connection::open(node, config, reader.clone()) {
+            Err(e) => e,
+            Ok(mut connection) => {
+                tracing::info!(schema = %config.schema, "postgres sink connected");
+                match follow(&mut connection, node, stop, &mut retry) {
+                    Some(e) => e,
+                    None => return,
                 }
-                retry = (retry * 2).min(RETRY_MAX);
-                continue;
             }
         };
-        tracing::info!(schema = %config.schema, "postgres sink connected");
-        retry = RETRY_FIRST;
-        while !stop.load(Ordering::Relaxed) {
-            match connection.pass(node) {
-                Ok(Some(report)) => {
-                    tracing::debug!(
-                        from = report.from,
-                        to = report.to,
-                        txs = report.txs,
-                        "postgres sink wrote blocks"
-                    );
-                }
-                Ok(None) => {
-                    if !pause(stop, IDLE_POLL) {
-                        return;
-                    }
-                }
-                Err(e) => {
-                    tracing::error!(error = %e, "postgres sink pass failed; reconnecting");
-                    break;
-                }
-            }
-        }
+        tracing::error!(error = %failure, "postgres sink stopped; connecting again in {retry:?}");
         if !pause(stop, retry) {
             return;
         }
+        retry = (retry * 2).min(RETRY_MAX);
     }
+}
+
+/// Passes until asked to stop (`None`) or a pass fails (its error).
+fn follow(
+    connection: &mut Connection,
+    node: &Node,
+    stop: &AtomicBool,
+    retry: &mut Duration,
+) -> Option<SinkError> {
+    while !stop.load(Ordering::Relaxed) {
+        match connection.pass(node) {
+            Ok(Some(report)) => {
+                *retry = RETRY_FIRST;
+                tracing::debug!(
+                    from = report.from,
+                    to = report.to,
+                    txs = report.txs,
+                    "postgres sink wrote blocks"
+                );
+            }
+            Ok(None) => {
+                *retry = RETRY_FIRST;
+                if !pause(stop, IDLE_POLL) {
+                    return None;
+                }
+            }
+            Err(e) => return Some(e),
+        }
+    }
+    None
 }
 
 #[cfg(test)]

@@ -4,7 +4,7 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use gongxin_contracts::access::{self, ReaderRole};
+use gongxin_contracts::access::{self, ReaderRole, Subject};
 use gongxin_contracts::records::{
     ChangeRecord, DisbursementRecord, DisbursementStatus, ProgressRecord, ProjectRecord,
     RectificationRecord, ReviewStatus,
@@ -218,7 +218,11 @@ impl<S: State> Writer<'_, S> {
         let Some(p) = store::get::<ProjectRecord>(self.state, &keys::project(id))? else {
             return Ok(false);
         };
-        if !self.may_read_project(id)? {
+        let subject = Subject::Project {
+            id: p.id.clone(),
+            owner: Some(p.owner_department.clone()),
+        };
+        if !self.reader.may_read(&subject) {
             return Ok(false);
         }
         let s = self.schema;
@@ -295,11 +299,12 @@ impl<S: State> Writer<'_, S> {
             &format!("DELETE FROM {s}.budget_lines WHERE project = $1"),
             &[&p.id],
         )?;
+        let insert_line = tx.prepare(&format!(
+            "INSERT INTO {s}.budget_lines (project, line, code, name, amount_fen) VALUES ($1, $2, $3, $4, $5)"
+        ))?;
         for (line, b) in budget.map_or(&[][..], |b| &b.lines[..]).iter().enumerate() {
             tx.execute(
-                &format!(
-                    "INSERT INTO {s}.budget_lines (project, line, code, name, amount_fen) VALUES ($1, $2, $3, $4, $5)"
-                ),
+                &insert_line,
                 &[&p.id, &int(line), &b.code, &b.name, &big(b.amount_fen)],
             )?;
         }
@@ -361,11 +366,12 @@ impl<S: State> Writer<'_, S> {
             &format!("DELETE FROM {s}.milestones WHERE contract = $1"),
             &[&c.id],
         )?;
+        let insert_milestone = tx.prepare(&format!(
+            "INSERT INTO {s}.milestones (contract, position, name, progress_bp, share_bp, due_at, original_due_at, reached_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
+        ))?;
         for (position, m) in c.milestones.iter().enumerate() {
             tx.execute(
-                &format!(
-                    "INSERT INTO {s}.milestones (contract, position, name, progress_bp, share_bp, due_at, original_due_at, reached_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)"
-                ),
+                &insert_milestone,
                 &[
                     &c.id,
                     &int(position),

@@ -872,12 +872,18 @@ impl NodeSource for Store {
 /// Where the committed-height mark of the database at `db` lives: `<db>.tip`, beside it (as
 /// the storage key is), so damage inside the database cannot take the mark with it.
 pub fn tip_mark_path(db: &Path) -> PathBuf {
-    let mut name = db
+    sibling_path(db, ".tip")
+}
+
+/// `<dir><suffix>` beside `dir` (`devnet-data/nodes/a/data` → `…/a/data.tip`): where the node
+/// keeps what must not live inside its database directory.
+pub fn sibling_path(dir: &Path, suffix: &str) -> PathBuf {
+    let mut name = dir
         .file_name()
         .map(|n| n.to_os_string())
         .unwrap_or_else(|| "data".into());
-    name.push(".tip");
-    db.with_file_name(name)
+    name.push(suffix);
+    dir.with_file_name(name)
 }
 
 /// The mark's height and block hash, if it is there and reads as one.

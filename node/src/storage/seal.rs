@@ -173,12 +173,7 @@ const KEY_FILE_ALGORITHM: &str = "sm4-gcm";
 /// Where a node keeps the storage key of `data_dir` unless its config names another file:
 /// beside the data directory, never inside it.
 pub fn default_key_path(data_dir: &Path) -> PathBuf {
-    let mut name = data_dir
-        .file_name()
-        .map(|n| n.to_os_string())
-        .unwrap_or_else(|| "data".into());
-    name.push(".storage.key");
-    data_dir.with_file_name(name)
+    super::sibling_path(data_dir, ".storage.key")
 }
 
 /// Where `gongxin-node rekey` keeps the new key while it re-seals the database: its presence

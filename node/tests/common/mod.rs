@@ -38,6 +38,27 @@ pub fn test_node_with_clock(limits: Limits, clock: SharedClock) -> TestNode {
 }
 
 impl TestNode {
+    /// Commits the devnet's demo data, planned at the node's time: every transaction of the
+    /// plan submitted, then blocks until the pool is empty. The plan, for what it expects.
+    pub fn load_demo(&self) -> gongxin_devnet::demo::DemoPlan {
+        let plan = gongxin_devnet::demo::plan(
+            &self.keys,
+            self.node.tip().chain.height,
+            self.node.clock.now_ms(),
+        )
+        .unwrap();
+        for tx in &plan.txs {
+            self.node
+                .admission
+                .submit(tx.clone(), tx.to_bytes().len())
+                .unwrap();
+        }
+        while self.node.admission.pool_size().txs > 0 {
+            gongxin_node::producer::produce_block(&self.node, false).unwrap();
+        }
+        plan
+    }
+
     /// GET `path` as a signed read by `key`, through a fresh set of routes (so a fresh replay
     /// cache and rate limits): status, JSON body (`Null` if not JSON) and body text.
     pub async fn get_signed(&self, path: &str, key: &Keypair) -> (StatusCode, Value, String) {
