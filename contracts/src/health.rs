@@ -206,28 +206,12 @@ struct Facts {
     tasks: Vec<RectificationRecord>,
 }
 
-/// The records an index points at (its keys end in the record id), at most `max`.
-fn records_via<T: bincode::Decode<()>>(
-    st: &dyn State,
-    index: &[u8],
-    max: usize,
-    record_key: fn(&str) -> Vec<u8>,
-) -> Result<Vec<T>, StorageError> {
-    let mut out = Vec::new();
-    for (key, ()) in store::scan::<()>(st, index, None, max)? {
-        if let Some(record) = store::get(st, &record_key(keys::last_component(&key)))? {
-            out.push(record);
-        }
-    }
-    Ok(out)
-}
-
 fn facts(
     st: &dyn State,
     project: &ProjectRecord,
     as_of: TimestampMs,
 ) -> Result<Facts, StorageError> {
-    let reports: Vec<ProgressRecord> = records_via(
+    let reports: Vec<ProgressRecord> = store::records_via(
         st,
         &keys::project_progress(&project.id),
         PROGRESS_REPORTS_PER_PROJECT_MAX,
@@ -256,7 +240,7 @@ fn facts(
     };
     if let Some(c) = contract.as_ref().filter(|c| c.signed_ms <= as_of) {
         contract_fen = c.original_amount_fen;
-        let changes: Vec<ChangeRecord> = records_via(
+        let changes: Vec<ChangeRecord> = store::records_via(
             st,
             &keys::contract_changes(&c.id),
             CHANGE_ORDERS_PER_CONTRACT_MAX,
@@ -267,7 +251,7 @@ fn facts(
             let shift = i64::from(ch.order.schedule_delta_days).saturating_mul(DAY_MS as i64);
             planned_end = planned_end.saturating_add_signed(shift);
         }
-        let disbursements: Vec<DisbursementRecord> = records_via(
+        let disbursements: Vec<DisbursementRecord> = store::records_via(
             st,
             &keys::contract_disbursements(&c.id),
             DISBURSEMENTS_PER_CONTRACT_MAX,
@@ -280,7 +264,7 @@ fn facts(
             paid = paid.saturating_add(d.request.amount_fen);
         }
     }
-    let tasks: Vec<RectificationRecord> = records_via::<RectificationRecord>(
+    let tasks: Vec<RectificationRecord> = store::records_via::<RectificationRecord>(
         st,
         &keys::project_rects(&project.id),
         RECTIFICATIONS_PER_PROJECT_MAX,

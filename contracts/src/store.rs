@@ -85,3 +85,20 @@ pub fn scan<T: Decode<()>>(
         })
         .collect()
 }
+
+/// The records an index points at (its keys end in the record id, `record_key` makes the
+/// record's key from it), at most `max`; an index key whose record is gone is skipped.
+pub fn records_via<T: Decode<()>>(
+    st: &dyn State,
+    index: &[u8],
+    max: usize,
+    record_key: fn(&str) -> Vec<u8>,
+) -> Result<Vec<T>, StorageError> {
+    let mut out = Vec::new();
+    for (key, ()) in scan::<()>(st, index, None, max)? {
+        if let Some(record) = get(st, &record_key(crate::keys::last_component(&key)))? {
+            out.push(record);
+        }
+    }
+    Ok(out)
+}

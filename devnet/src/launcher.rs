@@ -381,6 +381,7 @@ pub fn write_node_configs_with(
             consensus: consensus.get(i).cloned(),
             webhooks: Vec::new(),
             postgres_sink: None,
+            risk_model: None,
         };
         let config_path = node_dir.join("config.json");
         std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;

@@ -15,12 +15,16 @@
 //!   a gateway into an empty ledger.
 //! - The **load generator** (binary `gongxin-loadgen`): signed transactions at a target rate
 //!   against a running devnet, then inclusion-proof requests.
+//! - The **synthetic history** ([`history`], binary `gongxin-risk`): thousands of projects run
+//!   through the rules with a documented delay process, to train and evaluate the delay-risk
+//!   model of `gongxin-risk`.
 //!
 //! Tests use the same pieces: [`create_devnet_files`] and [`DevnetKeys`] for a genesis with
 //! keys, [`write_node_configs`] and [`connect_all`] for configs of real node processes,
 //! [`demo::plan`] for the demo's transactions.
 
 pub mod demo;
+pub mod history;
 mod launcher;
 pub mod supervise;
 mod template;

@@ -34,6 +34,10 @@ pub struct NodeConfig {
     /// Where this department's BI database is (see [`crate::sink`]); none by default.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub postgres_sink: Option<crate::sink::SinkConfig>,
+    /// A delay-risk model file (`gongxin-risk train`) to score projects with instead of the
+    /// built-in one (see `gongxin_risk`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub risk_model: Option<PathBuf>,
 }
 
 /// The consensus section of a node's config file.

@@ -67,6 +67,7 @@ enum Command {
 
 async fn run(config: PathBuf) -> anyhow::Result<()> {
     let config = NodeConfig::load(&config)?;
+    let risk_model = read_risk_model(config.risk_model.as_deref())?;
     // With peers, what admission lets in is gossiped; its outbox's receiver goes to gossip.
     let (gossip, gossip_outbox) = match config.consensus {
         Some(_) => {
@@ -125,7 +126,8 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
         async move {
             match tokio::net::TcpListener::from_std(listener) {
                 Ok(listener) => {
-                    gateway::serve(node, listener, async move {
+                    let ctx = gateway::Ctx::with_risk_model(node, risk_model);
+                    gateway::serve(ctx, listener, async move {
                         let _ = stop_rx.await;
                     })
                     .await
@@ -183,6 +185,19 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     }
     gateway_runtime.shutdown_background();
     result
+}
+
+/// The configured delay-risk model, or the built-in one.
+fn read_risk_model(path: Option<&std::path::Path>) -> anyhow::Result<gongxin_risk::LoadedModel> {
+    let Some(path) = path else {
+        return Ok(gongxin_risk::LoadedModel::builtin().clone());
+    };
+    let bytes = std::fs::read(path)
+        .map_err(|e| anyhow::anyhow!("risk_model: cannot read {}: {e}", path.display()))?;
+    let model = gongxin_risk::LoadedModel::from_bytes(&bytes)
+        .map_err(|e| anyhow::anyhow!("risk_model {}: {e}", path.display()))?;
+    tracing::info!(version = %model.model.version, sm3 = %model.sm3, "delay-risk model loaded");
+    Ok(model)
 }
 
 /// `gongxin-node webhooks test`: true when every receiver took the sample.

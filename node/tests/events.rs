@@ -141,9 +141,13 @@ async fn serve(node: std::sync::Arc<Node>) -> (SocketAddr, tokio::sync::oneshot:
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(gateway::serve(node, listener, async move {
-        let _ = stopped.await;
-    }));
+    tokio::spawn(gateway::serve(
+        gateway::Ctx::new(node),
+        listener,
+        async move {
+            let _ = stopped.await;
+        },
+    ));
     (addr, stop)
 }
 

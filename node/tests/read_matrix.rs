@@ -108,6 +108,11 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
             Signed(TransportProject),
         ),
         (
+            "/v1/projects/{id}/risk",
+            format!("/v1/projects/{p}/risk"),
+            Signed(TransportProject),
+        ),
+        (
             "/v1/contracts/{id}",
             "/v1/contracts/NO-SUCH-CONTRACT".into(),
             Signed(AnyMember),
@@ -153,6 +158,8 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
         ("/v1/whoami", "/v1/whoami".into(), Signed(AnyMember)),
         ("/v1/policies", "/v1/policies".into(), Signed(AnyMember)),
         ("/v1/dashboard", "/v1/dashboard".into(), Signed(AnyMember)),
+        ("/v1/risk", "/v1/risk".into(), Signed(AnyMember)),
+        ("/v1/minutes/drafts", String::new(), Post),
         (
             "/v1/schema/operations",
             "/v1/schema/operations".into(),

@@ -498,6 +498,7 @@ async fn openapi_describes_every_route() {
         "/v1/projects/{id}/alerts",
         "/v1/projects/{id}/rejections",
         "/v1/projects/{id}/health",
+        "/v1/projects/{id}/risk",
         "/v1/contracts/{id}",
         "/v1/contracts/{id}/disbursements",
         "/v1/rectifications",
@@ -512,6 +513,8 @@ async fn openapi_describes_every_route() {
         "/v1/whoami",
         "/v1/policies",
         "/v1/dashboard",
+        "/v1/risk",
+        "/v1/minutes/drafts",
         "/v1/schema/operations",
         "/v1/access-log",
         "/v1/access-log/anchors",
@@ -527,7 +530,7 @@ async fn openapi_describes_every_route() {
     }
     assert_eq!(
         paths.len(),
-        40,
+        43,
         "a documented path has no route in this list"
     );
 }
@@ -616,6 +619,111 @@ async fn the_dashboard_is_scoped_to_the_readers_departments_and_matches_the_list
     // Unsigned, it is refused.
     let (status, _) = l.get("/v1/dashboard", None).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+/// Delay risk: the demo's contracted, in-progress and suspended projects are scored with the
+/// built-in model exactly as `gongxin_risk` scores the node's state, ranked, explained, and
+/// shown only to readers of the project.
+#[tokio::test]
+async fn delay_risk_is_scored_explained_ranked_and_scoped_to_the_reader() {
+    let l = loaded();
+    let finance = l.key("finance", Role::Director);
+    let (status, all) = l.get("/v1/risk", Some(&finance)).await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    let model = gongxin_risk::LoadedModel::builtin();
+    assert_eq!(all["model"]["sm3"], model.sm3.to_hex());
+    let as_of = all["as_of_ms"].as_u64().unwrap();
+    let expected =
+        gongxin_risk::score_open_projects(&l.t.node.reader().state(), model, as_of).unwrap();
+    let items = all["items"].as_array().unwrap();
+    assert!(!items.is_empty());
+    assert_eq!(items.len(), expected.len());
+    for item in items {
+        let id = item["project"].as_str().unwrap();
+        let want = expected.iter().find(|r| r.project == id).unwrap();
+        assert_eq!(
+            item["probability_bp"],
+            u64::from(want.probability_bp),
+            "{id}"
+        );
+        assert_eq!(item["summary_zh"], want.summary_zh.as_str());
+        let factors = item["factors"].as_array().unwrap();
+        assert_eq!(factors.len(), gongxin_risk::FEATURE_COUNT);
+        let contributions: Vec<f64> = factors
+            .iter()
+            .map(|f| f["contribution"].as_f64().unwrap())
+            .collect();
+        assert!(
+            contributions.is_sorted_by(|a, b| a >= b),
+            "{contributions:?}"
+        );
+    }
+    let probabilities: Vec<u64> = items
+        .iter()
+        .map(|i| i["probability_bp"].as_u64().unwrap())
+        .collect();
+    assert!(
+        probabilities.is_sorted_by(|a, b| a >= b),
+        "{probabilities:?}"
+    );
+    // The dashboard's ranking is the head of the same list.
+    let (_, dashboard) = l.get("/v1/dashboard", Some(&finance)).await;
+    let ranking = dashboard["risk_ranking"].as_array().unwrap();
+    assert_eq!(ranking.len(), items.len().min(10));
+    assert_eq!(ranking[0]["project"], items[0]["project"]);
+    assert_eq!(
+        dashboard["risk_model"]["version"],
+        model.model.version.as_str()
+    );
+
+    // One project: an in-progress transport project is scored...
+    let transport = l.key("transport", Role::Specialist);
+    let (status, one) = l
+        .get("/v1/projects/SC-2026-008/risk", Some(&transport))
+        .await;
+    assert_eq!(status, StatusCode::OK, "{one}");
+    assert_eq!(one["risk"]["project"], "SC-2026-008");
+    assert!(one["not_scored"].is_null());
+    // ... a proposed one says why it is not.
+    let (status, proposed) = l.get("/v1/projects/SC-2026-000/risk", Some(&finance)).await;
+    assert_eq!(status, StatusCode::OK, "{proposed}");
+    assert!(proposed["risk"].is_null());
+    assert!(
+        proposed["not_scored"].as_str().unwrap().contains("仅评估"),
+        "{proposed}"
+    );
+    // A line department sees its own projects only.
+    let (_, own) = l.get("/v1/risk", Some(&transport)).await;
+    let own = own["items"].as_array().unwrap();
+    assert!(!own.is_empty());
+    assert!(
+        own.iter().all(|i| i["department"] == "transport"),
+        "{own:?}"
+    );
+    assert_eq!(
+        own.len(),
+        expected
+            .iter()
+            .filter(|r| r.department == "transport")
+            .count()
+    );
+    let ecology = l.key("ecology", Role::Specialist);
+    let (status, _) = l.get("/v1/projects/SC-2026-008/risk", Some(&ecology)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = l.get("/v1/risk?department=transport", Some(&ecology)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    // Filters.
+    let (status, bad) = l.get("/v1/risk?level=severe", Some(&finance)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert_eq!(bad["error"], "bad_query");
+    let (_, high) = l.get("/v1/risk?level=high", Some(&finance)).await;
+    assert!(
+        high["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["level"] == "high" && i["probability_bp"].as_u64().unwrap() >= 5_000)
+    );
 }
 
 #[tokio::test]

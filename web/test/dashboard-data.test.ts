@@ -3,7 +3,7 @@
 // the chart options carry the numbers in percent.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { alertEntries, normalizeDashboard, quarterLabel, ratioBp, stageEntries, totals } from '../src/app/pages/dashboard/data';
+import { alertEntries, normalizeDashboard, quarterLabel, ratioBp, riskLevelOf, stageEntries, totals } from '../src/app/pages/dashboard/data';
 import { executionOption, rankingOption, stageOption, trendOption, type ChartWords } from '../src/app/pages/dashboard/charts';
 
 const SAMPLE = {
@@ -88,4 +88,27 @@ test('chart options carry percentages and labels', () => {
   const trend = trendOption(d, words) as { series: { data: (number | null)[] }[] };
   assert.deepEqual(trend.series[0].data, [null, 80]);
   assert.deepEqual(trend.series[1].data, [0, 17]);
+});
+
+test('the risk ranking is read safely, highest first, with a level for every row', () => {
+  const d = normalizeDashboard({
+    risk_ranking: [
+      { project: 'P-2', name: '二号', department: 'transport', probability_bp: 3000, level: 'medium', summary_zh: '延期风险 30%（中）' },
+      { project: 'P-1', department: 'ecology', probability_bp: 12_000, level: 'severe' },
+      { name: 'no id', probability_bp: 9000 },
+      { project: 'P-3', probability_bp: 'x' },
+    ],
+    risk_model: { version: 'delay-risk-v1', sm3: 'ab' },
+  });
+  assert.deepEqual(
+    d.risk_ranking.map((r) => [r.project, r.probability_bp, r.level, r.name]),
+    [
+      ['P-1', 10_000, 'high', 'P-1'],
+      ['P-2', 3000, 'medium', '二号'],
+      ['P-3', 0, 'low', 'P-3'],
+    ],
+  );
+  assert.deepEqual(d.risk_model, { version: 'delay-risk-v1', sm3: 'ab' });
+  assert.equal(normalizeDashboard({}).risk_model, null);
+  assert.deepEqual([riskLevelOf(2499), riskLevelOf(2500), riskLevelOf(5000)], ['low', 'medium', 'high']);
 });

@@ -34,6 +34,14 @@ impl Ctx {
             dashboard: Arc::default(),
         }
     }
+
+    /// The same, scoring delay risk with `model` instead of the built-in one.
+    pub fn with_risk_model(node: Arc<Node>, model: gongxin_risk::LoadedModel) -> Ctx {
+        Ctx {
+            dashboard: Arc::new(DashboardCache::with_model(Arc::new(model))),
+            ..Ctx::new(node)
+        }
+    }
 }
 
 /// Appends a signed read (or a request that claimed a key and was refused) to the operation

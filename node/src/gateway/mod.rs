@@ -7,6 +7,7 @@
 //! - [`records`]: internal record reads; [`dashboard`]: the console's aggregate figures, from a
 //!   per-block snapshot; [`schema`]: the operations' JSON Schema.
 //! - [`console`]: the department console, the web app at `/console/`.
+//! - [`minutes`]: `POST /v1/minutes/drafts`, meeting minutes in, draft rectification tasks out.
 //! - [`exports`]: the records a reader may see as CSV or XLSX files.
 //! - [`access_log`]: the node's operation log (audit) and its anchors on the ledger.
 //! - [`auth`]: signed reads (key, node, time, nonce, signature) and the replay cache; what a
@@ -34,6 +35,7 @@ pub mod exports;
 pub mod feed;
 pub mod guard;
 pub mod ledger;
+pub mod minutes;
 pub mod observe;
 pub mod openapi;
 pub mod public;
@@ -59,11 +61,10 @@ pub use context::{Ctx, PeerAddr, blocking, on_handler_pool};
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then lets open requests finish.
 pub async fn serve(
-    node: Arc<Node>,
+    ctx: Ctx,
     listener: tokio::net::TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
-    let ctx = Ctx::new(node);
     server::serve_routes(routes_with(ctx.clone()), &ctx, listener, shutdown).await;
 }
 
@@ -210,6 +211,16 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
 
     let internal = internal_routes(open.clone());
     let webhooks = webhook_routes(open.clone());
+    let minutes = warp::path!("v1" / "minutes" / "drafts")
+        .and(warp::post())
+        .and(open.clone())
+        .and(signed_request())
+        .and(warp::query::<Query>())
+        .and(warp::body::content_length_limit(minutes::MINUTES_BYTES_MAX))
+        .and(warp::body::bytes())
+        .then(|ctx: Ctx, s: SignedRequest, q: Query, body: bytes::Bytes| {
+            authed(ctx, s, move |n, r| minutes::drafts(n, r, &q, &body))
+        });
     let console = console_routes(open.clone());
     let schema = warp::path!("v1" / "schema" / "operations")
         .and(warp::get())
@@ -224,6 +235,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         checkpoint.boxed(),
         internal,
         webhooks,
+        minutes.boxed(),
         public,
         openapi.boxed(),
         console,
@@ -413,7 +425,7 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
 }
 
 /// The signed reads the console adds: alerts (a department's, the reader's, one by digest), the
-/// policies, the dashboard.
+/// policies, the dashboard, delay risks.
 fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<(Response,)> {
     let department_alerts = warp::path!("v1" / "departments" / String / "alerts")
         .and(base.clone())
@@ -444,10 +456,26 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
         |ctx: Ctx, s: SignedRequest, _q: Query| {
             let (node, cache) = (ctx.node.clone(), ctx.dashboard.clone());
             authed(ctx, s, move |_n, r| {
-                dashboard::dashboard(&*cache.snapshot(&node)?, r)
+                dashboard::dashboard(&cache, &*cache.snapshot(&node)?, r)
             })
         },
     );
+    let risk_list = warp::path!("v1" / "risk").and(base.clone()).then(
+        |ctx: Ctx, s: SignedRequest, q: Query| {
+            let (node, cache) = (ctx.node.clone(), ctx.dashboard.clone());
+            authed(ctx, s, move |_n, r| {
+                dashboard::risk_list(&cache, &*cache.snapshot(&node)?, r, &q)
+            })
+        },
+    );
+    let project_risk = warp::path!("v1" / "projects" / String / "risk")
+        .and(base.clone())
+        .then(|id: String, ctx: Ctx, s: SignedRequest, _q: Query| {
+            let (node, cache) = (ctx.node.clone(), ctx.dashboard.clone());
+            authed(ctx, s, move |n, r| {
+                dashboard::project_risk(&cache, &*cache.snapshot(&node)?, n, r, &id)
+            })
+        });
     first_match(vec![
         department_alerts.boxed(),
         export.boxed(),
@@ -455,6 +483,8 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
         alert.boxed(),
         policies.boxed(),
         dashboard.boxed(),
+        risk_list.boxed(),
+        project_risk.boxed(),
     ])
 }
 

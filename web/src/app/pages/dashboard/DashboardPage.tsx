@@ -1,6 +1,7 @@
 // 仪表盘 (#/dashboard): what the reader may see of the consortium at a glance — projects by
 // stage, budget execution rate by department and programme, on-time completion, rectifications,
-// alerts by kind, departments ranked by quarterly health (单位考核) and the quarter trend — from
+// alerts by kind, departments ranked by quarterly health (单位考核), the quarter trend and the
+// projects most at risk of delay (高风险项目, explained by the delay-risk model) — from
 // GET /v1/dashboard (signed, scoped by the node). Every chart has a table with its numbers.
 import type { ComponentChildren } from 'preact';
 import { useMemo } from 'preact/hooks';
@@ -43,6 +44,16 @@ const t = makeT({
     'card.alerts': '预警分类',
     'card.ranking': '单位考核排名（本季度平均健康度）',
     'card.trend': '季度趋势',
+    'card.risk': '高风险项目（延期风险预测）',
+    'col.project': '项目',
+    'col.risk': '延期概率',
+    'col.level': '风险',
+    'col.why': '主要因素',
+    'level.high': '高',
+    'level.medium': '中',
+    'level.low': '低',
+    'note.risk': '由可解释模型 {version} 依据链上记录计算（模型文件 SM3 {sm3}…）：概率指按原计划工期完工前未能通过验收的可能性。',
+    no_risk: '暂无已签约或实施中的项目。',
     table: '查看数据表',
     empty: '暂无数据',
     'col.stage': '阶段',
@@ -94,6 +105,16 @@ const t = makeT({
     'card.alerts': 'Alerts by kind',
     'card.ranking': 'Departments by average health this quarter',
     'card.trend': 'Quarter trend',
+    'card.risk': 'Projects at risk of delay (prediction)',
+    'col.project': 'Project',
+    'col.risk': 'Probability late',
+    'col.level': 'Risk',
+    'col.why': 'Main factors',
+    'level.high': 'High',
+    'level.medium': 'Medium',
+    'level.low': 'Low',
+    'note.risk': 'Computed from the ledger by the explainable model {version} (model file SM3 {sm3}…): the probability of not passing acceptance by the originally planned end.',
+    no_risk: 'No contracted or in-progress projects.',
     table: 'Show the numbers',
     empty: 'No data',
     'col.stage': 'Stage',
@@ -191,6 +212,45 @@ function Kpis({ d }: { d: Dashboard }) {
   );
 }
 
+/** 高风险项目: the readable scored projects with the highest delay risk, each linked. */
+function RiskCard({ d, lang }: { d: Dashboard; lang: 'zh' | 'en' }) {
+  return (
+    <Card title={t('card.risk')} wide>
+      {d.risk_ranking.length === 0 ? (
+        <p class="dashboard-empty">{t('no_risk')}</p>
+      ) : (
+        <div class="table-wrap">
+          <table class="table risk-ranking">
+            <thead>
+              <tr>
+                <th scope="col">{t('col.project')}</th>
+                <th scope="col">{t('col.department')}</th>
+                <th scope="col" class="num">{t('col.risk')}</th>
+                <th scope="col">{t('col.why')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {d.risk_ranking.map((r) => (
+                <tr key={r.project}>
+                  <th scope="row" data-label={t('col.project')}>
+                    <a href={`#/projects/${encodeURIComponent(r.project)}`}>{r.name}</a> <span class="muted">{r.project}</span>
+                  </th>
+                  <td data-label={t('col.department')}>{r.department}</td>
+                  <td class="num" data-label={t('col.risk')}>
+                    {bpText(r.probability_bp)} <span class={`risk risk-${r.level}`}>{t(`level.${r.level}`)}</span>
+                  </td>
+                  <td data-label={t('col.why')}>{lang === 'zh' ? r.summary_zh.replace(/^[^：]*：/, '') : r.summary_en.replace(/^[^:]*: /, '')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+      {d.risk_model && <p class="dashboard-note">{t('note.risk', { version: d.risk_model.version, sm3: d.risk_model.sm3.slice(0, 12) })}</p>}
+    </Card>
+  );
+}
+
 function Cards({ d, words }: { d: Dashboard; words: ChartWords }) {
   const deptRows = d.departments.map((x) => ({ label: x.name, execution_bp: x.execution_bp }));
   const progRows = d.programmes.map((x) => ({ label: x.id === '—' ? t('no_programme') : x.id, execution_bp: x.execution_bp }));
@@ -212,6 +272,7 @@ function Cards({ d, words }: { d: Dashboard; words: ChartWords }) {
   );
   return (
     <div class="dashboard-grid">
+      <RiskCard d={d} lang={words.lang} />
       <Card title={t('card.stages')}>
         {stages.length > 0 && <Chart option={opts.stage} height={280} />}
         <DataTable caption={t('card.stages')} head={[t('col.stage'), t('col.count')]} rows={stages.map(([s, c]) => [stageLabel(s), c])} />

@@ -40,6 +40,19 @@ export interface RankRow {
   rank: number;
 }
 
+export type RiskLevel = 'low' | 'medium' | 'high';
+
+/** A project of the 高风险项目 ranking (delay-risk model, gongxin-risk). */
+export interface RiskRow {
+  project: string;
+  name: string;
+  department: string;
+  probability_bp: number;
+  level: RiskLevel;
+  summary_zh: string;
+  summary_en: string;
+}
+
 export interface Dashboard {
   height: number | null;
   as_of_ms: number | null;
@@ -50,6 +63,8 @@ export interface Dashboard {
   alerts_by_kind: Record<string, number>;
   quarters: QuarterRow[];
   ranking: RankRow[];
+  risk_ranking: RiskRow[];
+  risk_model: { version: string; sm3: string } | null;
 }
 
 type Raw = Record<string, unknown>;
@@ -137,6 +152,25 @@ function ranking(raw: Raw[], departments: DeptRow[]): RankRow[] {
     .map((d, i) => ({ department: d.id, name: d.name, health_avg_bp: d.health_avg_bp, rank: i + 1 }));
 }
 
+/** The level of a probability, as the node's thresholds say (≥ 50 % high, ≥ 25 % medium). */
+export function riskLevelOf(bp: number): RiskLevel {
+  if (bp >= 5000) return 'high';
+  if (bp >= 2500) return 'medium';
+  return 'low';
+}
+
+/** The ranking as sent (highest risk first), probabilities clamped to 0–10 000 bp. */
+function riskRanking(raw: Raw[]): RiskRow[] {
+  return raw
+    .map((r) => {
+      const bp = Math.min(n(r.probability_bp), 10_000);
+      const level = r.level === 'low' || r.level === 'medium' || r.level === 'high' ? r.level : riskLevelOf(bp);
+      return { project: s(r.project), name: s(r.name, s(r.project)), department: s(r.department), probability_bp: bp, level, summary_zh: s(r.summary_zh), summary_en: s(r.summary_en) };
+    })
+    .filter((r) => r.project !== '')
+    .sort((a, b) => b.probability_bp - a.probability_bp || a.project.localeCompare(b.project));
+}
+
 /** Reads any JSON into a complete Dashboard (missing keys are zeros and empty lists). */
 export function normalizeDashboard(input: unknown): Dashboard {
   const r = obj(input);
@@ -157,6 +191,8 @@ export function normalizeDashboard(input: unknown): Dashboard {
       .map((q) => ({ quarter: s(q.quarter), health_avg_bp: nOrNull(q.health_avg_bp), projects_scored: n(q.projects_scored) }))
       .sort((a, b) => a.quarter.localeCompare(b.quarter)),
     ranking: ranking(arr(r.ranking), departments),
+    risk_ranking: riskRanking(arr(r.risk_ranking)),
+    risk_model: typeof obj(r.risk_model).version === 'string' ? { version: s(obj(r.risk_model).version), sm3: s(obj(r.risk_model).sm3) } : null,
   };
 }
 

@@ -1,5 +1,5 @@
 // 项目详情 `#/projects/:id`: header facts, budget vs actual bars, quarterly health score with
-// its components explained, lifecycle timeline (each change linked to its transaction with a
+// its components explained, the delay-risk prediction with its factors, lifecycle timeline (each change linked to its transaction with a
 // verify button), contracts and milestones, change orders, alerts, open requests and rejected
 // attempts (for audit / discipline inspection).
 import { alertLabel, makeT, opLabel, stageLabel } from '../../i18n';
@@ -12,6 +12,7 @@ import type { HealthPart, HistoryEntry, ProjectView } from '../../components/rec
 import { alertText } from '../../components/alertText';
 import { VerifyButton } from './Verify';
 import { ReviewCard, reviewsProgress } from './ReviewCard';
+import { RiskCard } from './RiskCard';
 
 const t = makeT({
   zh: {
@@ -276,6 +277,8 @@ export function ProjectPage({ id }: { id: string }) {
         <h2 id="p-health">{t('health', { q: v.health?.quarter_label ?? '' })}</h2>
         <HealthTable view={v} />
       </section>
+
+      <RiskCard session={session} id={p.id} />
 
       <section class="card stack" aria-labelledby="p-timeline">
         <h2 id="p-timeline">{t('timeline')}</h2>

@@ -1,0 +1,221 @@
+//! The ledger's own dictionary: departments (with the short names minutes use for them),
+//! members (by name, or by surname and title: 张科长), and projects (by id or name). Finding
+//! them in a sentence is longest-match, left to right.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DepartmentEntry {
+    pub id: String,
+    /// The registered name, e.g. `市交通运输局 Transport Bureau`.
+    pub name: String,
+    /// More names minutes use (e.g. 环保局); derived ones are added by [`aliases`].
+    #[serde(default)]
+    pub aliases: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PersonEntry {
+    pub name: String,
+    pub department: String,
+    /// `director`, `section_chief`, `specialist` or `auditor`.
+    pub role: String,
+    /// The member's key (what a task's `responsible_person` takes).
+    pub public_key: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProjectEntry {
+    pub id: String,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dictionary {
+    pub departments: Vec<DepartmentEntry>,
+    pub people: Vec<PersonEntry>,
+    pub projects: Vec<ProjectEntry>,
+}
+
+/// The Chinese part of a registered name: up to the first ASCII letter.
+fn chinese_part(name: &str) -> &str {
+    let end = name
+        .char_indices()
+        .find(|(_, c)| c.is_ascii_alphabetic())
+        .map_or(name.len(), |(i, _)| i);
+    name[..end].trim()
+}
+
+/// The names a department goes by in minutes: its Chinese name, without the 市/区/县/省 prefix,
+/// its parenthesised part, and the short form (first two characters and the last: 交通运输局 →
+/// 交通局), plus the entry's own aliases.
+pub fn aliases(entry: &DepartmentEntry) -> Vec<String> {
+    let mut out: Vec<String> = entry.aliases.clone();
+    let zh = chinese_part(&entry.name);
+    let (main, inner) = match zh.find(['（', '(']) {
+        Some(i) => {
+            let inner = zh[i..].trim_matches(|c| "（）()".contains(c)).trim();
+            (zh[..i].trim(), Some(inner))
+        }
+        None => (zh, None),
+    };
+    out.push(main.to_owned());
+    if let Some(inner) = inner.filter(|s| !s.is_empty()) {
+        out.push(inner.to_owned());
+    }
+    let bare = main.trim_start_matches(['市', '区', '县', '省']);
+    out.push(bare.to_owned());
+    let chars: Vec<char> = bare.chars().collect();
+    if chars.len() > 3 {
+        out.push(format!(
+            "{}{}{}",
+            chars[0],
+            chars[1],
+            chars[chars.len() - 1]
+        ));
+    }
+    out.retain(|a| a.chars().count() >= 2);
+    out.sort();
+    out.dedup();
+    out
+}
+
+/// A dictionary word found in a sentence (byte offsets).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mention {
+    pub start: usize,
+    pub end: usize,
+    /// Department id, person name or project id.
+    pub value: String,
+}
+
+/// The non-overlapping longest matches of `words` (`(text, value)`) in `sentence`.
+fn longest_matches(sentence: &str, words: &[(String, String)]) -> Vec<Mention> {
+    let mut hits: Vec<Mention> = Vec::new();
+    for (word, value) in words.iter().filter(|(w, _)| !w.is_empty()) {
+        for (start, _) in sentence.match_indices(word.as_str()) {
+            hits.push(Mention {
+                start,
+                end: start + word.len(),
+                value: value.clone(),
+            });
+        }
+    }
+    // Longest first at each place, then left to right without overlaps.
+    hits.sort_by(|a, b| (a.start, b.end).cmp(&(b.start, a.end)));
+    let mut out: Vec<Mention> = Vec::new();
+    for hit in hits {
+        if out.last().is_none_or(|last| hit.start >= last.end) {
+            out.push(hit);
+        }
+    }
+    out
+}
+
+impl Dictionary {
+    pub fn department_mentions(&self, sentence: &str) -> Vec<Mention> {
+        let words: Vec<(String, String)> = self
+            .departments
+            .iter()
+            .flat_map(|d| aliases(d).into_iter().map(|a| (a, d.id.clone())))
+            .collect();
+        longest_matches(sentence, &words)
+    }
+
+    pub fn project_mentions(&self, sentence: &str) -> Vec<Mention> {
+        let words: Vec<(String, String)> = self
+            .projects
+            .iter()
+            .flat_map(|p| {
+                let name = chinese_part(&p.name).to_owned();
+                [(p.id.clone(), p.id.clone()), (name, p.id.clone())]
+            })
+            .filter(|(w, _)| w.chars().count() >= 2)
+            .collect();
+        longest_matches(sentence, &words)
+    }
+
+    pub fn person_mentions(&self, sentence: &str) -> Vec<Mention> {
+        let words: Vec<(String, String)> = self
+            .people
+            .iter()
+            .filter(|p| p.name.chars().count() >= 2)
+            .map(|p| (p.name.clone(), p.name.clone()))
+            .collect();
+        longest_matches(sentence, &words)
+    }
+
+    /// The members of `department` (any, when `None`) in `role` whose name starts with
+    /// `surname` (any, when `None`).
+    pub fn people_like(
+        &self,
+        department: Option<&str>,
+        role: &str,
+        surname: Option<char>,
+    ) -> Vec<&PersonEntry> {
+        self.people
+            .iter()
+            .filter(|p| department.is_none_or(|d| p.department == d))
+            .filter(|p| p.role == role)
+            .filter(|p| surname.is_none_or(|s| p.name.starts_with(s)))
+            .collect()
+    }
+
+    pub fn person(&self, name: &str) -> Option<&PersonEntry> {
+        self.people.iter().find(|p| p.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry(id: &str, name: &str) -> DepartmentEntry {
+        DepartmentEntry {
+            id: id.into(),
+            name: name.into(),
+            aliases: vec![],
+        }
+    }
+
+    #[test]
+    fn department_names_and_their_short_forms() {
+        assert_eq!(
+            aliases(&entry("transport", "市交通运输局 Transport Bureau")),
+            ["交通局", "交通运输局", "市交通运输局"]
+        );
+        assert_eq!(
+            aliases(&entry(
+                "audit",
+                "市审计局（纪检监察组） Audit and Discipline Inspection"
+            )),
+            ["审计局", "市审计局", "纪检监察组"]
+        );
+        let mut ecology = entry("ecology", "市生态环境局 Ecology and Environment Bureau");
+        ecology.aliases.push("环保局".into());
+        assert!(aliases(&ecology).contains(&"环保局".to_owned()));
+        assert!(aliases(&ecology).contains(&"生态局".to_owned()));
+    }
+
+    #[test]
+    fn the_longest_name_wins_and_matches_do_not_overlap() {
+        let d = Dictionary {
+            departments: vec![entry("transport", "市交通运输局 Transport Bureau")],
+            ..Dictionary::default()
+        };
+        let found = d.department_mentions("由市交通运输局牵头，交通局配合");
+        let spans: Vec<(&str, &str)> = found
+            .iter()
+            .map(|m| {
+                (
+                    &"由市交通运输局牵头，交通局配合"[m.start..m.end],
+                    m.value.as_str(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            spans,
+            [("市交通运输局", "transport"), ("交通局", "transport")]
+        );
+    }
+}

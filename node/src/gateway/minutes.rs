@@ -1,0 +1,144 @@
+//! `POST /v1/minutes/drafts?meeting_date=YYYY-MM-DD`: meeting minutes (UTF-8 text) in, draft
+//! rectification tasks out ([`gongxin_minutes::extract`]), read against the ledger's own
+//! dictionary: every department, every member (name, department, role, key) and the projects
+//! the reader may read. It changes nothing and signs nothing: a person edits the drafts in the
+//! console and signs each task as its own transaction. A signed request like every member read
+//! (the signature covers method, path and query; the text rides in the body of the same TLS
+//! exchange and only shapes the answer sent back to its signer).
+
+use gongxin_contracts::access::RecordClass;
+use gongxin_contracts::queries::{self, ProjectFilter};
+use gongxin_core::model::Role;
+use gongxin_minutes::{DepartmentEntry, Dictionary, PersonEntry, ProjectEntry};
+use warp::http::StatusCode;
+
+use super::auth::Reader;
+use super::error::{ApiError, ApiResult, json};
+use super::ledger::Query;
+use super::records::state_error;
+use crate::node::Node;
+
+/// The largest minutes accepted, in bytes (a long meeting's minutes are a few thousand
+/// characters).
+pub const MINUTES_BYTES_MAX: u64 = 64 * 1024;
+
+const PAGE: usize = 500;
+
+fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Director => "director",
+        Role::SectionChief => "section_chief",
+        Role::Specialist => "specialist",
+        Role::Auditor => "auditor",
+    }
+}
+
+/// The dictionary `reader` may use: all departments and members, the readable projects.
+fn dictionary(node: &Node, reader: &Reader) -> Result<Dictionary, ApiError> {
+    let state = node.reader().state();
+    let mut dict = Dictionary::default();
+    for d in queries::departments(&state).map_err(state_error)? {
+        let mut after: Option<String> = None;
+        loop {
+            let page = queries::members_of(&state, &d.department.id, after.as_deref(), PAGE)
+                .map_err(state_error)?;
+            dict.people
+                .extend(page.items.into_iter().map(|m| PersonEntry {
+                    name: m.member.name,
+                    department: m.member.department,
+                    role: role_name(m.member.role).to_owned(),
+                    public_key: m.member.public_key.to_string(),
+                }));
+            match page.next {
+                Some(next) => after = Some(next),
+                None => break,
+            }
+        }
+        dict.departments.push(DepartmentEntry {
+            id: d.department.id,
+            name: d.department.name,
+            aliases: Vec::new(),
+        });
+    }
+    let filter = ProjectFilter {
+        department: (!reader.reads_all(RecordClass::Project))
+            .then(|| reader.department().to_owned()),
+        ..ProjectFilter::default()
+    };
+    let mut after: Option<String> = None;
+    loop {
+        let page =
+            queries::list_projects(&state, &filter, after.as_deref(), PAGE).map_err(state_error)?;
+        dict.projects
+            .extend(page.items.into_iter().map(|p| ProjectEntry {
+                id: p.id,
+                name: p.name,
+            }));
+        match page.next {
+            Some(next) => after = Some(next),
+            None => break,
+        }
+    }
+    Ok(dict)
+}
+
+/// `YYYY-MM-DD` → a CST day.
+fn parse_date(text: &str) -> Option<gongxin_minutes::Day> {
+    let mut parts = text.split('-');
+    let year: i64 = parts.next()?.parse().ok()?;
+    let month: u32 = parts.next()?.parse().ok()?;
+    let day: u32 = parts.next()?.parse().ok()?;
+    let valid = parts.next().is_none()
+        && (1970..=9999).contains(&year)
+        && (1..=12).contains(&month)
+        && (1..=31).contains(&day);
+    let days = gongxin_core::calendar::days_from_civil(year, month, day);
+    // 2026-02-30 would silently become 2 March: refuse what does not round-trip.
+    (valid && gongxin_core::calendar::civil_from_days(days) == (year, month, day)).then_some(days)
+}
+
+/// The handler.
+pub fn drafts(node: &Node, reader: &Reader, query: &Query, body: &[u8]) -> ApiResult {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| ApiError::bad_request("bad_minutes", "the minutes must be UTF-8 text"))?;
+    if text.trim().is_empty() {
+        return Err(ApiError::bad_request(
+            "bad_minutes",
+            "the minutes are empty: paste or upload the text of the minutes",
+        ));
+    }
+    let fallback = match query.get("meeting_date") {
+        None => gongxin_minutes::day_of(node.clock.now_ms()),
+        Some(text) => parse_date(text).ok_or_else(|| {
+            ApiError::bad_request(
+                "bad_query",
+                format!("meeting_date must be a date like 2026-11-20, got {text:?}"),
+            )
+        })?,
+    };
+    let dict = dictionary(node, reader)?;
+    Ok(json(
+        StatusCode::OK,
+        &gongxin_minutes::extract(text, &dict, fallback),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_date;
+
+    #[test]
+    fn meeting_dates_are_read_strictly() {
+        assert_eq!(parse_date("2026-11-20"), Some(20_777));
+        for bad in [
+            "2026-02-30",
+            "2026-13-01",
+            "20261120",
+            "2026-11-20-1",
+            "1969-12-31",
+            "",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+}
