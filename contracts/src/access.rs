@@ -284,7 +284,8 @@ pub fn entry_subjects(state: &dyn State, tx: &SignedTx) -> Result<Vec<Subject>, 
         }
         Operation::ProposeGovernance { .. }
         | Operation::VoteGovernance { .. }
-        | Operation::AnchorAccessLog { .. } => {
+        | Operation::AnchorAccessLog { .. }
+        | Operation::RecordRiskModel { .. } => {
             subjects.push(Subject::Consortium);
         }
         Operation::AcknowledgeAlert { alert, .. } => {

@@ -33,6 +33,8 @@
 //! | `exp/<valid_until hex16>/<tx hash>` | de-dup expiry index (empty value) |
 //! | `anchor/<validator name hex>/<count hex16>` | [`AccessAnchorRecord`](crate::records::AccessAnchorRecord): an anchored point of the validator's operation log (the name in hex: validator names may hold `/`) |
 //! | `anchor_latest/<validator name hex>` | the newest of those |
+//! | `riskmodel/<validator name hex>/<height hex16>` | [`RiskModelRecord`](crate::records::RiskModelRecord): a delay-risk model a validator's gateway scores with, from that height |
+//! | `riskmodel_latest/<validator name hex>` | the newest of those |
 //! | `reminders` | the [`ReminderPolicy`](gongxin_core::model::ReminderPolicy) in force |
 //! | `ack/<alert digest>/<person>` | [`AckRecord`](crate::records::AckRecord): the person saw the alert |
 //!
@@ -135,6 +137,12 @@ pub fn access_anchors(node: &str) -> Vec<u8> {
 }
 pub fn access_anchor_latest(node: &str) -> Vec<u8> {
     key(&["anchor_latest", &hex::encode(node)])
+}
+pub fn risk_model(node: &str, height: u64) -> Vec<u8> {
+    key(&["riskmodel", &hex::encode(node), &hex16(height)])
+}
+pub fn risk_model_latest(node: &str) -> Vec<u8> {
+    key(&["riskmodel_latest", &hex::encode(node)])
 }
 
 /// The snake_case name of an operation kind, as in policy files.

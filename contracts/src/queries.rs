@@ -431,6 +431,15 @@ pub fn latest_access_anchor<S: State>(
     store::get(st, &keys::access_anchor_latest(node))
 }
 
+/// The delay-risk model validator `node` recorded last (`record_risk_model`).
+pub fn latest_risk_model<S: State>(
+    state: &S,
+    node: &str,
+) -> Result<Option<crate::records::RiskModelRecord>, StorageError> {
+    let st: &dyn State = state;
+    store::get(st, &keys::risk_model_latest(node))
+}
+
 /// Anchors of validator `node`'s operation log in count order, after the anchor with count
 /// `after` (if given), at most `limit`.
 pub fn access_anchors<S: State>(

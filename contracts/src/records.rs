@@ -536,6 +536,18 @@ pub struct AccessAnchorRecord {
     pub tx: Hash,
 }
 
+/// A delay-risk model a validator's gateway scores projects with (`record_risk_model`).
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+pub struct RiskModelRecord {
+    pub node: String,
+    pub version: String,
+    /// SM3 of the model file's bytes.
+    pub sm3: Hash,
+    pub height: u64,
+    pub time_ms: TimestampMs,
+    pub tx: Hash,
+}
+
 /// A person's acknowledgement of an alert addressed to them (`acknowledge_alert`): who saw the
 /// reminder, when, and in which capacity.
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]

@@ -339,13 +339,13 @@ impl Admission {
     }
 
     /// Only members may write to the ledger (the rules check again at execution, for members
-    /// removed while their transaction waited). A validator anchors its operation log with its
-    /// own key, which must be the named validator's current key.
+    /// removed while their transaction waited). A validator anchors its operation log and
+    /// records its risk model with its own key, which must be the named validator's current key.
     fn check_signer(&self, tx: &SignedTx) -> Result<(), SubmitError> {
         let state = CommittedState::new(&self.store);
         let signer = &tx.body.signer;
         let known = match &tx.body.operation {
-            Operation::AnchorAccessLog { node, .. } => {
+            Operation::AnchorAccessLog { node, .. } | Operation::RecordRiskModel { node, .. } => {
                 gongxin_contracts::queries::is_validator_key(&state, node, signer)
                     .map_err(|e| SubmitError::state("validators", e))?
             }

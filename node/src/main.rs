@@ -68,6 +68,10 @@ enum Command {
 async fn run(config: PathBuf) -> anyhow::Result<()> {
     let config = NodeConfig::load(&config)?;
     let risk_model = read_risk_model(config.risk_model.as_deref())?;
+    let model_in_use = gongxin_node::anchoring::ModelInUse {
+        version: risk_model.model.version.clone(),
+        sm3: risk_model.sm3,
+    };
     // With peers, what admission lets in is gossiped; its outbox's receiver goes to gossip.
     let (gossip, gossip_outbox) = match config.consensus {
         Some(_) => {
@@ -136,8 +140,12 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
             }
         }
     });
-    // A validator anchors its operation log on the ledger (and prunes it by retention).
-    let anchoring = tokio::spawn(gongxin_node::anchoring::run(node.clone()));
+    // A validator anchors its operation log on the ledger (and prunes it by retention), and
+    // records the delay-risk model its gateway scores with.
+    let anchoring = tokio::spawn(gongxin_node::anchoring::run(
+        node.clone(),
+        Some(model_in_use),
+    ));
     let blocks = async {
         match (config.consensus.clone(), gossip_outbox) {
             (Some(settings), Some(outbox)) => {

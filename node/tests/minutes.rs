@@ -80,6 +80,16 @@ async fn minutes_become_drafts_read_with_the_ledgers_own_names() {
     assert_eq!(second["department"]["id"], "transport");
     assert_eq!(second["deadline"]["date"], "2026-11-27");
 
+    // The choices the console offers: every department and member.
+    assert_eq!(out["departments"].as_array().unwrap().len(), 4);
+    assert!(
+        out["people"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|p| p["public_key"] == specialist.public_key().to_string())
+    );
+
     // Ecology may not read transport's project: its reading names no project.
     let ecology = t.keys.member("ecology", Role::Specialist).unwrap().clone();
     let (status, theirs) = post(&t, Some(&ecology), "/v1/minutes/drafts", MINUTES).await;

@@ -724,6 +724,33 @@ async fn delay_risk_is_scored_explained_ranked_and_scoped_to_the_reader() {
             .iter()
             .all(|i| i["level"] == "high" && i["probability_bp"].as_u64().unwrap() >= 5_000)
     );
+
+    // The validator records the model it scores with; the answers then name that height.
+    assert!(
+        all["model"]["recorded_height"].is_null(),
+        "{}",
+        all["model"]
+    );
+    let in_use = gongxin_node::anchoring::ModelInUse {
+        version: model.model.version.clone(),
+        sm3: model.sm3,
+    };
+    let mut pending = None;
+    let sent =
+        gongxin_node::anchoring::record_model_once(&l.t.node, &in_use, &mut pending).unwrap();
+    assert!(sent.is_some());
+    produce_block(&l.t.node, true).unwrap();
+    let height = l.t.node.tip().height();
+    let (_, after) = l.get("/v1/risk", Some(&finance)).await;
+    assert_eq!(
+        after["model"]["recorded_height"], height,
+        "{}",
+        after["model"]
+    );
+    // Recorded once: the next round sends nothing.
+    let again =
+        gongxin_node::anchoring::record_model_once(&l.t.node, &in_use, &mut pending).unwrap();
+    assert_eq!(again, None);
 }
 
 #[tokio::test]

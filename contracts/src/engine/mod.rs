@@ -295,9 +295,15 @@ fn apply_dyn(
 }
 
 fn execute_tx(st: &mut dyn State, cx: &mut Cx<'_>, tx: &SignedTx) -> Rule<()> {
-    // The one operation a validator signs with its own key, not a member's.
-    if let Operation::AnchorAccessLog { node, point } = &tx.body.operation {
-        return anchors::anchor(st, cx, &tx.body.signer, node, point);
+    // The operations a validator signs with its own key, not a member's.
+    match &tx.body.operation {
+        Operation::AnchorAccessLog { node, point } => {
+            return anchors::anchor(st, cx, &tx.body.signer, node, point);
+        }
+        Operation::RecordRiskModel { node, version, sm3 } => {
+            return anchors::record_risk_model(st, cx, &tx.body.signer, node, version, sm3);
+        }
+        _ => {}
     }
     let signer = identity::member(st, &tx.body.signer)?.ok_or(Rejection::UnknownSigner {
         key: tx.body.signer,
@@ -385,6 +391,7 @@ pub(crate) fn execute_operation(st: &mut dyn State, cx: &mut Cx<'_>, op: &Operat
         | Operation::ProposeGovernance { .. }
         | Operation::VoteGovernance { .. }
         | Operation::AnchorAccessLog { .. }
+        | Operation::RecordRiskModel { .. }
         | Operation::AcknowledgeAlert { .. } => Err(Rejection::NotPermitted {
             reason: format!(
                 "{} cannot be the operation of a request",
@@ -406,6 +413,7 @@ pub fn is_policy_exempt(kind: OperationKind) -> bool {
             | OperationKind::ProposeGovernance
             | OperationKind::VoteGovernance
             | OperationKind::AnchorAccessLog
+            | OperationKind::RecordRiskModel
             | OperationKind::AcknowledgeAlert
     )
 }

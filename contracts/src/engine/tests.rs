@@ -2421,6 +2421,68 @@ fn a_validator_anchors_its_own_operation_log_with_growing_counts() {
 }
 
 #[test]
+fn a_validator_records_the_risk_model_it_scores_with_once_per_change() {
+    use crate::records::RiskModelRecord;
+    let mut h = Harness::new();
+    let validator = derived_key("audit/validator");
+    let record = |node: &str, version: &str, file: &str| Operation::RecordRiskModel {
+        node: node.into(),
+        version: version.into(),
+        sm3: Hash::digest(file.as_bytes()),
+    };
+    let (hash, applied) = h.submit_key(&validator, record("audit.validator", "v1", "model one"));
+    assert!(applied.is_applied(), "{:?}", applied.outcome);
+    let latest = crate::queries::latest_risk_model(&h.state, "audit.validator")
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (
+            latest.version.as_str(),
+            latest.sm3,
+            latest.tx,
+            latest.height
+        ),
+        ("v1", Hash::digest(b"model one"), hash, h.ctx.height)
+    );
+    let stored: RiskModelRecord =
+        store::get(&h.state, &keys::risk_model("audit.validator", h.ctx.height))
+            .unwrap()
+            .unwrap();
+    assert_eq!(stored, latest);
+    // The same model again: nothing to record.
+    let (_, applied) = h.submit_key(&validator, record("audit.validator", "v1", "model one"));
+    assert_eq!(applied.code(), Some("already_exists"));
+    // A new model is recorded, at its height; the earlier record stays.
+    h.next_block(5_000);
+    let (_, applied) = h.submit_key(&validator, record("audit.validator", "v2", "model two"));
+    assert!(applied.is_applied());
+    assert_eq!(
+        crate::queries::latest_risk_model(&h.state, "audit.validator")
+            .unwrap()
+            .unwrap()
+            .version,
+        "v2"
+    );
+    assert!(
+        store::get::<RiskModelRecord>(
+            &h.state,
+            &keys::risk_model("audit.validator", stored.height)
+        )
+        .unwrap()
+        .is_some()
+    );
+    // Another validator's name, a member's key, an empty version: refused.
+    let (_, applied) = h.submit_key(&validator, record("finance.validator", "v1", "x"));
+    assert_eq!(applied.code(), Some("not_permitted"));
+    let member = h.city.key("audit", Director).clone();
+    let (_, applied) = h.submit_key(&member, record("audit.validator", "v3", "x"));
+    assert_eq!(applied.code(), Some("not_permitted"));
+    let (_, applied) = h.submit_key(&validator, record("audit.validator", " ", "x"));
+    assert_eq!(applied.code(), Some("invalid_field"));
+    assert!(is_policy_exempt(OperationKind::RecordRiskModel));
+}
+
+#[test]
 fn the_public_index_answers_every_filter_with_a_page_and_an_exact_total() {
     use crate::queries::{ProjectFilter, public_projects};
     let mut h = bare();

@@ -266,5 +266,11 @@ pub fn example(kind: OperationKind) -> Operation {
             checked_ms: 1_767_225_600_000,
             summary: "未列入失信被执行人、重大税收违法名单".into(),
         }),
+        // Nodes submit these themselves, signed with their validator key.
+        OperationKind::RecordRiskModel => Operation::RecordRiskModel {
+            node: "audit".into(),
+            version: "delay-risk-v1".into(),
+            sm3: placeholder_hash("the model file"),
+        },
     }
 }

@@ -166,6 +166,17 @@ pub enum Operation {
     /// 信用核查: the owner department records a contractor's credit-registry check (its answer's
     /// hash as evidence); a contract cannot be signed with a contractor last found listed.
     RecordCreditCheck(CreditCheck),
+
+    // -- node operations, continued ------------------------------------------------------------
+    /// A validator records the delay-risk model its gateway scores projects with (its version
+    /// and the SM3 of the model file's bytes), so anyone reading a score can tell which model
+    /// made it and since when. Signed with the validator's own key, like `AnchorAccessLog`;
+    /// recording the model already recorded last is refused.
+    RecordRiskModel {
+        node: String,
+        version: String,
+        sm3: Hash,
+    },
 }
 
 macro_rules! operation_kinds {
@@ -232,6 +243,7 @@ operation_kinds!(
     AnchorAccessLog => "anchor_access_log",
     AcknowledgeAlert => "acknowledge_alert",
     RecordCreditCheck => "record_credit_check",
+    RecordRiskModel => "record_risk_model",
 );
 
 impl Operation {

@@ -90,6 +90,15 @@ impl<'a> From<&'a ProjectRisk> for RiskLine<'a> {
     }
 }
 
+/// The model of an answer: version, SM3, and the height of this node's `record_risk_model`
+/// naming it (`null` until the ledger has it).
+#[derive(Debug, Serialize)]
+struct ModelAnswer {
+    #[serde(flatten)]
+    model: ModelRef,
+    recorded_height: Option<u64>,
+}
+
 #[derive(Serialize)]
 struct Reply<'a> {
     height: u64,
@@ -98,7 +107,7 @@ struct Reply<'a> {
     view: &'a DashboardView,
     /// The readable scored projects, highest delay risk first (at most [`RISK_RANKING_LEN`]).
     risk_ranking: Vec<RiskLine<'a>>,
-    risk_model: ModelRef,
+    risk_model: ModelAnswer,
 }
 
 impl DashboardCache {
@@ -111,10 +120,19 @@ impl DashboardCache {
         }
     }
 
-    fn model_ref(&self) -> ModelRef {
-        ModelRef {
-            version: self.model.model.version.clone(),
-            sm3: self.model.sm3,
+    /// The model this gateway scores with, and the height from which the ledger says so.
+    fn model_answer(&self, node: &Node) -> ModelAnswer {
+        let recorded =
+            gongxin_contracts::queries::latest_risk_model(&node.reader().state(), &node.name)
+                .ok()
+                .flatten()
+                .filter(|r| r.sm3 == self.model.sm3 && r.version == self.model.model.version);
+        ModelAnswer {
+            model: ModelRef {
+                version: self.model.model.version.clone(),
+                sm3: self.model.sm3,
+            },
+            recorded_height: recorded.map(|r| r.height),
         }
     }
 
@@ -196,7 +214,12 @@ fn readable_risks<'a>(snapshot: &'a Snapshot, reader: &Reader) -> Vec<&'a Projec
 }
 
 /// `GET /v1/dashboard`: the snapshot, merged over the departments `reader` may see.
-pub fn dashboard(cache: &DashboardCache, snapshot: &Snapshot, reader: &Reader) -> ApiResult {
+pub fn dashboard(
+    cache: &DashboardCache,
+    snapshot: &Snapshot,
+    node: &Node,
+    reader: &Reader,
+) -> ApiResult {
     let all = reader.reads_all(RecordClass::Project);
     let visible = snapshot
         .departments
@@ -215,7 +238,7 @@ pub fn dashboard(cache: &DashboardCache, snapshot: &Snapshot, reader: &Reader) -
             as_of_ms: snapshot.as_of_ms,
             view: &view,
             risk_ranking,
-            risk_model: cache.model_ref(),
+            risk_model: cache.model_answer(node),
         },
     ))
 }
@@ -224,7 +247,7 @@ pub fn dashboard(cache: &DashboardCache, snapshot: &Snapshot, reader: &Reader) -
 struct RiskList<'a> {
     height: u64,
     as_of_ms: u64,
-    model: ModelRef,
+    model: ModelAnswer,
     items: Vec<&'a ProjectRisk>,
 }
 
@@ -233,6 +256,7 @@ struct RiskList<'a> {
 pub fn risk_list(
     cache: &DashboardCache,
     snapshot: &Snapshot,
+    node: &Node,
     reader: &Reader,
     query: &Query,
 ) -> ApiResult {
@@ -268,7 +292,7 @@ pub fn risk_list(
         &RiskList {
             height: snapshot.height,
             as_of_ms: snapshot.as_of_ms,
-            model: cache.model_ref(),
+            model: cache.model_answer(node),
             items,
         },
     ))
@@ -279,7 +303,7 @@ struct OneRisk<'a> {
     project: &'a str,
     height: u64,
     as_of_ms: u64,
-    model: ModelRef,
+    model: ModelAnswer,
     /// `null` when the project is not scored; `not_scored` then says why.
     risk: Option<&'a ProjectRisk>,
     not_scored: Option<&'static str>,
@@ -320,7 +344,7 @@ pub fn project_risk(
             project: id,
             height: snapshot.height,
             as_of_ms: snapshot.as_of_ms,
-            model: cache.model_ref(),
+            model: cache.model_answer(node),
             risk,
             not_scored,
         },

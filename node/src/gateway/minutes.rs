@@ -97,6 +97,22 @@ fn parse_date(text: &str) -> Option<gongxin_minutes::Day> {
     (valid && gongxin_core::calendar::civil_from_days(days) == (year, month, day)).then_some(days)
 }
 
+/// The answer: the drafts, and the departments and members the console offers in its
+/// department and person choices (the same dictionary the drafts were read with).
+#[derive(serde::Serialize)]
+struct Answer<'a> {
+    #[serde(flatten)]
+    extraction: gongxin_minutes::Extraction,
+    departments: Vec<Named<'a>>,
+    people: &'a [PersonEntry],
+}
+
+#[derive(serde::Serialize)]
+struct Named<'a> {
+    id: &'a str,
+    name: &'a str,
+}
+
 /// The handler.
 pub fn drafts(node: &Node, reader: &Reader, query: &Query, body: &[u8]) -> ApiResult {
     let text = std::str::from_utf8(body)
@@ -117,9 +133,22 @@ pub fn drafts(node: &Node, reader: &Reader, query: &Query, body: &[u8]) -> ApiRe
         })?,
     };
     let dict = dictionary(node, reader)?;
+    let extraction = gongxin_minutes::extract(text, &dict, fallback);
+    let departments = dict
+        .departments
+        .iter()
+        .map(|d| Named {
+            id: &d.id,
+            name: &d.name,
+        })
+        .collect();
     Ok(json(
         StatusCode::OK,
-        &gongxin_minutes::extract(text, &dict, fallback),
+        &Answer {
+            extraction,
+            departments,
+            people: &dict.people,
+        },
     ))
 }
 

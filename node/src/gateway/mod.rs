@@ -455,16 +455,16 @@ fn console_reads(base: BoxedFilter<(Ctx, SignedRequest, Query)>) -> BoxedFilter<
     let dashboard = warp::path!("v1" / "dashboard").and(base.clone()).then(
         |ctx: Ctx, s: SignedRequest, _q: Query| {
             let (node, cache) = (ctx.node.clone(), ctx.dashboard.clone());
-            authed(ctx, s, move |_n, r| {
-                dashboard::dashboard(&cache, &*cache.snapshot(&node)?, r)
+            authed(ctx, s, move |n, r| {
+                dashboard::dashboard(&cache, &*cache.snapshot(&node)?, n, r)
             })
         },
     );
     let risk_list = warp::path!("v1" / "risk").and(base.clone()).then(
         |ctx: Ctx, s: SignedRequest, q: Query| {
             let (node, cache) = (ctx.node.clone(), ctx.dashboard.clone());
-            authed(ctx, s, move |_n, r| {
-                dashboard::risk_list(&cache, &*cache.snapshot(&node)?, r, &q)
+            authed(ctx, s, move |n, r| {
+                dashboard::risk_list(&cache, &*cache.snapshot(&node)?, n, r, &q)
             })
         },
     );

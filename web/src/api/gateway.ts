@@ -138,6 +138,13 @@ export class Gateway {
     return this.request<T>(pathAndQuery, { method: 'GET', headers, signal });
   }
 
+  /** A signed POST of text (e.g. meeting minutes) as `signer`; the signature covers method, path and query. */
+  async signedPostText<T>(path: string, signer: Signer, text: string): Promise<T> {
+    const pathAndQuery = normalizePath(path);
+    const headers = { ...signedReadHeaders(signer, await this.readRequest('POST', pathAndQuery)), 'content-type': 'text/plain; charset=utf-8' };
+    return this.request<T>(pathAndQuery, { method: 'POST', headers, body: text });
+  }
+
   /** A signed read of a file (an export): its bytes and the name the node gives it. */
   async signedGetBlob(path: string, signer: Signer): Promise<{ blob: Blob; filename: string | null }> {
     const pathAndQuery = normalizePath(path);

@@ -27,6 +27,11 @@ export function get<T>(session: Session, path: string, signal?: AbortSignal): Pr
   return session.gateway.signedGet<T>(path, session.signer, signal);
 }
 
+/** A signed POST of text as the session's member (e.g. minutes to /v1/minutes/drafts). */
+export function postText<T>(session: Session, path: string, text: string): Promise<T> {
+  return session.gateway.signedPostText<T>(path, session.signer, text);
+}
+
 /** An open (unsigned) read, e.g. /v1/checkpoint. */
 export async function getText(session: Session, path: string): Promise<string> {
   const res = await fetch(session.gateway.baseUrl + path, { headers: { accept: 'text/plain' } });

@@ -18,6 +18,7 @@ import { OpPage } from './pages/forms/OpPage';
 import { ReportPage } from './pages/progress/ReportPage';
 import { DashboardPage } from './pages/dashboard/DashboardPage';
 import { GanttPage } from './pages/gantt/GanttPage';
+import { MinutesPage } from './pages/minutes/MinutesPage';
 
 const t = makeT({
   zh: { notfound: '页面不存在', home: '返回我的待办' },
@@ -42,6 +43,8 @@ function Page({ route }: { route: Route }) {
       return <DashboardPage params={route.query} />;
     case 'gantt':
       return <GanttPage params={route.query} />;
+    case 'minutes':
+      return <MinutesPage params={route.query} />;
     default:
       return (
         <section class="stack">

@@ -1,5 +1,5 @@
 // Hash routing: `#/inbox`, `#/projects`, `#/projects/:id`, `#/rectifications`, `#/op/:kind`,
-// `#/report`, `#/dashboard`, `#/gantt`, `#/signin`. Query strings after the path
+// `#/report`, `#/dashboard`, `#/gantt`, `#/minutes`, `#/signin`. Query strings after the path
 // (`#/projects?stage=in_progress`) are parsed into `route.query`.
 import { useEffect, useState } from 'preact/hooks';
 
@@ -13,6 +13,7 @@ export type RouteName =
   | 'report'
   | 'dashboard'
   | 'gantt'
+  | 'minutes'
   | 'notfound';
 
 export interface Route {
@@ -35,6 +36,7 @@ const TABLE: [RegExp, RouteName, string[]][] = [
   [/^\/report$/, 'report', []],
   [/^\/dashboard$/, 'dashboard', []],
   [/^\/gantt$/, 'gantt', []],
+  [/^\/minutes$/, 'minutes', []],
 ];
 
 /** Parse a `location.hash` into a route (empty hash → inbox). */

@@ -18,6 +18,7 @@ const t = makeT({
     'nav.rectifications': '整改台账',
     'nav.op': '办理业务',
     'nav.report': '进度填报',
+    'nav.minutes': '纪要转任务',
     more: '更多',
     close_menu: '关闭菜单',
     signout: '退出',
@@ -36,6 +37,7 @@ const t = makeT({
     'nav.rectifications': 'Rectifications',
     'nav.op': 'Operations',
     'nav.report': 'Report progress',
+    'nav.minutes': 'Minutes → tasks',
     more: 'More',
     close_menu: 'Close menu',
     signout: 'Sign out',
@@ -61,6 +63,7 @@ const NAV: NavItem[] = [
   { route: 'rectifications', hash: '#/rectifications', key: 'nav.rectifications', icon: '⚑' },
   { route: 'op', hash: '#/op', key: 'nav.op', icon: '✎' },
   { route: 'report', hash: '#/report', key: 'nav.report', icon: '⇪' },
+  { route: 'minutes', hash: '#/minutes', key: 'nav.minutes', icon: '❝' },
 ];
 /** The tabs a phone shows at the bottom; the rest sit behind "more". */
 const PHONE_TABS: RouteName[] = ['inbox', 'projects', 'report', 'rectifications'];

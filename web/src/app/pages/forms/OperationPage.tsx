@@ -23,7 +23,7 @@ const GROUPS: [string, string[]][] = [
   ['page.group.project', []],
   ['page.group.identity', ['add_member', 'remove_member', 'rotate_member_key', 'approve', 'refuse', 'propose_governance', 'vote_governance']],
   ['page.group.rectification', ['raise_rectification', 'submit_rectification', 'verify_rectification']],
-  ['page.group.other', ['anchor_access_log']],
+  ['page.group.other', ['anchor_access_log', 'record_risk_model']],
 ];
 
 /** Kinds by group, project lifecycle taking everything not named elsewhere. */
