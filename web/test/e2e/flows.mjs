@@ -234,7 +234,54 @@ export async function ganttAndDashboard(s, { projects }) {
   check((await row.locator('td').first().innerText()).trim() === String(projects), `the programme table counts ${projects} SC-2026 projects`);
   const stages = await page.locator('section.dashboard-card[aria-label="项目阶段分布"] .dashboard-chart svg path').count();
   check(stages >= 5, `the stage chart has slices (found ${stages} paths)`);
+  // 高风险项目: the delay-risk ranking, each row linked to its project
+  const risk = page.locator('section.dashboard-card[aria-label="高风险项目（延期风险预测）"]');
+  const rows = risk.locator('tbody tr');
+  await rows.first().waitFor({ timeout: 30_000 });
+  check((await rows.count()) >= 1 && (await rows.count()) <= 10, `the risk ranking lists 1–10 projects (found ${await rows.count()})`);
+  check(/SC-2026-\d{3}/.test(await rows.first().innerText()), 'the first risk row names a project');
+  check((await risk.locator('.dashboard-note').innerText()).includes('delay-risk-v1'), 'the risk card names the model');
   await s.shot('4b-dashboard');
+  // the project page explains its risk factor by factor
+  await rows.first().locator('a').click();
+  const section = page.locator('section[aria-labelledby="p-risk"]');
+  await section.locator('.risk-factor').first().waitFor({ timeout: 30_000 });
+  check(/延期概率 [\d.]+%/.test(await section.innerText()), 'the project page gives the probability of delay');
+  equal(await section.locator('.risk-factor').count(), 10, 'factors on the project page');
+  await section.scrollIntoViewIfNeeded();
+  await s.shot('4c-project-risk');
+}
+
+/** Flow 8: an auditor pastes minutes, adopts a draft and signs it as a rectification task. */
+export async function minutesToTasks(s, { suffix }) {
+  const page = s.page;
+  await s.signIn('audit-auditor-1', { department: 'audit', role: '审计员' });
+  await s.nav('纪要转任务');
+  const today = new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const [y, m, d] = today.split('-').map(Number);
+  const minutes = [
+    '智慧交通项目督察反馈会纪要',
+    `时间：${y}年${m}月${d}日`,
+    '一、由市交通运输局牵头，请 transport-specialist 三十日内完成SC-2026-008项目信号机调试，确保具备验收条件。',
+    '二、会议听取了有关单位的汇报。',
+  ].join('\n');
+  await page.getByRole('textbox', { name: '纪要正文' }).fill(minutes);
+  await page.getByRole('button', { name: '提取任务草稿' }).click();
+  const draft = page.locator('li.minutes-draft');
+  await draft.first().waitFor({ timeout: 30_000 });
+  equal(await draft.count(), 1, 'drafts (the report sentence is not a task)');
+  const due = new Date(Date.parse(`${today}T00:00:00Z`) + 30 * 86_400_000).toISOString().slice(0, 10);
+  equal(await draft.getByLabel('完成时限').inputValue(), due, 'the deadline read from 三十日内');
+  equal(await draft.getByLabel('责任部门').inputValue(), 'transport', 'the responsible department');
+  check((await draft.getByLabel('责任人').inputValue()).length > 0, 'the responsible person is the ledger member');
+  equal(await draft.getByLabel('验收标准').inputValue(), '具备验收条件', 'the acceptance standard');
+  await draft.getByLabel('任务编号').fill(`JY-E2E-${suffix}`);
+  await draft.getByRole('checkbox', { name: '采纳此任务' }).check();
+  await s.shot('8a-minutes-draft');
+  await page.getByRole('button', { name: '签名并提交已采纳的 1 项任务' }).click();
+  await draft.locator('.minutes-ok').waitFor({ timeout: 40_000 });
+  check((await draft.locator('.minutes-ok').innerText()).includes('已生效'), 'the task is on the ledger');
+  await s.shot('8b-minutes-signed');
 }
 
 /** Flow 5: an auditor sees an overdue HB-2026 task in red on the rectification ledger. */

@@ -18,7 +18,7 @@ import { chromium } from 'playwright-core';
 import { Devnet, portInUse } from './devnet.mjs';
 import { checkNodeConsole } from './console-check.mjs';
 import { AssertionError, Session, VIEWPORTS } from './harness.mjs';
-import { acknowledgeReminder, approveDisbursement, exportLedger, ganttAndDashboard, overdueRectification, overLimit, reportProgress } from './flows.mjs';
+import { acknowledgeReminder, approveDisbursement, exportLedger, ganttAndDashboard, minutesToTasks, overdueRectification, overLimit, reportProgress } from './flows.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const dist = join(root, 'dist');
@@ -135,7 +135,7 @@ try {
     overLimit(s, { project: 'SC-2026-008', wan: '5000', reason: '超出合同金额', code: 'over_contract' }));
   await flow(3, 'over-limit request rejected', phone, (s) =>
     overLimit(s, { project: 'SC-2026-011', wan: '500', reason: '拨付超前于已验收的进度', code: 'ahead_of_progress' }));
-  // 4. Gantt and dashboard of programme SC-2026
+  // 4. Gantt and dashboard of programme SC-2026, the risk ranking and a project's risk
   await flow(4, 'Gantt and dashboard of SC-2026', desktop, (s) => ganttAndDashboard(s, { projects: 120 }));
   await flow(4, 'Gantt and dashboard of SC-2026', phone, (s) => ganttAndDashboard(s, { projects: 120 }));
   // 5. an overdue rectification shown red (tasks fall due 2–5 minutes after the demo)
@@ -147,6 +147,9 @@ try {
   await flow(6, 'reminder acknowledged', phone, acknowledgeReminder);
   // 7. the rectification ledger downloaded as Excel and CSV
   await flow(7, 'ledger exported', desktop, exportLedger);
+  // 8. meeting minutes → a draft task, adopted and signed
+  await flow(8, 'minutes become a signed task', desktop, (s) => minutesToTasks(s, { suffix: 'D' }));
+  await flow(8, 'minutes become a signed task', phone, (s) => minutesToTasks(s, { suffix: 'P' }));
 
   exitCode = results.length > 0 && results.every((r) => r.ok) ? 0 : 1;
 } catch (e) {

@@ -1,8 +1,10 @@
 // 我的待办: approvals waiting for my department and role (approve / refuse with a confirmation;
 // hidden from a specialist when none waits), progress reports waiting for the director's
 // review, the reminders and alerts naming me or my department (acknowledged with one click, see
-// AlertsSection), and the rectification tasks I answer for with their red / yellow / green lights.
-import { deptKindLabel, makeT, opLabel, rectStatusLabel, roleLabel } from '../../i18n';
+// AlertsSection), the rectification tasks I answer for with their red / yellow / green lights,
+// and — for a department's director and section chiefs — its projects the delay-risk model
+// rates high (高风险项目, GET /v1/risk?level=high), each with why.
+import { deptKindLabel, makeT, opLabel, rectStatusLabel, roleLabel, useLang } from '../../i18n';
 import { useSession, type Session, type WhoAmI } from '../../session';
 import { get } from '../../chain';
 import { useAsync } from '../../components/useAsync';
@@ -48,6 +50,9 @@ const t = makeT({
     summary: '待审批 {a} 项 · 预警 {b} 条 · 红灯 {c} 项',
     self_dept: '本部门',
     none: '无',
+    risk: '高风险项目（延期风险预测）',
+    risk_hint: '本部门在建项目中延期概率 ≥ 50% 的项目，按概率排序；原因见各项目页。',
+    no_risk: '本部门暂无高风险项目。',
   },
   en: {
     title: 'My inbox',
@@ -58,6 +63,9 @@ const t = makeT({
     amount: 'Amount',
     requester: 'Requested by',
     since: 'Since',
+    risk: 'Projects at high risk of delay (prediction)',
+    risk_hint: "The department's projects with a probability of delay of 50 % or more, highest first; each project page says why.",
+    no_risk: 'No project of the department is at high risk.',
     policy: 'Policy',
     needs: 'Needs',
     req_line: '{dept} {role} × {count} ({done} signed)',
@@ -278,6 +286,45 @@ function Rectifications({ session }: { session: Session }) {
   );
 }
 
+interface RiskItem {
+  project: string;
+  name: string;
+  probability_bp: number;
+  summary_zh: string;
+  summary_en: string;
+}
+
+/** 高风险项目: the department's projects the model rates high (for its director and chiefs). */
+function HighRisk({ session }: { session: Session }) {
+  const { lang } = useLang();
+  const me = session.me;
+  const r = useAsync(() => get<{ items: RiskItem[] }>(session, `/v1/risk${qs({ level: 'high', department: me.department })}`), [me.department]);
+  const items = r.data?.items ?? [];
+  return (
+    <section class="stack" aria-labelledby="inbox-risk">
+      <h2 id="inbox-risk">
+        {t('risk')} {r.data && <span class="count">{items.length}</span>}
+      </h2>
+      <p class="muted">{t('risk_hint')}</p>
+      {r.loading && !r.data ? <Loading /> : r.error ? <ErrorState error={r.error} onRetry={r.reload} /> : items.length === 0 ? <Empty>{t('no_risk')}</Empty> : (
+        <ul class="cards">
+          {items.map((x) => (
+            <li key={x.project} class="card item light-border-red">
+              <div class="item-head">
+                <h3>
+                  <a href={`#/projects/${encodeURIComponent(x.project)}`}>{x.name}</a>
+                </h3>
+                <span class="risk risk-high">{bpText(x.probability_bp)}</span>
+              </div>
+              <p>{lang === 'zh' ? x.summary_zh : x.summary_en}</p>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
 export function InboxPage() {
   const session = useSession();
   return (
@@ -286,6 +333,7 @@ export function InboxPage() {
       <div class="inbox-grid">
         <Approvals session={session} />
         {session.me.role === 'director' && <Reviews session={session} />}
+        {(session.me.role === 'director' || session.me.role === 'section_chief') && session.me.department_kind === 'line' && <HighRisk session={session} />}
         <AlertsSection session={session} />
         <Rectifications session={session} />
       </div>
