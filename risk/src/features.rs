@@ -89,6 +89,15 @@ impl Feature {
         }
     }
 
+    /// Whether a higher value can only mean more risk, as the domain says (a larger schedule
+    /// gap, more extensions, longer payment lags, worse histories, bigger budgets); training
+    /// keeps such a feature's weight at or above zero, so no explanation says "0 % of earlier
+    /// projects late raises the risk". The share of the schedule used is not constrained: it
+    /// tells how much of the outcome is already known, not which way.
+    pub fn raises_risk(self) -> bool {
+        !matches!(self, Feature::ElapsedShare)
+    }
+
     /// The feature's position in a [`FeatureVector`].
     pub fn index(self) -> usize {
         self as usize

@@ -8,7 +8,11 @@
 //!
 //! Training ([`train`]) minimises the L2-regularised log-loss by Newton's method: the problem is
 //! convex with eleven unknowns, so Newton converges to the one optimum in a few steps, and the
-//! same rows give the same model bit for bit. (A general ML library would bring an optimiser
+//! same rows give the same model bit for bit. Features whose direction the domain fixes
+//! ([`Feature::raises_risk`]) may not come out with a negative weight: when one does (features
+//! that move together, such as a department's and its categories' late rates, can trade signs),
+//! it is left out (weight 0) and the rest is fitted again, until every sign is right — so no
+//! factor ever reads "a clean record raises the risk". (A general ML library would bring an optimiser
 //! framework and linear-algebra crates for an 11 × 11 solve; this file is the whole of it and can
 //! be read by an auditor.)
 //!
@@ -213,7 +217,28 @@ pub fn train(rows: &[FeatureVector], late: &[bool], setup: &TrainingSetup) -> Op
             v
         })
         .collect();
-    let (beta, steps) = newton_logistic(&z, late, setup.lambda);
+    // Fit; leave out any risk-raising feature that comes out negative; fit the rest again.
+    let mut z = z;
+    let mut total_steps = 0;
+    let beta = loop {
+        let (beta, steps) = newton_logistic(&z, late, setup.lambda);
+        total_steps += steps;
+        let wrong: Vec<usize> = Feature::ALL
+            .iter()
+            .enumerate()
+            .filter(|(j, f)| f.raises_risk() && beta[j + 1] < 0.0)
+            .map(|(j, _)| j)
+            .collect();
+        if wrong.is_empty() {
+            break beta;
+        }
+        for row in z.iter_mut() {
+            for &j in &wrong {
+                row[j + 1] = 0.0;
+            }
+        }
+    };
+    let steps = total_steps;
     let late_count = late.iter().filter(|&&l| l).count();
     Some(Model {
         format: MODEL_FORMAT.to_owned(),
@@ -356,7 +381,7 @@ mod tests {
 
     #[test]
     fn training_recovers_the_weights_that_generated_the_data() {
-        let truth = [2.0, -1.5, 0.0, 1.0, 0.5, 0.0, 0.0, 3.0, -2.0, 0.0];
+        let truth = [2.0, -1.5, 0.0, 1.0, 0.5, 0.0, 0.0, 3.0, 2.0, 0.0];
         let (rows, late) = synthetic(40_000, &truth, -0.5);
         let model = train(&rows, &late, &setup()).unwrap();
         for (f, &w) in model.features.iter().zip(&truth) {
@@ -368,8 +393,29 @@ mod tests {
     }
 
     #[test]
+    fn a_risk_raising_feature_never_gets_a_negative_weight() {
+        // Feature 7 (the department's late rate) truly lowers the risk in these rows: it is
+        // left out rather than shown as "a worse history lowers the risk".
+        let truth = [2.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0, -2.0, 0.0, 0.0];
+        let (rows, late) = synthetic(20_000, &truth, 0.0);
+        let model = train(&rows, &late, &setup()).unwrap();
+        for f in &model.features {
+            if f.feature.raises_risk() {
+                assert!(f.weight >= 0.0, "{:?} {}", f.feature, f.weight);
+            }
+        }
+        assert_eq!(model.features[7].weight, 0.0);
+        // Per standard deviation (1/√3 of the raw 2.0), shrunk a little by the left-out feature.
+        assert!(
+            model.features[0].weight > 0.5,
+            "{}",
+            model.features[0].weight
+        );
+    }
+
+    #[test]
     fn contributions_add_up_to_the_log_odds() {
-        let truth = [1.0, 0.5, -0.5, 0.0, 0.2, 0.3, 0.0, 0.0, 0.0, 0.1];
+        let truth = [1.0, -0.5, 0.5, 0.0, 0.2, 0.3, 0.0, 0.0, 0.0, 0.1];
         let (rows, late) = synthetic(2_000, &truth, 0.0);
         let model = train(&rows, &late, &setup()).unwrap();
         let e = model.explain(&rows[7]);

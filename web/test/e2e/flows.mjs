@@ -236,7 +236,8 @@ export async function ganttAndDashboard(s, { projects }) {
   check(stages >= 5, `the stage chart has slices (found ${stages} paths)`);
   // 高风险项目: the delay-risk ranking, each row linked to its project
   const risk = page.locator('section.dashboard-card[aria-label="高风险项目（延期风险预测）"]');
-  const rows = risk.locator('tbody tr');
+  await risk.locator('details.risk-top summary').click();
+  const rows = risk.locator('details.risk-top tbody tr');
   await rows.first().waitFor({ timeout: 30_000 });
   check((await rows.count()) >= 1 && (await rows.count()) <= 10, `the risk ranking lists 1–10 projects (found ${await rows.count()})`);
   check(/SC-2026-\d{3}/.test(await rows.first().innerText()), 'the first risk row names a project');

@@ -22,7 +22,7 @@ import {
   trendOption,
   type ChartWords,
 } from './charts';
-import { alertEntries, normalizeDashboard, quarterLabel, stageEntries, totals, type Dashboard } from './data';
+import { alertEntries, normalizeDashboard, quarterLabel, stageEntries, totals, type Dashboard, type RiskRow } from './data';
 import './dashboard.css';
 
 const t = makeT({
@@ -54,6 +54,8 @@ const t = makeT({
     'level.low': '低',
     'note.risk': '由可解释模型 {version} 依据链上记录计算（模型文件 SM3 {sm3}…）：概率指按原计划工期完工前未能通过验收的可能性。',
     no_risk: '暂无已签约或实施中的项目。',
+    no_flagged: '当前没有中、高风险项目（最高延期概率 {max}）。',
+    top: '延期概率最高的项目（前 10）',
     table: '查看数据表',
     empty: '暂无数据',
     'col.stage': '阶段',
@@ -115,6 +117,8 @@ const t = makeT({
     'level.low': 'Low',
     'note.risk': 'Computed from the ledger by the explainable model {version} (model file SM3 {sm3}…): the probability of not passing acceptance by the originally planned end.',
     no_risk: 'No contracted or in-progress projects.',
+    no_flagged: 'No project at medium or high risk (the highest probability of delay is {max}).',
+    top: 'The ten projects most likely to be late',
     table: 'Show the numbers',
     empty: 'No data',
     'col.stage': 'Stage',
@@ -212,39 +216,53 @@ function Kpis({ d }: { d: Dashboard }) {
   );
 }
 
-/** 高风险项目: the readable scored projects with the highest delay risk, each linked. */
+/** Rows of projects with their delay risk, each linked to its page. */
+function RiskTable({ rows, lang }: { rows: RiskRow[]; lang: 'zh' | 'en' }) {
+  return (
+    <div class="table-wrap">
+      <table class="table risk-ranking">
+        <thead>
+          <tr>
+            <th scope="col">{t('col.project')}</th>
+            <th scope="col">{t('col.department')}</th>
+            <th scope="col" class="num">{t('col.risk')}</th>
+            <th scope="col">{t('col.why')}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.project}>
+              <th scope="row" data-label={t('col.project')}>
+                <a href={`#/projects/${encodeURIComponent(r.project)}`}>{r.name}</a> <span class="muted">{r.project}</span>
+              </th>
+              <td data-label={t('col.department')}>{r.department}</td>
+              <td class="num" data-label={t('col.risk')}>
+                {bpText(r.probability_bp)} <span class={`risk risk-${r.level}`}>{t(`level.${r.level}`)}</span>
+              </td>
+              <td data-label={t('col.why')}>{lang === 'zh' ? r.summary_zh.replace(/^[^：]*：/, '') : r.summary_en.replace(/^[^:]*: /, '')}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** 高风险项目: the readable scored projects at medium or high delay risk; the top ten behind a toggle. */
 function RiskCard({ d, lang }: { d: Dashboard; lang: 'zh' | 'en' }) {
+  const flagged = d.risk_ranking.filter((r) => r.level !== 'low');
   return (
     <Card title={t('card.risk')} wide>
-      {d.risk_ranking.length === 0 ? (
-        <p class="dashboard-empty">{t('no_risk')}</p>
+      {flagged.length > 0 ? (
+        <RiskTable rows={flagged} lang={lang} />
       ) : (
-        <div class="table-wrap">
-          <table class="table risk-ranking">
-            <thead>
-              <tr>
-                <th scope="col">{t('col.project')}</th>
-                <th scope="col">{t('col.department')}</th>
-                <th scope="col" class="num">{t('col.risk')}</th>
-                <th scope="col">{t('col.why')}</th>
-              </tr>
-            </thead>
-            <tbody>
-              {d.risk_ranking.map((r) => (
-                <tr key={r.project}>
-                  <th scope="row" data-label={t('col.project')}>
-                    <a href={`#/projects/${encodeURIComponent(r.project)}`}>{r.name}</a> <span class="muted">{r.project}</span>
-                  </th>
-                  <td data-label={t('col.department')}>{r.department}</td>
-                  <td class="num" data-label={t('col.risk')}>
-                    {bpText(r.probability_bp)} <span class={`risk risk-${r.level}`}>{t(`level.${r.level}`)}</span>
-                  </td>
-                  <td data-label={t('col.why')}>{lang === 'zh' ? r.summary_zh.replace(/^[^：]*：/, '') : r.summary_en.replace(/^[^:]*: /, '')}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <p class="dashboard-empty">{d.risk_ranking.length === 0 ? t('no_risk') : t('no_flagged', { max: bpText(d.risk_ranking[0].probability_bp) })}</p>
+      )}
+      {d.risk_ranking.length > 0 && (
+        <details class="dashboard-table risk-top">
+          <summary>{t('top')}</summary>
+          <RiskTable rows={d.risk_ranking} lang={lang} />
+        </details>
       )}
       {d.risk_model && <p class="dashboard-note">{t('note.risk', { version: d.risk_model.version, sm3: d.risk_model.sm3.slice(0, 12) })}</p>}
     </Card>
