@@ -232,10 +232,11 @@ fn responsible_department(
 /// title after the department (交通局局长), resolved when exactly one member fits.
 fn responsible_person(
     dict: &Dictionary,
+    matcher: &dictionary::Matcher,
     sentence: &str,
     department: Option<&FoundDepartment>,
 ) -> Option<FoundPerson> {
-    if let Some(m) = dict.person_mentions(sentence).first() {
+    if let Some(m) = matcher.people(sentence).first() {
         let entry = dict.person(&m.value)?;
         return Some(FoundPerson {
             name: Some(entry.name.clone()),
@@ -327,11 +328,12 @@ fn is_instruction(sentence: &str, has_party: bool, has_deadline: bool) -> bool {
 pub fn extract(text: &str, dict: &Dictionary, fallback_meeting_day: Day) -> Extraction {
     let meeting = meeting_day(text, fallback_meeting_day);
     let all = sentences(text);
+    let matcher = dict.matcher();
     let mut drafts = Vec::new();
     for (index, s) in all.iter().enumerate() {
-        let departments = dict.department_mentions(s.text);
+        let departments = matcher.departments(s.text);
         let department = responsible_department(s.text, &departments);
-        let person = responsible_person(dict, s.text, department.as_ref());
+        let person = responsible_person(dict, &matcher, s.text, department.as_ref());
         let deadline = find_deadline(s.text, meeting);
         if !is_instruction(
             s.text,
@@ -368,10 +370,7 @@ pub fn extract(text: &str, dict: &Dictionary, fallback_meeting_day: Day) -> Extr
             start: s.start,
             end: s.start + s.text.len(),
             title: title_of(s.text, deadline.as_ref()),
-            project: dict
-                .project_mentions(s.text)
-                .first()
-                .map(|m| m.value.clone()),
+            project: matcher.projects(s.text).first().map(|m| m.value.clone()),
             department,
             person,
             deadline,
