@@ -89,7 +89,7 @@ fn parse_date(text: &str) -> Option<gongxin_minutes::Day> {
     let month: u32 = parts.next()?.parse().ok()?;
     let day: u32 = parts.next()?.parse().ok()?;
     let valid = parts.next().is_none()
-        && (1970..=9999).contains(&year)
+        && (0..=9999).contains(&year)
         && (1..=12).contains(&month)
         && (1..=31).contains(&day);
     let days = gongxin_core::calendar::days_from_civil(year, month, day);
@@ -159,12 +159,13 @@ mod tests {
     #[test]
     fn meeting_dates_are_read_strictly() {
         assert_eq!(parse_date("2026-11-20"), Some(20_777));
+        assert_eq!(parse_date("1969-12-31"), Some(-1));
         for bad in [
+            "0000-00-00",
             "2026-02-30",
             "2026-13-01",
             "20261120",
             "2026-11-20-1",
-            "1969-12-31",
             "",
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
