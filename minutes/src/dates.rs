@@ -152,6 +152,33 @@ fn rules() -> &'static [Rule] {
             resolve,
         };
         vec![
+            // 明年… and 下季度… first: inside them, 年底, 12月31日 and 季度末 would read as this
+            // year's and this quarter's.
+            rule(
+                format!("明年(?P<m>{num})月(?P<d>{num})[日号]"),
+                |c, meeting| date(civil_from_days(meeting).0 + 1, n(c, "m")?, n(c, "d")?),
+            ),
+            rule(
+                format!("明年(?P<m>{num})月(?:份)?(?:底|末)"),
+                |c, meeting| {
+                    let month = n(c, "m")?;
+                    (1..=12)
+                        .contains(&month)
+                        .then(|| month_end(civil_from_days(meeting).0 + 1, month))
+                },
+            ),
+            rule("明年(?:年)?(?:底|末)".into(), |_, meeting| {
+                Some(month_end(civil_from_days(meeting).0 + 1, 12))
+            }),
+            rule("下(?:个|一)?季度?末".into(), |_, meeting| {
+                let (y, m, _) = civil_from_days(meeting);
+                let quarter_end = m.div_ceil(3) * 3;
+                Some(if quarter_end == 12 {
+                    month_end(y + 1, 3)
+                } else {
+                    month_end(y, quarter_end + 3)
+                })
+            }),
             rule(
                 format!("(?P<y>{num})年(?P<m>{num})月(?P<d>{num})[日号]"),
                 |c, _| date(i64::from(n(c, "y")?), n(c, "m")?, n(c, "d")?),
@@ -206,13 +233,16 @@ fn rules() -> &'static [Rule] {
                 Some(add_months(meeting, n(c, "n")?))
             }),
             rule(
-                "(?P<which>本周|这周|下周|下下周)(?:周|星期|礼拜)?(?P<w>[一二三四五六日天])".into(),
+                "(?P<which>下下个?|下个?|本|这个?)(?:周|星期|礼拜)(?:周|星期|礼拜)?(?P<w>[一二三四五六日天])".into(),
                 |c, meeting| {
                     let monday = meeting - weekday(meeting);
-                    let weeks = match c.name("which")?.as_str() {
-                        "下周" => 1,
-                        "下下周" => 2,
-                        _ => 0,
+                    let which = c.name("which")?.as_str();
+                    let weeks = if which.starts_with("下下") {
+                        2
+                    } else if which.starts_with('下') {
+                        1
+                    } else {
+                        0
                     };
                     Some(monday + 7 * weeks + weekday_index(c.name("w")?.as_str())?)
                 },
@@ -323,6 +353,10 @@ mod tests {
         // A bare weekday already past this week is next week's.
         assert_eq!(due("周三前完成").as_deref(), Some("2026-11-25"));
         assert_eq!(due("下下周星期二").as_deref(), Some("2026-12-01"));
+        assert_eq!(due("下星期五前提交").as_deref(), Some("2026-11-27"));
+        assert_eq!(due("下个周五前").as_deref(), Some("2026-11-27"));
+        assert_eq!(due("下礼拜一").as_deref(), Some("2026-11-23"));
+        assert_eq!(due("这个星期六").as_deref(), Some("2026-11-21"));
     }
 
     #[test]
@@ -338,6 +372,10 @@ mod tests {
         assert_eq!(due("年底前完成").as_deref(), Some("2026-12-31"));
         assert_eq!(due("本季度末").as_deref(), Some("2026-12-31"));
         assert_eq!(due("2月30日前").as_deref(), None);
+        assert_eq!(due("明年底前完成").as_deref(), Some("2027-12-31"));
+        assert_eq!(due("明年3月31日前").as_deref(), Some("2027-03-31"));
+        assert_eq!(due("明年6月底").as_deref(), Some("2027-06-30"));
+        assert_eq!(due("下季度末").as_deref(), Some("2027-03-31"));
     }
 
     #[test]

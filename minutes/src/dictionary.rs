@@ -217,8 +217,9 @@ impl Dictionary {
             .collect()
     }
 
-    pub fn person(&self, name: &str) -> Option<&PersonEntry> {
-        self.people.iter().find(|p| p.name == name)
+    /// Every member called `name`.
+    pub fn people_named(&self, name: &str) -> Vec<&PersonEntry> {
+        self.people.iter().filter(|p| p.name == name).collect()
     }
 }
 

@@ -199,8 +199,9 @@ pub fn meeting_day(text: &str, fallback: Day) -> Day {
         .and_then(|c| {
             let n = |i: usize| c.get(i)?.as_str().parse::<u32>().ok();
             let (y, m, d) = (n(1)?, n(2)?, n(3)?);
-            ((1..=12).contains(&m) && (1..=31).contains(&d))
-                .then(|| gongxin_core::calendar::days_from_civil(i64::from(y), m, d))
+            let day = gongxin_core::calendar::days_from_civil(i64::from(y), m, d);
+            // 2月31日 is no date: the fallback is used rather than 3 March.
+            (gongxin_core::calendar::civil_from_days(day) == (i64::from(y), m, d)).then_some(day)
         })
         .unwrap_or(fallback)
 }
@@ -237,11 +238,26 @@ fn responsible_person(
     department: Option<&FoundDepartment>,
 ) -> Option<FoundPerson> {
     if let Some(m) = matcher.people(sentence).first() {
-        let entry = dict.person(&m.value)?;
+        // Two members may share a name: the one in the department found wins; still two,
+        // nobody is guessed.
+        let named = dict.people_named(&m.value);
+        let in_department: Vec<&PersonEntry> = named
+            .iter()
+            .copied()
+            .filter(|p| department.is_none_or(|d| p.department == d.id))
+            .collect();
+        let candidates = if in_department.is_empty() {
+            named
+        } else {
+            in_department
+        };
+        let only = (candidates.len() == 1).then(|| candidates[0]);
         return Some(FoundPerson {
-            name: Some(entry.name.clone()),
-            public_key: Some(entry.public_key.clone()),
-            department: Some(entry.department.clone()),
+            name: only.map(|p| p.name.clone()),
+            public_key: only.map(|p| p.public_key.clone()),
+            department: only
+                .map(|p| p.department.clone())
+                .or_else(|| department.map(|d| d.id.clone())),
             text: sentence[m.start..m.end].to_owned(),
         });
     }

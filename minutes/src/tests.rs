@@ -89,6 +89,24 @@ fn a_person_by_name_and_by_surname_and_title() {
 }
 
 #[test]
+fn a_shared_name_is_resolved_by_the_department_or_not_at_all() {
+    let mut d = dict();
+    d.people.push(PersonEntry {
+        name: "李娜".into(),
+        department: "transport".into(),
+        role: "specialist".into(),
+        public_key: "key-of-transport-李娜".into(),
+    });
+    let out = extract("请交通局李娜下周五前报送名单", &d, MEETING);
+    let p = out.drafts[0].person.clone().unwrap();
+    assert_eq!(p.public_key.as_deref(), Some("key-of-transport-李娜"));
+    let out = extract("李娜下周五前报送名单", &d, MEETING);
+    let p = out.drafts[0].person.clone().unwrap();
+    assert_eq!((p.name, p.public_key), (None, None));
+    assert!(out.drafts[0].missing.contains(&"person"));
+}
+
+#[test]
 fn a_named_person_also_names_the_department() {
     let d = one("由李娜同志明天上报原因分析").unwrap();
     assert_eq!(d.department.unwrap().id, "ecology");
@@ -129,6 +147,15 @@ fn the_header_date_is_the_meeting_day_and_drafts_point_into_the_text() {
     let text = "整改推进会纪要\n时间：2026年12月3日\n\n1. 交通局张科长下周一前报送方案。2. 会议回顾了成效。";
     let out = extract(text, &dict(), MEETING);
     assert_eq!(out.meeting_date, "2026-12-03");
+    let bad_header = extract(
+        "时间：2026年2月31日\n交通局张科长下周一前报送方案。",
+        &dict(),
+        MEETING,
+    );
+    assert_eq!(
+        bad_header.meeting_date, "2026-11-20",
+        "no such date: the fallback"
+    );
     assert_eq!(out.drafts.len(), 1);
     let d = &out.drafts[0];
     assert_eq!(d.deadline.as_ref().unwrap().date, "2026-12-07");

@@ -95,6 +95,15 @@ async fn minutes_become_drafts_read_with_the_ledgers_own_names() {
     let (status, theirs) = post(&t, Some(&ecology), "/v1/minutes/drafts", MINUTES).await;
     assert_eq!(status, StatusCode::OK);
     assert!(theirs["drafts"][0]["project"].is_null(), "{theirs}");
+    // Nor another department's members: transport's specialist is not resolved for ecology,
+    // and the choices list ecology's members only.
+    assert!(theirs["drafts"][1]["person"].is_null(), "{theirs}");
+    let people = theirs["people"].as_array().unwrap();
+    assert!(!people.is_empty());
+    assert!(
+        people.iter().all(|p| p["department"] == "ecology"),
+        "{people:?}"
+    );
 }
 
 #[tokio::test]

@@ -26,6 +26,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::features::{FEATURE_COUNT, Feature, FeatureVector};
 
+/// The longest model version (the ledger's limit on names).
+pub const VERSION_BYTES_MAX: usize = gongxin_contracts::limits::NAME_BYTES_MAX;
+
 /// The format line of a model file.
 pub const MODEL_FORMAT: &str = "gongxin/delay-risk/v1";
 
@@ -78,6 +81,8 @@ pub enum ModelError {
     Format { found: String },
     #[error("the model must list the features {expected:?} in that order")]
     Features { expected: Vec<&'static str> },
+    #[error("the model's version must be 1 to {VERSION_BYTES_MAX} bytes, not blank")]
+    Version,
     #[error("the model's {0} is not a finite number (or a scale is not positive)")]
     NotFinite(&'static str),
 }
@@ -141,6 +146,10 @@ impl Model {
             return Err(ModelError::Features {
                 expected: Feature::ALL.iter().map(|f| f.name()).collect(),
             });
+        }
+        // What `record_risk_model` accepts, so a node never sends a record the rules refuse.
+        if self.version.trim().is_empty() || self.version.len() > VERSION_BYTES_MAX {
+            return Err(ModelError::Version);
         }
         if !self.intercept.is_finite() {
             return Err(ModelError::NotFinite("intercept"));
@@ -448,6 +457,10 @@ mod tests {
         other.features.swap(0, 1);
         let err = LoadedModel::from_bytes(&serde_json::to_vec(&other).unwrap()).unwrap_err();
         assert!(err.to_string().contains("schedule_gap"), "{err}");
+        let mut other = builtin.model.clone();
+        other.version = " ".into();
+        let err = LoadedModel::from_bytes(&serde_json::to_vec(&other).unwrap()).unwrap_err();
+        assert!(err.to_string().contains("version"), "{err}");
         let mut other = builtin.model.clone();
         other.features[3].scale = 0.0;
         let err = LoadedModel::from_bytes(&serde_json::to_vec(&other).unwrap()).unwrap_err();

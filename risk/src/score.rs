@@ -114,9 +114,19 @@ pub fn score_project<S: State>(
         return Ok(None);
     };
     let explanation = model.model.explain(&described.features);
-    let probability_bp = (explanation.probability * 10_000.0)
-        .round()
-        .clamp(0.0, 10_000.0) as u16;
+    let p = &facts.project;
+    // Past its original planned end and not accepted, a project is late whatever the model
+    // (trained on moments within the plan) would say.
+    let overdue_days = as_of
+        .checked_sub(p.original_planned_end_ms)
+        .filter(|&ms| ms > 0)
+        .map(|ms| ms.div_ceil(gongxin_contracts::limits::DAY_MS));
+    let probability_bp = match overdue_days {
+        Some(_) => 10_000,
+        None => (explanation.probability * 10_000.0)
+            .round()
+            .clamp(0.0, 10_000.0) as u16,
+    };
     let level = RiskLevel::of(probability_bp);
     let factors: Vec<Factor> = explanation
         .contributions
@@ -135,6 +145,34 @@ pub fn score_project<S: State>(
         .take(SUMMARY_FACTORS)
         .collect();
     let percent = (probability_bp + 50) / 100;
+    let (summary_zh, summary_en) = match overdue_days {
+        Some(days) => (
+            format!("已延期：超过原计划完工日期 {days} 天仍未通过验收"),
+            format!("already late: {days} days past the original planned end, not accepted"),
+        ),
+        None => summaries(percent, level, &raising),
+    };
+    let model_ref = ModelRef {
+        version: model.model.version.clone(),
+        sm3: model.sm3,
+    };
+    Ok(Some(ProjectRisk {
+        project: p.id.clone(),
+        name: p.name.clone(),
+        department: p.owner_department.clone(),
+        stage: p.stage,
+        as_of_ms: as_of,
+        probability_bp,
+        level,
+        summary_zh,
+        summary_en,
+        factors,
+        model: model_ref,
+    }))
+}
+
+/// "延期风险 72%（高）：…" and its English, naming the factors that raise the risk most.
+fn summaries(percent: u16, level: RiskLevel, raising: &[&Factor]) -> (String, String) {
     let summary_zh = format!(
         "延期风险 {percent}%（{}）：{}",
         level.label_zh(),
@@ -161,23 +199,7 @@ pub fn score_project<S: State>(
                 .join("; ")
         }
     );
-    let p = &facts.project;
-    Ok(Some(ProjectRisk {
-        project: p.id.clone(),
-        name: p.name.clone(),
-        department: p.owner_department.clone(),
-        stage: p.stage,
-        as_of_ms: as_of,
-        probability_bp,
-        level,
-        summary_zh,
-        summary_en,
-        factors,
-        model: ModelRef {
-            version: model.model.version.clone(),
-            sm3: model.sm3,
-        },
-    }))
+    (summary_zh, summary_en)
 }
 
 /// The risk of every project in a [`scored`] stage as of `as_of`, in project id order.

@@ -272,3 +272,17 @@ fn the_same_height_and_model_give_the_same_scores_with_their_factors() {
     let p = model.model.explain(&x).probability;
     assert_eq!(risk.probability_bp, (p * 10_000.0).round() as u16);
 }
+
+#[test]
+fn a_project_past_its_original_end_and_not_accepted_is_late_whatever_the_model_says() {
+    let (h, t0) = city();
+    // P-1 was planned to end on day 120.
+    let risks = score_open_projects(&h.state, LoadedModel::builtin(), t0 + 125 * DAY_MS).unwrap();
+    let risk = risks.iter().find(|r| r.project == "P-1").unwrap();
+    assert_eq!(risk.probability_bp, 10_000);
+    assert_eq!(
+        risk.summary_zh,
+        "已延期：超过原计划完工日期 5 天仍未通过验收"
+    );
+    assert_eq!(risk.factors.len(), Feature::ALL.len());
+}

@@ -9,7 +9,7 @@ test('a scored answer keeps its figures and factors in order', () => {
   const a = normalizeRisk({
     project: 'P-1',
     height: 42,
-    model: { version: 'delay-risk-v1', sm3: 'ab'.repeat(32) },
+    model: { version: 'delay-risk-v1', sm3: 'ab'.repeat(32), recorded_height: 12 },
     risk: {
       probability_bp: 7200,
       level: 'high',
@@ -22,6 +22,7 @@ test('a scored answer keeps its figures and factors in order', () => {
     not_scored: null,
   });
   assert.equal(a.height, 42);
+  assert.equal(a.model.recorded_height, 12);
   assert.equal(a.risk?.level, 'high');
   assert.deepEqual(a.risk?.factors.map((f) => f.feature), ['schedule_gap', 'payment_lag']);
   assert.equal(a.not_scored, '');
@@ -39,7 +40,7 @@ test('an unscored or malformed answer says why and never throws', () => {
   assert.equal(b.risk?.probability_bp, 10_000);
   assert.equal(b.risk?.level, 'high');
   assert.deepEqual(b.risk?.factors, []);
-  assert.deepEqual(normalizeRisk(null).model, { version: '', sm3: '' });
+  assert.deepEqual(normalizeRisk(null).model, { version: '', sm3: '', recorded_height: null });
   assert.deepEqual(factorBars([]), []);
   assert.deepEqual(factorBars([{ feature: 'x', value: 0, contribution: 0, text_zh: '', text_en: '' }]), [{ reach_pct: 0, raises: false }]);
 });

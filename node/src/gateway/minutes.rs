@@ -6,7 +6,7 @@
 //! (the signature covers method, path and query; the text rides in the body of the same TLS
 //! exchange and only shapes the answer sent back to its signer).
 
-use gongxin_contracts::access::RecordClass;
+use gongxin_contracts::access::{RecordClass, Subject};
 use gongxin_contracts::queries::{self, ProjectFilter};
 use gongxin_core::model::Role;
 use gongxin_minutes::{DepartmentEntry, Dictionary, PersonEntry, ProjectEntry};
@@ -33,13 +33,20 @@ fn role_name(role: Role) -> &'static str {
     }
 }
 
-/// The dictionary `reader` may use: all departments and members, the readable projects.
+/// The dictionary `reader` may use: every department's name, the members of the departments
+/// whose members the read table lets them see (every department for audit, their own for a
+/// line department), and the projects they may read — so neither a draft nor the choices
+/// name a member or project the reader could not look up.
 fn dictionary(node: &Node, reader: &Reader) -> Result<Dictionary, ApiError> {
     let state = node.reader().state();
     let mut dict = Dictionary::default();
     for d in queries::departments(&state).map_err(state_error)? {
         let mut after: Option<String> = None;
+        let sees_members = reader.may_read(&Subject::Department(d.department.id.clone()));
         loop {
+            if !sees_members {
+                break;
+            }
             let page = queries::members_of(&state, &d.department.id, after.as_deref(), PAGE)
                 .map_err(state_error)?;
             dict.people

@@ -56,6 +56,7 @@ const t = makeT({
     no_risk: '暂无已签约或实施中的项目。',
     no_flagged: '当前没有中、高风险项目（最高延期概率 {max}）。',
     top: '延期概率最高的项目（前 10）',
+    more: '仅显示延期概率最高的 10 个项目；完整名单见 GET /v1/risk。',
     table: '查看数据表',
     empty: '暂无数据',
     'col.stage': '阶段',
@@ -119,6 +120,7 @@ const t = makeT({
     no_risk: 'No contracted or in-progress projects.',
     no_flagged: 'No project at medium or high risk (the highest probability of delay is {max}).',
     top: 'The ten projects most likely to be late',
+    more: 'Only the ten most likely to be late are shown; the full list is GET /v1/risk.',
     table: 'Show the numbers',
     empty: 'No data',
     'col.stage': 'Stage',
@@ -254,7 +256,10 @@ function RiskCard({ d, lang }: { d: Dashboard; lang: 'zh' | 'en' }) {
   return (
     <Card title={t('card.risk')} wide>
       {flagged.length > 0 ? (
-        <RiskTable rows={flagged} lang={lang} />
+        <>
+          <RiskTable rows={flagged} lang={lang} />
+          {flagged.length >= 10 && <p class="dashboard-note">{t('more')}</p>}
+        </>
       ) : (
         <p class="dashboard-empty">{d.risk_ranking.length === 0 ? t('no_risk') : t('no_flagged', { max: bpText(d.risk_ranking[0].probability_bp) })}</p>
       )}

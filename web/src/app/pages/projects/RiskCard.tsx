@@ -17,7 +17,9 @@ const t = makeT({
     'level.medium': '中风险',
     'level.low': '低风险',
     factors: '各因素的影响（红色推高风险，绿色降低风险）',
-    model: '模型 {version} · 文件 SM3 {sm3}… · 区块高度 {height}',
+    model: '模型 {version} · 文件 SM3 {sm3}… · 评估于区块高度 {height}',
+    recorded: '本节点已于区块 {h} 将该模型登记上链',
+    unrecorded: '该模型尚未登记上链',
     failed: '风险评估暂不可用。',
   },
   en: {
@@ -27,7 +29,9 @@ const t = makeT({
     'level.medium': 'Medium risk',
     'level.low': 'Low risk',
     factors: 'What moves it (red raises the risk, green lowers it)',
-    model: 'Model {version} · file SM3 {sm3}… · height {height}',
+    model: 'Model {version} · file SM3 {sm3}… · scored at height {height}',
+    recorded: 'this node recorded the model on the ledger at height {h}',
+    unrecorded: 'the model is not recorded on the ledger yet',
     failed: 'The risk assessment is not available.',
   },
 });
@@ -64,7 +68,12 @@ export function RiskCard({ session, id }: { session: Session; id: string }) {
           </ul>
         </>
       )}
-      {a && a.model.version && <p class="muted">{t('model', { version: a.model.version, sm3: a.model.sm3.slice(0, 12), height: a.height ?? '—' })}</p>}
+      {a && a.model.version && (
+        <p class="muted">
+          {t('model', { version: a.model.version, sm3: a.model.sm3.slice(0, 12), height: a.height ?? '—' })} ·{' '}
+          {a.model.recorded_height === null ? t('unrecorded') : t('recorded', { h: a.model.recorded_height })}
+        </p>
+      )}
     </section>
   );
 }

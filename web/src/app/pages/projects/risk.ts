@@ -21,7 +21,8 @@ export interface ProjectRisk {
 
 export interface RiskAnswer {
   height: number | null;
-  model: { version: string; sm3: string };
+  /** `recorded_height`: the height of the node's record_risk_model naming this model (null until then). */
+  model: { version: string; sm3: string; recorded_height: number | null };
   risk: ProjectRisk | null;
   not_scored: string;
 }
@@ -60,7 +61,7 @@ export function normalizeRisk(input: unknown): RiskAnswer {
   }
   return {
     height: typeof r.height === 'number' ? r.height : null,
-    model: { version: str(model.version), sm3: str(model.sm3) },
+    model: { version: str(model.version), sm3: str(model.sm3), recorded_height: typeof model.recorded_height === 'number' ? model.recorded_height : null },
     risk,
     not_scored: str(r.not_scored),
   };
