@@ -143,27 +143,13 @@ impl Builder {
 
     fn report(&mut self, i: usize, n: u32, percent_bp: u16) {
         let p = project_id(i);
-        let report = format!("{p}-R{n}");
-        self.h.ok(
+        report_accepted(
+            &mut self.h,
             owner(i),
-            Specialist,
-            Operation::ReportProgress(ProgressReport {
-                id: report.clone(),
-                project: p,
-                percent_bp,
-                milestone: None,
-                evidence_hash: Hash::digest(report.as_bytes()),
-                note: "现场照片与监理报告".into(),
-            }),
-        );
-        self.h.ok(
-            owner(i),
-            Director,
-            Operation::ReviewProgress {
-                report,
-                accepted: true,
-                note: String::new(),
-            },
+            &p,
+            &format!("{p}-R{n}"),
+            percent_bp,
+            "现场照片与监理报告",
         );
     }
 
@@ -420,6 +406,40 @@ impl Builder {
             }
         }
     }
+}
+
+/// Reports `percent_bp` of `project` as report `report` (the department's specialist) and
+/// accepts it (its director): progress as the rules record it, for the demo and the synthetic
+/// history alike.
+pub(crate) fn report_accepted(
+    h: &mut Harness,
+    dept: &str,
+    project: &str,
+    report: &str,
+    percent_bp: u16,
+    note: &str,
+) {
+    h.ok(
+        dept,
+        Specialist,
+        Operation::ReportProgress(ProgressReport {
+            id: report.to_owned(),
+            project: project.to_owned(),
+            percent_bp,
+            milestone: None,
+            evidence_hash: Hash::digest(report.as_bytes()),
+            note: note.to_owned(),
+        }),
+    );
+    h.ok(
+        dept,
+        Director,
+        Operation::ReviewProgress {
+            report: report.to_owned(),
+            accepted: true,
+            note: String::new(),
+        },
+    );
 }
 
 /// Builds the demo's transactions for a ledger at `height`, block time about `now_ms`.

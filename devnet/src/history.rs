@@ -218,10 +218,6 @@ struct Driver {
 }
 
 impl Driver {
-    fn ok(&mut self, dept: &str, role: Role, operation: Operation) {
-        self.h.ok_approved(dept, role, operation);
-    }
-
     fn start(&mut self, plan: &Plan) {
         let (p, dept) = (plan.id.as_str(), plan.department);
         let start = self.h.ctx.time_ms;
@@ -229,25 +225,26 @@ impl Driver {
         let mut proposed = proposal(p, plan.budget_fen, start, end);
         proposed.category = plan.category.to_owned();
         proposed.name = format!("合成项目 {p}");
-        self.ok(dept, Specialist, Operation::ProposeProject(proposed));
-        self.ok(
+        self.h
+            .ok_approved(dept, Specialist, Operation::ProposeProject(proposed));
+        self.h.ok_approved(
             dept,
             Director,
             Operation::ApproveProject { project: p.into() },
         );
-        self.ok(
+        self.h.ok_approved(
             "finance",
             SectionChief,
             Operation::ApproveBudget(budget(p, plan.budget_fen)),
         );
-        self.ok(
+        self.h.ok_approved(
             dept,
             Specialist,
             Operation::StartProcurement(procurement(p)),
         );
         let winner = plan.contractor * 3;
         let amount = plan.budget_fen / 100 * 92;
-        self.ok(
+        self.h.ok_approved(
             dept,
             SectionChief,
             Operation::AwardProcurement(award(p, winner, amount)),
@@ -256,8 +253,9 @@ impl Driver {
         for (m, share) in signed.milestones.iter_mut().zip([30, 60, 100]) {
             m.due_ms = start + plan.planned_days * DAY_MS * share / 100;
         }
-        self.ok(dept, Director, Operation::SignContract(signed));
-        self.ok(
+        self.h
+            .ok_approved(dept, Director, Operation::SignContract(signed));
+        self.h.ok_approved(
             dept,
             SectionChief,
             Operation::StartImplementation { project: p.into() },
@@ -281,7 +279,7 @@ impl Driver {
         }
         run.disbursements += 1;
         let id = format!("{p}-D{}", run.disbursements);
-        self.ok(
+        self.h.ok_approved(
             run.plan.department,
             Specialist,
             Operation::RequestDisbursement(DisbursementRequest {
@@ -305,29 +303,9 @@ impl Driver {
         }
         run.reports += 1;
         run.reported_bp = bp;
-        let (p, dept) = (run.plan.id.clone(), run.plan.department);
+        let p = &run.plan.id;
         let report = format!("{p}-R{}", run.reports);
-        self.ok(
-            dept,
-            Specialist,
-            Operation::ReportProgress(ProgressReport {
-                id: report.clone(),
-                project: p,
-                percent_bp: bp,
-                milestone: None,
-                evidence_hash: Hash::digest(report.as_bytes()),
-                note: "监理月报".into(),
-            }),
-        );
-        self.ok(
-            dept,
-            Director,
-            Operation::ReviewProgress {
-                report,
-                accepted: true,
-                note: String::new(),
-            },
-        );
+        crate::demo::report_accepted(&mut self.h, run.plan.department, p, &report, bp, "监理月报");
         self.request_payable(run);
     }
 
@@ -335,12 +313,12 @@ impl Driver {
         run.work_done = 1.0;
         self.report(run);
         let (p, dept) = (run.plan.id.clone(), run.plan.department);
-        self.ok(
+        self.h.ok_approved(
             dept,
             SectionChief,
             Operation::RequestAcceptance { project: p.clone() },
         );
-        self.ok(
+        self.h.ok_approved(
             dept,
             Director,
             Operation::RecordAcceptance(AcceptanceRecord {
@@ -356,7 +334,7 @@ impl Driver {
 
     fn change(&mut self, run: &mut Running, change: Change) {
         let p = run.plan.id.clone();
-        self.ok(
+        self.h.ok_approved(
             run.plan.department,
             SectionChief,
             Operation::RequestChangeOrder(ChangeOrder {
@@ -375,7 +353,7 @@ impl Driver {
         let (p, dept) = (run.plan.id.clone(), run.plan.department);
         let id = format!("{p}-T1");
         let person = self.h.city.public(dept, Specialist);
-        self.ok(
+        self.h.ok_approved(
             "audit",
             Auditor,
             Operation::RaiseRectification(RectificationTask {
@@ -399,7 +377,7 @@ impl Driver {
     /// Payments and task closings due today.
     fn settle(&mut self) {
         for id in self.payments.remove(&self.day).unwrap_or_default() {
-            self.ok(
+            self.h.ok_approved(
                 "finance",
                 Specialist,
                 Operation::MarkDisbursementPaid {
@@ -409,7 +387,7 @@ impl Driver {
             );
         }
         for (task, dept) in self.closings.remove(&self.day).unwrap_or_default() {
-            self.ok(
+            self.h.ok_approved(
                 dept,
                 Specialist,
                 Operation::SubmitRectification {
@@ -418,7 +396,7 @@ impl Driver {
                     note: String::new(),
                 },
             );
-            self.ok(
+            self.h.ok_approved(
                 "audit",
                 Auditor,
                 Operation::VerifyRectification {

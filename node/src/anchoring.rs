@@ -18,48 +18,66 @@ use crate::node::Node;
 /// Anchor transactions expire this many blocks after the tip (the next round sends a new one).
 const ANCHOR_VALID_BLOCKS: u64 = 100;
 
-/// Anchors `node`'s flushed head if it grew since the last anchor and no anchor is pending:
-/// signs `anchor_access_log` with the validator key and admits it to this node's pool. Returns
-/// the transaction's hash when one was sent.
-pub fn anchor_once(node: &Node, pending: &mut Option<Hash>) -> anyhow::Result<Option<Hash>> {
+/// Whether a new record may be sent: the last one is no longer waiting in the pool, and this
+/// node holds a current validator key (a node that is not, or not yet, a validator has nothing
+/// to sign its records with).
+fn may_send(node: &Node, pending: &mut Option<Hash>) -> anyhow::Result<bool> {
     if let Some(hash) = pending {
         if node.admission.is_pending(hash) {
-            return Ok(None);
+            return Ok(false);
         }
         *pending = None;
     }
     let state = node.reader().state();
-    if !queries::is_validator_key(&state, &node.name, &node.keypair().public_key())
-        .map_err(state_error)?
-    {
-        // Not (or not yet) a validator: nothing to sign anchors with.
-        return Ok(None);
-    }
-    let point = node.access_log.flushed();
-    let anchored = queries::latest_access_anchor(&state, &node.name)
-        .map_err(state_error)?
-        .map_or(0, |a| a.point.count);
-    if point.count <= anchored {
-        return Ok(None);
-    }
-    let tip = node.tip().height();
+    Ok(
+        queries::is_validator_key(&state, &node.name, &node.keypair().public_key())
+            .map_err(state_error)?,
+    )
+}
+
+/// Signs `operation` with the validator key (valid for `ANCHOR_VALID_BLOCKS`), admits it to
+/// this node's pool and remembers it as pending.
+fn send_own(
+    node: &Node,
+    pending: &mut Option<Hash>,
+    nonce: u64,
+    operation: Operation,
+) -> anyhow::Result<Option<Hash>> {
     let tx = TxBody {
         chain_id: node.chain_id().to_owned(),
         signer: node.keypair().public_key(),
         replay: ReplayGuard {
-            nonce: point.count,
-            valid_until_height: tip + ANCHOR_VALID_BLOCKS,
+            nonce,
+            valid_until_height: node.tip().height() + ANCHOR_VALID_BLOCKS,
         },
-        operation: Operation::AnchorAccessLog {
-            node: node.name.clone(),
-            point,
-        },
+        operation,
     }
     .sign(node.keypair());
     let bytes = tx.to_bytes().len();
     let hash = node.admission.submit_own(tx, bytes)?.hash;
     *pending = Some(hash);
     Ok(Some(hash))
+}
+
+/// Anchors `node`'s flushed head if it grew since the last anchor and no anchor is pending:
+/// signs `anchor_access_log` with the validator key and admits it to this node's pool. Returns
+/// the transaction's hash when one was sent.
+pub fn anchor_once(node: &Node, pending: &mut Option<Hash>) -> anyhow::Result<Option<Hash>> {
+    if !may_send(node, pending)? {
+        return Ok(None);
+    }
+    let point = node.access_log.flushed();
+    let anchored = queries::latest_access_anchor(&node.reader().state(), &node.name)
+        .map_err(state_error)?
+        .map_or(0, |a| a.point.count);
+    if point.count <= anchored {
+        return Ok(None);
+    }
+    let operation = Operation::AnchorAccessLog {
+        node: node.name.clone(),
+        point,
+    };
+    send_own(node, pending, point.count, operation)
 }
 
 /// The model a gateway scores with, as `record_risk_model` names it.
@@ -76,41 +94,21 @@ pub fn record_model_once(
     model: &ModelInUse,
     pending: &mut Option<Hash>,
 ) -> anyhow::Result<Option<Hash>> {
-    if let Some(hash) = pending {
-        if node.admission.is_pending(hash) {
-            return Ok(None);
-        }
-        *pending = None;
-    }
-    let state = node.reader().state();
-    if !queries::is_validator_key(&state, &node.name, &node.keypair().public_key())
-        .map_err(state_error)?
-    {
+    if !may_send(node, pending)? {
         return Ok(None);
     }
-    let latest = queries::latest_risk_model(&state, &node.name).map_err(state_error)?;
+    let latest =
+        queries::latest_risk_model(&node.reader().state(), &node.name).map_err(state_error)?;
     if latest.is_some_and(|l| l.sm3 == model.sm3 && l.version == model.version) {
         return Ok(None);
     }
-    let tip = node.tip().height();
-    let tx = TxBody {
-        chain_id: node.chain_id().to_owned(),
-        signer: node.keypair().public_key(),
-        replay: ReplayGuard {
-            nonce: tip,
-            valid_until_height: tip + ANCHOR_VALID_BLOCKS,
-        },
-        operation: Operation::RecordRiskModel {
-            node: node.name.clone(),
-            version: model.version.clone(),
-            sm3: model.sm3,
-        },
-    }
-    .sign(node.keypair());
-    let bytes = tx.to_bytes().len();
-    let hash = node.admission.submit_own(tx, bytes)?.hash;
-    *pending = Some(hash);
-    Ok(Some(hash))
+    let operation = Operation::RecordRiskModel {
+        node: node.name.clone(),
+        version: model.version.clone(),
+        sm3: model.sm3,
+    };
+    // The tip height as nonce: a later record of another model is another transaction.
+    send_own(node, pending, node.tip().height(), operation)
 }
 
 /// What is pending from the previous round.

@@ -6,8 +6,8 @@
 //! (the signature covers method, path and query; the text rides in the body of the same TLS
 //! exchange and only shapes the answer sent back to its signer).
 
-use gongxin_contracts::access::{RecordClass, Subject};
-use gongxin_contracts::queries::{self, ProjectFilter};
+use gongxin_contracts::access::Subject;
+use gongxin_contracts::queries::{self, Page};
 use gongxin_core::model::Role;
 use gongxin_minutes::{DepartmentEntry, Dictionary, PersonEntry, ProjectEntry};
 use warp::http::StatusCode;
@@ -15,7 +15,7 @@ use warp::http::StatusCode;
 use super::auth::Reader;
 use super::error::{ApiError, ApiResult, json};
 use super::ledger::Query;
-use super::records::state_error;
+use super::records::{project_filter, state_error};
 use crate::node::Node;
 
 /// The largest minutes accepted, in bytes (a long meeting's minutes are a few thousand
@@ -41,25 +41,15 @@ fn dictionary(node: &Node, reader: &Reader) -> Result<Dictionary, ApiError> {
     let state = node.reader().state();
     let mut dict = Dictionary::default();
     for d in queries::departments(&state).map_err(state_error)? {
-        let mut after: Option<String> = None;
-        let sees_members = reader.may_read(&Subject::Department(d.department.id.clone()));
-        loop {
-            if !sees_members {
-                break;
-            }
-            let page = queries::members_of(&state, &d.department.id, after.as_deref(), PAGE)
-                .map_err(state_error)?;
-            dict.people
-                .extend(page.items.into_iter().map(|m| PersonEntry {
-                    name: m.member.name,
-                    department: m.member.department,
-                    role: role_name(m.member.role).to_owned(),
-                    public_key: m.member.public_key.to_string(),
-                }));
-            match page.next {
-                Some(next) => after = Some(next),
-                None => break,
-            }
+        if reader.may_read(&Subject::Department(d.department.id.clone())) {
+            let members =
+                every_page(|after| queries::members_of(&state, &d.department.id, after, PAGE))?;
+            dict.people.extend(members.into_iter().map(|m| PersonEntry {
+                name: m.member.name,
+                department: m.member.department,
+                role: role_name(m.member.role).to_owned(),
+                public_key: m.member.public_key.to_string(),
+            }));
         }
         dict.departments.push(DepartmentEntry {
             id: d.department.id,
@@ -67,26 +57,33 @@ fn dictionary(node: &Node, reader: &Reader) -> Result<Dictionary, ApiError> {
             aliases: Vec::new(),
         });
     }
-    let filter = ProjectFilter {
-        department: (!reader.reads_all(RecordClass::Project))
-            .then(|| reader.department().to_owned()),
-        ..ProjectFilter::default()
-    };
+    // The project list's own filter: a line department's projects, or all.
+    let filter = project_filter(reader, &Query::default())?;
+    let projects = every_page(|after| queries::list_projects(&state, &filter, after, PAGE))?;
+    dict.projects = projects
+        .into_iter()
+        .map(|p| ProjectEntry {
+            id: p.id,
+            name: p.name,
+        })
+        .collect();
+    Ok(dict)
+}
+
+/// Every item of a paged query, page after page.
+fn every_page<T>(
+    mut read: impl FnMut(Option<&str>) -> Result<Page<T>, gongxin_contracts::StorageError>,
+) -> Result<Vec<T>, ApiError> {
+    let mut out = Vec::new();
     let mut after: Option<String> = None;
     loop {
-        let page =
-            queries::list_projects(&state, &filter, after.as_deref(), PAGE).map_err(state_error)?;
-        dict.projects
-            .extend(page.items.into_iter().map(|p| ProjectEntry {
-                id: p.id,
-                name: p.name,
-            }));
+        let page = read(after.as_deref()).map_err(state_error)?;
+        out.extend(page.items);
         match page.next {
             Some(next) => after = Some(next),
-            None => break,
+            None => return Ok(out),
         }
     }
-    Ok(dict)
 }
 
 /// `YYYY-MM-DD` → a CST day.
