@@ -27,6 +27,7 @@ use gongxin_core::block::{BlockHeader, CommitCertificate};
 use gongxin_core::checkpoint::{CHECKPOINT_NOTE_BYTES_MAX, SignedCheckpoint};
 use gongxin_core::encoding::{DecodeError, ENTRY_BYTES_MAX};
 use gongxin_core::entry::{Entry, Outcome};
+use gongxin_core::handover::HandOver;
 use gongxin_core::tx::SignedTx;
 use serde::de::DeserializeOwned;
 
@@ -375,6 +376,26 @@ impl NodeClient {
             )
         })?;
         Ok(FetchedCheckpoint { note, checkpoint })
+    }
+
+    /// The validator-set hand-overs from `GET /v1/validator-sets`, oldest first (none while
+    /// the genesis set is in force). Not verified here: `gongxin_core::handover::follow` does
+    /// that against the genesis set.
+    pub fn handovers(&self) -> Result<Vec<HandOver>, ClientError> {
+        #[derive(serde::Deserialize)]
+        struct Sets {
+            validator_sets: Vec<Set>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Set {
+            handover: Option<HandOver>,
+        }
+        let sets: Sets = self.get_json("/v1/validator-sets", JSON_RESPONSE_BYTES_MAX)?;
+        Ok(sets
+            .validator_sets
+            .into_iter()
+            .filter_map(|set| set.handover)
+            .collect())
     }
 
     /// `GET /v1/proofs/inclusion?tx=..[&tree_size=..]`; without a size, the node uses its

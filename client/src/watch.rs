@@ -3,7 +3,9 @@
 //! The watcher remembers the last checkpoint it verified (in a state directory) and, on each
 //! poll, demands that the node's current checkpoint
 //!
-//! 1. is a well-formed note signed by more than 2/3 of the genesis validators' power,
+//! 1. is a well-formed note signed by more than 2/3 of the power of the validator set in force
+//!    at its size — the genesis set, or a later one reached from it through the hand-overs
+//!    the node serves at `GET /v1/validator-sets`, each signed by the set before it,
 //! 2. is not smaller than the remembered one (a smaller log is a rollback),
 //! 3. has the same root when it has the same size, and
 //! 4. when larger, extends the remembered log: an RFC 9162 consistency proof fetched from the
@@ -22,21 +24,26 @@
 //! - `checkpoint.note`: the last verified note, byte for byte as the node served it; replaced
 //!   atomically (temp file, fsync, rename, fsync of the directory) so a crash never leaves a
 //!   half-written state.
+//! - `handovers.json`: the validator-set hand-overs that verified it (absent while the genesis
+//!   set signs); later polls must be served the same hand-overs, and maybe more.
 //! - `alarm-<unix ms>.json`: one per alarm raised (see [`Alarm`]).
 
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use gongxin_core::Hash;
-use gongxin_core::audit::{ConsistencyProof, verify_consistency};
+use gongxin_core::audit::{ConsistencyProof, trusted_sets, verify_consistency_with};
 use gongxin_core::checkpoint::{CHECKPOINT_NOTE_BYTES_MAX, SignedCheckpoint};
 use gongxin_core::genesis::Genesis;
+use gongxin_core::handover::HandOver;
 use serde::Serialize;
 
 use crate::http::{ClientError, NodeClient};
 
 /// The state file holding the last verified checkpoint note.
 pub const STATE_FILE: &str = "checkpoint.note";
+/// The state file holding the validator-set hand-overs that verified it.
+pub const HANDOVERS_FILE: &str = "handovers.json";
 
 /// Why the watcher cannot go on (as opposed to an alarm about the node).
 #[derive(Debug, thiserror::Error)]
@@ -122,11 +129,13 @@ pub struct PollReport {
     pub signers: Vec<String>,
 }
 
-/// A verified checkpoint: the note as served and its parsed form.
+/// A verified checkpoint: the note as served, its parsed form and the hand-overs that led
+/// from the genesis set to its signers.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Trusted {
     pub note: String,
     pub checkpoint: SignedCheckpoint,
+    pub handovers: Vec<HandOver>,
 }
 
 /// The state directory.
@@ -172,14 +181,37 @@ impl StateDir {
         }
         let note = String::from_utf8(note).map_err(|_| bad("not UTF-8".into()))?;
         let checkpoint = SignedCheckpoint::parse(&note).map_err(|e| bad(e.to_string()))?;
-        checkpoint
-            .verify(&genesis.chain_id, &genesis.validators)
+        let handovers_path = self.dir.join(HANDOVERS_FILE);
+        let handovers: Vec<HandOver> = match std::fs::read(&handovers_path) {
+            Ok(bytes) => {
+                serde_json::from_slice(&bytes).map_err(|e| bad(format!("{HANDOVERS_FILE}: {e}")))?
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Vec::new(),
+            Err(source) => {
+                return Err(WatchError::Io {
+                    path: handovers_path,
+                    source,
+                });
+            }
+        };
+        trusted_sets(genesis, &handovers)
+            .map_err(|e| bad(e.to_string()))?
+            .verify(&checkpoint)
             .map_err(|e| bad(e.to_string()))?;
-        Ok(Some(Trusted { note, checkpoint }))
+        Ok(Some(Trusted {
+            note,
+            checkpoint,
+            handovers,
+        }))
     }
 
-    /// Replaces the stored checkpoint atomically.
-    pub fn store(&self, note: &str) -> Result<(), WatchError> {
+    /// Replaces the stored checkpoint and its hand-overs, each atomically (hand-overs first:
+    /// more hand-overs than a note needs still verify it).
+    pub fn store(&self, note: &str, handovers: &[HandOver]) -> Result<(), WatchError> {
+        let path = self.dir.join(HANDOVERS_FILE);
+        let text = serde_json::to_vec_pretty(handovers).expect("hand-overs always serialize");
+        crate::offline::write_atomic(&path, &text)
+            .map_err(|source| WatchError::Io { path, source })?;
         let path = self.state_file();
         crate::offline::write_atomic(&path, note.as_bytes())
             .map_err(|source| WatchError::Io { path, source })
@@ -273,21 +305,45 @@ impl Watcher {
             )
         })?;
         let (size, root) = (presented.checkpoint.tree_size, presented.checkpoint.root);
-        let signers = presented
-            .verify(&self.genesis.chain_id, &self.genesis.validators)
-            .map_err(|e| {
-                alarm(
-                    AlarmKind::InvalidCheckpoint,
-                    format!(
-                        "the node's checkpoint (size {size}, root {root}) is not valid for this \
+        let handovers = self.client.handovers()?;
+        if let Some(trusted) = &self.trusted
+            && !handovers.starts_with(&trusted.handovers)
+        {
+            return Err(alarm(
+                AlarmKind::Inconsistent,
+                "the node serves other validator-set hand-overs than those already verified: \
+                 validator quorums signed two different histories"
+                    .into(),
+                None,
+            ));
+        }
+        let sets = trusted_sets(&self.genesis, &handovers).map_err(|e| {
+            alarm(
+                AlarmKind::InvalidCheckpoint,
+                format!("the node's validator-set hand-overs do not verify from the genesis: {e}"),
+                None,
+            )
+        })?;
+        let signers = sets.verify(&presented).map_err(|e| {
+            alarm(
+                AlarmKind::InvalidCheckpoint,
+                format!(
+                    "the node's checkpoint (size {size}, root {root}) is not valid for this \
                          genesis: {e}"
-                    ),
-                    None,
-                )
-            })?;
+                ),
+                None,
+            )
+        })?;
 
         let Some(trusted) = &self.trusted else {
-            return self.accept(note, presented, signers, PollKind::FirstUse, None);
+            return self.accept(
+                note,
+                presented,
+                handovers,
+                signers,
+                PollKind::FirstUse,
+                None,
+            );
         };
         let (old_size, old_root) = (
             trusted.checkpoint.checkpoint.tree_size,
@@ -333,7 +389,7 @@ impl Watcher {
         } else {
             self.client.consistency_proof(old_size, size)?
         };
-        if let Err(e) = verify_consistency(&self.genesis, &trusted.checkpoint, &presented, &proof) {
+        if let Err(e) = verify_consistency_with(&sets, &trusted.checkpoint, &presented, &proof) {
             return Err(alarm(
                 AlarmKind::Inconsistent,
                 format!(
@@ -344,18 +400,26 @@ impl Watcher {
                 Some(proof),
             ));
         }
-        self.accept(note, presented, signers, PollKind::Extended, Some(old_size))
+        self.accept(
+            note,
+            presented,
+            handovers,
+            signers,
+            PollKind::Extended,
+            Some(old_size),
+        )
     }
 
     fn accept(
         &mut self,
         note: String,
         checkpoint: SignedCheckpoint,
+        handovers: Vec<HandOver>,
         signers: Vec<String>,
         kind: PollKind,
         previous_size: Option<u64>,
     ) -> Result<PollReport, PollError> {
-        self.state.store(&note)?;
+        self.state.store(&note, &handovers)?;
         let report = PollReport {
             kind,
             tree_size: checkpoint.checkpoint.tree_size,
@@ -363,7 +427,11 @@ impl Watcher {
             previous_size,
             signers,
         };
-        self.trusted = Some(Trusted { note, checkpoint });
+        self.trusted = Some(Trusted {
+            note,
+            checkpoint,
+            handovers,
+        });
         Ok(report)
     }
 }

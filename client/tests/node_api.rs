@@ -511,6 +511,10 @@ fn proof_node(l: Arc<TestLedger>, size: u64, corrupt: bool) -> FakeNode {
             common::status_json(CHAIN, NODE, l.genesis.hash(), HEIGHT, 12),
         ),
         "/v1/checkpoint" => Reply::text(200, &l.checkpoint(size, &[0, 1, 2]).to_note()),
+        "/v1/validator-sets" => Reply::json(
+            200,
+            serde_json::json!({"validator_sets": [{"from_height": 0, "handover": null}]}),
+        ),
         "/v1/proofs/inclusion" => {
             if let Err(refused) = signed_only(request) {
                 return refused;
@@ -829,8 +833,11 @@ fn sdk_blocks_entries_and_waiting() {
         txs_hash: Hash::digest(b"txs"),
         log_size: 6,
         log_root: l.log.root_at(6).unwrap(),
+        public_log_size: 0,
+        public_log_root: Hash::digest(b""),
         state_hash: Hash::digest(b"state"),
         validator_set_hash: Hash::digest(b"validators"),
+        next_validators: Hash::digest(b"validators"),
     };
     // Whether each status read was signed.
     let asked = Arc::new(Mutex::new(Vec::<bool>::new()));

@@ -12,7 +12,8 @@
 //! - [`records`], [`events`], [`rejection`]: what is stored, what is raised, why something was
 //!   refused; [`keys`] documents the key layout.
 //! - [`queries`]: read-only views the gateway serves; [`disclosure`]: the public projection of
-//!   every record; [`health`]: the explainable quarterly health score.
+//!   every record; [`health`]: the explainable quarterly health score; [`public_log`]: which
+//!   committed changes of public views become leaves of the public disclosure log.
 //! - `testkit` (feature `testkit`, and in this crate's own tests): a city genesis with generated
 //!   keys and a block harness, for tests, benches, the node's tests and the devnet's demo data;
 //!   never in the validator daemon.
@@ -69,6 +70,7 @@ pub mod genesis;
 pub mod health;
 pub mod keys;
 pub mod limits;
+pub mod public_log;
 pub mod queries;
 pub mod records;
 pub mod rejection;

@@ -229,6 +229,11 @@ impl<'a, S: State + ?Sized> Overlay<'a, S> {
         &self.writes
     }
 
+    /// The state under the buffer, as it was before these writes.
+    pub fn base(&self) -> &S {
+        self.base
+    }
+
     /// Ends the overlay, returning its writes without applying them.
     pub fn into_writes(self) -> WriteSet {
         self.writes

@@ -6,7 +6,9 @@
 //!   record, the alert it raised);
 //! - closed and cancelled projects never change;
 //! - members with no permission anywhere (auditors of non-audit departments) change nothing;
-//! - the same sequence gives the same outcomes and the same state digest twice.
+//! - the same sequence gives the same outcomes and the same state digest twice;
+//! - the public disclosure log's changes of a step are exactly the public records whose view
+//!   changed, each with its view after the step and no field its kind does not disclose.
 
 use std::collections::BTreeMap;
 
@@ -283,6 +285,78 @@ fn changed_keys(before: &MemoryState, after: &MemoryState) -> Vec<String> {
         .collect()
 }
 
+/// The fields a kind's public view may have.
+fn public_fields(kind: &str) -> &'static [&'static str] {
+    use gongxin_contracts::disclosure::Disclose;
+    use gongxin_contracts::records::*;
+    match kind {
+        "project" => ProjectRecord::PUBLIC_FIELDS,
+        "procurement" => ProcurementRecord::PUBLIC_FIELDS,
+        "contract" => ContractState::PUBLIC_FIELDS,
+        "change" => ChangeRecord::PUBLIC_FIELDS,
+        "progress" => ProgressRecord::PUBLIC_FIELDS,
+        "disbursement" => DisbursementRecord::PUBLIC_FIELDS,
+        "rectification" => RectificationRecord::PUBLIC_FIELDS,
+        "department" => DepartmentRecord::PUBLIC_FIELDS,
+        other => panic!("unknown public kind {other}"),
+    }
+}
+
+/// The changes `public_changes` reports for a step (its writes recovered as the difference of
+/// the two states) against a brute-force comparison of every public record's view.
+fn check_public_changes(before: &MemoryState, after: &MemoryState) -> Result<(), TestCaseError> {
+    use gongxin_contracts::public_log::{PUBLIC_KINDS, current_view, public_changes};
+    let writes: gongxin_contracts::WriteSet = changed_keys(before, after)
+        .into_iter()
+        .map(|k| {
+            let value = after.get(k.as_bytes()).unwrap();
+            (k.into_bytes(), value)
+        })
+        .collect();
+    let changes = public_changes(before, &writes).unwrap();
+    let mut expected = Vec::new();
+    for (kind, prefix) in PUBLIC_KINDS {
+        let mut ids: Vec<String> = before
+            .entries()
+            .chain(after.entries())
+            .filter_map(|(k, _)| {
+                std::str::from_utf8(k)
+                    .ok()?
+                    .strip_prefix(prefix)
+                    .map(str::to_owned)
+            })
+            .collect();
+        ids.sort();
+        ids.dedup();
+        for id in ids {
+            let old = current_view(before, kind, &id).unwrap();
+            let new = current_view(after, kind, &id).unwrap();
+            if old != new {
+                expected.push((format!("{prefix}{id}"), *kind, id, new));
+            }
+        }
+    }
+    expected.sort_by(|a, b| a.0.cmp(&b.0));
+    prop_assert_eq!(changes.len(), expected.len(), "changes {:?}", changes);
+    for (change, (_, kind, id, view)) in changes.iter().zip(&expected) {
+        prop_assert_eq!(change.kind, *kind);
+        prop_assert_eq!(&change.id, id);
+        prop_assert_eq!(&change.view, view);
+        if let Some(serde_json::Value::Object(fields)) = &change.view {
+            for field in fields.keys() {
+                prop_assert!(
+                    public_fields(kind).contains(&field.as_str()),
+                    "{} leaf of {} has the undisclosed field {}",
+                    kind,
+                    id,
+                    field
+                );
+            }
+        }
+    }
+    Ok(())
+}
+
 /// Every money invariant over the whole state.
 fn check_invariants(state: &MemoryState) -> Result<(), TestCaseError> {
     for (_, p) in store::scan::<ProjectRecord>(state, keys::PROJECTS, None, 10_000).unwrap() {
@@ -399,6 +473,7 @@ fn run(steps: &[Step]) -> Result<(Vec<Option<String>>, Hash), TestCaseError> {
             Step::Block { days } => {
                 h.next_block(u64::from(*days) * DAY_MS / 4 + BLOCK_MS);
                 check_invariants(&h.state)?;
+                check_public_changes(&before, &h.state)?;
                 continue;
             }
             Step::Op {
@@ -453,6 +528,7 @@ fn run(steps: &[Step]) -> Result<(Vec<Option<String>>, Hash), TestCaseError> {
             }
         };
         outcomes.push(applied.code().map(str::to_owned));
+        check_public_changes(&before, &h.state)?;
         if !applied.is_applied() {
             for key in changed_keys(&before, &h.state) {
                 prop_assert!(

@@ -8,9 +8,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::Hash;
-use crate::checkpoint::{CheckpointError, SignedCheckpoint};
+use crate::checkpoint::{CheckpointError, SignedCheckpoint, origin_for_chain};
 use crate::entry::Entry;
 use crate::genesis::Genesis;
+use crate::handover::{self, HandOver, HandOverError, TrustedSets};
 use crate::log::{self, VerifyError};
 use crate::tx::TxError;
 
@@ -41,6 +42,11 @@ pub struct ProofBundle {
     pub proof: InclusionProof,
     /// The signed checkpoint note (PROTOCOL.md text form) the proof is relative to.
     pub checkpoint: String,
+    /// The validator-set hand-overs from genesis up to the set that signed `checkpoint`
+    /// (empty while the genesis set is in force), so the bundle verifies with the genesis
+    /// file alone.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub handovers: Vec<HandOver>,
 }
 
 /// Why an auditor must not accept a proof. Each variant names exactly what failed.
@@ -48,6 +54,8 @@ pub struct ProofBundle {
 pub enum AuditError {
     #[error("checkpoint: {0}")]
     Checkpoint(#[from] CheckpointError),
+    #[error("validator-set hand-over: {0}")]
+    HandOver(#[from] HandOverError),
     #[error("proof is for tree size {proof}, the checkpoint is for {checkpoint}")]
     TreeSizeMismatch { proof: u64, checkpoint: u64 },
     #[error("entry bytes do not decode: {0}")]
@@ -82,12 +90,23 @@ pub struct VerifiedEntry {
     pub signers: Vec<String>,
 }
 
-/// Verifies a proof bundle against the genesis: the checkpoint is signed by a validator quorum,
-/// the entry is in the log at that checkpoint, and the entry is a validly signed transaction of
-/// this chain whose hash is the one claimed.
+/// The sets trusted after following `handovers` from the genesis set, for the ledger log.
+pub fn trusted_sets(genesis: &Genesis, handovers: &[HandOver]) -> Result<TrustedSets, AuditError> {
+    Ok(handover::follow(
+        &genesis.validators,
+        &origin_for_chain(&genesis.chain_id),
+        handover::Log::Ledger,
+        handovers,
+    )?)
+}
+
+/// Verifies a proof bundle against the genesis: the checkpoint is signed by a validator quorum
+/// of the set in force (reached from genesis through the bundle's hand-overs), the entry is in
+/// the log at that checkpoint, and the entry is a validly signed transaction of this chain whose
+/// hash is the one claimed.
 pub fn verify_bundle(genesis: &Genesis, bundle: &ProofBundle) -> Result<VerifiedEntry, AuditError> {
     let checkpoint = SignedCheckpoint::parse(&bundle.checkpoint)?;
-    let signers = checkpoint.verify(&genesis.chain_id, &genesis.validators)?;
+    let signers = trusted_sets(genesis, &bundle.handovers)?.verify(&checkpoint)?;
     let proof = &bundle.proof;
     if proof.tree_size != checkpoint.checkpoint.tree_size {
         return Err(AuditError::TreeSizeMismatch {
@@ -121,16 +140,28 @@ pub fn verify_bundle(genesis: &Genesis, bundle: &ProofBundle) -> Result<Verified
     })
 }
 
-/// Verifies that `newer` extends `older`: both are quorum-signed for this chain and the
-/// consistency proof links their roots. Equal sizes need equal roots and an empty proof.
+/// Verifies that `newer` extends `older`: both are quorum-signed for this chain by the
+/// genesis set and the consistency proof links their roots. Equal sizes need equal roots and an
+/// empty proof.
 pub fn verify_consistency(
     genesis: &Genesis,
     older: &SignedCheckpoint,
     newer: &SignedCheckpoint,
     proof: &ConsistencyProof,
 ) -> Result<(), AuditError> {
-    older.verify(&genesis.chain_id, &genesis.validators)?;
-    newer.verify(&genesis.chain_id, &genesis.validators)?;
+    verify_consistency_with(&trusted_sets(genesis, &[])?, older, newer, proof)
+}
+
+/// [`verify_consistency`] with the sets trusted after validator-set hand-overs: each checkpoint
+/// must be signed by a set in force at its size.
+pub fn verify_consistency_with(
+    trusted: &TrustedSets,
+    older: &SignedCheckpoint,
+    newer: &SignedCheckpoint,
+    proof: &ConsistencyProof,
+) -> Result<(), AuditError> {
+    trusted.verify(older)?;
+    trusted.verify(newer)?;
     let (first, second) = (older.checkpoint.tree_size, newer.checkpoint.tree_size);
     if proof.first != first || proof.second != second {
         return Err(AuditError::ConsistencySizes {

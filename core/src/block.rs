@@ -8,19 +8,21 @@ use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
 use crate::Hash;
+use crate::checkpoint::Checkpoint;
 use crate::crypto::{PublicKey, Signature};
 use crate::encoding::encode;
 use crate::encoding::{self, BLOCK_BYTES_MAX, DecodeError};
 use crate::tx::SignedTx;
 use crate::validator::ValidatorSet;
 
-/// The signing domain of commit votes. v2 signs the whole [`BlockId`] (v1 signed the hash
-/// alone; no multi-validator certificate was ever made with it).
-pub const COMMIT_SIGNING_DOMAIN: &[u8] = b"gongxin/commit/v2";
+/// The signing domain of commit votes. v3 signs the whole [`BlockId`], public log and next
+/// validator set included (v2 signed the ledger log's state only, v1 the hash alone).
+pub const COMMIT_SIGNING_DOMAIN: &[u8] = b"gongxin/commit/v3";
 
-/// What consensus agrees on: a block's hash with the log size and root its header commits to.
-/// The hash alone determines the rest; carrying them lets a vote (and the checkpoint signature
-/// attached to it) say which log state it endorses without the header at hand.
+/// What consensus agrees on: a block's hash with what its header commits to that checkpoints
+/// repeat (both logs' sizes and roots, the next block's validator set). The hash alone
+/// determines the rest; carrying them lets a vote (and the checkpoint signatures attached to
+/// it) say which checkpoints it endorses without the header at hand.
 #[derive(
     Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Encode, Decode, Serialize, Deserialize,
 )]
@@ -28,6 +30,24 @@ pub struct BlockId {
     pub hash: Hash,
     pub log_size: u64,
     pub log_root: Hash,
+    pub public_log_size: u64,
+    pub public_log_root: Hash,
+    /// [`ValidatorSet::protocol_hash`] of the set that certifies the next block.
+    pub next_validators: Hash,
+}
+
+impl BlockId {
+    /// The unsigned checkpoints of the block's two logs — the ledger's and the public
+    /// disclosure log's — each naming the set that certifies the next block. Votes carry their
+    /// signatures, so both are derived from what consensus agrees on alone.
+    pub fn checkpoints(&self, chain_id: &str) -> (Checkpoint, Checkpoint) {
+        (
+            Checkpoint::new(chain_id, self.log_size, self.log_root)
+                .with_validators(self.next_validators),
+            Checkpoint::new_public(chain_id, self.public_log_size, self.public_log_root)
+                .with_validators(self.next_validators),
+        )
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
@@ -45,11 +65,17 @@ pub struct BlockHeader {
     /// The ledger log's size and RFC 9162 root after this block.
     pub log_size: u64,
     pub log_root: Hash,
+    /// The public disclosure log's size and root after this block (PROTOCOL.md v2).
+    pub public_log_size: u64,
+    pub public_log_root: Hash,
     /// Chained digest of every state write so far: SM3(previous state hash ‖ this block's
     /// write-set digest). Equal on every honest node, or execution diverged.
     pub state_hash: Hash,
     /// Hash of the validator set that must certify this block.
     pub validator_set_hash: Hash,
+    /// [`ValidatorSet::protocol_hash`] of the set that certifies the next block: the
+    /// `validators` line of this block's checkpoints.
+    pub next_validators: Hash,
 }
 
 impl BlockHeader {
@@ -63,6 +89,9 @@ impl BlockHeader {
             hash: self.hash(),
             log_size: self.log_size,
             log_root: self.log_root,
+            public_log_size: self.public_log_size,
+            public_log_root: self.public_log_root,
+            next_validators: self.next_validators,
         }
     }
 }
@@ -138,10 +167,12 @@ pub enum CertificateError {
 
 /// The message a validator signs to commit block `id` at (`height`, `round`) on `chain_id`:
 /// domain ‖ 0x00 ‖ len(chain id) (u64) ‖ chain id ‖ height (u64) ‖ round (u32) ‖ hash ‖
-/// log size (u64) ‖ log root, integers big-endian. It is also the precommit the consensus
+/// log size (u64) ‖ log root ‖ public log size (u64) ‖ public log root ‖ next validators,
+/// integers big-endian. It is also the precommit the consensus
 /// engine signs, so a decided round's precommits are the block's certificate as they stand.
 pub fn commit_signing_message(chain_id: &str, height: u64, round: u32, id: &BlockId) -> Vec<u8> {
-    let mut message = Vec::with_capacity(COMMIT_SIGNING_DOMAIN.len() + 1 + 8 + chain_id.len() + 84);
+    let mut message =
+        Vec::with_capacity(COMMIT_SIGNING_DOMAIN.len() + 1 + 8 + chain_id.len() + 156);
     message.extend_from_slice(COMMIT_SIGNING_DOMAIN);
     message.push(0);
     message.extend_from_slice(&(chain_id.len() as u64).to_be_bytes());
@@ -151,6 +182,9 @@ pub fn commit_signing_message(chain_id: &str, height: u64, round: u32, id: &Bloc
     message.extend_from_slice(id.hash.as_bytes());
     message.extend_from_slice(&id.log_size.to_be_bytes());
     message.extend_from_slice(id.log_root.as_bytes());
+    message.extend_from_slice(&id.public_log_size.to_be_bytes());
+    message.extend_from_slice(id.public_log_root.as_bytes());
+    message.extend_from_slice(id.next_validators.as_bytes());
     message
 }
 
@@ -247,8 +281,11 @@ mod tests {
             txs_hash: txs_hash(&[]),
             log_size: 0,
             log_root: Hash::digest(b""),
+            public_log_size: 0,
+            public_log_root: Hash::digest(b""),
             state_hash: Hash::ZERO,
             validator_set_hash: set.hash(),
+            next_validators: set.protocol_hash(),
         };
         Fixture { keys, set, header }
     }
@@ -368,9 +405,12 @@ mod tests {
             hash: Hash([0xab; 32]),
             log_size: 0x0405,
             log_root: Hash([0xcd; 32]),
+            public_log_size: 0x0607,
+            public_log_root: Hash([0xef; 32]),
+            next_validators: Hash([0x12; 32]),
         };
         let message = commit_signing_message("dev", 0x0102, 3, &id);
-        let mut expected = b"gongxin/commit/v2\0".to_vec();
+        let mut expected = b"gongxin/commit/v3\0".to_vec();
         expected.extend_from_slice(&3u64.to_be_bytes());
         expected.extend_from_slice(b"dev");
         expected.extend_from_slice(&0x0102u64.to_be_bytes());
@@ -378,6 +418,9 @@ mod tests {
         expected.extend_from_slice(&[0xab; 32]);
         expected.extend_from_slice(&0x0405u64.to_be_bytes());
         expected.extend_from_slice(&[0xcd; 32]);
+        expected.extend_from_slice(&0x0607u64.to_be_bytes());
+        expected.extend_from_slice(&[0xef; 32]);
+        expected.extend_from_slice(&[0x12; 32]);
         assert_eq!(message, expected);
     }
 }

@@ -10,7 +10,9 @@
 //! - [`model`]: departments, members, approval policies, and every operation on project records.
 //! - [`tx`], [`entry`], [`block`]: signed transactions, log entries with outcomes, block headers
 //!   and commit certificates.
-//! - [`validator`], [`genesis`]: the validator set and the genesis document.
+//! - [`validator`], [`genesis`]: the validator set and the genesis document; [`handover`]:
+//!   following validator-set hand-overs from the genesis set, so any later checkpoint verifies.
+//! - [`jcs`]: RFC 8785 canonical JSON; [`public_log`]: the public disclosure log's leaves.
 //! - [`log`]: the RFC 9162 §2.1 Merkle log over SM3 — incremental append, proofs served from any
 //!   node-hash source, and pure verification.
 //! - [`request_auth`]: signed read requests (member key + time + signature headers).
@@ -36,9 +38,12 @@ pub mod crypto;
 pub mod encoding;
 pub mod entry;
 pub mod genesis;
+pub mod handover;
 pub mod hash;
+pub mod jcs;
 pub mod log;
 pub mod model;
+pub mod public_log;
 pub mod request_auth;
 pub mod schema;
 #[cfg(any(test, feature = "testkit"))]

@@ -150,6 +150,7 @@ impl TestLedger {
                 audit_path: log::inclusion_proof(&self.log, index as u64, size).unwrap(),
             },
             checkpoint: self.checkpoint(size, &[0, 1, 3]).to_note(),
+            handovers: Vec::new(),
         }
     }
 }

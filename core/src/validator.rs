@@ -7,7 +7,7 @@
 use bincode::{Decode, Encode};
 use serde::{Deserialize, Serialize};
 
-use crate::crypto::PublicKey;
+use crate::crypto::{Algorithm, PublicKey};
 use crate::{Hash, encoding};
 
 /// One validator: a named key with voting power.
@@ -148,12 +148,77 @@ impl ValidatorSet {
     pub fn hash(&self) -> Hash {
         Hash::digest(&encoding::encode(self))
     }
+
+    /// The set as PROTOCOL.md v2 lists it: `[{"name","department","algorithm","public_key",
+    /// "power"}, …]` in set order, keys as hex of their stored bytes (SM2 compressed).
+    pub fn listing(&self) -> Vec<ValidatorListing> {
+        self.validators
+            .iter()
+            .map(|v| ValidatorListing {
+                name: v.name.clone(),
+                department: v.department.clone(),
+                algorithm: v.public_key.algorithm(),
+                public_key: hex::encode(v.public_key.as_bytes()),
+                power: v.power,
+            })
+            .collect()
+    }
+
+    /// The set's identity in checkpoints' `validators` line: SM3(JCS(listing)).
+    pub fn protocol_hash(&self) -> Hash {
+        listing_hash(&self.listing())
+    }
+
+    /// Reads a listing back into a set, with the same checks as any set.
+    pub fn from_listing(listing: &[ValidatorListing]) -> Result<ValidatorSet, ValidatorSetError> {
+        let validators = listing
+            .iter()
+            .map(|v| {
+                let key = hex::decode(&v.public_key)
+                    .map_err(|_| "not hex".to_owned())
+                    .and_then(|bytes| {
+                        PublicKey::from_bytes(v.algorithm, &bytes).map_err(|e| e.to_string())
+                    })
+                    .map_err(|reason| ValidatorSetError::BadKey {
+                        name: v.name.clone(),
+                        reason,
+                    })?;
+                Ok(Validator {
+                    name: v.name.clone(),
+                    department: v.department.clone(),
+                    public_key: key,
+                    power: v.power,
+                })
+            })
+            .collect::<Result<Vec<_>, ValidatorSetError>>()?;
+        ValidatorSet::new(validators)
+    }
+}
+
+/// One validator as PROTOCOL.md v2 lists it (the genesis file's form).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ValidatorListing {
+    pub name: String,
+    pub department: String,
+    pub algorithm: Algorithm,
+    /// Hex of the key's bytes.
+    pub public_key: String,
+    pub power: u64,
+}
+
+/// SM3 of the RFC 8785 text of a listing: what a checkpoint's `validators` line names. Hashed
+/// from the listing as given, so a verifier checks a served listing without re-encoding keys.
+pub fn listing_hash(listing: &[ValidatorListing]) -> Hash {
+    let value = serde_json::to_value(listing).expect("a listing is plain JSON");
+    let text = crate::jcs::to_canonical(&value).expect("a listing has integers only");
+    Hash::digest(text.as_bytes())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::crypto::{Algorithm, Keypair};
+    use crate::crypto::Keypair;
 
     fn validator(name: &str, power: u64) -> Validator {
         Validator {
@@ -162,6 +227,30 @@ mod tests {
             public_key: Keypair::generate(Algorithm::Ed25519).unwrap().public_key(),
             power,
         }
+    }
+
+    #[test]
+    fn the_protocol_hash_is_sm3_of_the_sorted_listing_and_survives_a_round_trip() {
+        let key = Keypair::generate(Algorithm::Ed25519).unwrap().public_key();
+        let set = ValidatorSet::new(vec![Validator {
+            name: "finance".into(),
+            department: "fin".into(),
+            public_key: key,
+            power: 10,
+        }])
+        .unwrap();
+        let text = format!(
+            r#"[{{"algorithm":"ed25519","department":"fin","name":"finance","power":10,"public_key":"{}"}}]"#,
+            hex::encode(key.as_bytes())
+        );
+        assert_eq!(set.protocol_hash(), Hash::digest(text.as_bytes()));
+        assert_eq!(ValidatorSet::from_listing(&set.listing()).unwrap(), set);
+        let mut bad = set.listing();
+        bad[0].public_key = "zz".into();
+        assert!(matches!(
+            ValidatorSet::from_listing(&bad),
+            Err(ValidatorSetError::BadKey { .. })
+        ));
     }
 
     #[test]

@@ -231,6 +231,7 @@ fn an_included_entry_with_a_forged_transaction_is_refused() {
             audit_path: log::inclusion_proof(&log, 1, 2).unwrap(),
         },
         checkpoint: signed.to_note(),
+        handovers: Vec::new(),
     };
     assert!(matches!(
         verify_bundle(&l.genesis, &bundle),

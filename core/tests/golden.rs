@@ -86,8 +86,11 @@ fn header() -> BlockHeader {
         txs_hash: txs_hash(&txs),
         log_size: 12,
         log_root: Hash::digest(b"log root"),
+        public_log_size: 5,
+        public_log_root: Hash::digest(b"public log root"),
         state_hash: Hash::digest(b"state"),
         validator_set_hash: Hash::digest(b"validators"),
+        next_validators: Hash::digest(b"next validators"),
     }
 }
 
@@ -159,6 +162,68 @@ fn entries() {
         gongxin_core::log::leaf_hash(&rejected.to_bytes()).as_bytes(),
     );
     assert_eq!(Entry::from_bytes(&rejected.to_bytes()).unwrap(), rejected);
+}
+
+/// A public-log leaf, a validator listing's identity and a checkpoint with the `validators`
+/// line: what the browser verifier recomputes in JavaScript, pinned so both sides agree.
+#[test]
+fn public_leaf_listing_and_checkpoint() {
+    use gongxin_core::checkpoint::{Checkpoint, SignedCheckpoint};
+    use gongxin_core::public_log::PublicLeaf;
+    use gongxin_core::validator::{Validator, ValidatorSet};
+
+    let leaf = PublicLeaf {
+        chain: "gongxin-golden".into(),
+        height: 7,
+        tx: propose_tx().hash(),
+        kind: "project".into(),
+        id: "XZ-2026-001".into(),
+        view: Some(serde_json::json!({
+            "id": "XZ-2026-001",
+            "name": "城南路改造 \"一期\"\n",
+            "budget_fen": 1_250_000_000u64,
+            "stage": "in_progress",
+            "programme": null,
+            "budget_lines": [{"code": "A", "amount_fen": 1}],
+            "\u{1f600}": -1,
+            "\u{fb33}": true,
+        })),
+    };
+    let bytes = leaf.to_bytes().unwrap();
+    check_text(
+        "public_leaf.json",
+        &format!("{}\n", String::from_utf8(bytes.clone()).unwrap()),
+    );
+    check(
+        "public_leaf_hash",
+        gongxin_core::log::leaf_hash(&bytes).as_bytes(),
+    );
+
+    let set = ValidatorSet::new(
+        [(Algorithm::Ed25519, 1u8), (Algorithm::Sm2, 2)]
+            .into_iter()
+            .map(|(algorithm, byte)| Validator {
+                name: format!("v{byte}"),
+                department: "finance".into(),
+                public_key: key(algorithm, byte).public_key(),
+                power: u64::from(byte),
+            })
+            .collect(),
+    )
+    .unwrap();
+    check(
+        "validator_set_protocol_hash",
+        set.protocol_hash().as_bytes(),
+    );
+    let checkpoint = Checkpoint::new_public("gongxin-golden", 5, Hash::digest(b"public log root"))
+        .with_validators(set.protocol_hash());
+    let note = SignedCheckpoint {
+        signatures: vec![checkpoint.sign("v1", &key(Algorithm::Ed25519, 1))],
+        checkpoint,
+    }
+    .to_note();
+    check_text("public_checkpoint.txt", &note);
+    assert_eq!(SignedCheckpoint::parse(&note).unwrap().to_note(), note);
 }
 
 /// The JSON Schema the node serves for the console's forms and encoder.

@@ -13,6 +13,9 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
+use gongxin_contracts::public_log::{
+    PublicChange, apply_with_public_changes, begin_block_with_public_changes, public_changes,
+};
 use gongxin_contracts::rejection::REPLAY_CODE;
 use gongxin_contracts::{BlockContext, Event, Overlay, State, WriteSet, write_set_digest};
 use gongxin_core::Hash;
@@ -21,10 +24,14 @@ use gongxin_core::crypto::PublicKey;
 use gongxin_core::entry::{Entry, Outcome};
 use gongxin_core::genesis::Genesis;
 use gongxin_core::log::{self, Frontier, NodeId};
+use gongxin_core::public_log::{PublicLeaf, SWEEP_TX};
 use gongxin_core::tx::SignedTx;
 use gongxin_core::validator::{VALIDATOR_SET_CHANGE_DELAY_BLOCKS, ValidatorSet};
 
-use crate::storage::{BlockWrite, ChainTip, StorageError, Store, TxLocation};
+use crate::storage::{
+    BlockWrite, ChainTip, CheckpointNotes, PublicLogNodes, PublicLogWrite, StorageError, Store,
+    TxLocation,
+};
 
 /// Why the chain could not execute or commit. Every variant stops the node.
 #[derive(Debug, thiserror::Error)]
@@ -39,6 +46,8 @@ pub enum ChainError {
     Inconsistent(String),
     #[error("the ledger log is full")]
     LogFull,
+    #[error("a public view has no canonical JSON: {0}")]
+    PublicLeaf(#[from] gongxin_core::jcs::JcsError),
     #[error(
         "validator {name:?} holds {power} of {total} voting power; producing blocks alone needs more than 2/3"
     )]
@@ -63,6 +72,43 @@ pub struct ExecutedBlock {
     log_nodes: Vec<(NodeId, Hash)>,
     state_writes: WriteSet,
     frontier_after: Frontier,
+    public_log: PublicLogWrite,
+    public_frontier_after: Frontier,
+}
+
+/// The public disclosure log's growth during one block: each public-view change becomes a
+/// leaf, in the order the block made them.
+struct PublicLogBuilder<'a> {
+    chain_id: &'a str,
+    height: u64,
+    frontier: Frontier,
+    write: PublicLogWrite,
+}
+
+impl PublicLogBuilder<'_> {
+    fn push(&mut self, tx: Hash, changes: Vec<PublicChange>) -> Result<(), ChainError> {
+        for change in changes {
+            let record = format!("{}/{}", change.kind, change.id);
+            let leaf = PublicLeaf {
+                chain: self.chain_id.to_owned(),
+                height: self.height,
+                tx,
+                kind: change.kind.to_owned(),
+                id: change.id,
+                view: change.view,
+            }
+            .to_bytes()?;
+            let index = self.frontier.size();
+            self.write.nodes.extend(
+                self.frontier
+                    .push(log::leaf_hash(&leaf))
+                    .map_err(|_| ChainError::LogFull)?,
+            );
+            self.write.latest.push((record, index));
+            self.write.leaves.push((index, leaf));
+        }
+        Ok(())
+    }
 }
 
 impl ExecutedBlock {
@@ -174,6 +220,7 @@ pub struct Chain {
     tip: ChainTip,
     tip_header: BlockHeader,
     frontier: Frontier,
+    public_frontier: Frontier,
     /// Validator sets by the height they take effect at (0: genesis).
     validator_sets: BTreeMap<u64, ValidatorSet>,
 }
@@ -193,7 +240,17 @@ impl Chain {
         let mut base = CommittedState::new(&store);
         let mut overlay = Overlay::new(&mut base);
         gongxin_contracts::init_genesis(&mut overlay, &genesis)?;
+        // The genesis discloses its departments: block 0's public leaves, caused by no
+        // transaction.
+        let disclosed = public_changes(overlay.base(), overlay.writes())?;
         let writes = overlay.into_writes();
+        let mut public = PublicLogBuilder {
+            chain_id: &genesis.chain_id,
+            height: 0,
+            frontier: Frontier::new(),
+            write: PublicLogWrite::default(),
+        };
+        public.push(SWEEP_TX, disclosed)?;
         let header = BlockHeader {
             chain_id: genesis.chain_id.clone(),
             height: 0,
@@ -204,22 +261,21 @@ impl Chain {
             txs_hash: txs_hash(&[]),
             log_size: 0,
             log_root: log::empty_root(),
+            public_log_size: public.frontier.size(),
+            public_log_root: public.frontier.root(),
             state_hash: chain_state_hash(&Hash::ZERO, &writes),
             validator_set_hash: genesis.validators.hash(),
+            next_validators: genesis.validators.protocol_hash(),
         };
-        let tip = ChainTip {
-            height: 0,
-            block_hash: header.hash(),
-            log_size: 0,
-            log_root: header.log_root,
-            state_hash: header.state_hash,
-        };
+        let tip = ChainTip::of(&header);
+        let public_frontier = public.frontier;
         store.commit(BlockWrite {
             block: Some(Block {
                 header: header.clone(),
                 txs: vec![],
             }),
             state_writes: writes.into_iter().collect(),
+            public_log: public.write,
             tip: Some(tip.clone()),
             ..BlockWrite::default()
         })?;
@@ -230,6 +286,7 @@ impl Chain {
             tip,
             tip_header: header,
             frontier: Frontier::new(),
+            public_frontier,
             validator_sets,
         })
     }
@@ -257,10 +314,7 @@ impl Chain {
                 ));
             }
         }
-        if tip.log_size != header.log_size
-            || tip.log_root != header.log_root
-            || tip.state_hash != header.state_hash
-        {
+        if tip != ChainTip::of(&header) {
             return Err(ChainError::Inconsistent(
                 "the stored tip disagrees with its own header".into(),
             ));
@@ -271,6 +325,13 @@ impl Chain {
                 "the stored log's root differs from the one in the tip header".into(),
             ));
         }
+        let public_frontier =
+            Frontier::from_source(&PublicLogNodes(store.as_ref()), header.public_log_size)?;
+        if public_frontier.root() != header.public_log_root {
+            return Err(ChainError::Inconsistent(
+                "the stored public log's root differs from the one in the tip header".into(),
+            ));
+        }
         let mut validator_sets = BTreeMap::from([(0, genesis.validators.clone())]);
         validator_sets.extend(store.validator_sets()?);
         Ok(Chain {
@@ -279,6 +340,7 @@ impl Chain {
             tip,
             tip_header: header,
             frontier,
+            public_frontier,
             validator_sets,
         })
     }
@@ -331,7 +393,14 @@ impl Chain {
 
         let mut base = CommittedState::new(&self.store);
         let mut overlay = Overlay::new(&mut base);
-        let mut events = gongxin_contracts::begin_block(&mut overlay, &ctx)?;
+        let (mut events, swept) = begin_block_with_public_changes(&mut overlay, &ctx)?;
+        let mut public = PublicLogBuilder {
+            chain_id: &self.genesis.chain_id,
+            height,
+            frontier: self.public_frontier.clone(),
+            write: PublicLogWrite::default(),
+        };
+        public.push(SWEEP_TX, swept)?;
 
         let mut frontier = self.frontier.clone();
         let mut entries = Vec::with_capacity(txs.len());
@@ -340,7 +409,8 @@ impl Chain {
         let mut tx_hashes = Vec::with_capacity(txs.len());
         for tx in &txs {
             let hash = tx.hash();
-            let applied = gongxin_contracts::apply(&mut overlay, &ctx, tx, &hash)?;
+            let (applied, disclosed) = apply_with_public_changes(&mut overlay, &ctx, tx, &hash)?;
+            public.push(hash, disclosed)?;
             events.extend(applied.events);
             let entry = Entry {
                 height,
@@ -370,8 +440,11 @@ impl Chain {
             txs_hash: txs_hash_of(&tx_hashes),
             log_size: frontier.size(),
             log_root: frontier.root(),
+            public_log_size: public.frontier.size(),
+            public_log_root: public.frontier.root(),
             state_hash: chain_state_hash(&self.tip.state_hash, &state_writes),
             validator_set_hash: self.validator_set_for(height).hash(),
+            next_validators: self.validator_set_for(height + 1).protocol_hash(),
         };
         // The rules have checked the new list (size, names, keys, power bound) already.
         let validator_set_change = events
@@ -396,16 +469,18 @@ impl Chain {
             log_nodes,
             state_writes,
             frontier_after: frontier,
+            public_log: public.write,
+            public_frontier_after: public.frontier,
         })
     }
 
-    /// Writes an executed block (and its certificate and checkpoint) as one synced batch, then
+    /// Writes an executed block (and its certificate and checkpoints) as one synced batch, then
     /// advances the tip. The block must extend the current tip.
     pub fn commit(
         &mut self,
         executed: &ExecutedBlock,
         certificate: Option<CommitCertificate>,
-        checkpoint_note: Option<String>,
+        notes: Option<CheckpointNotes>,
     ) -> Result<(), ChainError> {
         let header = &executed.block.header;
         if header.height != self.tip.height + 1 || header.prev_hash != self.tip.block_hash {
@@ -414,13 +489,10 @@ impl Chain {
                 header.height, self.tip.height
             )));
         }
-        let tip = ChainTip {
-            height: header.height,
-            block_hash: header.hash(),
-            log_size: header.log_size,
-            log_root: header.log_root,
-            state_hash: header.state_hash,
-        };
+        let tip = ChainTip::of(header);
+        // The block's checkpoints name another set than the one certifying it: they hand over.
+        let hands_over =
+            header.next_validators != self.validator_set_for(header.height).protocol_hash();
         let first_index = executed
             .entries
             .first()
@@ -458,7 +530,14 @@ impl Chain {
             tx_locations,
             log_nodes: executed.log_nodes.clone(),
             state_writes: executed.state_writes.clone().into_iter().collect(),
-            checkpoint: checkpoint_note.map(|note| (header.log_size, note)),
+            checkpoint: notes
+                .as_ref()
+                .map(|n| (header.log_size, n.checkpoint.clone())),
+            public_log: executed.public_log.clone(),
+            public_checkpoint: notes
+                .as_ref()
+                .map(|n| (header.public_log_size, n.public_checkpoint.clone())),
+            handover: notes.filter(|_| hands_over).map(|n| (header.height + 1, n)),
             tip: Some(tip.clone()),
             validator_set: executed
                 .validator_set_change
@@ -480,6 +559,7 @@ impl Chain {
         self.tip = tip;
         self.tip_header = header.clone();
         self.frontier = executed.frontier_after.clone();
+        self.public_frontier = executed.public_frontier_after.clone();
         self.assert_frontier_matches_tip();
         Ok(())
     }
@@ -499,6 +579,11 @@ impl Chain {
             self.frontier.root(),
             header.log_root,
             "frontier root = header log root"
+        );
+        assert_eq!(
+            (self.public_frontier.size(), self.public_frontier.root()),
+            (header.public_log_size, header.public_log_root),
+            "public frontier = header public log"
         );
     }
 }

@@ -32,7 +32,7 @@ use crate::config::Limits;
 use crate::event_log::{self, EventId, NumberedEvent, Replay};
 use crate::lock_unpoisoned;
 use crate::reader::LedgerReader;
-use crate::storage::{StorageError, Store};
+use crate::storage::{CheckpointNotes, StorageError, Store};
 
 /// Capacity of the event channel; a subscriber that falls further behind misses events (and is
 /// told so) rather than holding memory.
@@ -290,34 +290,34 @@ impl Node {
         lock_unpoisoned(&self.chain).execute(txs, time_ms, proposer)
     }
 
-    /// Commits an executed block with its certificate and checkpoint note, then forgets its
+    /// Commits an executed block with its certificate and checkpoint notes, then forgets its
     /// transactions from the pool and tells subscribers.
     pub fn commit(
         &self,
         executed: &ExecutedBlock,
         certificate: CommitCertificate,
-        checkpoint_note: String,
+        notes: CheckpointNotes,
     ) -> Result<BlockSummary, ChainError> {
         let started = Instant::now();
         let chain = lock_unpoisoned(&self.chain);
-        self.commit_and_publish(chain, executed, certificate, checkpoint_note, started)
+        self.commit_and_publish(chain, executed, certificate, notes, started)
     }
 
     /// Executes `txs` as the next block and commits it under one hold of the chain, sealed with
-    /// the certificate and checkpoint note `seal` makes for its header: what a lone validator
+    /// the certificate and checkpoint notes `seal` makes for its header: what a lone validator
     /// does, with nothing able to extend the chain between execution and commit.
     pub fn execute_and_commit(
         &self,
         txs: Vec<Arc<SignedTx>>,
         time_ms: u64,
         proposer: PublicKey,
-        seal: impl FnOnce(&BlockHeader) -> (CommitCertificate, String),
+        seal: impl FnOnce(&BlockHeader) -> (CommitCertificate, CheckpointNotes),
     ) -> Result<BlockSummary, ChainError> {
         let started = Instant::now();
         let chain = lock_unpoisoned(&self.chain);
         let executed = chain.execute(txs, time_ms, proposer)?;
-        let (certificate, checkpoint_note) = seal(executed.header());
-        self.commit_and_publish(chain, &executed, certificate, checkpoint_note, started)
+        let (certificate, notes) = seal(executed.header());
+        self.commit_and_publish(chain, &executed, certificate, notes, started)
     }
 
     /// Drops operation-log records older than `retention_ms`, up to an anchored point.
@@ -333,12 +333,12 @@ impl Node {
         mut chain: MutexGuard<'_, Chain>,
         executed: &ExecutedBlock,
         certificate: CommitCertificate,
-        checkpoint: String,
+        notes: CheckpointNotes,
         started: Instant,
     ) -> Result<BlockSummary, ChainError> {
         let header = executed.header().clone();
         let hash = header.hash();
-        chain.commit(executed, Some(certificate), Some(checkpoint))?;
+        chain.commit(executed, Some(certificate), Some(notes))?;
         self.tip.set(Tip {
             chain: chain.tip().clone(),
             header: header.clone(),

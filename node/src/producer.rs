@@ -16,6 +16,7 @@ use gongxin_core::checkpoint::{Checkpoint, SignedCheckpoint};
 
 use crate::chain::ChainError;
 use crate::node::{BlockSummary, Node};
+use crate::storage::CheckpointNotes;
 
 /// Runs until a block fails to commit (returned) or the task is cancelled.
 pub async fn run_solo(node: Arc<Node>) -> Result<(), ChainError> {
@@ -97,13 +98,19 @@ fn certify(node: &Node, header: &BlockHeader) -> CommitCertificate {
     }
 }
 
-/// The lone validator's signed checkpoint note of the log after `header`.
-fn sign_checkpoint(node: &Node, header: &BlockHeader) -> String {
-    let checkpoint = Checkpoint::new(&header.chain_id, header.log_size, header.log_root);
-    let signature = checkpoint.sign(&node.name, node.keypair());
-    SignedCheckpoint {
-        checkpoint,
-        signatures: vec![signature],
+/// The lone validator's signed checkpoint notes of both logs after `header`.
+fn sign_checkpoint(node: &Node, header: &BlockHeader) -> CheckpointNotes {
+    let (ledger, public) = header.id().checkpoints(&header.chain_id);
+    let sign = |checkpoint: Checkpoint| {
+        let signature = checkpoint.sign(&node.name, node.keypair());
+        SignedCheckpoint {
+            checkpoint,
+            signatures: vec![signature],
+        }
+        .to_note()
+    };
+    CheckpointNotes {
+        checkpoint: sign(ledger),
+        public_checkpoint: sign(public),
     }
-    .to_note()
 }

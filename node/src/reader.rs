@@ -13,7 +13,7 @@ use gongxin_core::block::{Block, BlockHeader, CommitCertificate};
 use gongxin_core::log::{NodeId, NodeSource};
 
 pub use crate::chain::CommittedState;
-use crate::storage::{StorageError, Store, TxLocation};
+use crate::storage::{CheckpointNotes, PublicLogNodes, StorageError, Store, TxLocation};
 
 /// A read-only handle on the committed ledger.
 #[derive(Debug, Clone)]
@@ -73,6 +73,45 @@ impl LedgerReader {
 
     pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StorageError> {
         self.store.latest_checkpoint()
+    }
+
+    /// The public disclosure log's leaf `index` (JCS bytes).
+    pub fn public_leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.store.public_leaf(index)
+    }
+
+    /// Public-log leaves in `start..end`, at most `limit`.
+    pub fn public_leaves(
+        &self,
+        start: u64,
+        end: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StorageError> {
+        self.store.public_leaves(start, end, limit)
+    }
+
+    /// The index of the latest public-log leaf of record `kind`/`id`.
+    pub fn public_record_leaf(&self, kind: &str, id: &str) -> Result<Option<u64>, StorageError> {
+        self.store.public_record_leaf(kind, id)
+    }
+
+    /// The public log's signed checkpoint note at `tree_size`.
+    pub fn public_checkpoint(&self, tree_size: u64) -> Result<Option<String>, StorageError> {
+        self.store.public_checkpoint(tree_size)
+    }
+
+    pub fn latest_public_checkpoint(&self) -> Result<Option<(u64, String)>, StorageError> {
+        self.store.latest_public_checkpoint()
+    }
+
+    /// Every validator-set hand-over's checkpoint notes, by the incoming set's first height.
+    pub fn handovers(&self) -> Result<Vec<(u64, CheckpointNotes)>, StorageError> {
+        self.store.handovers()
+    }
+
+    /// The public log's stored subtree hashes, as a proof source.
+    pub fn public_log_nodes(&self) -> PublicLogNodes<'_> {
+        PublicLogNodes(&self.store)
     }
 
     /// Where the kept operation log starts (after pruning).

@@ -24,7 +24,8 @@ use gongxin_node::consensus::context::{
     GongxinContext, Height, ProposalPart, ValueId, proposer_for,
 };
 use gongxin_node::consensus::signing::{
-    GongxinSigner, extension_message, proposal_parts_message, vote_message,
+    GongxinSigner, extension_message, proposal_parts_message, public_extension_message,
+    vote_message,
 };
 use gongxin_node::node::{Node, NodeSetup};
 use malachitebft_app_channel::app::consensus::Role;
@@ -112,9 +113,19 @@ fn certificate(
         let signature = ConsensusSignature(nodes[i].signer.sign(&vote_message(chain_id, &vote)));
         signatures.push(CommitSignature::new(nodes[i].address.clone(), signature));
         let extension = ConsensusSignature(nodes[i].signer.sign(&extension_message(chain_id, &id)));
+        let public = ConsensusSignature(
+            nodes[i]
+                .signer
+                .sign(&public_extension_message(chain_id, &id)),
+        );
         extensions.push((
             nodes[i].address.clone(),
-            SignedMessage::new(CheckpointAttestation, extension),
+            SignedMessage::new(
+                CheckpointAttestation {
+                    public_signature: Some(public),
+                },
+                extension,
+            ),
         ));
     }
     (

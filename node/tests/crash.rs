@@ -191,6 +191,7 @@ fn kill_9_during_load_loses_nothing_reported_committed() {
             tx_hash: *hash,
             proof,
             checkpoint: note.clone(),
+            handovers: Vec::new(),
         };
         verify_bundle(&keys.genesis, &bundle).unwrap();
     }

@@ -172,6 +172,7 @@ async fn submit_commit_prove_and_verify_offline() {
             tx_hash: tx.hash(),
             proof,
             checkpoint: note.clone(),
+            handovers: Vec::new(),
         };
         let verified = verify_bundle(&t.keys.genesis, &bundle).unwrap();
         assert_eq!(verified.entry.height, 1);

@@ -12,6 +12,7 @@ use gongxin_client::txbuilder::TxBuilder;
 use gongxin_client::{offline, ops};
 use gongxin_core::Hash;
 use gongxin_core::audit::{ProofBundle, verify_bundle};
+use gongxin_core::handover;
 
 use super::output::{JsonWith, OutputMode};
 use super::session::{MemberReads, Session, with_hint};
@@ -174,10 +175,12 @@ pub(super) fn proof(
             };
             with_hint(e, hint.as_deref())
         })?;
+    let handovers = handover::needed_for(&client.handovers()?, handover::Log::Ledger, tree_size);
     let bundle = ProofBundle {
         tx_hash: *hash,
         proof: inclusion,
         checkpoint: fetched.note,
+        handovers,
     };
     let signers = match &genesis {
         Some(genesis) => Some(

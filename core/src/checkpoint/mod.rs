@@ -6,9 +6,14 @@
 //! gongxin/<chain-id>
 //! <tree size, decimal>
 //! <root hash, standard base64>
+//! [validators <hex SM3(JCS(listing))>]
 //!
 //! — <validator name> <base64(4-byte key id ‖ signature)>
 //! ```
+//!
+//! The one extension line gongxin writes (v2) names the validator set that signs the *next*
+//! block's checkpoint; [`crate::handover`] follows it across set changes. A body with any other
+//! extension line is refused rather than half-trusted.
 //!
 //! - Ed25519 validators sign exactly as C2SP signed-note specifies: signature type `0x01`,
 //!   key id = SHA-256(name ‖ "\n" ‖ 0x01 ‖ 32-byte key)[:4], signature over the note text.
@@ -48,6 +53,9 @@ pub struct Checkpoint {
     pub origin: String,
     pub tree_size: u64,
     pub root: Hash,
+    /// The `validators` extension line: the identity ([`ValidatorSet::protocol_hash`]) of the
+    /// set that signs the next block's checkpoint. Absent in version 1 checkpoints.
+    pub validators: Option<Hash>,
 }
 
 /// One `— name base64(key id ‖ signature)` line.
@@ -80,10 +88,17 @@ pub enum CheckpointError {
     NoQuorum { signed: u64, total: u64 },
 }
 
-/// The checkpoint origin line for a chain.
+/// The checkpoint origin line for a chain's ledger log.
 pub fn origin_for_chain(chain_id: &str) -> String {
     format!("gongxin/{chain_id}")
 }
+
+/// The checkpoint origin line for a chain's public disclosure log (v2).
+pub fn public_origin_for_chain(chain_id: &str) -> String {
+    format!("gongxin/{chain_id}/public")
+}
+
+const VALIDATORS_LINE_PREFIX: &str = "validators ";
 
 /// The C2SP key id of a validator key under `name`.
 pub fn key_id(name: &str, key: &PublicKey) -> [u8; 4] {
@@ -111,17 +126,41 @@ impl Checkpoint {
             origin: origin_for_chain(chain_id),
             tree_size,
             root,
+            validators: None,
         }
     }
 
-    /// The note text that is signed: three lines, each ending in "\n".
+    /// The public disclosure log's checkpoint of a chain (origin `gongxin/<chain>/public`).
+    pub fn new_public(chain_id: &str, tree_size: u64, root: Hash) -> Checkpoint {
+        Checkpoint {
+            origin: public_origin_for_chain(chain_id),
+            ..Checkpoint::new(chain_id, tree_size, root)
+        }
+    }
+
+    /// The same checkpoint naming the set that signs the next block's checkpoint.
+    pub fn with_validators(self, next_set: Hash) -> Checkpoint {
+        Checkpoint {
+            validators: Some(next_set),
+            ..self
+        }
+    }
+
+    /// The note text that is signed: three lines and the optional `validators` line, each
+    /// ending in "\n".
     pub fn body_text(&self) -> String {
-        format!(
+        let mut text = format!(
             "{}\n{}\n{}\n",
             self.origin,
             self.tree_size,
             BASE64.encode(self.root.0)
-        )
+        );
+        if let Some(next_set) = &self.validators {
+            text.push_str(VALIDATORS_LINE_PREFIX);
+            text.push_str(&next_set.to_hex());
+            text.push('\n');
+        }
+        text
     }
 
     /// Signs the body with a validator's key under its name.
@@ -140,8 +179,21 @@ impl Checkpoint {
         let root = lines
             .next()
             .ok_or(CheckpointError::Malformed("missing root hash line"))?;
-        // tlog-checkpoint allows extension lines after the root; gongxin writes none, and a
+        // tlog-checkpoint allows extension lines after the root; gongxin writes one, and a
         // checkpoint with lines we do not understand is refused rather than half-trusted.
+        let validators = match lines.next() {
+            None => None,
+            Some(line) => {
+                let hex = line
+                    .strip_prefix(VALIDATORS_LINE_PREFIX)
+                    .ok_or(CheckpointError::Malformed("unknown extension line"))?;
+                Some(
+                    Hash::from_hex(hex)
+                        .ok()
+                        .ok_or(CheckpointError::Malformed("validators line is not a hash"))?,
+                )
+            }
+        };
         if lines.next().is_some() {
             return Err(CheckpointError::Malformed("unexpected extension lines"));
         }
@@ -169,9 +221,12 @@ impl Checkpoint {
             origin: origin.to_owned(),
             tree_size,
             root,
+            validators,
         };
         if checkpoint.body_text() != text {
-            return Err(CheckpointError::Malformed("root is not canonical base64"));
+            return Err(CheckpointError::Malformed(
+                "root or validators line is not in canonical form",
+            ));
         }
         Ok(checkpoint)
     }
@@ -277,7 +332,16 @@ impl SignedCheckpoint {
         chain_id: &str,
         validators: &ValidatorSet,
     ) -> Result<Vec<String>, CheckpointError> {
-        let expected = origin_for_chain(chain_id);
+        self.verify_origin(&origin_for_chain(chain_id), validators)
+    }
+
+    /// [`Self::verify`] for any origin (the public log's is [`public_origin_for_chain`]).
+    pub fn verify_origin(
+        &self,
+        expected: &str,
+        validators: &ValidatorSet,
+    ) -> Result<Vec<String>, CheckpointError> {
+        let expected = expected.to_owned();
         if self.checkpoint.origin != expected {
             return Err(CheckpointError::WrongOrigin {
                 expected,

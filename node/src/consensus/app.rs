@@ -36,8 +36,8 @@ use malachitebft_engine::util::streaming::{StreamId, StreamMessage};
 use tokio::sync::mpsc;
 
 use super::context::{
-    Address, BlockValue, CheckpointAttestation, ConsensusValidatorSet, GongxinContext, Height,
-    ProposalPart, ValueId, chunk_txs,
+    Address, BlockValue, CheckpointAttestation, ConsensusSignature, ConsensusValidatorSet,
+    GongxinContext, Height, ProposalPart, ValueId, chunk_txs,
 };
 use super::error::AppError;
 use super::signing::{GongxinSigner, proposal_parts_message};
@@ -46,6 +46,7 @@ use super::sync;
 use super::validate::{self, Assembled};
 use crate::chain::ExecutedBlock;
 use crate::node::Node;
+use crate::storage::CheckpointNotes;
 
 /// Open part streams kept per publishing peer; older ones are dropped.
 const STREAMS_PER_PEER_MAX: usize = 4;
@@ -200,13 +201,14 @@ impl ConsensusApp {
                 self.stream(height, round, Round::Nil, &value).await;
             }
             AppMsg::ExtendVote { reply, .. } => {
-                // The signature Malachite adds over our extension is the checkpoint signature.
-                let _ = reply.send(Some(CheckpointAttestation));
+                // The signer adds the public checkpoint's signature to the attestation, and
+                // its signature over the attestation is the ledger checkpoint's.
+                let _ = reply.send(Some(CheckpointAttestation::default()));
             }
             AppMsg::VerifyVoteExtensions {
                 extensions, reply, ..
             } => {
-                // The verifier has checked each signature against the value id's log state;
+                // The verifier has checked both checkpoint signatures against the value id;
                 // there is nothing else in an attestation to judge.
                 let verdicts = extensions.into_iter().map(|(a, _)| (a, Ok(()))).collect();
                 let _ = reply.send(verdicts);
@@ -511,50 +513,95 @@ impl ConsensusApp {
         };
         let header = candidate.executed.header().clone();
         let commit = commit_certificate(header.height, &certificate);
-        let note = self.checkpoint_note(&header, &extensions);
+        let notes = self.checkpoint_notes(&header, &extensions);
         crate::crash::point("consensus::decided::before_commit");
-        let summary = self.node.commit(&candidate.executed, commit, note)?;
+        let summary = self.node.commit(&candidate.executed, commit, notes)?;
         crate::crash::point("consensus::decided::after_commit");
         tracing::debug!(height = summary.height, txs = summary.tx_count, "committed");
         self.candidates.clear();
         Ok(())
     }
 
-    /// The block's checkpoint: the log state signed by each precommit's extension, merged with
-    /// signatures already stored for the same log size (an empty block repeats its parent's
-    /// log state, and its note keeps everyone who ever signed it).
-    fn checkpoint_note(
+    /// The block's two checkpoints, signed by each precommit's extension: the ledger log's by
+    /// the signature over the attestation, the public log's by the one inside it.
+    fn checkpoint_notes(
         &self,
         header: &gongxin_core::block::BlockHeader,
         extensions: &VoteExtensions<GongxinContext>,
+    ) -> CheckpointNotes {
+        let (ledger, public) = header.id().checkpoints(&self.chain_id);
+        let reader = self.node.reader();
+        let ledger_signatures = extensions
+            .extensions
+            .iter()
+            .map(|(address, extension)| (address, Some(extension.signature)));
+        let public_signatures = extensions
+            .extensions
+            .iter()
+            .map(|(address, extension)| (address, extension.message.public_signature));
+        CheckpointNotes {
+            checkpoint: self.merged_note(
+                header.height,
+                ledger,
+                reader.checkpoint(header.log_size),
+                ledger_signatures,
+            ),
+            public_checkpoint: self.merged_note(
+                header.height,
+                public,
+                reader.public_checkpoint(header.public_log_size),
+                public_signatures,
+            ),
+        }
+    }
+
+    /// A checkpoint note with the given validators' signatures, merged with those already
+    /// stored for the same checkpoint (an empty block repeats its parent's log state, and its
+    /// note keeps everyone who ever signed it). A signature that does not verify is left out:
+    /// a synced block's extensions were checked by nobody.
+    fn merged_note<'a>(
+        &self,
+        height: u64,
+        checkpoint: Checkpoint,
+        stored: Result<Option<String>, crate::storage::StorageError>,
+        signatures: impl Iterator<Item = (&'a Address, Option<ConsensusSignature>)>,
     ) -> String {
-        let checkpoint = Checkpoint::new(&self.chain_id, header.log_size, header.log_root);
-        let validators = self.node.validator_set_for(header.height);
-        let mut signatures: BTreeMap<String, NoteSignature> = BTreeMap::new();
-        if let Ok(Some(stored)) = self.node.reader().checkpoint(header.log_size)
+        let validators = self.node.validator_set_for(height);
+        let body = checkpoint.body_text();
+        let mut lines: BTreeMap<String, NoteSignature> = BTreeMap::new();
+        if let Ok(Some(stored)) = stored
             && let Ok(parsed) = SignedCheckpoint::parse(&stored)
             && parsed.checkpoint == checkpoint
         {
             for signature in parsed.signatures {
-                signatures.insert(signature.name.clone(), signature);
+                lines.insert(signature.name.clone(), signature);
             }
         }
-        for (address, extension) in &extensions.extensions {
-            let Some(validator) = validators.by_name(&address.0) else {
+        for (address, signature) in signatures {
+            let (Some(validator), Some(signature)) = (validators.by_name(&address.0), signature)
+            else {
                 continue;
             };
-            signatures.insert(
+            if validator
+                .public_key
+                .verify(body.as_bytes(), &signature.0)
+                .is_err()
+            {
+                tracing::warn!(validator = %address.0, height, "a checkpoint signature does not verify; left out");
+                continue;
+            }
+            lines.insert(
                 address.0.clone(),
                 NoteSignature {
                     name: address.0.clone(),
                     key_id: key_id(&address.0, &validator.public_key),
-                    signature: extension.signature.0.as_bytes().to_vec(),
+                    signature: signature.0.as_bytes().to_vec(),
                 },
             );
         }
         SignedCheckpoint {
             checkpoint,
-            signatures: signatures.into_values().collect(),
+            signatures: lines.into_values().collect(),
         }
         .to_note()
     }

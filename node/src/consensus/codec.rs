@@ -100,8 +100,8 @@ where
 }
 
 /// A sync response: committed blocks with their extended commit certificates (Malachite has
-/// no borsh encoding for those). The only extension is the checkpoint attestation, which has
-/// no content, so an extension travels as its signature alone.
+/// no borsh encoding for those). The only extension is the checkpoint attestation: the
+/// ledger checkpoint signature over it and the public checkpoint signature in it.
 #[derive(borsh::BorshSerialize, borsh::BorshDeserialize)]
 struct ResponseWire {
     start_height: Height,
@@ -121,7 +121,7 @@ struct DecidedValueWire {
 struct CommitSignatureWire {
     address: Address,
     signature: ConsensusSignature,
-    extension: Option<ConsensusSignature>,
+    extension: Option<(ConsensusSignature, CheckpointAttestation)>,
 }
 
 fn response_to_wire(response: &sync::Response<GongxinContext>) -> ResponseWire {
@@ -143,7 +143,7 @@ fn response_to_wire(response: &sync::Response<GongxinContext>) -> ResponseWire {
                     .map(|s| CommitSignatureWire {
                         address: s.address.clone(),
                         signature: s.signature,
-                        extension: s.extension.as_ref().map(|e| e.signature),
+                        extension: s.extension.as_ref().map(|e| (e.signature, e.message)),
                     })
                     .collect(),
             })
@@ -169,8 +169,8 @@ fn response_from_wire(wire: ResponseWire) -> sync::Response<GongxinContext> {
                             ExtendedCommitSignature::new(
                                 s.address,
                                 s.signature,
-                                s.extension.map(|signature| {
-                                    SignedMessage::new(CheckpointAttestation, signature)
+                                s.extension.map(|(signature, attestation)| {
+                                    SignedMessage::new(attestation, signature)
                                 }),
                             )
                         })
@@ -268,8 +268,11 @@ mod tests {
             txs_hash: Hash::digest(b"t"),
             log_size: 5,
             log_root: Hash::digest(b"r"),
+            public_log_size: 2,
+            public_log_root: Hash::digest(b"pr"),
             state_hash: Hash::digest(b"s"),
             validator_set_hash: Hash::digest(b"v"),
+            next_validators: Hash::digest(b"n"),
         }
     }
 
@@ -304,7 +307,12 @@ mod tests {
             ExtendedCommitSignature::new(
                 Address("v0".into()),
                 signature(),
-                Some(SignedMessage::new(CheckpointAttestation, signature())),
+                Some(SignedMessage::new(
+                    CheckpointAttestation {
+                        public_signature: Some(signature()),
+                    },
+                    signature(),
+                )),
             ),
             ExtendedCommitSignature::new(Address("v1".into()), signature(), None),
         ];

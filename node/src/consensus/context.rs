@@ -251,24 +251,35 @@ impl fmt::Display for ValueId {
 
 impl BorshSerialize for ValueId {
     fn serialize<W: Write>(&self, writer: &mut W) -> Result<(), IoError> {
-        writer.write_all(self.0.hash.as_bytes())?;
-        writer.write_all(&self.0.log_size.to_be_bytes())?;
-        writer.write_all(self.0.log_root.as_bytes())
+        let id = &self.0;
+        writer.write_all(id.hash.as_bytes())?;
+        writer.write_all(&id.log_size.to_be_bytes())?;
+        writer.write_all(id.log_root.as_bytes())?;
+        writer.write_all(&id.public_log_size.to_be_bytes())?;
+        writer.write_all(id.public_log_root.as_bytes())?;
+        writer.write_all(id.next_validators.as_bytes())
     }
 }
 
 impl BorshDeserialize for ValueId {
     fn deserialize_reader<R: Read>(reader: &mut R) -> Result<Self, IoError> {
-        let mut hash = [0u8; 32];
-        let mut size = [0u8; 8];
-        let mut root = [0u8; 32];
-        reader.read_exact(&mut hash)?;
-        reader.read_exact(&mut size)?;
-        reader.read_exact(&mut root)?;
+        fn hash<R: Read>(reader: &mut R) -> Result<Hash, IoError> {
+            let mut bytes = [0u8; 32];
+            reader.read_exact(&mut bytes)?;
+            Ok(Hash(bytes))
+        }
+        fn size<R: Read>(reader: &mut R) -> Result<u64, IoError> {
+            let mut bytes = [0u8; 8];
+            reader.read_exact(&mut bytes)?;
+            Ok(u64::from_be_bytes(bytes))
+        }
         Ok(ValueId(BlockId {
-            hash: Hash(hash),
-            log_size: u64::from_be_bytes(size),
-            log_root: Hash(root),
+            hash: hash(reader)?,
+            log_size: size(reader)?,
+            log_root: hash(reader)?,
+            public_log_size: size(reader)?,
+            public_log_root: hash(reader)?,
+            next_validators: hash(reader)?,
         }))
     }
 }
@@ -425,16 +436,22 @@ impl mtypes::Vote<GongxinContext> for Vote {
     }
 }
 
-/// The vote extension every precommit for a block carries. It has no content: its signature,
-/// made over the C2SP checkpoint body for the `BlockId`'s log size and root, *is* the
-/// validator's checkpoint signature, so a decided block comes with a checkpoint signed by more
-/// than 2/3 of the voting power and no extra round of messages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
-pub struct CheckpointAttestation;
+/// The vote extension every precommit for a block carries. Malachite's signature over it is
+/// made over the ledger log's C2SP checkpoint body for the `BlockId` (see
+/// `signing::extension_message`), so it *is* the validator's ledger checkpoint signature; the
+/// attestation itself carries the validator's signature of the public disclosure log's
+/// checkpoint of the same block, which the signer adds. A decided block thus comes with both
+/// checkpoints signed by more than 2/3 of the voting power and no extra round of messages.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, BorshSerialize, BorshDeserialize)]
+pub struct CheckpointAttestation {
+    /// `None` only in what the application hands the signer, which fills it in.
+    pub public_signature: Option<ConsensusSignature>,
+}
 
 impl mtypes::Extension for CheckpointAttestation {
     fn size_bytes(&self) -> usize {
-        0
+        // The option tag, the suite tag and an ed25519 or SM2 signature.
+        self.public_signature.map_or(1, |_| 1 + 4 + 64)
     }
 }
 

@@ -190,6 +190,9 @@ async fn start_byzantine(
                 hash: gongxin_core::Hash::ZERO,
                 log_size: 0,
                 log_root: gongxin_core::Hash::ZERO,
+                public_log_size: 0,
+                public_log_root: gongxin_core::Hash::ZERO,
+                next_validators: gongxin_core::Hash::ZERO,
             });
             block.hash = gongxin_core::Hash::digest(block.hash.as_bytes());
             super::context::ValueId(block)

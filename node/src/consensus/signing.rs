@@ -8,7 +8,6 @@
 
 use async_trait::async_trait;
 use gongxin_core::block::{BlockId, commit_signing_message};
-use gongxin_core::checkpoint::Checkpoint;
 use gongxin_core::crypto::{Keypair, PublicKey};
 use malachitebft_core_types::{
     NilOrVal, Round, SignedMessage, SigningScheme, ValidatorProof, VoteExtensionScope, VoteType,
@@ -101,11 +100,16 @@ pub fn proposal_parts_message(
     m
 }
 
-/// The bytes a vote extension signs: the C2SP checkpoint body for the block's log state.
+/// The bytes a vote extension's signature covers: the ledger log's C2SP checkpoint body for
+/// the block.
 pub fn extension_message(chain_id: &str, id: &ValueId) -> Vec<u8> {
-    Checkpoint::new(chain_id, id.0.log_size, id.0.log_root)
-        .body_text()
-        .into_bytes()
+    id.0.checkpoints(chain_id).0.body_text().into_bytes()
+}
+
+/// The bytes the signature inside a vote extension covers: the public disclosure log's
+/// checkpoint body for the block.
+pub fn public_extension_message(chain_id: &str, id: &ValueId) -> Vec<u8> {
+    id.0.checkpoints(chain_id).1.body_text().into_bytes()
 }
 
 /// Signs with this validator's key.
@@ -160,11 +164,16 @@ impl Signer<GongxinContext> for GongxinSigner {
     async fn sign_vote_extension(
         &self,
         scope: VoteExtensionScope<GongxinContext>,
-        extension: CheckpointAttestation,
+        _extension: CheckpointAttestation,
     ) -> Result<SignedMessage<GongxinContext, CheckpointAttestation>, SigningError> {
+        let attestation = CheckpointAttestation {
+            public_signature: Some(
+                self.sign(&public_extension_message(&self.chain_id, &scope.value_id)),
+            ),
+        };
         let signature = self.sign(&extension_message(&self.chain_id, &scope.value_id));
         crate::crash::point("consensus::sign::checkpoint");
-        Ok(SignedMessage::new(extension, signature))
+        Ok(SignedMessage::new(attestation, signature))
     }
 
     async fn sign_validator_proof(
@@ -238,13 +247,26 @@ impl Verifier<GongxinContext> for GongxinVerifier {
     async fn verify_signed_vote_extension(
         &self,
         scope: &VoteExtensionScope<GongxinContext>,
-        _extension: &CheckpointAttestation,
+        extension: &CheckpointAttestation,
         signature: &ConsensusSignature,
         public_key: &ConsensusKey,
     ) -> Result<VerificationResult, SigningError> {
-        Ok(Self::check(
+        // Both checkpoint signatures, or the precommit does not count: a decided block's
+        // public checkpoint must have its quorum as surely as the ledger's.
+        let ledger = Self::check(
             &extension_message(&self.chain_id, &scope.value_id),
             signature,
+            public_key,
+        );
+        let Some(public_signature) = &extension.public_signature else {
+            return Ok(VerificationResult::Invalid);
+        };
+        if !ledger.is_valid() {
+            return Ok(ledger);
+        }
+        Ok(Self::check(
+            &public_extension_message(&self.chain_id, &scope.value_id),
+            public_signature,
             public_key,
         ))
     }
@@ -276,6 +298,9 @@ mod tests {
             hash: Hash::digest(b"block"),
             log_size: 7,
             log_root: Hash::digest(b"root"),
+            public_log_size: 3,
+            public_log_root: Hash::digest(b"public root"),
+            next_validators: Hash::digest(b"next set"),
         })
     }
 
@@ -319,8 +344,11 @@ mod tests {
                 txs_hash: Hash::ZERO,
                 log_size: 0,
                 log_root: Hash::ZERO,
+                public_log_size: 0,
+                public_log_root: Hash::ZERO,
                 state_hash: Hash::ZERO,
                 validator_set_hash: Hash::ZERO,
+                next_validators: Hash::ZERO,
             }),
             pol_round: Round::Nil,
             proposer: Address("v".into()),
@@ -334,6 +362,7 @@ mod tests {
             proposal_message("c", &proposal),
             proposal_parts_message("c", Height(4), Round::new(2), &id()),
             extension_message("c", &id()),
+            public_extension_message("c", &id()),
         ];
         for (i, a) in messages.iter().enumerate() {
             for b in &messages[i + 1..] {

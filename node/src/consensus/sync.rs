@@ -57,7 +57,12 @@ fn decided_value(node: &Node, height: u64) -> Option<RawDecidedValue<GongxinCont
     let block = store.block(height).ok()??;
     let certificate = store.certificate(height).ok()??;
     let header = &block.header;
-    let extensions = checkpoint_signatures(node, height, header.log_size);
+    let ledger = checkpoint_signatures(node, height, store.checkpoint(header.log_size));
+    let public = checkpoint_signatures(
+        node,
+        height,
+        store.public_checkpoint(header.public_log_size),
+    );
     let commit_signatures = certificate
         .signatures
         .iter()
@@ -65,8 +70,11 @@ fn decided_value(node: &Node, height: u64) -> Option<RawDecidedValue<GongxinCont
             ExtendedCommitSignature::new(
                 Address(s.validator.clone()),
                 ConsensusSignature(s.signature),
-                extensions.get(&s.validator).map(|signature| {
-                    SignedMessage::new(CheckpointAttestation, ConsensusSignature(*signature))
+                ledger.get(&s.validator).map(|signature| {
+                    let attestation = CheckpointAttestation {
+                        public_signature: public.get(&s.validator).copied().map(ConsensusSignature),
+                    };
+                    SignedMessage::new(attestation, ConsensusSignature(*signature))
                 }),
             )
         })
@@ -83,13 +91,16 @@ fn decided_value(node: &Node, height: u64) -> Option<RawDecidedValue<GongxinCont
     ))
 }
 
-/// The checkpoint signatures stored for log size `log_size`, by validator name (those of
-/// validators of block `height` only).
-fn checkpoint_signatures(node: &Node, height: u64, log_size: u64) -> HashMap<String, Signature> {
-    let store = node.reader();
+/// The signatures of a stored checkpoint note, by validator name (those of validators of
+/// block `height` only).
+fn checkpoint_signatures(
+    node: &Node,
+    height: u64,
+    note: Result<Option<String>, crate::storage::StorageError>,
+) -> HashMap<String, Signature> {
     let validators = node.validator_set_for(height);
     let mut extensions: HashMap<String, Signature> = HashMap::new();
-    if let Ok(Some(note)) = store.checkpoint(log_size)
+    if let Ok(Some(note)) = note
         && let Ok(parsed) = SignedCheckpoint::parse(&note)
     {
         for line in parsed.signatures {

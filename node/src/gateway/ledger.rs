@@ -9,6 +9,7 @@ use gongxin_core::Hash;
 use gongxin_core::audit::{ConsistencyProof, InclusionProof};
 use gongxin_core::encoding::TX_BYTES_MAX;
 use gongxin_core::entry::{Entry, Outcome};
+use gongxin_core::handover::HandOver;
 use gongxin_core::log;
 use gongxin_core::tx::{BatchError, SignedTx};
 use serde::Serialize;
@@ -40,7 +41,7 @@ pub(crate) fn param_u64(query: &Query, name: &str) -> Result<Option<u64>, ApiErr
     }
 }
 
-fn required_u64(query: &Query, name: &str) -> Result<u64, ApiError> {
+pub(crate) fn required_u64(query: &Query, name: &str) -> Result<u64, ApiError> {
     param_u64(query, name)?
         .ok_or_else(|| ApiError::bad_request("bad_query", format!("{name} is required")))
 }
@@ -55,6 +56,18 @@ pub fn checkpoint(node: &Node) -> ApiResult {
         .reader()
         .latest_checkpoint()?
         .ok_or_else(|| ApiError::not_found("no_checkpoint", "no block has been committed yet"))?;
+    Ok(warp::reply::with_header(note, "content-type", "text/plain; charset=utf-8").into_response())
+}
+
+/// `GET /v1/checkpoints/{tree_size}`: the signed checkpoint of that size (every block's is
+/// kept), `text/plain`.
+pub fn checkpoint_at(node: &Node, tree_size: u64) -> ApiResult {
+    let note = node.reader().checkpoint(tree_size)?.ok_or_else(|| {
+        ApiError::not_found(
+            "unknown_checkpoint",
+            format!("no checkpoint of tree size {tree_size}"),
+        )
+    })?;
     Ok(warp::reply::with_header(note, "content-type", "text/plain; charset=utf-8").into_response())
 }
 
@@ -168,11 +181,18 @@ fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
 
 /// `GET /v1/proofs/consistency?first=<m>&second=<n>`.
 pub fn consistency(node: &Node, query: &Query) -> ApiResult {
-    let first = required_u64(query, "first")?;
-    let second = required_u64(query, "second")?;
     // Proofs are served up to the latest checkpoint, like inclusion proofs: a verifier can only
     // check them against a signed root anyway.
-    let size = checkpoint_size(node)?;
+    consistency_of(node.reader(), checkpoint_size(node)?, query)
+}
+
+/// A consistency proof over either log's stored nodes, up to `size` (its latest checkpoint's).
+pub(crate) fn consistency_of<S>(source: &S, size: u64, query: &Query) -> ApiResult
+where
+    S: log::NodeSource<Error = crate::storage::StorageError>,
+{
+    let first = required_u64(query, "first")?;
+    let second = required_u64(query, "second")?;
     if first > second {
         return Err(ApiError::bad_request(
             "first_after_second",
@@ -191,7 +211,7 @@ pub fn consistency(node: &Node, query: &Query) -> ApiResult {
             "RFC 9162 defines consistency proofs from a non-empty tree only (first >= 1)",
         ));
     }
-    let consistency_path = log::consistency_proof(node.reader(), first, second)
+    let consistency_path = log::consistency_proof(source, first, second)
         .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
     Ok(json(
         StatusCode::OK,
@@ -317,17 +337,30 @@ pub fn status(node: &Node) -> ApiResult {
 }
 
 /// `GET /v1/validator-sets`: every validator set with the height it takes effect at (genesis
-/// at 0, then each governance change), so a verifier can check each block's certificate and
-/// checkpoint against the set of its height.
+/// at 0, then each governance change), its PROTOCOL.md listing and identity (the hash in
+/// checkpoints' `validators` line) and, after genesis, the hand-over that introduced it: the
+/// outgoing set's checkpoints naming it. A verifier with the genesis file follows the
+/// hand-overs (`gongxin_core::handover`) to trust any later set.
 pub fn validator_sets(node: &Node) -> ApiResult {
+    let handovers: HashMap<u64, crate::storage::CheckpointNotes> =
+        node.reader().handovers()?.into_iter().collect();
     let sets: Vec<serde_json::Value> = node
         .validator_sets()
         .into_iter()
         .map(|(height, set)| {
+            let handover = handovers.get(&height).map(|notes| HandOver {
+                first_height: height,
+                validators: set.listing(),
+                checkpoint: notes.checkpoint.clone(),
+                public_checkpoint: notes.public_checkpoint.clone(),
+            });
             serde_json::json!({
                 "from_height": height,
                 "set_hash": set.hash(),
+                "protocol_hash": set.protocol_hash(),
+                "listing": set.listing(),
                 "validators": set.validators(),
+                "handover": handover,
             })
         })
         .collect();

@@ -1,9 +1,9 @@
 //! The HTTP gateway (warp routes, served by [`server`]): what verifiers, departments, external
 //! systems and public portals talk to.
 //!
-//! - [`ledger`]: PROTOCOL.md's `GET /v1/checkpoint`, `/v1/proofs/inclusion`,
-//!   `/v1/proofs/consistency`, plus `/v1/entries`, `/v1/status`, `POST /v1/txs`,
-//!   `/v1/txs/{hash}`, `/v1/blocks/{height}`.
+//! - [`ledger`]: PROTOCOL.md's `GET /v1/checkpoint`, `/v1/checkpoints/{size}`,
+//!   `/v1/proofs/inclusion`, `/v1/proofs/consistency`, `/v1/validator-sets` (with hand-overs),
+//!   plus `/v1/entries`, `/v1/status`, `POST /v1/txs`, `/v1/txs/{hash}`, `/v1/blocks/{height}`.
 //! - [`records`]: internal record reads; [`dashboard`]: the console's aggregate figures, from a
 //!   per-block snapshot; [`schema`]: the operations' JSON Schema.
 //! - [`console`]: the department console, the web app at `/console/`.
@@ -12,7 +12,9 @@
 //! - [`access_log`]: the node's operation log (audit) and its anchors on the ledger.
 //! - [`auth`]: signed reads (key, node, time, nonce, signature) and the replay cache; what a
 //!   member may then see is `gongxin_contracts::access`'s read table, applied by the handlers.
-//! - [`public`]: the public portal API, `/public/v1/...`, disclosed fields only.
+//! - [`public`]: the public portal API, `/public/v1/...`, disclosed fields only, each record
+//!   naming its latest leaf of the public disclosure log; [`public_log`]: that log's
+//!   checkpoint, entries and proofs, and single records by kind and id.
 //! - [`observe`]: `GET /v1/events` (server-sent events, a signed read), `/metrics`
 //!   (Prometheus), `/health`.
 //! - [`webhooks`]: the node's webhook deliveries, for its department's leads.
@@ -39,6 +41,7 @@ pub mod minutes;
 pub mod observe;
 pub mod openapi;
 pub mod public;
+pub mod public_log;
 pub mod records;
 pub mod schema;
 pub mod server;
@@ -101,6 +104,10 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(open.clone())
         .then(|ctx: Ctx| blocking(ctx, ledger::checkpoint));
+    let checkpoint_at = warp::path!("v1" / "checkpoints" / u64)
+        .and(warp::get())
+        .and(open.clone())
+        .then(|size: u64, ctx: Ctx| blocking(ctx, move |n| ledger::checkpoint_at(n, size)));
     let inclusion = warp::path!("v1" / "proofs" / "inclusion")
         .and(warp::get())
         .and(open.clone())
@@ -233,6 +240,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
 
     let routes = vec![
         checkpoint.boxed(),
+        checkpoint_at.boxed(),
         internal,
         webhooks,
         minutes.boxed(),
@@ -552,13 +560,43 @@ fn public_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .then(|id: String, ctx: Ctx| blocking(ctx, move |n| public::project(n, &id)));
     let rectifications = warp::path!("public" / "v1" / "rectifications")
         .and(warp::get())
-        .and(open)
+        .and(open.clone())
         .and(warp::query::<Query>())
         .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public::rectifications(n, &q)));
+    let checkpoint = warp::path!("public" / "v1" / "checkpoint")
+        .and(warp::get())
+        .and(open.clone())
+        .then(|ctx: Ctx| blocking(ctx, public_log::checkpoint));
+    let entries = warp::path!("public" / "v1" / "entries")
+        .and(warp::get())
+        .and(open.clone())
+        .and(warp::query::<Query>())
+        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public_log::entries(n, &q)));
+    let inclusion = warp::path!("public" / "v1" / "proofs" / "inclusion")
+        .and(warp::get())
+        .and(open.clone())
+        .and(warp::query::<Query>())
+        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public_log::inclusion(n, &q)));
+    let consistency = warp::path!("public" / "v1" / "proofs" / "consistency")
+        .and(warp::get())
+        .and(open.clone())
+        .and(warp::query::<Query>())
+        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public_log::consistency(n, &q)));
+    let record = warp::path!("public" / "v1" / "records" / String / String)
+        .and(warp::get())
+        .and(open)
+        .then(|kind: String, id: String, ctx: Ctx| {
+            blocking(ctx, move |n| public_log::record(n, &kind, &id))
+        });
     first_match(vec![
         projects.boxed(),
         project.boxed(),
         rectifications.boxed(),
+        checkpoint.boxed(),
+        entries.boxed(),
+        inclusion.boxed(),
+        consistency.boxed(),
+        record.boxed(),
     ])
 }
 

@@ -7,8 +7,11 @@ use gongxin_contracts::queries::{self, ProjectFilter, RectificationFilter};
 use gongxin_core::model::ProjectStage;
 use warp::http::StatusCode;
 
+use serde_json::Value;
+
 use super::error::{ApiError, ApiResult, json};
 use super::ledger::Query;
+use super::public_log::with_leaf_index;
 use super::records::{enum_param, paging};
 use crate::node::Node;
 
@@ -32,22 +35,49 @@ pub fn projects(node: &Node, query: &Query) -> ApiResult {
     let state = node.reader().state();
     let (total, page) =
         queries::public_projects(&state, &filter, after.as_deref(), limit).map_err(state_error)?;
+    let projects = page
+        .items
+        .into_iter()
+        .map(|view| with_leaf_index(node, "project", &view_id(&view), view))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(json(
         StatusCode::OK,
-        &serde_json::json!({"total": total, "projects": page.items, "next": page.next}),
+        &serde_json::json!({"total": total, "projects": projects, "next": page.next}),
     ))
 }
 
-/// `GET /public/v1/projects/{id}`: the disclosed view, with procurement and contract; 404 for
-/// unknown and for internal projects alike.
+/// `GET /public/v1/projects/{id}`: the disclosed view, with procurement and contracts; 404 for
+/// unknown and for internal projects alike. Each record in it names its latest public-log leaf
+/// (`leaf_index`), whose `view` is that record's object here without `leaf_index` (and, for
+/// the project, without `procurement` and `contracts`).
 pub fn project(node: &Node, id: &str) -> ApiResult {
     let state = node.reader().state();
-    let view = queries::public_project(&state, id)
+    let mut view = queries::public_project(&state, id)
         .map_err(state_error)?
         .ok_or_else(|| {
             ApiError::not_found("unknown_project", format!("no public project {id:?}"))
         })?;
+    if let Some(fields) = view.as_object_mut() {
+        if let Some(procurement) = fields.get_mut("procurement").filter(|p| !p.is_null()) {
+            *procurement = with_leaf_index(node, "procurement", id, procurement.take())?;
+        }
+        if let Some(Value::Array(contracts)) = fields.get_mut("contracts") {
+            for contract in contracts.iter_mut() {
+                let contract_id = view_id(contract);
+                *contract = with_leaf_index(node, "contract", &contract_id, contract.take())?;
+            }
+        }
+    }
+    let view = with_leaf_index(node, "project", id, view)?;
     Ok(json(StatusCode::OK, &view))
+}
+
+/// A public view's `id` field.
+fn view_id(view: &Value) -> String {
+    view.get("id")
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Most index entries one public rectification page scans for disclosed tasks.
@@ -63,7 +93,7 @@ pub fn rectifications(node: &Node, query: &Query) -> ApiResult {
         ..RectificationFilter::default()
     };
     let state = node.reader().state();
-    let mut items: Vec<serde_json::Value> = Vec::new();
+    let mut items: Vec<Value> = Vec::new();
     let mut last_id: Option<String> = None;
     let mut more = false;
     // The public listing has no status filter, so its index is in id order.
@@ -84,7 +114,7 @@ pub fn rectifications(node: &Node, query: &Query) -> ApiResult {
                 more = true;
                 break 'pages;
             }
-            items.push(view);
+            items.push(with_leaf_index(node, "rectification", &task.task.id, view)?);
             last_id = Some(task.task.id.clone());
         }
         match page.next {

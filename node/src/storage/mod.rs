@@ -61,7 +61,14 @@ const CF_CHECKPOINTS: &str = "checkpoints";
 const CF_ACCESS_LOG: &str = "access_log";
 const CF_EVENTS: &str = "events";
 const CF_WEBHOOKS: &str = "webhooks";
-const COLUMN_FAMILIES: [&str; 13] = [
+/// The public disclosure log (PROTOCOL.md v2): leaves by index (their JCS text, public by
+/// definition, so not sealed), its complete-subtree hashes, each public record's latest leaf
+/// (`<kind>/<id>` → index) and its checkpoints by tree size.
+const CF_PUBLIC_LEAVES: &str = "public_leaves";
+const CF_PUBLIC_LOG_NODES: &str = "public_log_nodes";
+const CF_PUBLIC_RECORDS: &str = "public_records";
+const CF_PUBLIC_CHECKPOINTS: &str = "public_checkpoints";
+const COLUMN_FAMILIES: [&str; 17] = [
     CF_META,
     CF_HEADERS,
     CF_BLOCKS,
@@ -75,6 +82,10 @@ const COLUMN_FAMILIES: [&str; 13] = [
     CF_ACCESS_LOG,
     CF_EVENTS,
     CF_WEBHOOKS,
+    CF_PUBLIC_LEAVES,
+    CF_PUBLIC_LOG_NODES,
+    CF_PUBLIC_RECORDS,
+    CF_PUBLIC_CHECKPOINTS,
 ];
 
 const META_TIP: &[u8] = b"tip";
@@ -97,6 +108,10 @@ const META_ACCESS_LOG_START: &[u8] = b"access_log_start";
 const META_GENESIS_HASH: &[u8] = b"genesis_hash";
 /// `valset/` ‖ effective height (u64 BE) → the canonical `ValidatorSet` from that height on.
 const META_VALIDATOR_SET_PREFIX: &[u8] = b"valset/";
+/// `handover/` ‖ the incoming set's first height (u64 BE) → the [`CheckpointNotes`] of the
+/// block before it, kept apart because checkpoints by size may be overwritten by a later
+/// empty block's.
+const META_HANDOVER_PREFIX: &[u8] = b"handover/";
 
 /// A raw key and value.
 pub type KeyValue = (Vec<u8>, Vec<u8>);
@@ -133,6 +148,41 @@ pub struct ChainTip {
     pub log_size: u64,
     pub log_root: Hash,
     pub state_hash: Hash,
+    pub public_log_size: u64,
+    pub public_log_root: Hash,
+}
+
+impl ChainTip {
+    /// The tip a committed header makes.
+    pub fn of(header: &BlockHeader) -> ChainTip {
+        ChainTip {
+            height: header.height,
+            block_hash: header.hash(),
+            log_size: header.log_size,
+            log_root: header.log_root,
+            state_hash: header.state_hash,
+            public_log_size: header.public_log_size,
+            public_log_root: header.public_log_root,
+        }
+    }
+}
+
+/// The two checkpoint notes of one block, signed in the same round: the ledger log's and the
+/// public disclosure log's.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+pub struct CheckpointNotes {
+    pub checkpoint: String,
+    pub public_checkpoint: String,
+}
+
+/// The public disclosure log's part of a block.
+#[derive(Debug, Clone, Default)]
+pub struct PublicLogWrite {
+    /// (leaf index, leaf bytes).
+    pub leaves: Vec<(u64, Vec<u8>)>,
+    pub nodes: Vec<(NodeId, Hash)>,
+    /// (`<kind>/<id>`, index of the record's latest leaf).
+    pub latest: Vec<(String, u64)>,
 }
 
 /// Where a committed transaction is.
@@ -158,6 +208,12 @@ pub struct BlockWrite {
     /// Contract state writes: `None` deletes.
     pub state_writes: Vec<(Vec<u8>, Option<Vec<u8>>)>,
     pub checkpoint: Option<(u64, String)>,
+    pub public_log: PublicLogWrite,
+    /// The public log's checkpoint note, by its tree size.
+    pub public_checkpoint: Option<(u64, String)>,
+    /// The block's notes when they hand over to another validator set, by that set's first
+    /// height.
+    pub handover: Option<(u64, CheckpointNotes)>,
     pub tip: Option<ChainTip>,
     /// A validator set governance passed, with the height it takes effect at.
     pub validator_set: Option<(u64, gongxin_core::validator::ValidatorSet)>,
@@ -597,22 +653,7 @@ impl Store {
 
     /// The newest stored checkpoint (largest tree size).
     pub fn latest_checkpoint(&self) -> Result<Option<(u64, String)>, StorageError> {
-        let mut iter = self
-            .db
-            .iterator_cf(self.cf(CF_CHECKPOINTS), IteratorMode::End);
-        let Some(item) = iter.next() else {
-            return Ok(None);
-        };
-        let (key, value) = item?;
-        let size = keys::parse_height_key(&key).ok_or(StorageError::Corrupt {
-            what: "checkpoint key",
-            detail: hex::encode(&key),
-        })?;
-        let note = String::from_utf8(value.into_vec()).map_err(|e| StorageError::Corrupt {
-            what: "checkpoint",
-            detail: e.to_string(),
-        })?;
-        Ok(Some((size, note)))
+        self.last_note(CF_CHECKPOINTS)
     }
 
     pub fn state_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
@@ -730,6 +771,7 @@ impl Store {
         if let Some((size, note)) = &write.checkpoint {
             batch.put_cf(self.cf(CF_CHECKPOINTS), height_key(*size), note.as_bytes());
         }
+        self.put_public_log(&mut batch, &write);
         if let Some(tip) = &write.tip {
             batch.put_cf(self.cf(CF_META), META_TIP, encoding::encode(tip));
         }
@@ -749,6 +791,133 @@ impl Store {
             self.write_tip_mark(tip);
         }
         Ok(())
+    }
+
+    fn put_public_log(&self, batch: &mut WriteBatch, write: &BlockWrite) {
+        let public = &write.public_log;
+        for (index, leaf) in &public.leaves {
+            batch.put_cf(self.cf(CF_PUBLIC_LEAVES), height_key(*index), leaf);
+        }
+        for (id, hash) in &public.nodes {
+            batch.put_cf(
+                self.cf(CF_PUBLIC_LOG_NODES),
+                keys::node_key(*id),
+                hash.as_bytes(),
+            );
+        }
+        for (record, index) in &public.latest {
+            batch.put_cf(self.cf(CF_PUBLIC_RECORDS), record, height_key(*index));
+        }
+        if let Some((size, note)) = &write.public_checkpoint {
+            batch.put_cf(
+                self.cf(CF_PUBLIC_CHECKPOINTS),
+                height_key(*size),
+                note.as_bytes(),
+            );
+        }
+        if let Some((first_height, notes)) = &write.handover {
+            let mut key = META_HANDOVER_PREFIX.to_vec();
+            key.extend_from_slice(&height_key(*first_height));
+            batch.put_cf(self.cf(CF_META), key, encoding::encode(notes));
+        }
+    }
+
+    /// The public log's leaf `index` (its JCS bytes).
+    pub fn public_leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
+        self.get(CF_PUBLIC_LEAVES, &height_key(index))
+    }
+
+    /// Public-log leaves from `start` (inclusive) to `end` (exclusive), at most `limit`.
+    pub fn public_leaves(
+        &self,
+        start: u64,
+        end: u64,
+        limit: usize,
+    ) -> Result<Vec<(u64, Vec<u8>)>, StorageError> {
+        let from = height_key(start);
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_PUBLIC_LEAVES),
+            IteratorMode::From(&from, Direction::Forward),
+        ) {
+            let (key, value) = item?;
+            let Some(index) = keys::parse_height_key(&key).filter(|i| *i < end) else {
+                break;
+            };
+            if out.len() >= limit {
+                break;
+            }
+            out.push((index, value.into_vec()));
+        }
+        Ok(out)
+    }
+
+    /// The index of the latest public-log leaf of record `kind`/`id`.
+    pub fn public_record_leaf(&self, kind: &str, id: &str) -> Result<Option<u64>, StorageError> {
+        let key = format!("{kind}/{id}");
+        self.get(CF_PUBLIC_RECORDS, key.as_bytes())?
+            .map(|bytes| {
+                keys::parse_height_key(&bytes).ok_or(StorageError::Corrupt {
+                    what: "public record leaf",
+                    detail: hex::encode(&bytes),
+                })
+            })
+            .transpose()
+    }
+
+    /// The public log's checkpoint note of `tree_size`.
+    pub fn public_checkpoint(&self, tree_size: u64) -> Result<Option<String>, StorageError> {
+        self.get(CF_PUBLIC_CHECKPOINTS, &height_key(tree_size))?
+            .map(|b| {
+                String::from_utf8(b).map_err(|e| StorageError::Corrupt {
+                    what: "public checkpoint",
+                    detail: e.to_string(),
+                })
+            })
+            .transpose()
+    }
+
+    /// The newest public-log checkpoint (largest tree size).
+    pub fn latest_public_checkpoint(&self) -> Result<Option<(u64, String)>, StorageError> {
+        self.last_note(CF_PUBLIC_CHECKPOINTS)
+    }
+
+    /// Every validator-set hand-over, by the incoming set's first height, in order.
+    pub fn handovers(&self) -> Result<Vec<(u64, CheckpointNotes)>, StorageError> {
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_META),
+            IteratorMode::From(META_HANDOVER_PREFIX, Direction::Forward),
+        ) {
+            let (key, value) = item?;
+            let Some(height) = key.strip_prefix(META_HANDOVER_PREFIX) else {
+                break;
+            };
+            let height = keys::parse_height_key(height).ok_or(StorageError::Corrupt {
+                what: "hand-over key",
+                detail: hex::encode(&key),
+            })?;
+            out.push((height, decode_stored("hand-over notes", &value)?));
+        }
+        Ok(out)
+    }
+
+    /// The newest note of a checkpoint column family (largest tree size).
+    fn last_note(&self, cf: &'static str) -> Result<Option<(u64, String)>, StorageError> {
+        let mut iter = self.db.iterator_cf(self.cf(cf), IteratorMode::End);
+        let Some(item) = iter.next() else {
+            return Ok(None);
+        };
+        let (key, value) = item?;
+        let size = keys::parse_height_key(&key).ok_or(StorageError::Corrupt {
+            what: "checkpoint key",
+            detail: hex::encode(&key),
+        })?;
+        let note = String::from_utf8(value.into_vec()).map_err(|e| StorageError::Corrupt {
+            what: "checkpoint",
+            detail: e.to_string(),
+        })?;
+        Ok(Some((size, note)))
     }
 
     /// Stores a checkpoint note on its own (signatures collected after the block's commit).
@@ -864,6 +1033,25 @@ impl NodeSource for Store {
             .ok_or_else(|| StorageError::Missing(format!("log node {id:?}")))?;
         Hash::from_slice(&bytes).ok_or(StorageError::Corrupt {
             what: "log node",
+            detail: format!("{} bytes", bytes.len()),
+        })
+    }
+}
+
+/// The public disclosure log's stored subtree hashes, as a proof source.
+#[derive(Debug, Clone, Copy)]
+pub struct PublicLogNodes<'a>(pub &'a Store);
+
+impl NodeSource for PublicLogNodes<'_> {
+    type Error = StorageError;
+
+    fn node(&self, id: NodeId) -> Result<Hash, StorageError> {
+        let bytes = self
+            .0
+            .get(CF_PUBLIC_LOG_NODES, &keys::node_key(id))?
+            .ok_or_else(|| StorageError::Missing(format!("public log node {id:?}")))?;
+        Hash::from_slice(&bytes).ok_or(StorageError::Corrupt {
+            what: "public log node",
             detail: format!("{} bytes", bytes.len()),
         })
     }

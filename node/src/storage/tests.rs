@@ -36,6 +36,8 @@ fn write_log(store: &Store, entries: &[(Hash, Vec<u8>)], per_block: usize) -> Fr
             log_size: frontier.size(),
             log_root: frontier.root(),
             state_hash: Hash::ZERO,
+            public_log_size: 0,
+            public_log_root: log::empty_root(),
         });
         store.commit(write).unwrap();
     }
