@@ -483,6 +483,7 @@ async fn openapi_describes_every_route() {
     let paths = doc["paths"].as_object().unwrap();
     for path in [
         "/v1/checkpoint",
+        "/v1/checkpoints/{tree_size}",
         "/v1/proofs/inclusion",
         "/v1/proofs/consistency",
         "/v1/entries",
@@ -521,6 +522,11 @@ async fn openapi_describes_every_route() {
         "/public/v1/projects",
         "/public/v1/projects/{id}",
         "/public/v1/rectifications",
+        "/public/v1/checkpoint",
+        "/public/v1/entries",
+        "/public/v1/proofs/inclusion",
+        "/public/v1/proofs/consistency",
+        "/public/v1/records/{kind}/{id}",
         "/v1/events",
         "/metrics",
         "/health",
@@ -530,7 +536,7 @@ async fn openapi_describes_every_route() {
     }
     assert_eq!(
         paths.len(),
-        43,
+        49,
         "a documented path has no route in this list"
     );
 }

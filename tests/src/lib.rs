@@ -11,9 +11,11 @@ use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use gongxin_core::audit::ProofBundle;
 use gongxin_core::block::{BlockHeader, CommitCertificate};
 use gongxin_core::checkpoint::SignedCheckpoint;
 use gongxin_core::crypto::Keypair;
+use gongxin_core::handover::{HandOver, Log, needed_for};
 use gongxin_core::model::Operation;
 use gongxin_core::request_auth::{ReadRequest, new_nonce, sign_read_request};
 use gongxin_core::tx::{ReplayGuard, SignedTx, TxBody};
@@ -492,6 +494,54 @@ impl Cluster {
                     ),
                 }
             }
+        }
+    }
+
+    /// The validator-set hand-overs node `i` serves, oldest first.
+    pub fn handovers(&self, i: usize) -> Vec<HandOver> {
+        let value = self
+            .get_json(i, "/v1/validator-sets")
+            .expect("validator sets");
+        value["validator_sets"]
+            .as_array()
+            .expect("a list")
+            .iter()
+            .filter(|set| !set["handover"].is_null())
+            .map(|set| serde_json::from_value(set["handover"].clone()).expect("a hand-over"))
+            .collect()
+    }
+
+    /// Node `i`'s latest public-log checkpoint note.
+    pub fn public_checkpoint(&self, i: usize) -> Option<String> {
+        let url = format!("{}/public/v1/checkpoint", self.nodes[i].http);
+        let mut response = http_agent().get(&url).call().ok()?;
+        if response.status() != 200 {
+            return None;
+        }
+        response.body_mut().read_to_string().ok()
+    }
+
+    /// What `gongxin proof` saves for `tx`, from node `i`: its latest checkpoint, the
+    /// inclusion proof at that size (a signed read by the audit director) and the hand-overs
+    /// up to that size.
+    pub fn proof_bundle(&self, i: usize, tx: &gongxin_core::Hash) -> ProofBundle {
+        let note = self.checkpoint(i).expect("a checkpoint");
+        let size = SignedCheckpoint::parse(&note)
+            .expect("checkpoint parses")
+            .checkpoint
+            .tree_size;
+        let proof = self
+            .get_json_signed(
+                i,
+                &format!("/v1/proofs/inclusion?tx={tx}&tree_size={size}"),
+                &self.member_key("audit-director"),
+            )
+            .expect("an inclusion proof");
+        ProofBundle {
+            tx_hash: *tx,
+            proof: serde_json::from_value(proof).expect("an inclusion proof"),
+            checkpoint: note,
+            handovers: needed_for(&self.handovers(i), Log::Ledger, size),
         }
     }
 

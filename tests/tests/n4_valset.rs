@@ -1,25 +1,31 @@
 //! `n4_valset_change`: governance adds a fifth validator and removes one of the four; each
 //! change takes effect two blocks after it passes; a node syncing from genesis afterwards
-//! checks every height's certificate against that height's set.
+//! checks every height's certificate against that height's set; an auditor with the genesis
+//! file alone verifies proofs and checkpoints signed by the last set through the hand-overs.
 
 use std::time::Duration;
 
 use gongxin_cluster_tests::{Cluster, Follower};
+use gongxin_core::Hash;
+use gongxin_core::audit::{AuditError, ProofBundle, verify_bundle};
+use gongxin_core::checkpoint::{SignedCheckpoint, origin_for_chain, public_origin_for_chain};
 use gongxin_core::crypto::{Algorithm, Keypair};
+use gongxin_core::handover::{HandOverError, Log, follow};
 use gongxin_core::model::{GovernanceChange, Operation};
 use gongxin_core::validator::Validator;
 
 const START: Duration = Duration::from_secs(60);
 const COMMIT: Duration = Duration::from_secs(90);
 
-/// Passes `change` with the directors of three of the four departments.
+/// Passes `change` with the directors of three of the four departments; returns the height its
+/// set takes effect at and the last vote's hash.
 fn pass(
     cluster: &Cluster,
     id: &str,
     change: GovernanceChange,
     voters: [&str; 3],
     nonce: u64,
-) -> u64 {
+) -> (u64, Hash) {
     let height = cluster.height(0).expect("height");
     let propose = cluster.tx(
         &cluster.member_key(voters[0]),
@@ -32,6 +38,7 @@ fn pass(
         nonce,
     );
     cluster.commit(0, &propose, COMMIT);
+    let mut last = propose.hash();
     for (k, voter) in voters[1..].iter().enumerate() {
         let vote = cluster.tx(
             &cluster.member_key(voter),
@@ -43,9 +50,10 @@ fn pass(
             nonce + 1 + k as u64,
         );
         cluster.commit(0, &vote, COMMIT);
+        last = vote.hash();
     }
     let sets = cluster.validator_sets(0);
-    sets.last().expect("a set").0
+    (sets.last().expect("a set").0, last)
 }
 
 #[test]
@@ -69,7 +77,7 @@ fn n4_valset_change() {
     );
 
     // Add the fifth validator.
-    let added_from = pass(
+    let (added_from, _) = pass(
         &cluster,
         "add-ecology2",
         GovernanceChange::AddValidator(Validator {
@@ -113,7 +121,7 @@ fn n4_valset_change() {
     }
 
     // Remove the transport department's validator, then stop it.
-    let removed_from = pass(
+    let (removed_from, removal_vote) = pass(
         &cluster,
         "remove-transport",
         GovernanceChange::RemoveValidator {
@@ -144,4 +152,74 @@ fn n4_valset_change() {
     assert_eq!(cluster.validator_sets(5), cluster.validator_sets(0));
     cluster.assert_agree(&[0, 1, 3, 4, 5]);
     cluster.assert_checkpoint_quorum(0);
+    verify_across_handovers(&cluster, &removal_vote);
+}
+
+/// An auditor holding only the genesis file verifies, through the two hand-overs the nodes
+/// serve, a proof bundle and both logs' latest checkpoints, all signed by the third set; a
+/// hand-over chain that skips one or lists another set is refused.
+fn verify_across_handovers(cluster: &Cluster, tx: &Hash) {
+    let genesis = &cluster.keys.genesis;
+    let bundle = cluster.proof_bundle(0, tx);
+    assert_eq!(bundle.handovers.len(), 2, "added, then removed");
+    let verified = verify_bundle(genesis, &bundle).expect("the bundle verifies from genesis");
+    assert!(
+        !verified
+            .signers
+            .contains(&"transport.validator.gongxin".to_owned())
+    );
+    assert!(
+        verify_bundle(
+            genesis,
+            &ProofBundle {
+                handovers: Vec::new(),
+                ..bundle.clone()
+            }
+        )
+        .is_err(),
+        "the genesis set did not sign the latest checkpoint"
+    );
+    let skipped = ProofBundle {
+        handovers: bundle.handovers[1..].to_vec(),
+        ..bundle.clone()
+    };
+    assert!(matches!(
+        verify_bundle(genesis, &skipped),
+        Err(AuditError::HandOver(_))
+    ));
+    let mut other_listing = bundle.clone();
+    other_listing.handovers[1].validators = other_listing.handovers[0].validators.clone();
+    assert!(matches!(
+        verify_bundle(genesis, &other_listing),
+        Err(AuditError::HandOver(HandOverError::ListingMismatch {
+            index: 1,
+            ..
+        }))
+    ));
+
+    let handovers = cluster.handovers(0);
+    for (log, origin, note) in [
+        (
+            Log::Ledger,
+            origin_for_chain(&genesis.chain_id),
+            cluster.checkpoint(0).expect("a checkpoint"),
+        ),
+        (
+            Log::Public,
+            public_origin_for_chain(&genesis.chain_id),
+            cluster.public_checkpoint(0).expect("a public checkpoint"),
+        ),
+    ] {
+        let trusted = follow(&genesis.validators, &origin, log, &handovers)
+            .unwrap_or_else(|e| panic!("{log:?} hand-overs: {e}"));
+        let checkpoint = SignedCheckpoint::parse(&note).expect("parses");
+        assert_eq!(
+            checkpoint.checkpoint.validators,
+            Some(trusted.latest().protocol_hash()),
+            "{log:?}: the latest checkpoint names the set in force"
+        );
+        trusted
+            .verify(&checkpoint)
+            .unwrap_or_else(|e| panic!("{log:?} checkpoint: {e}\n{note}"));
+    }
 }

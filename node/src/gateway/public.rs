@@ -38,7 +38,7 @@ pub fn projects(node: &Node, query: &Query) -> ApiResult {
     let projects = page
         .items
         .into_iter()
-        .map(|view| with_leaf_index(node, "project", &view_id(&view), view))
+        .map(|view| with_leaf_indexes(node, view))
         .collect::<Result<Vec<_>, _>>()?;
     Ok(json(
         StatusCode::OK,
@@ -52,14 +52,21 @@ pub fn projects(node: &Node, query: &Query) -> ApiResult {
 /// the project, without `procurement` and `contracts`).
 pub fn project(node: &Node, id: &str) -> ApiResult {
     let state = node.reader().state();
-    let mut view = queries::public_project(&state, id)
+    let view = queries::public_project(&state, id)
         .map_err(state_error)?
         .ok_or_else(|| {
             ApiError::not_found("unknown_project", format!("no public project {id:?}"))
         })?;
+    Ok(json(StatusCode::OK, &with_leaf_indexes(node, view)?))
+}
+
+/// A public project's view (with its procurement and contracts, as the project endpoints
+/// compose it) with each record's `leaf_index`.
+fn with_leaf_indexes(node: &Node, mut view: Value) -> Result<Value, ApiError> {
+    let id = view_id(&view);
     if let Some(fields) = view.as_object_mut() {
         if let Some(procurement) = fields.get_mut("procurement").filter(|p| !p.is_null()) {
-            *procurement = with_leaf_index(node, "procurement", id, procurement.take())?;
+            *procurement = with_leaf_index(node, "procurement", &id, procurement.take())?;
         }
         if let Some(Value::Array(contracts)) = fields.get_mut("contracts") {
             for contract in contracts.iter_mut() {
@@ -68,8 +75,7 @@ pub fn project(node: &Node, id: &str) -> ApiResult {
             }
         }
     }
-    let view = with_leaf_index(node, "project", id, view)?;
-    Ok(json(StatusCode::OK, &view))
+    with_leaf_index(node, "project", &id, view)
 }
 
 /// A public view's `id` field.
