@@ -124,10 +124,45 @@ pub struct VerifyReport {
     pub signer: String,
     pub operation: String,
     pub checkpoint_signers: Vec<String>,
+    /// Witnesses whose cosignatures on the checkpoint verified (of those the verifier named).
+    pub cosigned_by: Vec<String>,
 }
 
-/// Verifies a proof bundle file against a genesis file, offline.
-pub fn verify_proof_file(proof: &Path, genesis: &Path) -> Result<VerifyReport> {
+/// What a verifier demands of witnesses: `required` valid cosignatures from `witnesses`.
+#[derive(Debug, Clone, Default)]
+pub struct WitnessPolicy {
+    pub witnesses: Vec<gongxin_core::witness::WitnessKey>,
+    pub required: usize,
+}
+
+impl WitnessPolicy {
+    /// From the CLI's `--witness NAME=KEY` values and `--witnesses-required` (default: all).
+    pub fn parse(witnesses: &[String], required: Option<usize>) -> Result<WitnessPolicy> {
+        let witnesses = witnesses
+            .iter()
+            .map(|w| gongxin_core::witness::WitnessKey::parse(w).map_err(anyhow::Error::msg))
+            .collect::<Result<Vec<_>>>()?;
+        let required = required.unwrap_or(witnesses.len());
+        if required > witnesses.len() {
+            anyhow::bail!(
+                "--witnesses-required {required} is more than the {} witnesses named",
+                witnesses.len()
+            );
+        }
+        Ok(WitnessPolicy {
+            witnesses,
+            required,
+        })
+    }
+}
+
+/// Verifies a proof bundle file against a genesis file, offline, and — when `policy` names
+/// witnesses — that enough of them cosigned its checkpoint.
+pub fn verify_proof_file(
+    proof: &Path,
+    genesis: &Path,
+    policy: &WitnessPolicy,
+) -> Result<VerifyReport> {
     let genesis = load_genesis(genesis)?;
     let text = read_text(proof, "proof file")?;
     let bundle: ProofBundle = serde_json::from_str(&text).with_context(|| {
@@ -137,11 +172,21 @@ pub fn verify_proof_file(proof: &Path, genesis: &Path) -> Result<VerifyReport> {
         )
     })?;
     let verified = verify_bundle(&genesis, &bundle).context("PROOF REJECTED")?;
-    Ok(report(verified))
+    let cosigned_by = gongxin_core::witness::require_cosignatures(
+        &verified.checkpoint,
+        &policy.witnesses,
+        policy.required,
+    )
+    .context("PROOF REJECTED: the witnesses")?
+    .into_iter()
+    .map(|c| c.witness)
+    .collect();
+    Ok(report(verified, cosigned_by))
 }
 
-fn report(v: VerifiedEntry) -> VerifyReport {
+fn report(v: VerifiedEntry, cosigned_by: Vec<String>) -> VerifyReport {
     VerifyReport {
+        cosigned_by,
         valid: true,
         tx_hash: v.tx_hash,
         leaf_index: v.leaf_index,

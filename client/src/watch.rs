@@ -103,6 +103,10 @@ pub enum PollError {
     /// The verified checkpoint could not be stored.
     #[error(transparent)]
     State(#[from] WatchError),
+    /// The checkpoint is valid but not (yet) cosigned by the witnesses required: witnesses
+    /// cosign after the block, so the next poll may find it cosigned. Not remembered.
+    #[error("{0}")]
+    NotCosigned(String),
 }
 
 /// What a successful poll established.
@@ -261,6 +265,7 @@ pub struct Watcher {
     genesis: Genesis,
     state: StateDir,
     trusted: Option<Trusted>,
+    witnesses: crate::offline::WitnessPolicy,
 }
 
 impl Watcher {
@@ -272,7 +277,15 @@ impl Watcher {
             genesis,
             state,
             trusted,
+            witnesses: crate::offline::WitnessPolicy::default(),
         })
+    }
+
+    /// Requires `policy.required` of `policy.witnesses` to have cosigned a checkpoint before it
+    /// is accepted.
+    pub fn with_witnesses(mut self, policy: crate::offline::WitnessPolicy) -> Watcher {
+        self.witnesses = policy;
+        self
     }
 
     /// The last verified checkpoint.
@@ -335,6 +348,31 @@ impl Watcher {
             )
         })?;
 
+        if self.witnesses.required > 0 {
+            use gongxin_core::witness::{CosignatureError, require_cosignatures};
+            match require_cosignatures(
+                &presented,
+                &self.witnesses.witnesses,
+                self.witnesses.required,
+            ) {
+                Ok(_) => {}
+                Err(CosignatureError::Bad(name)) => {
+                    return Err(alarm(
+                        AlarmKind::InvalidCheckpoint,
+                        format!(
+                            "the node's checkpoint (size {size}) carries a cosignature of witness \
+                             {name} that does not verify"
+                        ),
+                        None,
+                    ));
+                }
+                Err(not_enough) => {
+                    return Err(PollError::NotCosigned(format!(
+                        "the checkpoint of size {size} is not yet cosigned: {not_enough}"
+                    )));
+                }
+            }
+        }
         let Some(trusted) = &self.trusted else {
             return self.accept(
                 note,

@@ -13,6 +13,8 @@
 //! - [`validator`], [`genesis`]: the validator set and the genesis document; [`handover`]:
 //!   following validator-set hand-overs from the genesis set, so any later checkpoint verifies.
 //! - [`jcs`]: RFC 8785 canonical JSON; [`public_log`]: the public disclosure log's leaves.
+//! - [`witness`]: C2SP tlog-cosignature v1 and the tlog-witness decisions, for witnesses and
+//!   for verifiers that require k of a witness list.
 //! - [`log`]: the RFC 9162 §2.1 Merkle log over SM3 — incremental append, proofs served from any
 //!   node-hash source, and pure verification.
 //! - [`request_auth`]: signed read requests (member key + time + signature headers).
@@ -50,5 +52,6 @@ pub mod schema;
 pub mod testkit;
 pub mod tx;
 pub mod validator;
+pub mod witness;
 
 pub use hash::Hash;

@@ -382,6 +382,7 @@ pub fn write_node_configs_with(
             webhooks: Vec::new(),
             postgres_sink: None,
             risk_model: None,
+            witnesses: Vec::new(),
         };
         let config_path = node_dir.join("config.json");
         std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;

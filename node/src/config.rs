@@ -38,6 +38,9 @@ pub struct NodeConfig {
     /// built-in one (see `gongxin_risk`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub risk_model: Option<PathBuf>,
+    /// Witnesses this validator asks to cosign each new checkpoint of both logs.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub witnesses: Vec<crate::cosigning::WitnessConfig>,
 }
 
 /// The consensus section of a node's config file.

@@ -36,6 +36,10 @@
 //!   by the department's own node, at least once, outside consensus.
 //! - [`sink`]: the optional PostgreSQL sink: the committed ledger, as the department may read
 //!   it, in normalised tables for BI tools (`docs/POSTGRES.md`).
+//! - [`cosigning`]: the validator's task that asks the configured witnesses to cosign each new
+//!   checkpoint and adds their cosignatures to the stored notes.
+//! - [`witness`]: `gongxin-node witness`, the C2SP tlog-witness a party outside the
+//!   consortium runs (no node needed: the genesis file, a key and a state directory).
 //! - [`crash`]: named crash points on the persistence path, for crash-recovery tests (feature
 //!   `failpoints`; nothing in other builds).
 //!
@@ -48,6 +52,7 @@ pub mod chain;
 pub mod clock;
 pub mod config;
 pub mod consensus;
+pub mod cosigning;
 pub mod crash;
 pub mod event_log;
 pub mod exports;
@@ -60,6 +65,7 @@ pub mod reader;
 pub mod sink;
 pub mod storage;
 pub mod webhooks;
+pub mod witness;
 
 /// Locks `mutex`, going on if a thread panicked while holding it. Every mutex of the node is
 /// only ever changed by whole, completed updates (a value replaced, a pool entry inserted), so

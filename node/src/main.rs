@@ -57,6 +57,25 @@ enum Command {
         #[command(subcommand)]
         command: WebhooksCommand,
     },
+    /// Run a C2SP tlog-witness for a chain — for a party outside the consortium (an audit
+    /// office, a people's congress): it cosigns checkpoints of both logs that a validator
+    /// quorum signed and that extend what it cosigned before, and never two that disagree.
+    Witness {
+        /// Its key name, e.g. `audit.example.gov/witness`.
+        #[arg(long)]
+        name: String,
+        /// Its Ed25519 key file (`gongxin keys new --algorithm ed25519`).
+        #[arg(long)]
+        key: PathBuf,
+        /// The chain's genesis file.
+        #[arg(long)]
+        genesis: PathBuf,
+        /// Where it keeps the latest checkpoint it cosigned per log.
+        #[arg(long)]
+        state_dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:7480")]
+        listen: std::net::SocketAddr,
+    },
     /// Rotate the storage key of a stopped node: a new SM4 key, every sealed value re-sealed
     /// under it; the old key is kept as `<key file>.retired-<id>` for older backups.
     Rekey {
@@ -106,6 +125,9 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
         ),
         None => None,
     };
+    // Cosignatures from the witnesses of the config, added to the stored checkpoints.
+    let _cosigning = gongxin_node::cosigning::start(node.clone(), &config.witnesses)
+        .map_err(|e| anyhow::anyhow!("witnesses: {e:#}"))?;
     let listener = gateway::bind(config.http)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", config.http))?;
@@ -290,6 +312,43 @@ fn rekey(config: &std::path::Path) -> anyhow::Result<()> {
 /// `gongxin-node devnet …`: the devnet tooling is not part of the validator daemon; this runs the
 /// `gongxin-devnet` executable next to this one with the same arguments, in place of this
 /// process, so its signals (Ctrl-C, SIGTERM) and its exit status are the caller's.
+async fn run_witness(
+    name: String,
+    key: &std::path::Path,
+    genesis: &std::path::Path,
+    state_dir: &std::path::Path,
+    listen: std::net::SocketAddr,
+) -> anyhow::Result<()> {
+    let key = std::fs::read_to_string(key)
+        .map_err(|e| anyhow::anyhow!("cannot read key file {}: {e}", key.display()))
+        .and_then(|text| {
+            gongxin_core::crypto::KeyFile::from_json(&text)
+                .and_then(|f| f.keypair())
+                .map_err(|e| anyhow::anyhow!("key file {}: {e}", key.display()))
+        })?;
+    let genesis = std::fs::read_to_string(genesis)
+        .map_err(|e| anyhow::anyhow!("cannot read genesis {}: {e}", genesis.display()))
+        .and_then(|text| {
+            gongxin_core::genesis::Genesis::from_json(&text)
+                .map_err(|e| anyhow::anyhow!("genesis {} is invalid: {e}", genesis.display()))
+        })?;
+    let public_key = key.public_key();
+    let witness = gongxin_node::witness::Witness::open(name.clone(), key, genesis, state_dir)?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {listen}: {e}"))?;
+    tracing::info!(%name, %public_key, %listen, "witness started");
+    // What verifiers pass to `gongxin verify --witness`.
+    println!("witness {name}={public_key} listening on http://{listen}");
+    gongxin_node::witness::serve(
+        Arc::new(witness),
+        listener,
+        gongxin_node::process::shutdown_signal(),
+    )
+    .await;
+    Ok(())
+}
+
 fn forward_to_devnet(args: Vec<String>) -> anyhow::Result<()> {
     let devnet = sibling_executable("gongxin-devnet").map_err(|expected| {
         anyhow::anyhow!(
@@ -346,6 +405,13 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Run { config } => run(config).await,
             Command::Rekey { config } => rekey(&config),
+            Command::Witness {
+                name,
+                key,
+                genesis,
+                state_dir,
+                listen,
+            } => run_witness(name, &key, &genesis, &state_dir, listen).await,
             Command::Devnet { args } => forward_to_devnet(args),
             Command::Webhooks {
                 command: WebhooksCommand::Test { config, id },

@@ -244,6 +244,34 @@ impl Node {
             .clone()
     }
 
+    /// Replaces the stored checkpoint note of `size` (the public log's if `public`) by
+    /// `updated` — the same checkpoint with more signatures, e.g. witnesses' cosignatures —
+    /// if it is still `expected`. Under the chain's lock, so a block committing a note of the
+    /// same size in between is never overwritten. Whether it was replaced.
+    pub fn add_checkpoint_signatures(
+        &self,
+        public: bool,
+        size: u64,
+        expected: &str,
+        updated: &str,
+    ) -> Result<bool, StorageError> {
+        let _chain = lock_unpoisoned(&self.chain);
+        let stored = if public {
+            self.store.public_checkpoint(size)?
+        } else {
+            self.store.checkpoint(size)?
+        };
+        if stored.as_deref() != Some(expected) {
+            return Ok(false);
+        }
+        if public {
+            self.store.put_public_checkpoint(size, updated)?;
+        } else {
+            self.store.put_checkpoint(size, updated)?;
+        }
+        Ok(true)
+    }
+
     /// Every validator set with the height it takes effect at, genesis (0) first.
     pub fn validator_sets(&self) -> Vec<(u64, ValidatorSet)> {
         lock_unpoisoned(&self.chain).validator_sets()

@@ -75,6 +75,11 @@ impl LedgerReader {
         self.store.latest_checkpoint()
     }
 
+    /// Block `height`'s two checkpoint notes as committed.
+    pub fn block_checkpoints(&self, height: u64) -> Result<Option<CheckpointNotes>, StorageError> {
+        self.store.block_checkpoints(height)
+    }
+
     /// The public disclosure log's leaf `index` (JCS bytes).
     pub fn public_leaf(&self, index: u64) -> Result<Option<Vec<u8>>, StorageError> {
         self.store.public_leaf(index)

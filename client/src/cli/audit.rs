@@ -35,6 +35,13 @@ pub(super) enum AuditCommand {
         /// Stop after this many polls (default: poll until stopped).
         #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
         max_polls: Option<u64>,
+        /// A witness whose cosignature counts, `NAME=ed25519:<hex>` (repeat for several).
+        #[arg(long = "witness", value_name = "NAME=KEY")]
+        witnesses: Vec<String>,
+        /// How many of the witnesses must have cosigned a checkpoint before it is accepted
+        /// (default: all named).
+        #[arg(long)]
+        witnesses_required: Option<usize>,
     },
 }
 
@@ -46,14 +53,18 @@ pub(super) fn run(cx: &Session, command: AuditCommand) -> Result<ExitCode> {
             interval_ms,
             once,
             max_polls,
+            witnesses,
+            witnesses_required,
         } => {
             let polls_max = if once { Some(1) } else { max_polls };
+            let policy = offline::WitnessPolicy::parse(&witnesses, witnesses_required)?;
             audit_watch(
                 cx,
                 &genesis,
                 &state,
                 Duration::from_millis(interval_ms),
                 polls_max,
+                policy,
             )
         }
     }
@@ -102,12 +113,13 @@ fn audit_watch(
     state: &Path,
     interval: Duration,
     polls_max: Option<u64>,
+    policy: offline::WitnessPolicy,
 ) -> Result<ExitCode> {
     let genesis = offline::load_genesis(genesis)?;
     let chain = genesis.chain_id.clone();
     let client = cx.client()?;
     let node = client.base_url().to_owned();
-    let mut watcher = Watcher::new(client, genesis, StateDir::open(state)?)?;
+    let mut watcher = Watcher::new(client, genesis, StateDir::open(state)?)?.with_witnesses(policy);
     let watching = match watcher.trusted() {
         Some(t) => format!(
             "watching {node} (chain {chain}); last verified checkpoint: size {} root {}\n",
@@ -168,6 +180,15 @@ fn audit_watch(
                         "the last poll could not check the node's checkpoint (no alarm: nothing \
                          was presented that fails verification)"
                     );
+                }
+            }
+            Err(PollError::NotCosigned(reason)) => {
+                cx.output.emit_err_line(
+                    &JsonWith(|| serde_json::json!({"event": "not_cosigned", "reason": reason})),
+                    |_| format!("warning: poll {polls}: {reason}\n"),
+                )?;
+                if last_poll {
+                    bail!("the last poll found no checkpoint cosigned by the witnesses required");
                 }
             }
             Err(PollError::State(e)) => return Err(e.into()),

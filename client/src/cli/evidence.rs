@@ -23,8 +23,13 @@ pub(super) fn hash(output: OutputMode, files: &[PathBuf]) -> Result<ExitCode> {
 }
 
 /// `verify PROOF --genesis GENESIS`.
-pub(super) fn verify(output: OutputMode, proof: &Path, genesis: &Path) -> Result<ExitCode> {
-    let report = offline::verify_proof_file(proof, genesis)?;
+pub(super) fn verify(
+    output: OutputMode,
+    proof: &Path,
+    genesis: &Path,
+    policy: &offline::WitnessPolicy,
+) -> Result<ExitCode> {
+    let report = offline::verify_proof_file(proof, genesis, policy)?;
     output.emit(&report, |report| {
         let mut text = format!(
             "VALID: transaction {} is entry {} of the log\n",
@@ -38,6 +43,12 @@ pub(super) fn verify(output: OutputMode, proof: &Path, genesis: &Path) -> Result
             "  signed by {} (more than 2/3 of the voting power)\n",
             report.checkpoint_signers.join(", ")
         ));
+        if !report.cosigned_by.is_empty() {
+            text.push_str(&format!(
+                "  cosigned by witnesses {}\n",
+                report.cosigned_by.join(", ")
+            ));
+        }
         text.push_str(&format!(
             "  block height {}, operation {}, signer {}\n",
             report.height, report.operation, report.signer

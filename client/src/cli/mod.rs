@@ -27,7 +27,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use anyhow::Result;
+use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use gongxin_client::http::{ClientError, DEFAULT_NODE_URL};
 use gongxin_client::records::{AlertFilter, RectificationFilter};
@@ -116,6 +116,19 @@ enum Command {
         /// The genesis file: its validators are the ones whose quorum must sign.
         #[arg(long)]
         genesis: PathBuf,
+        /// A witness whose cosignature counts, `NAME=ed25519:<hex>` (repeat for several).
+        #[arg(long = "witness", value_name = "NAME=KEY")]
+        witnesses: Vec<String>,
+        /// How many of the witnesses must have cosigned the checkpoint (default: all named).
+        #[arg(long)]
+        witnesses_required: Option<usize>,
+    },
+    /// Run a C2SP tlog-witness for a chain: runs `gongxin-node witness` (the executable next
+    /// to this one) with the same arguments; `gongxin witness --help` lists them.
+    #[command(disable_help_flag = true)]
+    Witness {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
     },
     /// The node's chain, height, log size and mempool.
     Status,
@@ -331,7 +344,17 @@ fn dispatch(output: OutputMode, cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Keys { command } => keys::run(output, command),
         Command::Hash { files } => evidence::hash(output, &files),
-        Command::Verify { proof, genesis } => evidence::verify(output, &proof, &genesis),
+        Command::Verify {
+            proof,
+            genesis,
+            witnesses,
+            witnesses_required,
+        } => {
+            let policy =
+                gongxin_client::offline::WitnessPolicy::parse(&witnesses, witnesses_required)?;
+            evidence::verify(output, &proof, &genesis, &policy)
+        }
+        Command::Witness { args } => forward_to_witness(args),
         Command::Status => status::status(&cx),
         Command::Submit {
             key,
@@ -502,4 +525,27 @@ fn fail(output: OutputMode, node: &str, error: &anyhow::Error) -> ExitCode {
         text
     });
     ExitCode::FAILURE
+}
+
+/// `gongxin witness …` runs `gongxin-node witness …`: the witness serves HTTP like the node,
+/// so it lives in the node's executable.
+fn forward_to_witness(args: Vec<String>) -> Result<ExitCode> {
+    let exe = std::env::current_exe().context("cannot find this executable")?;
+    let node = exe.with_file_name(format!("gongxin-node{}", std::env::consts::EXE_SUFFIX));
+    if !node.exists() {
+        bail!(
+            "{} is missing: the witness runs in gongxin-node; build it with `cargo build -p gongxin-node` (in the same profile as gongxin)",
+            node.display()
+        );
+    }
+    let status = std::process::Command::new(&node)
+        .arg("witness")
+        .args(args)
+        .status()
+        .with_context(|| format!("cannot run {}", node.display()))?;
+    Ok(if status.success() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }

@@ -57,11 +57,24 @@ fn decided_value(node: &Node, height: u64) -> Option<RawDecidedValue<GongxinCont
     let block = store.block(height).ok()??;
     let certificate = store.certificate(height).ok()??;
     let header = &block.header;
-    let ledger = checkpoint_signatures(node, height, store.checkpoint(header.log_size));
+    let notes = store.block_checkpoints(height);
+    let ledger = checkpoint_signatures(
+        node,
+        height,
+        notes
+            .as_ref()
+            .ok()
+            .and_then(|n| n.as_ref())
+            .map(|n| &n.checkpoint),
+    );
     let public = checkpoint_signatures(
         node,
         height,
-        store.public_checkpoint(header.public_log_size),
+        notes
+            .as_ref()
+            .ok()
+            .and_then(|n| n.as_ref())
+            .map(|n| &n.public_checkpoint),
     );
     let commit_signatures = certificate
         .signatures
@@ -91,17 +104,17 @@ fn decided_value(node: &Node, height: u64) -> Option<RawDecidedValue<GongxinCont
     ))
 }
 
-/// The signatures of a stored checkpoint note, by validator name (those of validators of
-/// block `height` only).
+/// The signatures of block `height`'s stored checkpoint note, by validator name (those of
+/// validators of that block only).
 fn checkpoint_signatures(
     node: &Node,
     height: u64,
-    note: Result<Option<String>, crate::storage::StorageError>,
+    note: Option<&String>,
 ) -> HashMap<String, Signature> {
     let validators = node.validator_set_for(height);
     let mut extensions: HashMap<String, Signature> = HashMap::new();
-    if let Ok(Some(note)) = note
-        && let Ok(parsed) = SignedCheckpoint::parse(&note)
+    if let Some(note) = note
+        && let Ok(parsed) = SignedCheckpoint::parse(note)
     {
         for line in parsed.signatures {
             let Some(validator) = validators.by_name(&line.name) else {

@@ -68,7 +68,11 @@ const CF_PUBLIC_LEAVES: &str = "public_leaves";
 const CF_PUBLIC_LOG_NODES: &str = "public_log_nodes";
 const CF_PUBLIC_RECORDS: &str = "public_records";
 const CF_PUBLIC_CHECKPOINTS: &str = "public_checkpoints";
-const COLUMN_FAMILIES: [&str; 17] = [
+/// Each block's two checkpoint notes as committed, by height: what value sync hands a peer
+/// (checkpoints by size are replaced by later blocks of the same size, which may name another
+/// validator set).
+const CF_BLOCK_CHECKPOINTS: &str = "block_checkpoints";
+const COLUMN_FAMILIES: [&str; 18] = [
     CF_META,
     CF_HEADERS,
     CF_BLOCKS,
@@ -86,6 +90,7 @@ const COLUMN_FAMILIES: [&str; 17] = [
     CF_PUBLIC_LOG_NODES,
     CF_PUBLIC_RECORDS,
     CF_PUBLIC_CHECKPOINTS,
+    CF_BLOCK_CHECKPOINTS,
 ];
 
 const META_TIP: &[u8] = b"tip";
@@ -815,11 +820,31 @@ impl Store {
                 note.as_bytes(),
             );
         }
+        if let (Some(block), Some((_, checkpoint)), Some((_, public_checkpoint))) =
+            (&write.block, &write.checkpoint, &write.public_checkpoint)
+        {
+            let notes = CheckpointNotes {
+                checkpoint: checkpoint.clone(),
+                public_checkpoint: public_checkpoint.clone(),
+            };
+            batch.put_cf(
+                self.cf(CF_BLOCK_CHECKPOINTS),
+                height_key(block.header.height),
+                encoding::encode(&notes),
+            );
+        }
         if let Some((first_height, notes)) = &write.handover {
             let mut key = META_HANDOVER_PREFIX.to_vec();
             key.extend_from_slice(&height_key(*first_height));
             batch.put_cf(self.cf(CF_META), key, encoding::encode(notes));
         }
+    }
+
+    /// Block `height`'s two checkpoint notes as committed.
+    pub fn block_checkpoints(&self, height: u64) -> Result<Option<CheckpointNotes>, StorageError> {
+        self.get(CF_BLOCK_CHECKPOINTS, &height_key(height))?
+            .map(|b| decode_stored("block checkpoints", &b))
+            .transpose()
     }
 
     /// The public log's leaf `index` (its JCS bytes).
@@ -925,6 +950,17 @@ impl Store {
         let mut batch = WriteBatch::default();
         batch.put_cf(
             self.cf(CF_CHECKPOINTS),
+            height_key(tree_size),
+            note.as_bytes(),
+        );
+        self.write_synced(batch)
+    }
+
+    /// [`Self::put_checkpoint`] for the public log.
+    pub fn put_public_checkpoint(&self, tree_size: u64, note: &str) -> Result<(), StorageError> {
+        let mut batch = WriteBatch::default();
+        batch.put_cf(
+            self.cf(CF_PUBLIC_CHECKPOINTS),
             height_key(tree_size),
             note.as_bytes(),
         );
