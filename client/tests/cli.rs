@@ -73,6 +73,75 @@ fn keys_new_show_and_never_overwrite() {
 }
 
 #[test]
+fn verify_requires_k_of_the_named_witnesses() {
+    use gongxin_core::crypto::{Algorithm, Keypair};
+    use gongxin_core::witness::cosign;
+
+    let dir = tempfile::tempdir().unwrap();
+    let l = ledger(12);
+    let genesis = dir.path().join("genesis.json");
+    std::fs::write(&genesis, l.genesis.to_json()).unwrap();
+    let witness = |byte: u8| Keypair::from_secret_bytes(Algorithm::Ed25519, &[byte; 32]).unwrap();
+    let mut bundle = l.bundle(5, 12);
+    let mut checkpoint =
+        gongxin_core::checkpoint::SignedCheckpoint::parse(&bundle.checkpoint).unwrap();
+    checkpoint.signatures.push(cosign(
+        "w1.example",
+        &witness(1),
+        1_767_225_600,
+        &checkpoint.checkpoint,
+    ));
+    bundle.checkpoint = checkpoint.to_note();
+    let proof = dir.path().join("proof.json");
+    std::fs::write(&proof, serde_json::to_string(&bundle).unwrap()).unwrap();
+    let w1 = format!("w1.example={}", witness(1).public_key());
+    let w2 = format!("w2.example={}", witness(2).public_key());
+    let verify = |extra: &[&str]| {
+        let mut args = vec![
+            "--json",
+            "verify",
+            path_str(&proof),
+            "--genesis",
+            path_str(&genesis),
+        ];
+        args.extend_from_slice(extra);
+        gongxin(&args)
+    };
+
+    let ok = verify(&[
+        "--witness",
+        &w1,
+        "--witness",
+        &w2,
+        "--witnesses-required",
+        "1",
+    ]);
+    assert!(ok.status.success(), "{}", text(&ok.stderr));
+    let report: serde_json::Value = serde_json::from_slice(&ok.stdout).unwrap();
+    assert_eq!(report["cosigned_by"], serde_json::json!(["w1.example"]));
+
+    // Both named (the default: all of them) — only one cosigned.
+    let short = verify(&["--witness", &w1, "--witness", &w2]);
+    assert!(!short.status.success());
+    assert!(
+        text(&short.stderr).contains("1 of the required 2"),
+        "{}",
+        text(&short.stderr)
+    );
+
+    // A cosignature that does not verify (w1's line under w2's key) is a rejection.
+    let forged = format!("w1.example={}", witness(2).public_key());
+    let bad = verify(&["--witness", &forged, "--witnesses-required", "0"]);
+    assert!(
+        bad.status.success(),
+        "an unknown key id is ignored, not an error"
+    );
+    let bad = verify(&["--witness", &w1, "--witnesses-required", "3"]);
+    assert!(!bad.status.success());
+    assert!(text(&bad.stderr).contains("more than the 1 witnesses named"));
+}
+
+#[test]
 fn verify_accepts_a_real_proof_and_rejects_one_bit_changes() {
     let dir = tempfile::tempdir().unwrap();
     let l = ledger(12);
