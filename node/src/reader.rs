@@ -100,6 +100,16 @@ impl LedgerReader {
         self.store.public_record_leaf(kind, id)
     }
 
+    /// The leaf indexes of every disclosed version of record `kind`/`id`, oldest first.
+    pub fn public_record_history(
+        &self,
+        kind: &str,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<u64>, StorageError> {
+        self.store.public_record_history(kind, id, limit)
+    }
+
     /// The public log's signed checkpoint note at `tree_size`.
     pub fn public_checkpoint(&self, tree_size: u64) -> Result<Option<String>, StorageError> {
         self.store.public_checkpoint(tree_size)

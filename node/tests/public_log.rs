@@ -104,6 +104,7 @@ async fn the_public_log_is_the_signed_root_and_every_public_record_is_its_latest
     let leaves = l.leaves(size).await;
     let mut memory = MemoryLog::new();
     let mut latest: BTreeMap<(String, String), (u64, Option<Value>)> = BTreeMap::new();
+    let mut versions: BTreeMap<(String, String), Vec<u64>> = BTreeMap::new();
     for (index, text) in leaves.iter().enumerate() {
         memory.append(text.as_bytes());
         let leaf = PublicLeaf::parse(text.as_bytes()).unwrap();
@@ -111,9 +112,24 @@ async fn the_public_log_is_the_signed_root_and_every_public_record_is_its_latest
         if leaf.height == 0 {
             assert_eq!((leaf.kind.as_str(), leaf.tx), ("department", SWEEP_TX));
         }
+        versions
+            .entry((leaf.kind.clone(), leaf.id.clone()))
+            .or_insert_with(Vec::new)
+            .push(index as u64);
         latest.insert((leaf.kind, leaf.id), (index as u64, leaf.view));
     }
     assert_eq!(memory.root(), checkpoint.checkpoint.root);
+    // Each record's versions are indexed, in order.
+    for ((kind, id), indexes) in &versions {
+        assert_eq!(
+            &l.t.node
+                .reader()
+                .public_record_history(kind, id, 1_000)
+                .unwrap(),
+            indexes,
+            "{kind} {id}"
+        );
+    }
     let departments = latest
         .keys()
         .filter(|(kind, _)| kind == "department")

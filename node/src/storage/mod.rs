@@ -63,7 +63,8 @@ const CF_EVENTS: &str = "events";
 const CF_WEBHOOKS: &str = "webhooks";
 /// The public disclosure log (PROTOCOL.md v2): leaves by index (their JCS text, public by
 /// definition, so not sealed), its complete-subtree hashes, each public record's latest leaf
-/// (`<kind>/<id>` → index) and its checkpoints by tree size.
+/// (`<kind>/<id>` → index) and all its leaves (`<kind>/<id>` ‖ 0x00 ‖ index), and its
+/// checkpoints by tree size.
 const CF_PUBLIC_LEAVES: &str = "public_leaves";
 const CF_PUBLIC_LOG_NODES: &str = "public_log_nodes";
 const CF_PUBLIC_RECORDS: &str = "public_records";
@@ -812,6 +813,11 @@ impl Store {
         }
         for (record, index) in &public.latest {
             batch.put_cf(self.cf(CF_PUBLIC_RECORDS), record, height_key(*index));
+            batch.put_cf(
+                self.cf(CF_PUBLIC_RECORDS),
+                public_history_key(record, *index),
+                [],
+            );
         }
         if let Some((size, note)) = &write.public_checkpoint {
             batch.put_cf(
@@ -888,6 +894,36 @@ impl Store {
                 })
             })
             .transpose()
+    }
+
+    /// The indexes of every public-log leaf of record `kind`/`id` (its disclosed versions),
+    /// oldest first, at most `limit`.
+    pub fn public_record_history(
+        &self,
+        kind: &str,
+        id: &str,
+        limit: usize,
+    ) -> Result<Vec<u64>, StorageError> {
+        let prefix = public_history_key(&format!("{kind}/{id}"), 0);
+        let prefix = &prefix[..prefix.len() - 8];
+        let mut out = Vec::new();
+        for item in self.db.iterator_cf(
+            self.cf(CF_PUBLIC_RECORDS),
+            IteratorMode::From(prefix, Direction::Forward),
+        ) {
+            let (key, _) = item?;
+            let Some(index) = key.strip_prefix(prefix) else {
+                break;
+            };
+            if out.len() >= limit {
+                break;
+            }
+            out.push(keys::parse_height_key(index).ok_or(StorageError::Corrupt {
+                what: "public record history",
+                detail: hex::encode(&key),
+            })?);
+        }
+        Ok(out)
     }
 
     /// The public log's checkpoint note of `tree_size`.
@@ -1072,6 +1108,15 @@ impl NodeSource for Store {
             detail: format!("{} bytes", bytes.len()),
         })
     }
+}
+
+/// `<kind>/<id>` ‖ 0x00 ‖ leaf index (u64 BE): one disclosed version of a record (ids have no
+/// 0x00, so a record's versions are exactly the keys under its prefix).
+fn public_history_key(record: &str, index: u64) -> Vec<u8> {
+    let mut key = record.as_bytes().to_vec();
+    key.push(0);
+    key.extend_from_slice(&height_key(index));
+    key
 }
 
 /// The public disclosure log's stored subtree hashes, as a proof source.
