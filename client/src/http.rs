@@ -378,6 +378,25 @@ impl NodeClient {
         Ok(FetchedCheckpoint { note, checkpoint })
     }
 
+    /// `GET /public/v1/checkpoint`, the raw note.
+    pub fn public_checkpoint_note(&self) -> Result<String, ClientError> {
+        let url = self.url("/public/v1/checkpoint");
+        let bytes = self.call("GET", &url, None, CHECKPOINT_NOTE_BYTES_MAX as u64)?;
+        String::from_utf8(bytes).map_err(|_| protocol("GET", &url, "checkpoint is not UTF-8"))
+    }
+
+    /// `GET /public/v1/proofs/inclusion?leaf_index=..&tree_size=..`.
+    pub fn public_inclusion_proof(
+        &self,
+        leaf_index: u64,
+        tree_size: u64,
+    ) -> Result<gongxin_core::public_log::PublicInclusionProof, ClientError> {
+        self.get_json(
+            &format!("/public/v1/proofs/inclusion?leaf_index={leaf_index}&tree_size={tree_size}"),
+            JSON_RESPONSE_BYTES_MAX,
+        )
+    }
+
     /// The validator-set hand-overs from `GET /v1/validator-sets`, oldest first (none while
     /// the genesis set is in force). Not verified here: `gongxin_core::handover::follow` does
     /// that against the genesis set.

@@ -199,3 +199,110 @@ fn report(v: VerifiedEntry, cosigned_by: Vec<String>) -> VerifyReport {
         checkpoint_signers: v.signers,
     }
 }
+
+/// A public record proven to be in the public disclosure log a validator quorum signed.
+#[derive(Debug, Clone, Serialize)]
+pub struct PublicRecordReport {
+    pub valid: bool,
+    pub kind: String,
+    pub id: String,
+    pub leaf_index: u64,
+    pub tree_size: u64,
+    pub root: Hash,
+    pub height: u64,
+    /// The transaction that made this version (zero: a deadline sweep or the genesis).
+    pub tx: Hash,
+    pub checkpoint_signers: Vec<String>,
+    pub cosigned_by: Vec<String>,
+    pub view: serde_json::Value,
+}
+
+/// Everything a node serves to prove one public record, gathered by `gongxin public verify`.
+#[derive(Debug, Clone)]
+pub struct PublicRecordEvidence {
+    /// `GET /public/v1/records/{kind}/{id}`.
+    pub record: serde_json::Value,
+    /// `GET /public/v1/checkpoint`.
+    pub checkpoint: String,
+    /// The hand-overs from `GET /v1/validator-sets`.
+    pub handovers: Vec<gongxin_core::handover::HandOver>,
+    /// `GET /public/v1/proofs/inclusion` for the record's leaf at the checkpoint's size.
+    pub proof: gongxin_core::public_log::PublicInclusionProof,
+}
+
+/// Verifies a public record against the genesis alone: the public checkpoint is signed by a
+/// quorum of the set in force (reached through the hand-overs), the leaf is in the log it
+/// commits to, the leaf is this chain's and this record's, and its view is exactly what the
+/// node serves as the record.
+pub fn verify_public_record(
+    genesis: &Genesis,
+    kind: &str,
+    id: &str,
+    evidence: &PublicRecordEvidence,
+    policy: &WitnessPolicy,
+) -> Result<PublicRecordReport> {
+    use gongxin_core::checkpoint::{SignedCheckpoint, public_origin_for_chain};
+    use gongxin_core::handover::{Log, follow};
+    let checkpoint = SignedCheckpoint::parse(&evidence.checkpoint)
+        .context("RECORD NOT VERIFIED: the public checkpoint")?;
+    let trusted = follow(
+        &genesis.validators,
+        &public_origin_for_chain(&genesis.chain_id),
+        Log::Public,
+        &evidence.handovers,
+    )
+    .context("RECORD NOT VERIFIED: the validator-set hand-overs")?;
+    let signers = trusted
+        .verify(&checkpoint)
+        .context("RECORD NOT VERIFIED: the public checkpoint's signatures")?;
+    let cosigned_by = gongxin_core::witness::require_cosignatures(
+        &checkpoint,
+        &policy.witnesses,
+        policy.required,
+    )
+    .context("RECORD NOT VERIFIED: the witnesses")?
+    .into_iter()
+    .map(|c| c.witness)
+    .collect();
+    let proof = &evidence.proof;
+    anyhow::ensure!(
+        proof.tree_size == checkpoint.checkpoint.tree_size,
+        "RECORD NOT VERIFIED: the proof is for size {}, the checkpoint for {}",
+        proof.tree_size,
+        checkpoint.checkpoint.tree_size
+    );
+    let leaf = proof
+        .verify(&checkpoint.checkpoint.root)
+        .context("RECORD NOT VERIFIED: the inclusion proof")?;
+    anyhow::ensure!(
+        leaf.chain == genesis.chain_id && leaf.kind == kind && leaf.id == id,
+        "RECORD NOT VERIFIED: the leaf is {} {} of chain {}, not {kind} {id}",
+        leaf.kind,
+        leaf.id,
+        leaf.chain
+    );
+    let served = &evidence.record["view"];
+    anyhow::ensure!(
+        leaf.view.as_ref() == Some(served),
+        "RECORD NOT VERIFIED: the node serves the record differently from its signed leaf"
+    );
+    anyhow::ensure!(
+        evidence.record["leaf_index"].as_u64() == Some(proof.leaf_index),
+        "RECORD NOT VERIFIED: the record names leaf {}, the proof is for {}",
+        evidence.record["leaf_index"],
+        proof.leaf_index
+    );
+    Ok(PublicRecordReport {
+        valid: true,
+        kind: kind.to_owned(),
+        id: id.to_owned(),
+        leaf_index: proof.leaf_index,
+        tree_size: proof.tree_size,
+        root: checkpoint.checkpoint.root,
+        height: leaf.height,
+        tx: leaf.tx,
+        checkpoint_signers: signers,
+        cosigned_by,
+        view: served.clone(),
+    })
+}

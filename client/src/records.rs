@@ -535,6 +535,16 @@ impl NodeClient {
         self.get_public(&PathAndQuery::new("/public/v1/projects").id("project", id)?)
     }
 
+    /// `GET /public/v1/records/{kind}/{id}`: `{"kind","id","view","leaf_index"}`, a public
+    /// record's current view and its latest leaf of the public disclosure log.
+    pub fn public_record(&self, kind: &str, id: &str) -> Result<Value, ClientError> {
+        self.get_public(
+            &PathAndQuery::new("/public/v1/records")
+                .id("record kind", kind)?
+                .id("record", id)?,
+        )
+    }
+
     /// `GET /public/v1/rectifications?department=&after=&limit=`: disclosed fields of
     /// rectification tasks.
     pub fn public_rectifications(

@@ -341,6 +341,58 @@ fn signed_and_public_reads_of_the_demo_data() {
     assert_exit(&out, 0);
     assert_eq!(json(&out)["items"].as_array().unwrap().len(), 30);
 
+    // A public record verified against the genesis file through the public log.
+    let genesis = devnet.path("genesis.json");
+    let out = cli(&[
+        "--json",
+        "public",
+        "verify",
+        "project",
+        ECOLOGY_PROJECT,
+        "--genesis",
+        &genesis,
+    ]);
+    assert_exit(&out, 0);
+    let report = json(&out);
+    assert_eq!(report["valid"], true);
+    assert_eq!(report["view"]["id"], ECOLOGY_PROJECT);
+    let out = cli(&[
+        "public",
+        "verify",
+        "project",
+        ECOLOGY_PROJECT,
+        "--genesis",
+        &genesis,
+    ]);
+    assert_exit(&out, 0);
+    assert!(text(&out.stdout).starts_with(&format!("VALID: project {ECOLOGY_PROJECT} is leaf")));
+    // A witness the record's checkpoint does not carry, required: not verified.
+    let witness = format!(
+        "w.example={}",
+        Keypair::generate(Algorithm::Ed25519).unwrap().public_key()
+    );
+    let out = cli(&[
+        "public",
+        "verify",
+        "project",
+        ECOLOGY_PROJECT,
+        "--genesis",
+        &genesis,
+        "--witness",
+        &witness,
+    ]);
+    assert_exit(&out, 1);
+    assert!(text(&out.stderr).contains("RECORD NOT VERIFIED: the witnesses"));
+    let out = cli(&[
+        "public",
+        "verify",
+        "project",
+        "NO-SUCH",
+        "--genesis",
+        &genesis,
+    ]);
+    assert_exit(&out, 1);
+
     // Unsigned internal reads are refused with 401 before any role rule.
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .http_status_as_error(false)

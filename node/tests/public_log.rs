@@ -114,7 +114,7 @@ async fn the_public_log_is_the_signed_root_and_every_public_record_is_its_latest
         }
         versions
             .entry((leaf.kind.clone(), leaf.id.clone()))
-            .or_insert_with(Vec::new)
+            .or_default()
             .push(index as u64);
         latest.insert((leaf.kind, leaf.id), (index as u64, leaf.view));
     }

@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use gongxin_cluster_tests::{Cluster, Follower};
 use gongxin_core::Hash;
-use gongxin_core::audit::{AuditError, ProofBundle, verify_bundle};
+use gongxin_core::audit::{AuditError, verify_bundle};
 use gongxin_core::checkpoint::{SignedCheckpoint, origin_for_chain, public_origin_for_chain};
 use gongxin_core::crypto::{Algorithm, Keypair};
 use gongxin_core::handover::{HandOverError, Log, follow};

@@ -12,6 +12,8 @@
 //! - [`access_log`]: the node's operation log (audit) and its anchors on the ledger.
 //! - [`auth`]: signed reads (key, node, time, nonce, signature) and the replay cache; what a
 //!   member may then see is `gongxin_contracts::access`'s read table, applied by the handlers.
+//! - [`portal`]: the public portal's server-rendered pages at `/` and `/en/` (no JavaScript
+//!   needed), with the list as CSV.
 //! - [`public`]: the public portal API, `/public/v1/...`, disclosed fields only, each record
 //!   naming its latest leaf of the public disclosure log; [`public_log`]: that log's
 //!   checkpoint, entries and proofs, and single records by kind and id.
@@ -40,6 +42,7 @@ pub mod ledger;
 pub mod minutes;
 pub mod observe;
 pub mod openapi;
+pub mod portal;
 pub mod public;
 pub mod public_log;
 pub mod records;
@@ -234,6 +237,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and(open.clone())
         .map(|_ctx: Ctx| schema::operations());
     let public = public_routes(open.clone());
+    let portal = portal_routes(open.clone());
     let openapi = warp::path!("openapi.json")
         .and(warp::get())
         .map(openapi::reply);
@@ -245,6 +249,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         webhooks,
         minutes.boxed(),
         public,
+        portal,
         openapi.boxed(),
         console,
         schema.boxed(),
@@ -546,6 +551,53 @@ fn console_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
             },
         );
     bare.or(files).unify().boxed()
+}
+
+/// The public portal's pages (`portal`): `/`, `/en/`, a project's page in either language,
+/// its style sheet and the list as CSV.
+fn portal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
+    use portal::page::Lang;
+    let index = |lang: Lang| {
+        move |ctx: Ctx, q: Query| blocking(ctx, move |n| Ok(portal::index(n, lang, &q)))
+    };
+    let project = |lang: Lang| {
+        move |id: String, ctx: Ctx| blocking(ctx, move |n| Ok(portal::project(n, lang, &id)))
+    };
+    let zh = warp::path::end()
+        .and(warp::get())
+        .and(open.clone())
+        .and(warp::query::<Query>())
+        .then(index(Lang::Zh));
+    // Also `/en/`: warp's `path!` takes a trailing slash.
+    let en = warp::path!("en")
+        .and(warp::get())
+        .and(open.clone())
+        .and(warp::query::<Query>())
+        .then(index(Lang::En));
+    let zh_project = warp::path!("projects" / String)
+        .and(warp::get())
+        .and(open.clone())
+        .then(project(Lang::Zh));
+    let en_project = warp::path!("en" / "projects" / String)
+        .and(warp::get())
+        .and(open.clone())
+        .then(project(Lang::En));
+    let css = warp::path!("portal" / "portal.css")
+        .and(warp::get())
+        .map(portal::stylesheet);
+    let csv = warp::path!("portal" / "projects.csv")
+        .and(warp::get())
+        .and(open)
+        .and(warp::query::<Query>())
+        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| Ok(portal::csv(n, &q))));
+    first_match(vec![
+        zh.boxed(),
+        en.boxed(),
+        zh_project.boxed(),
+        en_project.boxed(),
+        css.boxed(),
+        csv.boxed(),
+    ])
 }
 
 fn public_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
