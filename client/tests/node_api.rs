@@ -583,8 +583,10 @@ fn proof_saves_a_bundle_that_verify_accepts() {
             "GET /v1/status".to_owned(),
             "GET /v1/checkpoint".to_owned(),
             format!("GET /v1/proofs/inclusion?tree_size=10&tx={hash}"),
+            "GET /v1/validator-sets".to_owned(),
         ],
-        "the node's name to sign for, the checkpoint, then the proof for exactly its size"
+        "the node's name to sign for, the checkpoint, the proof for exactly its size, then \
+         the validator-set hand-overs up to it"
     );
     let out = gongxin(&[
         "verify",

@@ -57,6 +57,11 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
     vec![
         ("/v1/checkpoint", "/v1/checkpoint".into(), Open),
         (
+            "/v1/checkpoints/{tree_size}",
+            "/v1/checkpoints/0".into(),
+            Open,
+        ),
+        (
             "/v1/proofs/inclusion",
             format!("/v1/proofs/inclusion?tx={tx}"),
             Signed(TransportProject),
@@ -184,6 +189,27 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
         (
             "/public/v1/rectifications",
             "/public/v1/rectifications".into(),
+            Open,
+        ),
+        (
+            "/public/v1/checkpoint",
+            "/public/v1/checkpoint".into(),
+            Open,
+        ),
+        ("/public/v1/entries", "/public/v1/entries".into(), Open),
+        (
+            "/public/v1/proofs/inclusion",
+            "/public/v1/proofs/inclusion?leaf_index=0".into(),
+            Open,
+        ),
+        (
+            "/public/v1/proofs/consistency",
+            "/public/v1/proofs/consistency?first=1&second=1".into(),
+            Open,
+        ),
+        (
+            "/public/v1/records/{kind}/{id}",
+            format!("/public/v1/records/project/{p}"),
             Open,
         ),
         ("/v1/events", "/v1/events".into(), SignedStream),
