@@ -192,9 +192,11 @@ pub fn index(node: &Node, lang: Lang, query: &Query) -> Response {
         esc(&filters.query()),
         lang.t("下载 CSV", "Download CSV"),
     );
-    body.push_str(&project_table(lang, &projects, &filters, &names));
+    // The overview first, then the list it sums up.
     body.push_str(&programme_totals(lang, &projects));
     body.push_str(&charts_section(lang, &projects));
+    let _ = write!(body, "<h2>{}</h2>", lang.t("项目列表", "Projects"));
+    body.push_str(&project_table(lang, &projects, &filters, &names));
     let alternate = match lang {
         Lang::Zh => format!("/en/?{}", filters.query()),
         Lang::En => format!("/?{}", filters.query()),
@@ -534,7 +536,7 @@ pub fn project(node: &Node, lang: Lang, id: &str) -> Response {
     body.push_str(&budget_lines(lang, &view));
     body.push_str(&procurement(lang, &view["procurement"]));
     body.push_str(&contracts(lang, &view["contracts"]));
-    body.push_str(&rectifications(node, lang, id));
+    body.push_str(&rectifications(node, lang, id, &names));
     body.push_str(&history(node, lang, id));
     body.push_str(&verification(node, lang, id));
     html(StatusCode::OK, page_frame(node, lang, &path, &body))
@@ -582,7 +584,10 @@ fn procurement(lang: Lang, procurement: &Value) -> String {
             lang.t("公告编号", "Notice"),
             esc(s(procurement, "announcement_ref")),
         ),
-        (lang.t("采购方式", "Method"), esc(s(procurement, "method"))),
+        (
+            lang.t("采购方式", "Method"),
+            method_label(lang, s(procurement, "method")).to_owned(),
+        ),
         (
             lang.t("开始日期", "Started"),
             date(u(procurement, "started_ms")),
@@ -611,6 +616,19 @@ fn procurement(lang: Lang, procurement: &Value) -> String {
         lang.t("招标采购", "Procurement"),
         fields(lang, &rows)
     )
+}
+
+/// How a procurement method (by its wire name) reads.
+fn method_label(lang: Lang, wire: &str) -> &'static str {
+    match wire {
+        "open_tender" => lang.t("公开招标", "open tender"),
+        "invited_tender" => lang.t("邀请招标", "invited tender"),
+        "competitive_negotiation" => lang.t("竞争性谈判", "competitive negotiation"),
+        "competitive_consultation" => lang.t("竞争性磋商", "competitive consultation"),
+        "inquiry" => lang.t("询价", "inquiry"),
+        "single_source" => lang.t("单一来源", "single source"),
+        _ => lang.t("其他", "other"),
+    }
 }
 
 fn contracts(lang: Lang, contracts: &Value) -> String {
@@ -672,7 +690,7 @@ fn contracts(lang: Lang, contracts: &Value) -> String {
     out
 }
 
-fn rectifications(node: &Node, lang: Lang, id: &str) -> String {
+fn rectifications(node: &Node, lang: Lang, id: &str, names: &HashMap<String, String>) -> String {
     let filter = RectificationFilter {
         project: Some(id.to_owned()),
         ..RectificationFilter::default()
@@ -714,7 +732,9 @@ fn rectifications(node: &Node, lang: Lang, id: &str) -> String {
             r#"<tr><td>{}</td><td data-label="{}">{}</td><td data-label="{}">{}</td><td data-label="{}">{status}{overdue}</td></tr>"#,
             esc(s(&task, "title")),
             lang.t("责任部门", "Responsible"),
-            esc(s(&task, "responsible_department")),
+            esc(names
+                .get(s(&task, "responsible_department"))
+                .map_or(s(&task, "responsible_department"), String::as_str)),
             lang.t("期限", "Deadline"),
             date(u(&task, "deadline_ms")),
             lang.t("状态", "Status"),

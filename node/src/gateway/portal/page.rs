@@ -184,8 +184,8 @@ h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; border-left: 4px solid var(--accent); padding-left: .5rem; }
 a { color: #0b5cad; }
 form.filters { display: flex; flex-wrap: wrap; gap: .6rem; background: #fff; padding: .8rem; border: 1px solid var(--line); border-radius: 6px; }
-form.filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
-form.filters input, form.filters select { font: inherit; padding: .35rem .5rem; min-width: 10rem; border: 1px solid #9fb3c8; border-radius: 4px; }
+form.filters label { display: flex; flex-direction: column; flex: 1 1 11rem; min-width: 0; font-size: .85rem; color: var(--muted); }
+form.filters input, form.filters select { font: inherit; padding: .35rem .5rem; width: 100%; max-width: 100%; border: 1px solid #9fb3c8; border-radius: 4px; }
 form.filters button { font: inherit; padding: .4rem 1.2rem; align-self: flex-end; background: var(--accent); color: #fff; border: 0; border-radius: 4px; }
 table { width: 100%; border-collapse: collapse; background: #fff; border: 1px solid var(--line); }
 th, td { text-align: left; padding: .45rem .6rem; border-bottom: 1px solid var(--line); vertical-align: top; }
@@ -202,6 +202,7 @@ dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1r
 dl.fields dt { color: var(--muted); }
 dl.fields dd { margin: 0; overflow-wrap: anywhere; }
 code { font-size: .85em; overflow-wrap: anywhere; }
+td code { white-space: nowrap; }
 nav.pages { margin: .8rem 0; }
 footer { max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted); font-size: .85rem; }
 @media (max-width: 640px) {
