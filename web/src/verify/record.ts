@@ -1,0 +1,70 @@
+// Verifying one public record with no trust in the node (PROTOCOL.md v2): the leaf is rebuilt
+// from the view the page shows (with the chain, height, transaction, kind and id of the leaf the
+// proof carries), hashed with SM3, folded up its audit path to the public checkpoint's root, and
+// the checkpoint is checked against the validator set trusted from the genesis listing through
+// the hand-overs.
+
+import { equalBytes, fromHex, utf8 } from '../crypto/hex';
+import { leafHash, rootFromInclusion } from '../app/pages/projects/merkle';
+import { canonicalize } from './jcs';
+import { NoteError, parseNote, type ListedValidator } from './note';
+import { follow, verifyTrusted, type HandOver } from './valsets';
+
+export interface PublicProof {
+  leaf_index: number;
+  tree_size: number;
+  leaf: string;
+  audit_path: string[];
+}
+
+export interface RecordEvidence {
+  chainId: string;
+  kind: string;
+  id: string;
+  /** The record's view as the page shows it. */
+  view: unknown;
+  checkpoint: string;
+  proof: PublicProof;
+  handovers: HandOver[];
+}
+
+export interface RecordVerdict {
+  leafIndex: number;
+  treeSize: number;
+  signers: string[];
+  height: number;
+}
+
+/** Throws, saying what failed, unless the record verifies. */
+export function verifyRecord(genesis: ListedValidator[], evidence: RecordEvidence): RecordVerdict {
+  const served = JSON.parse(evidence.proof.leaf) as Record<string, unknown>;
+  const rebuilt = canonicalize({
+    chain: evidence.chainId,
+    height: served.height,
+    tx: served.tx,
+    kind: evidence.kind,
+    id: evidence.id,
+    view: evidence.view,
+  });
+  const origin = `gongxin/${evidence.chainId}/public`;
+  const note = parseNote(evidence.checkpoint);
+  if (note.checkpoint.treeSize !== evidence.proof.tree_size) {
+    throw new NoteError('the proof is for another size than the checkpoint');
+  }
+  const folded = rootFromInclusion(
+    leafHash(utf8(rebuilt)),
+    evidence.proof.leaf_index,
+    evidence.proof.tree_size,
+    evidence.proof.audit_path.map((hex) => fromHex(hex)),
+  );
+  if (!folded.ok || !equalBytes(folded.root, note.checkpoint.root)) {
+    throw new NoteError('the record as shown is not the leaf the signed log holds');
+  }
+  const signers = verifyTrusted(follow(genesis, origin, 'public', evidence.handovers), note);
+  return {
+    leafIndex: evidence.proof.leaf_index,
+    treeSize: evidence.proof.tree_size,
+    signers,
+    height: Number(served.height),
+  };
+}

@@ -1,0 +1,113 @@
+// The browser's public-record verifier against the Rust golden vectors (core/tests/golden.rs):
+// the JCS leaf and its SM3 leaf hash, a validator listing's identity, a public checkpoint with
+// its `validators` line; then hand-overs and a whole record, built here with fixed keys.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { concatBytes, equalBytes, toHex, utf8 } from '../src/crypto/hex';
+import { sm3 } from '../src/crypto/sm3';
+import { leafHash, nodeHash } from '../src/app/pages/projects/merkle';
+import { canonicalize } from '../src/verify/jcs';
+import { keyId, parseNote, verifyQuorum, type ListedValidator } from '../src/verify/note';
+import { verifyRecord } from '../src/verify/record';
+import { follow, listingHash, verifyTrusted, type HandOver } from '../src/verify/valsets';
+import { goldenHex, goldenText } from './support/golden';
+import { fixedSigner } from './support/keys';
+
+function listed(algorithm: 'ed25519' | 'sm2', byte: number, name: string, power = 1): ListedValidator {
+  return {
+    name,
+    department: 'finance',
+    algorithm,
+    public_key: toHex(fixedSigner(algorithm, byte).publicKey),
+    power,
+  };
+}
+
+/** A note over `body` signed by each of `signers` (byte of its fixed ed25519 key, name). */
+function note(body: string, signers: [number, string][]): string {
+  const lines = signers.map(([byte, name]) => {
+    const signer = fixedSigner('ed25519', byte);
+    const blob = concatBytes(keyId(name, 'ed25519', signer.publicKey), signer.sign(utf8(body)));
+    return `— ${name} ${btoa(String.fromCharCode(...blob))}\n`;
+  });
+  return `${body}\n${lines.join('')}`;
+}
+
+function body(origin: string, size: number, root: Uint8Array, next: string): string {
+  return `${origin}\n${size}\n${btoa(String.fromCharCode(...root))}\nvalidators ${next}\n`;
+}
+
+test('JCS rebuilds the golden leaf byte for byte, and its leaf hash', () => {
+  const text = goldenText('public_leaf.json').trimEnd();
+  const value = JSON.parse(text) as Record<string, unknown>;
+  // Members in another order canonicalize to the same text.
+  const shuffled = Object.fromEntries(Object.entries(value).reverse());
+  assert.equal(canonicalize(shuffled), text);
+  assert.ok(equalBytes(leafHash(utf8(text)), goldenHex('public_leaf_hash.hex')));
+  assert.throws(() => canonicalize({ a: 1.5 }));
+});
+
+test('a listing hashes to the golden identity and the golden public checkpoint verifies', () => {
+  const listing = [listed('ed25519', 1, 'v1', 1), listed('sm2', 2, 'v2', 2)];
+  assert.equal(listingHash(listing), toHex(goldenHex('validator_set_protocol_hash.hex')));
+  const parsed = parseNote(goldenText('public_checkpoint.txt'));
+  assert.equal(parsed.checkpoint.origin, 'gongxin/gongxin-golden/public');
+  assert.equal(parsed.checkpoint.validators, listingHash(listing));
+  // v1 alone holds 1 of 3: its signature is good, the quorum is not there.
+  assert.throws(() => verifyQuorum(parsed, 'gongxin/gongxin-golden/public', listing), /more than 2\/3/);
+  assert.deepEqual(verifyQuorum(parsed, 'gongxin/gongxin-golden/public', [listing[0]]), ['v1']);
+  // One bit of the root changed: v1's signature fails.
+  const tampered = goldenText('public_checkpoint.txt').replace(/^(.*\n.*\n)(.)/, (_, head: string, c: string) =>
+    head + (c === 'A' ? 'B' : 'A'),
+  );
+  assert.throws(() => verifyQuorum(parseNote(tampered), 'gongxin/gongxin-golden/public', [listing[0]]), /does not verify/);
+});
+
+test('hand-overs are followed from genesis; a weak or relisted one is refused', () => {
+  const origin = 'gongxin/city/public';
+  const s0 = [1, 2, 3, 4].map((b) => listed('ed25519', b, `v${b}`));
+  const s1 = [1, 2, 3, 5].map((b) => listed('ed25519', b, `v${b}`));
+  const root = sm3(utf8('root'));
+  const handover = (signers: number[], validators = s1): HandOver => ({
+    first_height: 10,
+    validators,
+    checkpoint: '',
+    public_checkpoint: note(body(origin, 20, root, listingHash(s1)), signers.map((b) => [b, `v${b}`])),
+  });
+  const trusted = follow(s0, origin, 'public', [handover([1, 2, 4])]);
+  const later = parseNote(note(body(origin, 30, root, listingHash(s1)), [[1, `v1`], [3, 'v3'], [5, 'v5']]));
+  assert.deepEqual(verifyTrusted(trusted, later), ['v1', 'v3', 'v5']);
+  assert.throws(() => verifyTrusted(follow(s0, origin, 'public', []), parseNote(note(body(origin, 30, root, listingHash(s1)), [[5, 'v5'], [1, 'v1']]))));
+  assert.throws(() => follow(s0, origin, 'public', [handover([1, 2])]), /more than 2\/3/);
+  assert.throws(() => follow(s0, origin, 'public', [handover([1, 2, 3], s0)]), /not the set its checkpoint names/);
+});
+
+test('a record verifies as shown and fails when one bit of the view, the path or a signature changes', () => {
+  const chainId = 'city';
+  const origin = `gongxin/${chainId}/public`;
+  const genesis = [1, 2, 3, 4].map((b) => listed('ed25519', b, `v${b}`));
+  const view = { id: 'P-1', name: '城南路', budget_fen: 100, stage: 'in_progress' };
+  const leaf = canonicalize({ chain: chainId, height: 7, tx: '00'.repeat(32), kind: 'project', id: 'P-1', view });
+  const sibling = sm3(utf8('sibling'));
+  const root = nodeHash(leafHash(utf8(leaf)), sibling);
+  const checkpoint = note(body(origin, 2, root, listingHash(genesis)), [[1, 'v1'], [2, 'v2'], [3, 'v3']]);
+  const evidence = {
+    chainId,
+    kind: 'project',
+    id: 'P-1',
+    view,
+    checkpoint,
+    proof: { leaf_index: 0, tree_size: 2, leaf, audit_path: [toHex(sibling)] },
+    handovers: [],
+  };
+  assert.deepEqual(verifyRecord(genesis, evidence).signers, ['v1', 'v2', 'v3']);
+  assert.throws(() => verifyRecord(genesis, { ...evidence, view: { ...view, budget_fen: 101 } }), /not the leaf/);
+  const path = toHex(sibling).replace(/^./, (c) => (c === '0' ? '1' : '0'));
+  assert.throws(() => verifyRecord(genesis, { ...evidence, proof: { ...evidence.proof, audit_path: [path] } }), /not the leaf/);
+  const lines = checkpoint.split('\n');
+  const sig = lines[5];
+  const flipped = sig.slice(0, -3) + (sig.at(-3) === 'A' ? 'B' : 'A') + sig.slice(-2);
+  lines[5] = flipped;
+  assert.throws(() => verifyRecord(genesis, { ...evidence, checkpoint: lines.join('\n') }));
+});
