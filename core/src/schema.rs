@@ -25,6 +25,15 @@ pub fn tx_body_schema() -> Value {
     generator.into_root_schema_for::<TxBody>().to_value()
 }
 
+/// The JSON Schema (draft 2020-12) of the parsed [`crate::genesis::Genesis`], whose canonical
+/// encoding the genesis hash is SM3 of: what a browser needs to check the genesis a page pins.
+pub fn genesis_schema() -> Value {
+    let generator = SchemaSettings::draft2020_12().into_generator();
+    generator
+        .into_root_schema_for::<crate::genesis::Genesis>()
+        .to_value()
+}
+
 /// The JSON paths of every `oneOf` in `schema` whose branches do not each name one variant —
 /// where a branch's position would not be the variant's index in the canonical encoding.
 pub fn ambiguous_variant_orders(schema: &Value) -> Vec<String> {
@@ -70,6 +79,14 @@ fn names_one_variant(branch: &Value) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_enum_in_the_genesis_schema_lists_variants_in_encoding_order() {
+        assert_eq!(
+            ambiguous_variant_orders(&genesis_schema()),
+            Vec::<String>::new()
+        );
+    }
 
     #[test]
     fn every_enum_in_the_tx_body_schema_lists_variants_in_encoding_order() {

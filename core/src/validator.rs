@@ -24,7 +24,9 @@ pub struct Validator {
 }
 
 /// An ordered set of validators, as fixed by genesis or a governance change.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct ValidatorSet {
     validators: Vec<Validator>,
 }

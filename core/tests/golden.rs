@@ -226,6 +226,25 @@ fn public_leaf_listing_and_checkpoint() {
     assert_eq!(SignedCheckpoint::parse(&note).unwrap().to_note(), note);
 }
 
+/// A genesis as JSON with its schema and hash: the browser recomputes the hash a portal page
+/// pins from these (web/test/verify.test.ts).
+#[test]
+fn genesis_json_schema_and_hash() {
+    let genesis = gongxin_core::testkit::ledger(1).genesis;
+    check_text(
+        "genesis.schema.json",
+        &format!(
+            "{}\n",
+            serde_json::to_string_pretty(&gongxin_core::schema::genesis_schema()).unwrap()
+        ),
+    );
+    check_text(
+        "genesis.parsed.json",
+        &format!("{}\n", serde_json::to_string_pretty(&genesis).unwrap()),
+    );
+    check("genesis_hash", genesis.hash().as_bytes());
+}
+
 /// The JSON Schema the node serves for the console's forms and encoder.
 #[test]
 fn tx_body_schema() {

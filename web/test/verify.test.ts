@@ -9,9 +9,11 @@ import { sm3 } from '../src/crypto/sm3';
 import { leafHash, nodeHash } from '../src/app/pages/projects/merkle';
 import { canonicalize } from '../src/verify/jcs';
 import { keyId, parseNote, verifyQuorum, type ListedValidator } from '../src/verify/note';
+import { genesisHash, genesisListing } from '../src/verify/genesis';
 import { verifyRecord } from '../src/verify/record';
 import { follow, listingHash, verifyTrusted, type HandOver } from '../src/verify/valsets';
-import { goldenHex, goldenText } from './support/golden';
+import { goldenHex, goldenJson, goldenText } from './support/golden';
+import type { JsonSchemaRoot } from '../src/wire/schema';
 import { fixedSigner } from './support/keys';
 
 function listed(algorithm: 'ed25519' | 'sm2', byte: number, name: string, power = 1): ListedValidator {
@@ -110,4 +112,20 @@ test('a record verifies as shown and fails when one bit of the view, the path or
   const flipped = sig.slice(0, -3) + (sig.at(-3) === 'A' ? 'B' : 'A') + sig.slice(-2);
   lines[5] = flipped;
   assert.throws(() => verifyRecord(genesis, { ...evidence, checkpoint: lines.join('\n') }));
+});
+
+test('the genesis hash is recomputed from the genesis JSON and its schema, and changes with a validator', () => {
+  const schema = goldenJson<JsonSchemaRoot>('genesis.schema.json');
+  const genesis = goldenJson<Record<string, unknown> & Parameters<typeof genesisListing>[0]>('genesis.parsed.json');
+  assert.equal(genesisHash(schema, genesis), toHex(goldenHex('genesis_hash.hex')));
+  const listing = genesisListing(genesis);
+  assert.equal(listing.length, genesis.validators.validators.length);
+  // Another validator's power, or another key: another genesis.
+  const other = structuredClone(genesis);
+  other.validators.validators[0].power += 1;
+  assert.notEqual(genesisHash(schema, other), genesisHash(schema, genesis));
+  const swapped = structuredClone(genesis);
+  const [a, b] = swapped.validators.validators;
+  [a.public_key, b.public_key] = [b.public_key, a.public_key];
+  assert.notEqual(genesisHash(schema, swapped), genesisHash(schema, genesis));
 });

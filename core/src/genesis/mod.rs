@@ -22,8 +22,10 @@ use crate::{Hash, encoding};
 /// A genesis file larger than this is refused before parsing.
 pub const GENESIS_BYTES_MAX: usize = 16 * 1024 * 1024;
 
-/// The validated genesis document.
-#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode)]
+/// The validated genesis document. Its JSON form (`Serialize`, with keys as `<alg>:<hex>`) and
+/// JSON Schema ([`crate::schema::genesis_schema`]) let a browser recompute the genesis hash:
+/// SM3 of the canonical encoding, which the schema describes as it does a transaction's.
+#[derive(Debug, Clone, PartialEq, Eq, Encode, Decode, Serialize, schemars::JsonSchema)]
 pub struct Genesis {
     pub chain_id: String,
     pub genesis_time_ms: u64,

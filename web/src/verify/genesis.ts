@@ -1,0 +1,32 @@
+// The genesis hash a portal page pins, recomputed in the browser: SM3 of the canonical encoding
+// of the parsed genesis document (core/src/genesis), encoded through its JSON Schema
+// (core::schema::genesis_schema) by the same encoder that signs transactions. The schema must
+// come with the verifier, not from the node whose answers it checks: another schema could lay
+// the same bytes out as other validator keys.
+
+import { toHex } from '../crypto/hex';
+import { sm3 } from '../crypto/sm3';
+import { encodeBySchema } from '../wire/encode';
+import type { JsonSchemaRoot } from '../wire/schema';
+import type { ListedValidator } from './note';
+
+/** The parsed genesis's validators, as the JSON of `Genesis` holds them. */
+interface GenesisValidators {
+  validators: { validators: { name: string; department: string; public_key: string; power: number }[] };
+}
+
+/** The hex genesis hash of `genesis` (the JSON of the parsed `Genesis`) under `schema`. */
+export function genesisHash(schema: JsonSchemaRoot, genesis: unknown): string {
+  return toHex(sm3(encodeBySchema(schema, genesis)));
+}
+
+/** The genesis validator set as PROTOCOL.md lists it. */
+export function genesisListing(genesis: GenesisValidators): ListedValidator[] {
+  return genesis.validators.validators.map((v) => {
+    const [algorithm, hex] = v.public_key.split(':');
+    if ((algorithm !== 'ed25519' && algorithm !== 'sm2') || hex === undefined) {
+      throw new Error(`validator ${v.name}: a key is <algorithm>:<hex>`);
+    }
+    return { name: v.name, department: v.department, algorithm, public_key: hex, power: v.power };
+  });
+}
