@@ -1,8 +1,9 @@
 // Production build of the browser console: bundles src/app/main.tsx with
-// esbuild into dist/, copies the static files (index.html, manifest, icons)
-// next to it and records raw and gzip sizes in dist/bundle-size.json so the
-// size of what a browser downloads can be watched over time; writes a gzip copy
-// of each text file, which the node serves to browsers that accept gzip.
+// esbuild into dist/ (and the public portal's verify script into dist/portal/),
+// copies the static files (index.html, manifest, icons) next to it and records
+// raw and gzip sizes in dist/bundle-size.json so the size of what a browser
+// downloads can be watched over time; writes a gzip copy of each text file,
+// which the node serves to browsers that accept gzip.
 import { build } from 'esbuild';
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
@@ -54,6 +55,20 @@ await build({
   splitting: false,
   jsx: 'automatic',
   jsxImportSource: 'preact',
+  legalComments: 'none',
+  logLevel: 'warning',
+});
+
+// The public portal's one script (the verify button): separate from the console's bundle, a
+// classic script so older browsers just ignore it, and the page works without it.
+await build({
+  entryPoints: [join(root, 'src/portal/verify.ts')],
+  outfile: join(dist, 'portal', 'verify.js'),
+  bundle: true,
+  minify: true,
+  sourcemap: false,
+  target: 'es2020',
+  format: 'iife',
   legalComments: 'none',
   logLevel: 'warning',
 });

@@ -260,13 +260,21 @@ pub fn project_rejections<S: State>(
     page_via_index(state, &keys::project_rejections(id), after, limit, load_at)
 }
 
-/// A page of all rejected transactions, oldest first.
+/// A page of all rejected transactions, oldest first, from block `from_height` on (and after
+/// the cursor `after`, when it is further on).
 pub fn rejections<S: State>(
     state: &S,
+    from_height: u64,
     after: Option<&str>,
     limit: usize,
 ) -> Result<Page<RejectionRecord>, StorageError> {
-    page_of(state, b"rej/", after, limit)
+    // Every rejection key of a height ≥ from_height sorts after `rej/<hex16(from_height)>`.
+    let start = format!("rej/{}", keys::hex16(from_height));
+    let after = match after {
+        Some(cursor) if cursor > start.as_str() => cursor,
+        _ => start.as_str(),
+    };
+    page_of(state, b"rej/", Some(after), limit)
 }
 
 /// Filters for [`list_projects`]; all given filters must match.

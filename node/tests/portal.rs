@@ -47,6 +47,41 @@ async fn json(t: &common::TestNode, path: &str) -> Value {
     serde_json::from_str(&get(t, path).await.body).unwrap()
 }
 
+const DATA_BLOCK: &str = r#"<script type="application/json" id="gx-evidence">"#;
+const VERIFY_SCRIPT: &str = r#"<script src="/portal/verify.js" defer></script>"#;
+
+/// The project page's data block (what the verify button checks), parsed.
+fn evidence(body: &str) -> Value {
+    let start = body.find(DATA_BLOCK).expect("the page carries its data block") + DATA_BLOCK.len();
+    let end = start + body[start..].find("</script>").unwrap();
+    serde_json::from_str(&body[start..end]).expect("the data block is JSON")
+}
+
+fn unescape(attribute: &str) -> String {
+    attribute
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&")
+}
+
+/// Every value the page marks as shown from a record: (record, field, the JSON rendered).
+fn shown_values(body: &str) -> Vec<(usize, String, Value)> {
+    body.split("<span data-record=\"")
+        .skip(1)
+        .map(|rest| {
+            let attribute = |name: &str| {
+                let start = rest.find(&format!("{name}=\"")).unwrap() + name.len() + 2;
+                unescape(&rest[start..start + rest[start..].find('"').unwrap()])
+            };
+            let record = rest[..rest.find('"').unwrap()].parse().unwrap();
+            let raw = serde_json::from_str(&attribute("data-raw")).unwrap();
+            (record, attribute("data-field"), raw)
+        })
+        .collect()
+}
+
 /// Proposes a project as the transport specialist and commits it.
 fn propose(t: &common::TestNode, id: &str, name: &str, location: &str, disclosure: Disclosure) {
     let specialist = t
@@ -216,7 +251,48 @@ async fn a_project_page_shows_its_disclosed_history_and_how_to_verify_it() {
             .contains(&format!("gongxin public verify project {id} --genesis"))
     );
     assert!(page.body.contains(&format!("leaf_index={leaf_index}")));
-    assert!(!page.body.contains("<script"));
+
+    // The verify button's data: the project and its disclosed procurement and contracts, each
+    // the view and latest leaf the public log API serves for it.
+    let block = evidence(&page.body);
+    let records = block["records"].as_array().unwrap();
+    assert_eq!(records[0]["kind"], "project");
+    assert_eq!(records[0]["id"], id);
+    assert_eq!(records[0]["leaf_index"].as_u64(), Some(leaf_index));
+    assert!(
+        records.iter().any(|r| r["kind"] == "contract"),
+        "an in-progress project has a contract"
+    );
+    for record in records {
+        let (kind, rid) = (record["kind"].as_str().unwrap(), record["id"].as_str().unwrap());
+        let served = json(&t, &format!("/public/v1/records/{kind}/{rid}")).await;
+        assert_eq!(record["view"], served["view"], "{kind} {rid}");
+        assert_eq!(record["leaf_index"], served["leaf_index"], "{kind} {rid}");
+    }
+    // Every value marked as shown is the project view's, and the main figures are marked.
+    let shown = shown_values(&page.body);
+    for (record, field, raw) in &shown {
+        assert_eq!(*record, 0);
+        assert_eq!(&records[0]["view"][field.as_str()], raw, "{field}");
+    }
+    for field in ["name", "stage", "budget_fen", "disbursed_fen", "accepted_progress_bp"] {
+        assert!(shown.iter().any(|(_, f, _)| f == field), "{field} is marked");
+    }
+    // Its one script is /portal/verify.js; the button appears only where that script runs.
+    assert_eq!(page.body.matches("<script").count(), 2, "the data block and the script");
+    assert!(page.body.contains(VERIFY_SCRIPT));
+    assert!(page.body.contains(r#"id="gx-verify" class="verify" hidden>验证此记录</button>"#));
+    assert!(page.csp.contains("script-src 'self'") && !page.csp.contains("unsafe-inline"));
+    let pinned = format!(
+        r#"<meta name="gongxin-genesis" content="{}">"#,
+        t.node.genesis.hash().to_hex()
+    );
+    assert!(page.body.contains(&pinned));
+    // The genesis those checks start from is served as the node's own parsed document.
+    assert_eq!(
+        json(&t, "/public/v1/genesis").await,
+        serde_json::to_value(&*t.node.genesis).unwrap()
+    );
     let en = get(&t, &format!("/en/projects/{id}")).await;
     assert!(en.body.contains("Disclosed history") && en.body.contains("first disclosed"));
 
@@ -257,6 +333,12 @@ async fn the_list_downloads_as_csv_and_markup_in_a_name_stays_text() {
             "{path}"
         );
     }
+    // In the data block the name cannot end the element early, and reads back unchanged.
+    let page = get(&t, "/projects/XSS-1").await;
+    assert_eq!(
+        evidence(&page.body)["records"][0]["view"]["name"],
+        "<script>alert('x')</script> & \"路\""
+    );
 
     let csv = get(&t, "/portal/projects.csv").await;
     assert_eq!(csv.status, StatusCode::OK);

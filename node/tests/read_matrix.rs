@@ -171,6 +171,7 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
             Open,
         ),
         ("/v1/access-log", "/v1/access-log".into(), Signed(AuditOnly)),
+        ("/v1/rejections", "/v1/rejections".into(), Signed(AuditOnly)),
         (
             "/v1/access-log/anchors",
             "/v1/access-log/anchors".into(),
@@ -191,6 +192,7 @@ fn routes(tx: &str, alert: &str) -> Vec<(&'static str, String, Access)> {
             "/public/v1/rectifications".into(),
             Open,
         ),
+        ("/public/v1/genesis", "/public/v1/genesis".into(), Open),
         (
             "/public/v1/checkpoint",
             "/public/v1/checkpoint".into(),

@@ -498,6 +498,7 @@ async fn openapi_describes_every_route() {
         "/v1/projects/{id}/history",
         "/v1/projects/{id}/alerts",
         "/v1/projects/{id}/rejections",
+        "/v1/rejections",
         "/v1/projects/{id}/health",
         "/v1/projects/{id}/risk",
         "/v1/contracts/{id}",
@@ -522,6 +523,7 @@ async fn openapi_describes_every_route() {
         "/public/v1/projects",
         "/public/v1/projects/{id}",
         "/public/v1/rectifications",
+        "/public/v1/genesis",
         "/public/v1/checkpoint",
         "/public/v1/entries",
         "/public/v1/proofs/inclusion",
@@ -536,7 +538,7 @@ async fn openapi_describes_every_route() {
     }
     assert_eq!(
         paths.len(),
-        49,
+        51,
         "a documented path has no route in this list"
     );
 }
@@ -994,4 +996,44 @@ async fn the_console_is_served_with_a_strict_policy_or_says_how_to_build_it() {
     }
     let (status, body) = send(&routes, "/console/no-such-file.js", &[]).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "{body}");
+}
+
+#[tokio::test]
+async fn rejections_across_all_projects_are_the_audit_departments() {
+    let l = loaded();
+    let auditor = l.key("audit", Role::Auditor);
+    let all = body_of(&l, "/v1/rejections?limit=500", &auditor).await;
+    let items = all["items"].as_array().unwrap();
+    assert!(items.len() > 1, "the demo has its intended rejections");
+    let heights: Vec<u64> = items.iter().map(|r| r["height"].as_u64().unwrap()).collect();
+    assert!(heights.windows(2).all(|w| w[0] <= w[1]), "oldest first");
+    // Each project's own rejections are all among them.
+    let mut projects: Vec<&str> = items.iter().filter_map(|r| r["project"].as_str()).collect();
+    projects.dedup();
+    assert!(!projects.is_empty());
+    for project in projects {
+        let path = format!("/v1/projects/{project}/rejections?limit=500");
+        for own in body_of(&l, &path, &auditor).await["items"].as_array().unwrap() {
+            assert!(items.contains(own), "{project}: {own}");
+        }
+    }
+    // From a height on: exactly the later ones.
+    let last = *heights.last().unwrap();
+    let later = body_of(&l, &format!("/v1/rejections?from_height={last}"), &auditor).await;
+    assert_eq!(
+        later["items"].as_array().unwrap().len(),
+        heights.iter().filter(|h| **h >= last).count()
+    );
+    // A page continues where the one before ended.
+    let first = body_of(&l, "/v1/rejections?limit=1", &auditor).await;
+    assert_eq!(first["items"][0], items[0]);
+    let cursor = first["next"].as_str().unwrap();
+    let second = body_of(&l, &format!("/v1/rejections?limit=1&after={cursor}"), &auditor).await;
+    assert_eq!(second["items"][0], items[1]);
+    // Other departments are refused; bad input is a 400 with its reason.
+    let finance = l.key("finance", Role::Specialist);
+    let (status, body) = l.get("/v1/rejections", Some(&finance)).await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
+    let (status, body) = l.get("/v1/rejections?from_height=soon", Some(&auditor)).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }

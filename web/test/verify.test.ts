@@ -4,17 +4,18 @@
 
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { concatBytes, equalBytes, toHex, utf8 } from '../src/crypto/hex';
+import { equalBytes, toHex, utf8 } from '../src/crypto/hex';
 import { sm3 } from '../src/crypto/sm3';
 import { leafHash, nodeHash } from '../src/app/pages/projects/merkle';
 import { canonicalize } from '../src/verify/jcs';
-import { keyId, parseNote, verifyQuorum, type ListedValidator } from '../src/verify/note';
+import { parseNote, verifyQuorum, type ListedValidator } from '../src/verify/note';
 import { genesisHash, genesisListing } from '../src/verify/genesis';
 import { verifyRecord } from '../src/verify/record';
 import { follow, listingHash, verifyTrusted, type HandOver } from '../src/verify/valsets';
 import { goldenHex, goldenJson, goldenText } from './support/golden';
 import type { JsonSchemaRoot } from '../src/wire/schema';
 import { fixedSigner } from './support/keys';
+import { body, flipBase64, note } from './support/notes';
 
 function listed(algorithm: 'ed25519' | 'sm2', byte: number, name: string, power = 1): ListedValidator {
   return {
@@ -24,20 +25,6 @@ function listed(algorithm: 'ed25519' | 'sm2', byte: number, name: string, power 
     public_key: toHex(fixedSigner(algorithm, byte).publicKey),
     power,
   };
-}
-
-/** A note over `body` signed by each of `signers` (byte of its fixed ed25519 key, name). */
-function note(body: string, signers: [number, string][]): string {
-  const lines = signers.map(([byte, name]) => {
-    const signer = fixedSigner('ed25519', byte);
-    const blob = concatBytes(keyId(name, 'ed25519', signer.publicKey), signer.sign(utf8(body)));
-    return `— ${name} ${btoa(String.fromCharCode(...blob))}\n`;
-  });
-  return `${body}\n${lines.join('')}`;
-}
-
-function body(origin: string, size: number, root: Uint8Array, next: string): string {
-  return `${origin}\n${size}\n${btoa(String.fromCharCode(...root))}\nvalidators ${next}\n`;
 }
 
 test('JCS rebuilds the golden leaf byte for byte, and its leaf hash', () => {
@@ -107,11 +94,7 @@ test('a record verifies as shown and fails when one bit of the view, the path or
   assert.throws(() => verifyRecord(genesis, { ...evidence, view: { ...view, budget_fen: 101 } }), /not the leaf/);
   const path = toHex(sibling).replace(/^./, (c) => (c === '0' ? '1' : '0'));
   assert.throws(() => verifyRecord(genesis, { ...evidence, proof: { ...evidence.proof, audit_path: [path] } }), /not the leaf/);
-  const lines = checkpoint.split('\n');
-  const sig = lines[5];
-  const flipped = sig.slice(0, -3) + (sig.at(-3) === 'A' ? 'B' : 'A') + sig.slice(-2);
-  lines[5] = flipped;
-  assert.throws(() => verifyRecord(genesis, { ...evidence, checkpoint: lines.join('\n') }));
+  assert.throws(() => verifyRecord(genesis, { ...evidence, checkpoint: flipBase64(checkpoint, 5) }));
 });
 
 test('the genesis hash is recomputed from the genesis JSON and its schema, and changes with a validator', () => {

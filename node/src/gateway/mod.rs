@@ -378,6 +378,11 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
                 records::project_rejections(n, r, &id, &q)
             })
         });
+    let all_rejections = warp::path!("v1" / "rejections").and(base.clone()).then(
+        |ctx: Ctx, s: SignedRequest, q: Query| {
+            authed(ctx, s, move |n, r| records::rejections(n, r, &q))
+        },
+    );
     let health = warp::path!("v1" / "projects" / String / "health")
         .and(base.clone())
         .then(|id: String, ctx: Ctx, s: SignedRequest, q: Query| {
@@ -425,6 +430,7 @@ fn internal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         history.boxed(),
         alerts.boxed(),
         rejections.boxed(),
+        all_rejections.boxed(),
         health.boxed(),
         contract.boxed(),
         disbursements.boxed(),
@@ -585,6 +591,16 @@ fn portal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
     let css = warp::path!("portal" / "portal.css")
         .and(warp::get())
         .map(portal::stylesheet);
+    // The verify button's script, from the web build (`web/dist/portal/verify.js`).
+    let script = warp::path!("portal" / "verify.js")
+        .and(warp::get())
+        .and(warp::header::optional::<String>("if-none-match"))
+        .and(warp::header::optional::<String>("accept-encoding"))
+        .map(|etag: Option<String>, accept: Option<String>| {
+            let gzip = console::accepts_gzip(accept.as_deref());
+            console::asset("portal/verify.js", etag.as_deref(), gzip)
+                .unwrap_or_else(ApiError::into_response)
+        });
     let csv = warp::path!("portal" / "projects.csv")
         .and(warp::get())
         .and(open)
@@ -596,6 +612,7 @@ fn portal_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         zh_project.boxed(),
         en_project.boxed(),
         css.boxed(),
+        script.boxed(),
         csv.boxed(),
     ])
 }
@@ -615,6 +632,10 @@ fn public_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .and(open.clone())
         .and(warp::query::<Query>())
         .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public::rectifications(n, &q)));
+    let genesis = warp::path!("public" / "v1" / "genesis")
+        .and(warp::get())
+        .and(open.clone())
+        .then(|ctx: Ctx| blocking(ctx, public_log::genesis));
     let checkpoint = warp::path!("public" / "v1" / "checkpoint")
         .and(warp::get())
         .and(open.clone())
@@ -644,6 +665,7 @@ fn public_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         projects.boxed(),
         project.boxed(),
         rectifications.boxed(),
+        genesis.boxed(),
         checkpoint.boxed(),
         entries.boxed(),
         inclusion.boxed(),

@@ -1,7 +1,8 @@
 //! The public disclosure log's endpoints (PROTOCOL.md v2), open to anyone:
 //! `GET /public/v1/checkpoint`, `/public/v1/entries`, `/public/v1/proofs/inclusion`,
 //! `/public/v1/proofs/consistency`, and `/public/v1/records/{kind}/{id}` — a record's current
-//! public view with the index of its latest leaf, which is that view.
+//! public view with the index of its latest leaf, which is that view — and
+//! `/public/v1/genesis`, the genesis document those checks start from.
 
 use gongxin_contracts::public_log::{PUBLIC_KINDS, current_view};
 use gongxin_core::log;
@@ -24,6 +25,14 @@ fn signed_size(node: &Node) -> Result<u64, ApiError> {
         .latest_public_checkpoint()?
         .map(|(size, _)| size)
         .unwrap_or(0))
+}
+
+/// `GET /public/v1/genesis`: the parsed genesis document as JSON (`Genesis`'s form, whose
+/// canonical encoding under `core::schema::genesis_schema` hashes to the genesis hash). It holds
+/// public keys, names and policies, nothing secret; without it nobody could check the hash the
+/// government publishes against the validator keys that sign checkpoints.
+pub fn genesis(node: &Node) -> ApiResult {
+    Ok(json(StatusCode::OK, &*node.genesis))
 }
 
 /// `GET /public/v1/checkpoint`: the public log's latest signed checkpoint, `text/plain`.

@@ -164,6 +164,25 @@ pub fn project_rejections(node: &Node, reader: &Reader, id: &str, query: &Query)
     page(&queries::project_rejections(&state, id, after.as_deref(), limit).map_err(state_error)?)
 }
 
+/// `GET /v1/rejections?from_height=&after=&limit=`: the rejected attempts of every project (and
+/// those about no project), oldest first, from block `from_height` (default 0) on. For readers
+/// who read everything (the audit department): it crosses every department's records.
+pub fn rejections(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
+    if !reader.reads_everything() {
+        return Err(forbidden(format!(
+            "rejected attempts across all projects are read by the audit department, not {}",
+            reader.department()
+        )));
+    }
+    let (limit, after) = paging(query)?;
+    let from_height = super::ledger::param_u64(query, "from_height")?.unwrap_or(0);
+    let state = node.reader().state();
+    page(
+        &queries::rejections(&state, from_height, after.as_deref(), limit)
+            .map_err(state_error)?,
+    )
+}
+
 /// `GET /v1/projects/{id}/health?quarter=2026Q2` (default: the current quarter).
 pub fn project_health(node: &Node, reader: &Reader, id: &str, query: &Query) -> ApiResult {
     let state = node.reader().state();

@@ -19,6 +19,7 @@ import { ReportPage } from './pages/progress/ReportPage';
 import { DashboardPage } from './pages/dashboard/DashboardPage';
 import { GanttPage } from './pages/gantt/GanttPage';
 import { MinutesPage } from './pages/minutes/MinutesPage';
+import { AuditDeskPage } from './pages/audit/AuditDeskPage';
 
 const t = makeT({
   zh: { notfound: '页面不存在', home: '返回我的待办' },
@@ -45,6 +46,8 @@ function Page({ route }: { route: Route }) {
       return <GanttPage params={route.query} />;
     case 'minutes':
       return <MinutesPage params={route.query} />;
+    case 'audit':
+      return <AuditDeskPage />;
     default:
       return (
         <section class="stack">

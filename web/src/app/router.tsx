@@ -1,5 +1,5 @@
 // Hash routing: `#/inbox`, `#/projects`, `#/projects/:id`, `#/rectifications`, `#/op/:kind`,
-// `#/report`, `#/dashboard`, `#/gantt`, `#/minutes`, `#/signin`. Query strings after the path
+// `#/report`, `#/dashboard`, `#/gantt`, `#/minutes`, `#/audit`, `#/signin`. Query strings after the path
 // (`#/projects?stage=in_progress`) are parsed into `route.query`.
 import { useEffect, useState } from 'preact/hooks';
 
@@ -14,6 +14,7 @@ export type RouteName =
   | 'dashboard'
   | 'gantt'
   | 'minutes'
+  | 'audit'
   | 'notfound';
 
 export interface Route {
@@ -37,6 +38,7 @@ const TABLE: [RegExp, RouteName, string[]][] = [
   [/^\/dashboard$/, 'dashboard', []],
   [/^\/gantt$/, 'gantt', []],
   [/^\/minutes$/, 'minutes', []],
+  [/^\/audit$/, 'audit', []],
 ];
 
 /** Parse a `location.hash` into a route (empty hash → inbox). */

@@ -7,7 +7,7 @@
 import { equalBytes, fromHex, utf8 } from '../crypto/hex';
 import { leafHash, rootFromInclusion } from '../app/pages/projects/merkle';
 import { canonicalize } from './jcs';
-import { NoteError, parseNote, type ListedValidator } from './note';
+import { NoteError, parseNote, type ListedValidator, type SignedNote } from './note';
 import { follow, verifyTrusted, type HandOver } from './valsets';
 
 export interface PublicProof {
@@ -37,34 +37,46 @@ export interface RecordVerdict {
 
 /** Throws, saying what failed, unless the record verifies. */
 export function verifyRecord(genesis: ListedValidator[], evidence: RecordEvidence): RecordVerdict {
-  const served = JSON.parse(evidence.proof.leaf) as Record<string, unknown>;
-  const rebuilt = canonicalize({
-    chain: evidence.chainId,
-    height: served.height,
-    tx: served.tx,
-    kind: evidence.kind,
-    id: evidence.id,
-    view: evidence.view,
-  });
   const origin = `gongxin/${evidence.chainId}/public`;
   const note = parseNote(evidence.checkpoint);
-  if (note.checkpoint.treeSize !== evidence.proof.tree_size) {
-    throw new NoteError('the proof is for another size than the checkpoint');
-  }
-  const folded = rootFromInclusion(
-    leafHash(utf8(rebuilt)),
-    evidence.proof.leaf_index,
-    evidence.proof.tree_size,
-    evidence.proof.audit_path.map((hex) => fromHex(hex)),
-  );
-  if (!folded.ok || !equalBytes(folded.root, note.checkpoint.root)) {
-    throw new NoteError('the record as shown is not the leaf the signed log holds');
-  }
+  const height = leafInLog(note, evidence.chainId, evidence.kind, evidence.id, evidence.view, evidence.proof);
   const signers = verifyTrusted(follow(genesis, origin, 'public', evidence.handovers), note);
   return {
     leafIndex: evidence.proof.leaf_index,
     treeSize: evidence.proof.tree_size,
     signers,
-    height: Number(served.height),
+    height,
   };
+}
+
+/**
+ * Checks that `view` of record `kind`/`id` is, rebuilt as its JCS leaf, the leaf `proof` folds
+ * up to the root `note` signs (the signatures are the caller's to check); the leaf's height.
+ */
+export function leafInLog(
+  note: SignedNote,
+  chainId: string,
+  kind: string,
+  id: string,
+  view: unknown,
+  proof: PublicProof,
+): number {
+  const served = JSON.parse(proof.leaf) as Record<string, unknown>;
+  if (typeof served.tx !== 'string' || !Number.isSafeInteger(served.height)) {
+    throw new NoteError('the proof\u2019s leaf has no height or transaction');
+  }
+  const rebuilt = canonicalize({ chain: chainId, height: served.height, tx: served.tx, kind, id, view });
+  if (note.checkpoint.treeSize !== proof.tree_size) {
+    throw new NoteError('the proof is for another size than the checkpoint');
+  }
+  const folded = rootFromInclusion(
+    leafHash(utf8(rebuilt)),
+    proof.leaf_index,
+    proof.tree_size,
+    proof.audit_path.map((hex) => fromHex(hex)),
+  );
+  if (!folded.ok || !equalBytes(folded.root, note.checkpoint.root)) {
+    throw new NoteError('the record as shown is not the leaf the signed log holds');
+  }
+  return Number(served.height);
 }

@@ -1,4 +1,4 @@
-// Browser end-to-end tests of the department console (`npm run test:e2e`).
+// Browser end-to-end tests of the department console and the public portal (`npm run test:e2e`).
 //
 // Starts a one-validator devnet with the demo data (gongxin-devnet from a debug build, which
 // serves web/dist from disk at /console/), drives /usr/bin/chromium with playwright-core on a
@@ -18,6 +18,7 @@ import { chromium } from 'playwright-core';
 import { Devnet, portInUse } from './devnet.mjs';
 import { checkNodeConsole } from './console-check.mjs';
 import { AssertionError, Session, VIEWPORTS } from './harness.mjs';
+import { portalVerify, portalWithoutScript } from './portal.mjs';
 import { acknowledgeReminder, approveDisbursement, exportLedger, ganttAndDashboard, minutesToTasks, overdueRectification, overLimit, reportProgress } from './flows.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -150,6 +151,10 @@ try {
   // 8. meeting minutes → a draft task, adopted and signed
   await flow(8, 'minutes become a signed task', desktop, (s) => minutesToTasks(s, { suffix: 'D' }));
   await flow(8, 'minutes become a signed task', phone, (s) => minutesToTasks(s, { suffix: 'P' }));
+  // 9. the public portal: without scripts, and the verify button green, then red on tampering
+  await flow(9, 'portal without JavaScript', phone, () => portalWithoutScript(browser, devnet.url, artifacts));
+  await flow(9, 'portal record verified, tampering red', desktop, (s) => portalVerify(s, devnet.url));
+  await flow(9, 'portal record verified, tampering red', phone, (s) => portalVerify(s, devnet.url));
 
   exitCode = results.length > 0 && results.every((r) => r.ok) ? 0 : 1;
 } catch (e) {

@@ -34,8 +34,9 @@ const PAGE: usize = 50;
 /// Disclosed versions of a project the history section shows.
 const HISTORY_MAX: usize = 200;
 
-/// The page's security policy: its own style sheet, nothing else; no script at all.
-const CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
+/// The page's security policy: its own style sheet and its one script (the verify button,
+/// `/portal/verify.js`, which talks to this origin only); no inline script, no framing.
+const CSP: &str = "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; frame-ancestors 'none'";
 
 fn html(status: StatusCode, body: String) -> Response {
     let reply = warp::reply::with_header(body, "content-type", "text/html; charset=utf-8");
@@ -478,46 +479,78 @@ pub fn project(node: &Node, lang: Lang, id: &str) -> Response {
         r#"<p><a href="{}/">← {}</a></p><h1>{}</h1>"#,
         lang.prefix(),
         lang.t("项目列表", "All projects"),
-        esc(s(&view, "name"))
+        shown(&view, "name", esc(s(&view, "name")))
     );
     body.push_str(&fields(
         lang,
         &[
             (
                 lang.t("项目编号", "Id"),
-                format!("<code>{}</code>", esc(id)),
+                shown(&view, "id", format!("<code>{}</code>", esc(id))),
             ),
-            (lang.t("类别", "Category"), esc(s(&view, "category"))),
-            (lang.t("地点", "Location"), esc(s(&view, "location"))),
+            (
+                lang.t("类别", "Category"),
+                shown(&view, "category", esc(s(&view, "category"))),
+            ),
+            (
+                lang.t("地点", "Location"),
+                shown(&view, "location", esc(s(&view, "location"))),
+            ),
             (
                 lang.t("主管部门", "Department"),
-                esc(names.get(owner).map_or(owner, String::as_str)),
+                shown(
+                    &view,
+                    "owner_department",
+                    esc(names.get(owner).map_or(owner, String::as_str)),
+                ),
             ),
             (
                 lang.t("专项计划", "Programme"),
-                esc(view["programme"].as_str().unwrap_or("—")),
+                shown(
+                    &view,
+                    "programme",
+                    esc(view["programme"].as_str().unwrap_or("—")),
+                ),
             ),
             (
                 lang.t("计划工期", "Planned"),
                 format!(
                     "{} – {}",
-                    date(u(&view, "planned_start_ms")),
-                    date(u(&view, "planned_end_ms"))
+                    shown(
+                        &view,
+                        "planned_start_ms",
+                        date(u(&view, "planned_start_ms"))
+                    ),
+                    shown(&view, "planned_end_ms", date(u(&view, "planned_end_ms")))
                 ),
             ),
             (
                 lang.t("阶段", "Stage"),
-                stage_label(lang, s(&view, "stage")).to_owned(),
+                shown(
+                    &view,
+                    "stage",
+                    stage_label(lang, s(&view, "stage")).to_owned(),
+                ),
             ),
-            (lang.t("预算", "Budget"), money(u(&view, "budget_fen"))),
+            (
+                lang.t("预算", "Budget"),
+                shown(&view, "budget_fen", money(u(&view, "budget_fen"))),
+            ),
             (
                 lang.t("合同金额", "Contracted"),
-                money(u(&view, "committed_fen")),
+                shown(&view, "committed_fen", money(u(&view, "committed_fen"))),
             ),
-            (lang.t("已支付", "Paid"), money(u(&view, "disbursed_fen"))),
+            (
+                lang.t("已支付", "Paid"),
+                shown(&view, "disbursed_fen", money(u(&view, "disbursed_fen"))),
+            ),
             (
                 lang.t("验收进度", "Accepted progress"),
-                percent(u(&view, "accepted_progress_bp")),
+                shown(
+                    &view,
+                    "accepted_progress_bp",
+                    percent(u(&view, "accepted_progress_bp")),
+                ),
             ),
             (
                 lang.t("验收", "Acceptance"),
@@ -538,8 +571,19 @@ pub fn project(node: &Node, lang: Lang, id: &str) -> Response {
     body.push_str(&contracts(lang, &view["contracts"]));
     body.push_str(&rectifications(node, lang, id, &names));
     body.push_str(&history(node, lang, id));
-    body.push_str(&verification(node, lang, id));
+    body.push_str(&verification(node, lang, id, &view));
     html(StatusCode::OK, page_frame(node, lang, &path, &body))
+}
+
+/// A value the project page shows from field `field` of its project record (record 0 of the
+/// page's data block): the verify script checks `data-raw` against the signed view, so what the
+/// page shows cannot differ from what was verified.
+fn shown(view: &Value, field: &str, html: String) -> String {
+    format!(
+        r#"<span data-record="0" data-field="{}" data-raw="{}">{html}</span>"#,
+        esc(field),
+        esc(&view[field].to_string())
+    )
 }
 
 fn fields(_lang: Lang, rows: &[(&str, String)]) -> String {
@@ -820,9 +864,10 @@ fn changed_fields(lang: Lang, before: Option<&Value>, after: Option<&Value>) -> 
     }
 }
 
-/// How anyone can check this record: its leaf, the signed checkpoint, and the command that
-/// verifies it with the genesis file alone.
-fn verification(node: &Node, lang: Lang, id: &str) -> String {
+/// How anyone can check this record: its leaf, the signed checkpoint, the command that
+/// verifies it with the genesis file alone, and the 验证此记录 button (shown by
+/// `/portal/verify.js` where scripts run) with the page's data block it checks.
+fn verification(node: &Node, lang: Lang, id: &str, page_view: &Value) -> String {
     let reader = node.reader();
     let Some(index) = reader.public_record_leaf("project", id).ok().flatten() else {
         return String::new();
@@ -832,21 +877,60 @@ fn verification(node: &Node, lang: Lang, id: &str) -> String {
         .ok()
         .flatten()
         .map_or(0, |(size, _)| size);
+    let block = evidence_block(node, id, index, page_view);
     format!(
-        r#"<h2>{title}</h2><p>{text}</p><dl class="fields"><dt>{leaf}</dt><dd><a href="/public/v1/proofs/inclusion?leaf_index={index}">#{index}</a> ({of} {size})</dd><dt>{record}</dt><dd><a href="/public/v1/records/project/{href}">/public/v1/records/project/{shown}</a></dd><dt>{checkpoint}</dt><dd><a href="/public/v1/checkpoint">/public/v1/checkpoint</a></dd><dt>{command}</dt><dd><code>gongxin public verify project {shown} --genesis genesis.json</code></dd></dl>"#,
+        r#"<h2>{title}</h2><p>{text}</p><p><button type="button" id="gx-verify" class="verify" hidden>{button}</button></p><div id="gx-verdict" role="status" aria-live="polite"></div><dl class="fields"><dt>{leaf}</dt><dd><a href="/public/v1/proofs/inclusion?leaf_index={index}">#{index}</a> ({of} {size})</dd><dt>{record}</dt><dd><a href="/public/v1/records/project/{href}">/public/v1/records/project/{shown}</a></dd><dt>{checkpoint}</dt><dd><a href="/public/v1/checkpoint">/public/v1/checkpoint</a></dd><dt>{genesis}</dt><dd><a href="/public/v1/genesis">/public/v1/genesis</a></dd><dt>{command}</dt><dd><code>gongxin public verify project {shown} --genesis genesis.json</code></dd></dl>{block}<script src="/portal/verify.js" defer></script>"#,
         title = lang.t("核验此记录", "Verify this record"),
         text = lang.t(
-            "这条记录的当前内容是公开披露日志中的一片叶子。用创世文件（其哈希见页首）即可离线核验：叶子在各部门验证节点签名的检查点所承诺的日志中，且与本页显示的内容一致。",
-            "What this page shows is a leaf of the public disclosure log. With the genesis file (its hash is at the top) anyone can check offline that the leaf is in the log the departments' validators signed, and that it is what this page shows."
+            "这条记录的当前内容是公开披露日志中的一片叶子。用创世文件（其哈希见页首）即可核验：叶子在各部门验证节点签名的检查点所承诺的日志中，且与本页显示的内容一致。点击按钮在浏览器中核验，或用命令行离线核验。",
+            "What this page shows is a leaf of the public disclosure log. With the genesis file (its hash is at the top) anyone can check that the leaf is in the log the departments' validators signed, and that it is what this page shows: press the button to check in this browser, or use the command line offline."
         ),
+        button = lang.t("验证此记录", "Verify this record"),
         leaf = lang.t("日志叶子", "Leaf"),
         of = lang.t("日志大小", "log size"),
         record = lang.t("记录", "Record"),
         checkpoint = lang.t("检查点", "Checkpoint"),
+        genesis = lang.t("创世文件", "Genesis"),
         command = lang.t("命令行核验", "Verify from the command line"),
         href = url_value(id),
         shown = esc(id),
     )
+}
+
+/// The page's data block (`#gx-evidence`, JSON the browser does not execute): each record the
+/// page shows with its latest leaf index and the public view it was rendered from — the
+/// project (record 0), then its procurement and contracts where they are disclosed.
+fn evidence_block(node: &Node, id: &str, index: u64, page_view: &Value) -> String {
+    let reader = node.reader();
+    let mut project = page_view.clone();
+    if let Some(object) = project.as_object_mut() {
+        // The page's view joins the procurement and contracts, which are records of their own.
+        object.remove("procurement");
+        object.remove("contracts");
+    }
+    let mut records = vec![serde_json::json!({
+        "kind": "project", "id": id, "leaf_index": index, "view": project,
+    })];
+    let mut add = |kind: &str, record_id: &str, view: &Value| {
+        if let Ok(Some(leaf)) = reader.public_record_leaf(kind, record_id) {
+            records.push(serde_json::json!({
+                "kind": kind, "id": record_id, "leaf_index": leaf, "view": view,
+            }));
+        }
+    };
+    if page_view["procurement"].is_object() {
+        add("procurement", id, &page_view["procurement"]);
+    }
+    for contract in page_view["contracts"].as_array().into_iter().flatten() {
+        if let Some(contract_id) = contract["id"].as_str() {
+            add("contract", contract_id, contract);
+        }
+    }
+    // `<` escaped so no value can end the element early; JSON reads it back unchanged.
+    let json = serde_json::json!({ "records": records })
+        .to_string()
+        .replace('<', "\\u003c");
+    format!(r#"<script type="application/json" id="gx-evidence">{json}</script>"#)
 }
 
 /// `GET /portal/projects.csv`: the filtered list as CSV (UTF-8 with BOM, for Excel).

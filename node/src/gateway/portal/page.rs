@@ -136,6 +136,7 @@ pub fn frame(lang: Lang, title: &str, genesis_hash: &str, alternate: &str, body:
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title} · {site}</title>
+<meta name="gongxin-genesis" content="{genesis_hash}">
 <link rel="stylesheet" href="/portal/portal.css">
 </head>
 <body>
@@ -169,8 +170,8 @@ pub fn frame(lang: Lang, title: &str, genesis_hash: &str, alternate: &str, body:
     )
 }
 
-/// The portal's style sheet: readable on a phone (tables become cards), no web fonts, no
-/// scripts, nothing fetched from elsewhere.
+/// The portal's style sheet: readable on a phone (tables become cards), no web fonts, nothing
+/// fetched from elsewhere.
 pub const CSS: &str = r#"
 :root { --ink: #1f2933; --muted: #52606d; --line: #d9e2ec; --accent: #b3261e; --ok: #1e7b34; }
 * { box-sizing: border-box; }
@@ -202,6 +203,15 @@ dl.fields { display: grid; grid-template-columns: max-content 1fr; gap: .3rem 1r
 dl.fields dt { color: var(--muted); }
 dl.fields dd { margin: 0; overflow-wrap: anywhere; }
 code { font-size: .85em; overflow-wrap: anywhere; }
+button.verify { font: inherit; font-weight: 600; padding: .55rem 1.4rem; min-height: 2.75rem; background: #0b5cad; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
+button.verify:disabled { opacity: .6; cursor: wait; }
+.verdict:empty { display: none; }
+.verdict { margin: .6rem 0; padding: .7rem .9rem; border-radius: 6px; border: 2px solid var(--line); background: #fff; }
+.verdict.ok { border-color: var(--ok); background: #eaf6ec; }
+.verdict.bad { border-color: var(--accent); background: #fde8e7; }
+.verdict-head { margin: 0 0 .4rem; font-weight: 700; }
+.verdict.ok .verdict-head { color: var(--ok); }
+.verdict.bad .verdict-head { color: var(--accent); }
 td code { white-space: nowrap; }
 nav.pages { margin: .8rem 0; }
 footer { max-width: 72rem; margin: 2rem auto; padding: 0 1rem; color: var(--muted); font-size: .85rem; }

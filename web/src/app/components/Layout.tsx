@@ -19,6 +19,7 @@ const t = makeT({
     'nav.op': '办理业务',
     'nav.report': '进度填报',
     'nav.minutes': '纪要转任务',
+    'nav.audit': '审计台',
     more: '更多',
     close_menu: '关闭菜单',
     signout: '退出',
@@ -38,6 +39,7 @@ const t = makeT({
     'nav.op': 'Operations',
     'nav.report': 'Report progress',
     'nav.minutes': 'Minutes → tasks',
+    'nav.audit': 'Audit desk',
     more: 'More',
     close_menu: 'Close menu',
     signout: 'Sign out',
@@ -53,6 +55,8 @@ interface NavItem {
   hash: string;
   key: string;
   icon: string;
+  /** Shown only to readers of everything (the audit department). */
+  auditOnly?: boolean;
 }
 
 const NAV: NavItem[] = [
@@ -64,6 +68,7 @@ const NAV: NavItem[] = [
   { route: 'op', hash: '#/op', key: 'nav.op', icon: '✎' },
   { route: 'report', hash: '#/report', key: 'nav.report', icon: '⇪' },
   { route: 'minutes', hash: '#/minutes', key: 'nav.minutes', icon: '❝' },
+  { route: 'audit', hash: '#/audit', key: 'nav.audit', icon: '⚖', auditOnly: true },
 ];
 /** The tabs a phone shows at the bottom; the rest sit behind "more". */
 const PHONE_TABS: RouteName[] = ['inbox', 'projects', 'report', 'rectifications'];
@@ -95,6 +100,7 @@ export function Layout({ current, children }: { current: RouteName; children: Co
     return () => removeEventListener('keydown', onKey);
   }, [sheet]);
   const me = session?.me;
+  const nav = NAV.filter((item) => !item.auditOnly || me?.reads_everything);
 
   return (
     <div class="frame">
@@ -122,7 +128,7 @@ export function Layout({ current, children }: { current: RouteName; children: Co
       </header>
       <nav class="side-nav" aria-label={t('nav')}>
         <ul>
-          {NAV.map((item) => (
+          {nav.map((item) => (
             <li key={item.route}>
               <a href={item.hash} aria-current={isCurrent(item, current) ? 'page' : undefined}>
                 <span aria-hidden="true" class="nav-icon">{item.icon}</span>
@@ -136,7 +142,7 @@ export function Layout({ current, children }: { current: RouteName; children: Co
         {children}
       </main>
       <nav class="tab-bar" aria-label={t('nav')}>
-        {NAV.filter((i) => PHONE_TABS.includes(i.route)).map((item) => (
+        {nav.filter((i) => PHONE_TABS.includes(i.route)).map((item) => (
           <a key={item.route} href={item.hash} aria-current={isCurrent(item, current) ? 'page' : undefined}>
             <span aria-hidden="true" class="nav-icon">{item.icon}</span>
             <span>{t(item.key)}</span>
@@ -150,7 +156,7 @@ export function Layout({ current, children }: { current: RouteName; children: Co
       {sheet && (
         <div id="more-sheet" class="more-sheet" role="dialog" aria-modal="false" aria-label={t('more')}>
           <ul>
-            {NAV.filter((i) => !PHONE_TABS.includes(i.route)).map((item) => (
+            {nav.filter((i) => !PHONE_TABS.includes(i.route)).map((item) => (
               <li key={item.route}>
                 <a href={item.hash} aria-current={isCurrent(item, current) ? 'page' : undefined}>
                   {t(item.key)}

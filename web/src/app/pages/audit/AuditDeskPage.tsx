@@ -1,0 +1,490 @@
+// 审计台 (#/audit), the audit department's desk:
+// - 检查点监视: the twin of `gongxin audit watch --state`, run in this browser and kept in its
+//   storage (deskState.ts): the genesis the node serves is hashed here and trusted on first use,
+//   every checkpoint is checked against the validator quorum and, by a consistency proof,
+//   against the last one verified (verify/watch.ts); an alarm stays on the page, with its
+//   evidence, until an auditor clears it;
+// - 核验文件: a proof bundle dropped here is verified from the genesis validators
+//   (verify/bundle.ts); any other file gets its SM3, to compare with a hash on the ledger;
+// - 被拒绝的操作: every rejected attempt across all projects (GET /v1/rejections), newest first.
+import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
+import genesisSchema from '../../../../../core/tests/golden/genesis.schema.json';
+import { makeT, opLabel } from '../../i18n';
+import { useSession, type Session } from '../../session';
+import { get, getText } from '../../chain';
+import { useAsync } from '../../components/useAsync';
+import { Empty, ErrorState, Hex, Loading, When } from '../../components/ui';
+import { errorText } from '../../components/errors';
+import type { Page, RejectionRecord } from '../../components/records';
+import { toHex } from '../../../crypto/hex';
+import { sm3 } from '../../../crypto/sm3';
+import { genesisHash, genesisListing } from '../../../verify/genesis';
+import type { ListedValidator } from '../../../verify/note';
+import type { HandOver } from '../../../verify/valsets';
+import { judge, type Alarm, type AlarmKind } from '../../../verify/watch';
+import { parseBundle, verifyBundle, type BundleVerdict } from '../../../verify/bundle';
+import type { JsonSchemaRoot } from '../../../wire/schema';
+import { clearAlarms, load, save, withGenesis, withJudgement, type DeskEvent, type DeskState } from './deskState';
+import './desk.css';
+
+const t = makeT({
+  zh: {
+    title: '审计台',
+    only_audit: '审计台供审计（纪检监察）部门使用。',
+    watch: '检查点监视',
+    watch_hint: '本页在浏览器中核验节点的每个检查点：由验证节点多数签名，且与上次核验的检查点一致（一致性证明）。记录保存在本浏览器中，与 gongxin audit watch 的状态目录作用相同。',
+    check_now: '立即检查',
+    checking: '正在检查…',
+    genesis: '信任的创世哈希（首次使用时记录，请与政府公告核对）',
+    last: '最近核验的检查点',
+    size: '记录数 {size}',
+    signers: '签名：{names}',
+    checked_at: '上次检查',
+    never: '尚未检查',
+    history: '核验记录',
+    no_events: '尚无核验记录。',
+    'event.first_use': '首次使用：信任此检查点',
+    'event.extended': '日志增长 {from} → {size}，一致性证明通过',
+    'event.alarm': '告警',
+    unreachable: '无法连接节点（不是告警，稍后自动重试）：{why}',
+    reset: '本浏览器保存的审计台记录无法读取，已重新开始。',
+    alarm_title: '⚠ 告警：节点出示的记录与已核验的不一致',
+    'alarm.invalid_checkpoint': '检查点无效（签名不足或格式错误）',
+    'alarm.rollback': '日志回退（记录数少于已核验的）',
+    'alarm.inconsistent': '分叉或改写（与已核验的检查点不一致）',
+    'alarm.genesis_changed': '节点提供的创世文件已改变',
+    evidence: '证据',
+    download: '下载证据（JSON）',
+    clear: '我已上报，清除告警',
+    clear_confirm: '清除告警前请先下载并上报证据。确定清除？',
+    files: '核验文件',
+    files_hint: '拖入或选择 gongxin proof 生成的证明包（.json），在浏览器中依据创世验证节点核验；其他文件显示其 SM3 哈希，可与链上记录的文件哈希核对。',
+    choose: '选择文件',
+    drop: '或把文件拖到这里',
+    bundle_ok: '✔ 证明包有效：交易 {tx} 是第 {index} 条记录，包含在 {size} 条记录的检查点中；签名：{names}',
+    bundle_bad: '✘ 证明包无效：{why}',
+    file_hash: '文件 {name} 的 SM3：',
+    expected: '链上记录的哈希（可选，用于核对）',
+    match: '✔ 与链上记录的哈希一致',
+    mismatch: '✘ 与链上记录的哈希不一致',
+    no_genesis: '尚未取得创世文件，请先“立即检查”。',
+    rejections: '被拒绝的操作（全部项目）',
+    window: '范围',
+    'window.10000': '最近 1 万个区块',
+    'window.100000': '最近 10 万个区块',
+    'window.all': '全部',
+    no_rejections: '此范围内没有被拒绝的操作。',
+    truncated: '只显示了最早的 {n} 条，请缩小范围。',
+    col_time: '时间',
+    col_project: '项目',
+    col_op: '操作',
+    col_dept: '部门',
+    col_reason: '拒绝原因',
+    col_tx: '交易',
+    none: '—',
+  },
+  en: {
+    title: 'Audit desk',
+    only_audit: 'The audit desk is for the audit (discipline inspection) department.',
+    watch: 'Checkpoint watch',
+    watch_hint: 'This page checks each of the node’s checkpoints in the browser: signed by a validator quorum, and consistent with the last one verified (a consistency proof). What it saw is kept in this browser, like gongxin audit watch’s state directory.',
+    check_now: 'Check now',
+    checking: 'Checking…',
+    genesis: 'Trusted genesis hash (kept on first use; compare it with the published one)',
+    last: 'Last verified checkpoint',
+    size: '{size} entries',
+    signers: 'signed by {names}',
+    checked_at: 'Last checked',
+    never: 'Not checked yet',
+    history: 'Verification record',
+    no_events: 'Nothing verified yet.',
+    'event.first_use': 'First use: this checkpoint trusted',
+    'event.extended': 'Log grew {from} → {size}; consistency proof verified',
+    'event.alarm': 'Alarm',
+    unreachable: 'The node cannot be reached (not an alarm; retried automatically): {why}',
+    reset: 'The desk’s record in this browser could not be read and was started afresh.',
+    alarm_title: '⚠ Alarm: the node presented records that contradict what was verified',
+    'alarm.invalid_checkpoint': 'Invalid checkpoint (no quorum, or malformed)',
+    'alarm.rollback': 'Rollback (fewer entries than already verified)',
+    'alarm.inconsistent': 'Split view or rewrite (inconsistent with the verified checkpoint)',
+    'alarm.genesis_changed': 'The genesis the node serves has changed',
+    evidence: 'Evidence',
+    download: 'Download the evidence (JSON)',
+    clear: 'Reported — clear the alarm',
+    clear_confirm: 'Download and report the evidence before clearing. Clear now?',
+    files: 'Verify a file',
+    files_hint: 'Drop or choose a proof bundle written by gongxin proof (.json): it is verified here from the genesis validators. Any other file gets its SM3 hash, to compare with a hash on the ledger.',
+    choose: 'Choose a file',
+    drop: 'or drop a file here',
+    bundle_ok: '✔ Valid bundle: transaction {tx} is entry {index} of a checkpoint of {size} entries, signed by {names}',
+    bundle_bad: '✘ Invalid bundle: {why}',
+    file_hash: 'SM3 of {name}:',
+    expected: 'Hash recorded on the ledger (optional, to compare)',
+    match: '✔ Matches the hash on the ledger',
+    mismatch: '✘ Does not match the hash on the ledger',
+    no_genesis: 'The genesis is not loaded yet; press “Check now” first.',
+    rejections: 'Rejected attempts (all projects)',
+    window: 'Range',
+    'window.10000': 'Last 10,000 blocks',
+    'window.100000': 'Last 100,000 blocks',
+    'window.all': 'All',
+    no_rejections: 'No rejected attempts in this range.',
+    truncated: 'Only the oldest {n} are shown; narrow the range.',
+    col_time: 'Time',
+    col_project: 'Project',
+    col_op: 'Operation',
+    col_dept: 'Department',
+    col_reason: 'Reason',
+    col_tx: 'Transaction',
+    none: '—',
+  },
+});
+
+/** How often the watch checks while the page is open. */
+const CHECK_EVERY_MS = 60_000;
+/** Pages of rejections read at most (500 each). */
+const REJECTION_PAGES_MAX = 10;
+
+interface TrustedGenesis {
+  hash: string;
+  chainId: string;
+  listing: ListedValidator[];
+}
+
+async function openJson<T>(session: Session, path: string): Promise<T> {
+  return session.gateway.openGet<T>(path);
+}
+
+/** The genesis the node serves, hashed here under the schema built into the console. */
+async function fetchGenesis(session: Session): Promise<TrustedGenesis> {
+  const json = await openJson<Parameters<typeof genesisListing>[0] & { chain_id: string }>(session, '/public/v1/genesis');
+  return { hash: genesisHash(genesisSchema as unknown as JsonSchemaRoot, json), chainId: json.chain_id, listing: genesisListing(json) };
+}
+
+async function fetchHandovers(session: Session): Promise<HandOver[]> {
+  const sets = await openJson<{ validator_sets: { handover?: HandOver | null }[] }>(session, '/v1/validator-sets');
+  return sets.validator_sets.flatMap((s) => (s.handover ? [s.handover] : []));
+}
+
+/** One check of the node's genesis and checkpoint, folded into the kept state. */
+async function checkOnce(session: Session, kept: DeskState): Promise<{ state: DeskState; genesis: TrustedGenesis }> {
+  const now = Date.now();
+  const genesis = await fetchGenesis(session);
+  const afterGenesis = withGenesis(kept, genesis.hash, now);
+  if (afterGenesis.alarm) return { state: { ...afterGenesis.state, lastChecked: now }, genesis };
+  const [note, handovers] = await Promise.all([getText(session, '/v1/checkpoint'), fetchHandovers(session)]);
+  const consistency = async (first: number, second: number) =>
+    (await openJson<{ consistency_path: string[] }>(session, `/v1/proofs/consistency?first=${first}&second=${second}`)).consistency_path;
+  const judgement = await judge(genesis.listing, genesis.chainId, afterGenesis.state.trusted, { note, handovers }, consistency, now);
+  return { state: withJudgement(afterGenesis.state, judgement, now), genesis };
+}
+
+function useDesk(session: Session) {
+  const chainId = session.status.chain_id;
+  const [initial] = useState(() => load(localStorage, chainId));
+  const [state, setState] = useState<DeskState>(initial.state);
+  const [genesis, setGenesis] = useState<TrustedGenesis | null>(null);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<unknown>(null);
+  const running = useRef(false);
+  const check = useCallback(async () => {
+    if (running.current) return;
+    running.current = true;
+    setBusy(true);
+    try {
+      // Read afresh: another tab may have checked since.
+      const result = await checkOnce(session, load(localStorage, chainId).state);
+      save(localStorage, result.state);
+      setState(result.state);
+      setGenesis(result.genesis);
+      setError(null);
+    } catch (e) {
+      setError(e);
+    } finally {
+      running.current = false;
+      setBusy(false);
+    }
+  }, [session, chainId]);
+  useEffect(() => {
+    void check();
+    const timer = setInterval(() => void check(), CHECK_EVERY_MS);
+    return () => clearInterval(timer);
+  }, [check]);
+  const clear = () => {
+    const next = clearAlarms(load(localStorage, chainId).state);
+    save(localStorage, next);
+    setState(next);
+  };
+  return { state, genesis, busy, error, check, clear, reset: initial.reset };
+}
+
+function download(name: string, value: unknown): void {
+  const url = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
+function AlarmBanner({ alarms, onClear }: { alarms: Alarm[]; onClear: () => void }) {
+  if (alarms.length === 0) return null;
+  return (
+    <section class="desk-alarm" role="alert" aria-labelledby="desk-alarm-title">
+      <h2 id="desk-alarm-title">{t('alarm_title')}</h2>
+      <ul class="plain">
+        {alarms.map((a) => (
+          <li key={`${a.at}-${a.kind}`}>
+            <strong>{t(`alarm.${a.kind satisfies AlarmKind}`)}</strong> · <When ms={a.at} time />
+            <p>{a.reason}</p>
+            <details>
+              <summary>{t('evidence')}</summary>
+              {a.trustedNote && <pre>{a.trustedNote}</pre>}
+              {a.presentedNote && <pre>{a.presentedNote}</pre>}
+              {a.consistencyPath && <pre>{a.consistencyPath.join('\n')}</pre>}
+            </details>
+          </li>
+        ))}
+      </ul>
+      <div class="actions">
+        <button type="button" class="btn" onClick={() => download(`gongxin-alarm-${alarms[0].at}.json`, alarms)}>
+          {t('download')}
+        </button>
+        <button type="button" class="btn btn-danger-ghost" onClick={() => confirm(t('clear_confirm')) && onClear()}>
+          {t('clear')}
+        </button>
+      </div>
+    </section>
+  );
+}
+
+function eventText(e: DeskEvent): string {
+  if (e.kind === 'alarm') return `${t('event.alarm')}: ${e.reason ?? ''}`;
+  if (e.kind === 'extended') return t('event.extended', { from: e.from ?? 0, size: e.size });
+  return `${t('event.first_use')} (${t('size', { size: e.size })})`;
+}
+
+function Watch({ desk }: { desk: ReturnType<typeof useDesk> }) {
+  const { state, busy, error, check } = desk;
+  const trusted = state.trusted;
+  return (
+    <section class="card stack" aria-labelledby="desk-watch">
+      <div class="actions desk-head">
+        <h2 id="desk-watch">{t('watch')}</h2>
+        <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void check()}>
+          {busy ? t('checking') : t('check_now')}
+        </button>
+      </div>
+      <p class="hint">{t('watch_hint')}</p>
+      {desk.reset && <p class="state state-error">{t('reset')}</p>}
+      {error !== null && <p class="state state-error">{t('unreachable', { why: errorText(error) })}</p>}
+      <dl class="desk-facts">
+        <dt>{t('genesis')}</dt>
+        <dd>{state.genesisHash ? <code class="desk-hash">{state.genesisHash}</code> : t('none')}</dd>
+        <dt>{t('last')}</dt>
+        <dd>
+          {trusted ? (
+            <>
+              {t('size', { size: trusted.size })} · <Hex value={trusted.root} /> · {t('signers', { names: trusted.signers.join('、') })}
+            </>
+          ) : (
+            t('none')
+          )}
+        </dd>
+        <dt>{t('checked_at')}</dt>
+        <dd>{state.lastChecked ? <When ms={state.lastChecked} time /> : t('never')}</dd>
+      </dl>
+      <h3>{t('history')}</h3>
+      {state.events.length === 0 ? (
+        <Empty>{t('no_events')}</Empty>
+      ) : (
+        <ul class="plain desk-events">
+          {state.events.slice(0, 20).map((e) => (
+            <li key={`${e.at}-${e.kind}-${e.size}`} class={e.kind === 'alarm' ? 'desk-event-alarm' : undefined}>
+              <When ms={e.at} time /> · {eventText(e)}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
+
+type FileResult =
+  | { kind: 'bundle'; verdict: BundleVerdict }
+  | { kind: 'bundle_bad'; why: string }
+  | { kind: 'hash'; name: string; hash: string };
+
+async function examine(file: File, genesis: TrustedGenesis | null): Promise<FileResult> {
+  const bytes = new Uint8Array(await file.arrayBuffer());
+  const text = file.name.endsWith('.json') ? new TextDecoder().decode(bytes) : null;
+  if (text !== null && text.includes('"tx_hash"')) {
+    if (!genesis) return { kind: 'bundle_bad', why: t('no_genesis') };
+    try {
+      return { kind: 'bundle', verdict: verifyBundle(genesis.listing, genesis.chainId, parseBundle(text)) };
+    } catch (e) {
+      return { kind: 'bundle_bad', why: errorText(e) };
+    }
+  }
+  return { kind: 'hash', name: file.name, hash: toHex(sm3(bytes)) };
+}
+
+function FileCheck({ genesis }: { genesis: TrustedGenesis | null }) {
+  const [result, setResult] = useState<FileResult | null>(null);
+  const [expected, setExpected] = useState('');
+  const [over, setOver] = useState(false);
+  const take = async (file: File | undefined) => {
+    if (file) setResult(await examine(file, genesis));
+  };
+  const wanted = expected.trim().toLowerCase();
+  return (
+    <section class="card stack" aria-labelledby="desk-files">
+      <h2 id="desk-files">{t('files')}</h2>
+      <p class="hint">{t('files_hint')}</p>
+      <div
+        class={`desk-drop${over ? ' desk-drop-over' : ''}`}
+        onDragOver={(e) => {
+          e.preventDefault();
+          setOver(true);
+        }}
+        onDragLeave={() => setOver(false)}
+        onDrop={(e) => {
+          e.preventDefault();
+          setOver(false);
+          void take(e.dataTransfer?.files[0]);
+        }}
+      >
+        <label class="btn">
+          {t('choose')}
+          <input type="file" class="sr-only" onChange={(e) => void take((e.target as HTMLInputElement).files?.[0])} />
+        </label>
+        <span class="muted">{t('drop')}</span>
+      </div>
+      {result?.kind === 'bundle' && (
+        <p class="desk-ok" role="status">
+          {t('bundle_ok', { tx: result.verdict.txHash, index: result.verdict.leafIndex, size: result.verdict.treeSize, names: result.verdict.signers.join('、') })}
+        </p>
+      )}
+      {result?.kind === 'bundle_bad' && (
+        <p class="desk-bad" role="alert">
+          {t('bundle_bad', { why: result.why })}
+        </p>
+      )}
+      {result?.kind === 'hash' && (
+        <div class="stack" role="status">
+          <p>
+            {t('file_hash', { name: result.name })} <code class="desk-hash">{result.hash}</code>
+          </p>
+          <label class="field">
+            <span>{t('expected')}</span>
+            <input type="text" value={expected} spellcheck={false} onInput={(e) => setExpected((e.target as HTMLInputElement).value)} />
+          </label>
+          {wanted !== '' && <p class={wanted === result.hash ? 'desk-ok' : 'desk-bad'}>{wanted === result.hash ? t('match') : t('mismatch')}</p>}
+        </div>
+      )}
+    </section>
+  );
+}
+
+async function fetchRejections(session: Session, fromHeight: number): Promise<{ items: RejectionRecord[]; truncated: boolean }> {
+  const items: RejectionRecord[] = [];
+  let after: string | null = null;
+  for (let i = 0; i < REJECTION_PAGES_MAX; i++) {
+    const query = new URLSearchParams({ from_height: String(fromHeight), limit: '500' });
+    if (after) query.set('after', after);
+    const page: Page<RejectionRecord> = await get<Page<RejectionRecord>>(session, `/v1/rejections?${query}`);
+    items.push(...page.items);
+    after = page.next;
+    if (!after) return { items: items.reverse(), truncated: false };
+  }
+  return { items: items.reverse(), truncated: true };
+}
+
+function Rejections({ session }: { session: Session }) {
+  const [range, setRange] = useState<'10000' | '100000' | 'all'>('100000');
+  const from = range === 'all' ? 0 : Math.max(0, session.status.height - Number(range));
+  const r = useAsync(() => fetchRejections(session, from), [range]);
+  return (
+    <section class="card stack" aria-labelledby="desk-rejections">
+      <div class="actions desk-head">
+        <h2 id="desk-rejections">{t('rejections')}</h2>
+        <label class="field field-inline">
+          <span>{t('window')}</span>
+          <select value={range} onChange={(e) => setRange((e.target as HTMLSelectElement).value as typeof range)}>
+            {(['10000', '100000', 'all'] as const).map((w) => (
+              <option key={w} value={w}>
+                {t(`window.${w}`)}
+              </option>
+            ))}
+          </select>
+        </label>
+      </div>
+      {r.loading && <Loading />}
+      {r.error !== null && <ErrorState error={r.error} onRetry={r.reload} />}
+      {r.data && r.data.items.length === 0 && <Empty>{t('no_rejections')}</Empty>}
+      {r.data && r.data.truncated && <p class="hint">{t('truncated', { n: r.data.items.length })}</p>}
+      {r.data && r.data.items.length > 0 && (
+        <div class="table-wrap">
+          <table class="table desk-rejections">
+            <thead>
+              <tr>
+                <th>{t('col_time')}</th>
+                <th>{t('col_project')}</th>
+                <th>{t('col_op')}</th>
+                <th>{t('col_dept')}</th>
+                <th>{t('col_reason')}</th>
+                <th>{t('col_tx')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {r.data.items.map((x) => (
+                <tr key={x.tx}>
+                  <td data-label={t('col_time')}>
+                    <When ms={x.time_ms} time />
+                  </td>
+                  <td data-label={t('col_project')}>{x.project ? <a href={`#/projects/${encodeURIComponent(x.project)}`}>{x.project}</a> : t('none')}</td>
+                  <td data-label={t('col_op')}>{opLabel(x.kind)}</td>
+                  <td data-label={t('col_dept')}>{x.signer_department || t('none')}</td>
+                  <td data-label={t('col_reason')}>
+                    <code>{x.rejection.code}</code> {x.rejection.reason ?? x.alert?.message ?? ''}
+                  </td>
+                  <td data-label={t('col_tx')}>
+                    <Hex value={x.tx} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+export function AuditDeskPage() {
+  const session = useSession();
+  if (!session.me.reads_everything) {
+    return (
+      <section class="stack">
+        <h1>{t('title')}</h1>
+        <p>{t('only_audit')}</p>
+      </section>
+    );
+  }
+  return <Desk session={session} />;
+}
+
+function Desk({ session }: { session: Session }) {
+  const desk = useDesk(session);
+  return (
+    <div class="stack desk">
+      <h1>{t('title')}</h1>
+      <AlarmBanner alarms={desk.state.alarms} onClear={desk.clear} />
+      <Watch desk={desk} />
+      <FileCheck genesis={desk.genesis} />
+      <Rejections session={session} />
+    </div>
+  );
+}

@@ -1,0 +1,174 @@
+// What the portal's 验证此记录 / "verify this record" button checks, as pure functions of what
+// the page holds and what the node answered (the DOM and fetching are in src/portal/verify.ts).
+//
+// The page carries its records as a JSON data block (`#gx-evidence`: kind, id, leaf index and
+// the public view each section was rendered from) and marks the values it shows with the field
+// they come from (`data-record`, `data-field`, `data-raw`). The check, step by step, each one
+// able to fail on its own:
+//   1. genesis — the genesis document the node serves hashes (SM3 of its canonical encoding
+//      under the schema built into this script) to the hash the page pins, which the reader
+//      compares with the one the government published;
+//   2. checkpoint — the public checkpoint is signed by more than 2/3 of the power of the set
+//      trusted from the genesis validators through the hand-overs;
+//   3. records — each record's leaf, rebuilt as JCS from the view in the data block, folds up
+//      its audit path to the checkpoint's root;
+//   4. shown — every value the page marks equals the verified view's.
+
+import { genesisHash, genesisListing } from './genesis';
+import { canonicalize } from './jcs';
+import { parseNote, type ListedValidator, type SignedNote } from './note';
+import { leafInLog, type PublicProof } from './record';
+import { follow, verifyTrusted, type HandOver } from './valsets';
+import type { JsonSchemaRoot } from '../wire/schema';
+
+/** One record the page shows, as its data block carries it. */
+export interface PageRecord {
+  kind: string;
+  id: string;
+  leaf_index: number;
+  view: Record<string, unknown>;
+}
+
+/** A value the page shows: which record and field, and the JSON of the value rendered. */
+export interface ShownValue {
+  record: number;
+  field: string;
+  raw: string;
+}
+
+/** The step that failed, so the reader is told in words what does not hold. */
+export type Step = 'page' | 'genesis' | 'checkpoint' | 'records' | 'shown';
+
+export class VerifyError extends Error {
+  constructor(
+    readonly step: Step,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the node served for the check, fetched by the caller. */
+export interface Served {
+  /** `GET /public/v1/genesis`: the parsed genesis document. */
+  genesis: unknown;
+  /** `GET /public/v1/checkpoint`. */
+  checkpoint: string;
+  /** The hand-overs of `GET /v1/validator-sets`, oldest first. */
+  handovers: HandOver[];
+  /** `GET /public/v1/proofs/inclusion` for each record, in the data block's order. */
+  proofs: PublicProof[];
+}
+
+export interface PageVerdict {
+  genesisHash: string;
+  chainId: string;
+  treeSize: number;
+  signers: string[];
+  handovers: number;
+  records: { kind: string; id: string; leafIndex: number; height: number }[];
+  shownChecked: number;
+}
+
+/** Reads the data block's text: a non-empty list of records. */
+export function parseEvidence(text: string): PageRecord[] {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    throw new VerifyError('page', 'the page\u2019s data block is not JSON');
+  }
+  const records = (value as { records?: unknown })?.records;
+  if (!Array.isArray(records) || records.length === 0) {
+    throw new VerifyError('page', 'the page\u2019s data block names no record');
+  }
+  return records.map((r: unknown, i) => {
+    const record = r as Partial<PageRecord>;
+    if (
+      typeof record?.kind !== 'string' ||
+      typeof record.id !== 'string' ||
+      !Number.isSafeInteger(record.leaf_index) ||
+      typeof record.view !== 'object' ||
+      record.view === null
+    ) {
+      throw new VerifyError('page', `record ${i} of the data block is incomplete`);
+    }
+    return record as PageRecord;
+  });
+}
+
+/** The shown values that differ from the records' views (an empty list when all agree). */
+export function shownMismatches(records: PageRecord[], shown: ShownValue[]): string[] {
+  const out: string[] = [];
+  for (const value of shown) {
+    const record = records[value.record];
+    if (record === undefined) {
+      out.push(`a value names record ${value.record}, which the page does not carry`);
+      continue;
+    }
+    let rendered: string;
+    try {
+      rendered = canonicalize(JSON.parse(value.raw));
+    } catch {
+      out.push(`${record.kind} ${record.id}: the value shown as ${value.field} is not JSON`);
+      continue;
+    }
+    const field = record.view[value.field];
+    const signed = field === undefined ? undefined : canonicalize(field);
+    if (rendered !== signed) {
+      out.push(`${record.kind} ${record.id}: ${value.field} is shown as ${rendered}, the signed record says ${signed ?? 'nothing'}`);
+    }
+  }
+  return out;
+}
+
+/** Every step above; throws a [`VerifyError`] naming the first that fails. */
+export function verifyPage(
+  schema: JsonSchemaRoot,
+  pinnedHash: string,
+  records: PageRecord[],
+  shown: ShownValue[],
+  served: Served,
+): PageVerdict {
+  const hash = step('genesis', () => genesisHash(schema, served.genesis));
+  if (hash !== pinnedHash.toLowerCase()) {
+    throw new VerifyError('genesis', `the genesis the node serves hashes to ${hash}, the page pins ${pinnedHash}`);
+  }
+  const genesis = served.genesis as Parameters<typeof genesisListing>[0] & { chain_id: string };
+  const listing: ListedValidator[] = step('genesis', () => genesisListing(genesis));
+  const chainId = genesis.chain_id;
+  const origin = `gongxin/${chainId}/public`;
+  const note: SignedNote = step('checkpoint', () => parseNote(served.checkpoint));
+  const signers = step('checkpoint', () => verifyTrusted(follow(listing, origin, 'public', served.handovers), note));
+  if (served.proofs.length !== records.length) {
+    throw new VerifyError('records', `${records.length} records but ${served.proofs.length} proofs`);
+  }
+  const verified = records.map((record, i) => {
+    const proof = served.proofs[i];
+    if (proof.leaf_index !== record.leaf_index) {
+      throw new VerifyError('records', `${record.kind} ${record.id}: the page names leaf ${record.leaf_index}, the proof is for ${proof.leaf_index}`);
+    }
+    const height = step('records', () => leafInLog(note, chainId, record.kind, record.id, record.view, proof));
+    return { kind: record.kind, id: record.id, leafIndex: record.leaf_index, height };
+  });
+  const mismatches = shownMismatches(records, shown);
+  if (mismatches.length > 0) throw new VerifyError('shown', mismatches.join('; '));
+  return {
+    genesisHash: hash,
+    chainId,
+    treeSize: note.checkpoint.treeSize,
+    signers,
+    handovers: served.handovers.length,
+    records: verified,
+    shownChecked: shown.length,
+  };
+}
+
+function step<T>(name: Step, run: () => T): T {
+  try {
+    return run();
+  } catch (error) {
+    if (error instanceof VerifyError) throw error;
+    throw new VerifyError(name, error instanceof Error ? error.message : String(error));
+  }
+}

@@ -1,0 +1,113 @@
+// The portal's verify button, as the pure check it runs (src/verify/page.ts): the golden
+// genesis (fixed ed25519 keys 10–13 for its four validators) pinned by its golden hash, a
+// public checkpoint those keys sign, two records with their proofs; then each step broken by
+// one changed bit or value, and the step the reader is told failed.
+
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { toHex, utf8 } from '../src/crypto/hex';
+import { leafHash, nodeHash } from '../src/app/pages/projects/merkle';
+import { genesisListing } from '../src/verify/genesis';
+import { canonicalize } from '../src/verify/jcs';
+import { parseEvidence, shownMismatches, verifyPage, VerifyError, type PageRecord, type Served, type Step } from '../src/verify/page';
+import { listingHash } from '../src/verify/valsets';
+import type { JsonSchemaRoot } from '../src/wire/schema';
+import { goldenHex, goldenJson } from './support/golden';
+import { fixedSigner } from './support/keys';
+import { body, flipBase64, note } from './support/notes';
+
+type GenesisJson = Parameters<typeof genesisListing>[0] & { chain_id: string };
+
+const schema = goldenJson<JsonSchemaRoot>('genesis.schema.json');
+const genesis = goldenJson<GenesisJson>('genesis.parsed.json');
+const pinned = toHex(goldenHex('genesis_hash.hex'));
+const listing = genesisListing(genesis);
+const TX = 'ab'.repeat(32);
+
+const records: PageRecord[] = [
+  { kind: 'project', id: 'P-1', leaf_index: 0, view: { id: 'P-1', name: '城南路', budget_fen: 100_000, stage: 'in_progress' } },
+  { kind: 'contract', id: 'C-1', leaf_index: 1, view: { id: 'C-1', project: 'P-1', amount_fen: 90_000 } },
+];
+
+function leafOf(record: PageRecord, height: number): string {
+  return canonicalize({ chain: genesis.chain_id, height, tx: TX, kind: record.kind, id: record.id, view: record.view });
+}
+
+/** What an honest node serves for `records`: a two-leaf log, signed by three of four. */
+function served(): Served {
+  const leaves = records.map((r, i) => leafOf(r, 5 + i));
+  const hashes = leaves.map((l) => leafHash(utf8(l)));
+  const root = nodeHash(hashes[0], hashes[1]);
+  const origin = `gongxin/${genesis.chain_id}/public`;
+  const signers: [number, string][] = listing.slice(0, 3).map((v, i) => [10 + i, v.name]);
+  return {
+    genesis,
+    checkpoint: note(body(origin, 2, root, listingHash(listing)), signers),
+    handovers: [],
+    proofs: leaves.map((leaf, i) => ({ leaf_index: i, tree_size: 2, leaf, audit_path: [toHex(hashes[1 - i])] })),
+  };
+}
+
+const shown = [
+  { record: 0, field: 'budget_fen', raw: '100000' },
+  { record: 0, field: 'name', raw: '"城南路"' },
+];
+
+function failsAt(step: Step, run: () => unknown): void {
+  assert.throws(run, (error: unknown) => error instanceof VerifyError && error.step === step);
+}
+
+test('the golden genesis validators are the fixed keys the test signs with', () => {
+  listing.forEach((v, i) => assert.equal(v.public_key, toHex(fixedSigner('ed25519', 10 + i).publicKey)));
+});
+
+test('an honest page verifies: genesis recomputed, quorum, every record, every shown value', () => {
+  const verdict = verifyPage(schema, pinned, records, shown, served());
+  assert.equal(verdict.genesisHash, pinned);
+  assert.equal(verdict.chainId, genesis.chain_id);
+  assert.equal(verdict.treeSize, 2);
+  assert.deepEqual(verdict.signers, listing.slice(0, 3).map((v) => v.name));
+  assert.deepEqual(
+    verdict.records.map((r) => [r.kind, r.id, r.leafIndex, r.height]),
+    [['project', 'P-1', 0, 5], ['contract', 'C-1', 1, 6]],
+  );
+  assert.equal(verdict.shownChecked, 2);
+  // The pinned hash may be in capitals; it is the same hash.
+  assert.equal(verifyPage(schema, pinned.toUpperCase(), records, shown, served()).genesisHash, pinned);
+});
+
+test('each kind of tampering fails at the step that names it', () => {
+  const honest = served();
+  // Another pinned hash, or a genesis whose validator keys were swapped.
+  failsAt('genesis', () => verifyPage(schema, pinned.replace(/^./, (c) => (c === '0' ? '1' : '0')), records, shown, honest));
+  const swapped = structuredClone(genesis);
+  swapped.validators.validators[0].public_key = `ed25519:${toHex(fixedSigner('ed25519', 99).publicKey)}`;
+  failsAt('genesis', () => verifyPage(schema, pinned, records, shown, { ...honest, genesis: swapped }));
+  // One bit of a signature, or a quorum short.
+  failsAt('checkpoint', () => verifyPage(schema, pinned, records, shown, { ...honest, checkpoint: flipBase64(honest.checkpoint, 5) }));
+  const lines = honest.checkpoint.split('\n');
+  const short = [...lines.slice(0, 5), lines[6], ''].join('\n');
+  failsAt('checkpoint', () => verifyPage(schema, pinned, records, shown, { ...honest, checkpoint: short }));
+  // One bit of the page's data, of an audit path, or a proof for another leaf.
+  const edited = structuredClone(records);
+  edited[1].view.amount_fen = 90_001;
+  failsAt('records', () => verifyPage(schema, pinned, edited, shown, honest));
+  const path = honest.proofs[0].audit_path[0];
+  const bent = { ...honest.proofs[0], audit_path: [path.replace(/^./, (c) => (c === '0' ? '1' : '0'))] };
+  failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [bent, honest.proofs[1]] }));
+  failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [honest.proofs[1], honest.proofs[0]] }));
+  failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [honest.proofs[0]] }));
+  // A shown value that is not the signed one.
+  failsAt('shown', () => verifyPage(schema, pinned, records, [{ record: 0, field: 'budget_fen', raw: '100001' }], honest));
+});
+
+test('the data block is read strictly, and shown values compare as canonical JSON', () => {
+  assert.deepEqual(parseEvidence(JSON.stringify({ records })), records);
+  failsAt('page', () => parseEvidence('{"records": ['));
+  failsAt('page', () => parseEvidence('{"records": []}'));
+  failsAt('page', () => parseEvidence('{"records": [{"kind": "project", "id": "P-1", "view": {}}]}'));
+  assert.deepEqual(shownMismatches(records, [{ record: 0, field: 'budget_fen', raw: ' 100000 ' }]), []);
+  assert.match(shownMismatches(records, [{ record: 0, field: 'stage', raw: '"closed"' }])[0], /stage is shown as "closed"/);
+  assert.match(shownMismatches(records, [{ record: 0, field: 'missing', raw: 'null' }])[0], /says nothing/);
+  assert.match(shownMismatches(records, [{ record: 7, field: 'id', raw: '"P-1"' }])[0], /record 7/);
+});
