@@ -272,3 +272,57 @@ fn exports_are_built_in_the_node_s_own_scratch_directory() {
     assert!(node.scratch_dir().is_dir());
     assert!(!scratch.join("left-over.xlsx").exists());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_audit_trail_decodes_every_entry_for_the_audit_department() {
+    let t = loaded();
+    let auditor = t.keys.member("audit", Role::Auditor).unwrap().clone();
+    let (status, _, _, bytes) =
+        download(&t, "/v1/exports/trail?format=xlsx", Some(&auditor)).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
+    let (sheet, rows) = read_xlsx(&bytes);
+    assert_eq!(sheet, "审计轨迹");
+    assert_eq!(rows[0][1], "区块高度");
+    let entries = &rows[1..];
+    // Every entry of the log, in log order.
+    assert_eq!(entries.len() as u64, t.node.tip().header.log_size);
+    for (i, row) in entries.iter().enumerate() {
+        assert_eq!(row[2].as_u64(), Some(i as u64), "log index of row {i}");
+    }
+    // The rejected ones are exactly the ledger's rejection records, with their codes.
+    let state = t.node.reader().state();
+    let rejections = gongxin_contracts::queries::rejections(&state, 0, None, 500)
+        .unwrap()
+        .items;
+    let rejected: Vec<&Vec<Value>> = entries.iter().filter(|r| r[5] == "被拒绝").collect();
+    assert_eq!(rejected.len(), rejections.len());
+    assert!(!rejected.is_empty(), "the demo has its intended rejections");
+    for r in &rejections {
+        let row = rejected
+            .iter()
+            .find(|row| row[10] == r.tx.to_hex().as_str())
+            .expect("each rejection is a row");
+        assert_eq!(row[6], r.rejection.code.as_str());
+        assert_eq!(row[9], r.signer_department.clone().unwrap_or_default().as_str());
+    }
+    // A range of blocks: exactly the entries of those heights.
+    let from = t.node.tip().height() / 2;
+    let to = from + 3;
+    let path = format!("/v1/exports/trail?format=xlsx&from_height={from}&to_height={to}");
+    let (status, _, _, bytes) = download(&t, &path, Some(&auditor)).await;
+    assert_eq!(status, 200);
+    let (_, part) = read_xlsx(&bytes);
+    let expected: Vec<&Vec<Value>> = entries
+        .iter()
+        .filter(|r| (from..=to).contains(&r[1].as_u64().unwrap()))
+        .collect();
+    assert_eq!(part[1..].iter().collect::<Vec<_>>(), expected);
+    // Another department is refused; a backwards range is a 400.
+    let finance = t.keys.member("finance", Role::Director).unwrap().clone();
+    assert_eq!(
+        download(&t, "/v1/exports/trail", Some(&finance)).await.0,
+        403
+    );
+    let backwards = format!("/v1/exports/trail?from_height={to}&to_height={from}");
+    assert_eq!(download(&t, &backwards, Some(&auditor)).await.0, 400);
+}

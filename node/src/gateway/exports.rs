@@ -2,8 +2,9 @@
 //! file with Chinese headers (see [`crate::exports`] for the formats). A signed read: each table
 //! applies the same read rules and filters as its list endpoint — projects
 //! (`department`, `stage`, `programme`), budget execution (the same), disbursements (of the
-//! projects listed), rectifications (`status`, `department`, `project`, `overdue`), and one
-//! project's history (`project`, required).
+//! projects listed), rectifications (`status`, `department`, `project`, `overdue`), one
+//! project's history (`project`, required), and the audit trail: every ledger entry decoded,
+//! applied or rejected, of blocks `from_height ..= to_height` (audit department only).
 //!
 //! The file is written a page of records at a time (memory stays flat however many rows) to a
 //! temporary directory inside the node's own scratch directory ([`Node::scratch_dir`], not the
@@ -44,15 +45,17 @@ enum Table {
     Disbursements,
     Rectifications,
     History,
+    Trail,
 }
 
 impl Table {
-    const ALL: [(&'static str, Table); 5] = [
+    const ALL: [(&'static str, Table); 6] = [
         ("projects", Table::Projects),
         ("budget", Table::Budget),
         ("disbursements", Table::Disbursements),
         ("rectifications", Table::Rectifications),
         ("history", Table::History),
+        ("trail", Table::Trail),
     ];
 
     fn parse(name: &str) -> Result<Table, ApiError> {
@@ -76,6 +79,7 @@ impl Table {
             Table::Disbursements => "资金拨付",
             Table::Rectifications => "整改台账",
             Table::History => "项目记录",
+            Table::Trail => "审计轨迹",
         }
     }
 
@@ -134,6 +138,19 @@ impl Table {
                 "整改标准",
             ],
             Table::History => &["时间", "区块高度", "操作", "摘要", "交易哈希"],
+            Table::Trail => &[
+                "时间",
+                "区块高度",
+                "日志序号",
+                "操作",
+                "项目编号",
+                "结果",
+                "拒绝代码",
+                "拒绝原因",
+                "签名人",
+                "部门",
+                "交易哈希",
+            ],
         }
     }
 }
@@ -343,7 +360,79 @@ fn produce(
                 }
             }
         }
+        Table::Trail => trail(node, reader, query, rows),
     }
+}
+
+/// The audit trail: every ledger entry of blocks `from_height ..= to_height` (default: all),
+/// decoded, in log order. The department is the signer's membership now (a removed member's
+/// is empty); the entry itself is what `gongxin verify` proves.
+fn trail(node: &Node, reader: &Reader, query: &Query, rows: &mut Rows<'_>) -> Result<(), ApiError> {
+    use gongxin_core::entry::{Entry, Outcome};
+    if !reader.reads_everything() {
+        return Err(super::auth::forbidden(format!(
+            "the audit trail is exported by the audit department, not {}",
+            reader.department()
+        )));
+    }
+    let store = node.reader();
+    let tip = node.tip().height();
+    let from = super::ledger::param_u64(query, "from_height")?.unwrap_or(0);
+    let to = super::ledger::param_u64(query, "to_height")?
+        .unwrap_or(tip)
+        .min(tip);
+    if from > to {
+        return Err(ApiError::bad_request(
+            "bad_query",
+            format!("from_height ({from}) is after to_height ({to})"),
+        ));
+    }
+    let log_size_after = |height: u64| -> Result<u64, ApiError> {
+        Ok(store.header(height)?.map_or(0, |h| h.log_size))
+    };
+    let start = if from == 0 { 0 } else { log_size_after(from - 1)? };
+    let end = log_size_after(to)?;
+    let state = store.state();
+    let mut block_time = (u64::MAX, 0);
+    let mut next = start;
+    while next < end {
+        let batch = store.entries(next, end - 1, PAGE)?;
+        let Some((last, _)) = batch.last() else { break };
+        next = last + 1;
+        for (index, bytes) in batch {
+            let entry = Entry::from_bytes(&bytes).map_err(|e| {
+                ApiError::internal(format!("stored entry {index} does not decode: {e}"))
+            })?;
+            if block_time.0 != entry.height {
+                let time = store.header(entry.height)?.map_or(0, |h| h.timestamp_ms);
+                block_time = (entry.height, time);
+            }
+            let operation = &entry.tx.body.operation;
+            let signer = entry.tx.body.signer;
+            let department = queries::member(&state, &signer)
+                .map_err(state_error)?
+                .map(|m| m.member.department)
+                .unwrap_or_default();
+            let (result, code, reason) = match &entry.outcome {
+                Outcome::Applied => ("已执行", "", ""),
+                Outcome::Rejected { code, reason } => ("被拒绝", code.as_str(), reason.as_str()),
+            };
+            rows.push(&[
+                Cell::DateTime(block_time.1),
+                Cell::Int(entry.height),
+                Cell::Int(index),
+                Cell::text(operation.kind().as_str()),
+                Cell::text(operation.project().unwrap_or_default()),
+                Cell::text(result),
+                Cell::text(code),
+                Cell::text(reason),
+                Cell::text(signer.to_string()),
+                Cell::text(department),
+                Cell::text(entry.tx.hash().to_hex()),
+            ])?;
+        }
+    }
+    Ok(())
 }
 
 fn io_error(e: impl std::fmt::Display) -> ApiError {

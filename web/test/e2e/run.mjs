@@ -19,6 +19,7 @@ import { Devnet, portInUse } from './devnet.mjs';
 import { checkNodeConsole } from './console-check.mjs';
 import { AssertionError, Session, VIEWPORTS } from './harness.mjs';
 import { portalVerify, portalWithoutScript } from './portal.mjs';
+import { auditDesk } from './desk.mjs';
 import { acknowledgeReminder, approveDisbursement, exportLedger, ganttAndDashboard, minutesToTasks, overdueRectification, overLimit, reportProgress } from './flows.mjs';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
@@ -155,6 +156,9 @@ try {
   await flow(9, 'portal without JavaScript', phone, () => portalWithoutScript(browser, devnet.url, artifacts));
   await flow(9, 'portal record verified, tampering red', desktop, (s) => portalVerify(s, devnet.url));
   await flow(9, 'portal record verified, tampering red', phone, (s) => portalVerify(s, devnet.url));
+  // 10. the auditor's desk: checkpoint watch with alarms, a file's hash, all rejected attempts
+  await flow(10, 'audit desk watch and alarms', desktop, auditDesk);
+  await flow(10, 'audit desk watch and alarms', phone, auditDesk);
 
   exitCode = results.length > 0 && results.every((r) => r.ok) ? 0 : 1;
 } catch (e) {

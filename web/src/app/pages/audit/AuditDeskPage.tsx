@@ -6,7 +6,8 @@
 //   evidence, until an auditor clears it;
 // - 核验文件: a proof bundle dropped here is verified from the genesis validators
 //   (verify/bundle.ts); any other file gets its SM3, to compare with a hash on the ledger;
-// - 被拒绝的操作: every rejected attempt across all projects (GET /v1/rejections), newest first.
+// - 被拒绝的操作: every rejected attempt across all projects (GET /v1/rejections), newest first;
+// - 导出审计轨迹: every ledger entry decoded, to Excel or CSV (GET /v1/exports/trail).
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import genesisSchema from '../../../../../core/tests/golden/genesis.schema.json';
 import { makeT, opLabel } from '../../i18n';
@@ -14,6 +15,7 @@ import { useSession, type Session } from '../../session';
 import { get, getText } from '../../chain';
 import { useAsync } from '../../components/useAsync';
 import { Empty, ErrorState, Hex, Loading, When } from '../../components/ui';
+import { ExportButtons } from '../../components/ExportButtons';
 import { errorText } from '../../components/errors';
 import type { Page, RejectionRecord } from '../../components/records';
 import { toHex } from '../../../crypto/hex';
@@ -82,6 +84,8 @@ const t = makeT({
     col_reason: '拒绝原因',
     col_tx: '交易',
     none: '—',
+    trail: '导出审计轨迹',
+    trail_hint: '账本中每一条记录（已执行和被拒绝的）解码后的清单：时间、区块、操作、项目、结果、签名人。每条记录可用 gongxin verify 独立核验。',
   },
   en: {
     title: 'Audit desk',
@@ -137,6 +141,8 @@ const t = makeT({
     col_reason: 'Reason',
     col_tx: 'Transaction',
     none: '—',
+    trail: 'Export the audit trail',
+    trail_hint: 'Every ledger entry, applied or rejected, decoded: time, block, operation, project, result, signer. Each can be verified on its own with gongxin verify.',
   },
 });
 
@@ -485,6 +491,11 @@ function Desk({ session }: { session: Session }) {
       <Watch desk={desk} />
       <FileCheck genesis={desk.genesis} />
       <Rejections session={session} />
+      <section class="card stack" aria-labelledby="desk-trail">
+        <h2 id="desk-trail">{t('trail')}</h2>
+        <p class="hint">{t('trail_hint')}</p>
+        <ExportButtons session={session} table="trail" />
+      </section>
     </div>
   );
 }
