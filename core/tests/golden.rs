@@ -304,3 +304,39 @@ fn every_operation_kind() {
         &format!("{}\n", serde_json::to_string_pretty(&vectors).unwrap()),
     );
 }
+
+/// An operation-log chain as a node serves it (`GET /v1/access-log` records): the browser's
+/// auditor's desk recomputes each head from these (web/test/access-log.test.ts).
+#[test]
+fn access_log_chain() {
+    use gongxin_core::access_log::{AccessKind, AccessRecord, ChainPoint, ChainedRecord};
+    let mut point = ChainPoint::GENESIS;
+    let records: Vec<ChainedRecord> = [
+        (AccessKind::Read, "ed25519:ab", "audit", "GET /v1/projects/SC-2026-009", "200"),
+        (AccessKind::Admission, "sm2:cd", "transport", "tx 00ff approve_project", "admitted"),
+        (AccessKind::Read, "", "", "GET /v1/access-log?from=0", "401"),
+    ]
+    .into_iter()
+    .enumerate()
+    .map(|(seq, (kind, actor, department, target, outcome))| {
+        let record = AccessRecord {
+            seq: seq as u64,
+            at_ms: 1_780_000_000_000 + seq as u64,
+            kind,
+            actor: actor.into(),
+            department: department.into(),
+            target: target.into(),
+            outcome: outcome.into(),
+        };
+        point = point.next(&record);
+        ChainedRecord {
+            record,
+            head: point.head,
+        }
+    })
+    .collect();
+    check_text(
+        "access_log.json",
+        &format!("{}\n", serde_json::to_string_pretty(&records).unwrap()),
+    );
+}

@@ -2,8 +2,9 @@
 // checkpoint on first use and keeps it in the browser; a checkpoint with one signature bit
 // changed raises the alarm banner; so does a remembered checkpoint the node's log does not
 // extend (a rewritten history, made here by editing what the browser kept); the evidence is
-// downloadable and the alarm clears only when confirmed. A file's SM3 is shown, the
-// rejected attempts of all projects are listed, and the audit trail downloads as Excel.
+// downloadable and the alarm clears only when confirmed. The operation log's chain verifies,
+// a file's SM3 is shown, the rejected attempts of all projects are listed, and the audit
+// trail downloads as Excel.
 import { check, equal, sm3Hex } from './harness.mjs';
 
 export async function auditDesk(s) {
@@ -24,6 +25,10 @@ export async function auditDesk(s) {
   const rows = page.locator('table.desk-rejections tbody tr');
   await rows.first().waitFor({ timeout: 30_000 });
   check((await rows.count()) > 0, 'the demo’s rejected attempts are listed');
+
+  // The operation log: its chain recomputed in the browser and checked against the anchors.
+  await page.locator('section[aria-labelledby="desk-oplog"] .desk-ok').waitFor({ timeout: 30_000 });
+  check((await page.locator('table.desk-oplog tbody tr').count()) > 0, 'the newest operation-log records are listed');
 
   // A file's SM3.
   const bytes = Buffer.from('整改报告 第一稿\n');

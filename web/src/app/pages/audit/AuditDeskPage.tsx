@@ -6,6 +6,8 @@
 //   evidence, until an auditor clears it;
 // - 核验文件: a proof bundle dropped here is verified from the genesis validators
 //   (verify/bundle.ts); any other file gets its SM3, to compare with a hash on the ledger;
+// - 操作日志: this node's operation log, its SM3 chain recomputed here and checked against the
+//   anchors the ledger holds (verify/accessLog.ts), the newest records listed;
 // - 被拒绝的操作: every rejected attempt across all projects (GET /v1/rejections), newest first;
 // - 导出审计轨迹: every ledger entry decoded, to Excel or CSV (GET /v1/exports/trail).
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
@@ -25,6 +27,7 @@ import type { ListedValidator } from '../../../verify/note';
 import type { HandOver } from '../../../verify/valsets';
 import { judge, type Alarm, type AlarmKind } from '../../../verify/watch';
 import { parseBundle, verifyBundle, type BundleVerdict } from '../../../verify/bundle';
+import { verifyChain, type ChainedRecord, type ChainPoint, type ChainReport } from '../../../verify/accessLog';
 import type { JsonSchemaRoot } from '../../../wire/schema';
 import { clearAlarms, load, save, withGenesis, withJudgement, type DeskEvent, type DeskState } from './deskState';
 import './desk.css';
@@ -84,6 +87,15 @@ const t = makeT({
     col_reason: '拒绝原因',
     col_tx: '交易',
     none: '—',
+    oplog: '操作日志（节点 {node}）',
+    oplog_hint: '本节点记录的每一次签名查询和交易受理，按 SM3 哈希链相连，链头定期锚定在账本上。本页重新计算整条链，并与账本上的锚点核对。',
+    oplog_ok: '✔ 哈希链完整：第 {from}–{to} 条记录，与账本上的 {anchors} 个锚点一致；最近锚点之后还有 {unanchored} 条尚未锚定。',
+    oplog_bad: '✘ 操作日志被改动：{why}',
+    oplog_partial: '只核验了前 {n} 条记录，其余请用 gongxin access-log verify。',
+    oplog_newest: '最近的记录',
+    col_actor: '操作人',
+    col_target: '内容',
+    col_outcome: '结果',
     trail: '导出审计轨迹',
     trail_hint: '账本中每一条记录（已执行和被拒绝的）解码后的清单：时间、区块、操作、项目、结果、签名人。每条记录可用 gongxin verify 独立核验。',
   },
@@ -141,6 +153,15 @@ const t = makeT({
     col_reason: 'Reason',
     col_tx: 'Transaction',
     none: '—',
+    oplog: 'Operation log (node {node})',
+    oplog_hint: 'Every signed read and every transaction decision of this node, linked in an SM3 hash chain whose head is anchored on the ledger. This page recomputes the whole chain and checks it against the ledger’s anchors.',
+    oplog_ok: '✔ The chain is intact: records {from}–{to}, consistent with {anchors} anchors on the ledger; {unanchored} records after the newest anchor are not anchored yet.',
+    oplog_bad: '✘ The operation log was altered: {why}',
+    oplog_partial: 'Only the first {n} records were checked; use gongxin access-log verify for the rest.',
+    oplog_newest: 'Newest records',
+    col_actor: 'Actor',
+    col_target: 'Request',
+    col_outcome: 'Result',
     trail: 'Export the audit trail',
     trail_hint: 'Every ledger entry, applied or rejected, decoded: time, block, operation, project, result, signer. Each can be verified on its own with gongxin verify.',
   },
@@ -394,6 +415,122 @@ function FileCheck({ genesis }: { genesis: TrustedGenesis | null }) {
   );
 }
 
+/** Pages of the operation log read at most (1,000 records each). */
+const LOG_PAGES_MAX = 20;
+
+interface LogPage {
+  node: string;
+  start: ChainPoint;
+  flushed: ChainPoint;
+  records: ChainedRecord[];
+  next: number | null;
+}
+
+interface OpLog {
+  node: string;
+  records: ChainedRecord[];
+  partial: boolean;
+  verdict: { ok: true; report: ChainReport } | { ok: false; why: string };
+}
+
+/**
+ * The log as far as it was written when the check began (reading it adds records: each read is
+ * logged), and the anchors the ledger holds for it up to that point.
+ */
+async function fetchOpLog(session: Session): Promise<OpLog> {
+  const first = await get<LogPage>(session, '/v1/access-log?limit=1000');
+  const last = first.flushed.count - 1;
+  const records = [...first.records];
+  let next = first.next;
+  let pages = 1;
+  while (next !== null && next <= last && pages < LOG_PAGES_MAX) {
+    const page: LogPage = await get<LogPage>(session, `/v1/access-log?from=${next}&to=${last}&limit=1000`);
+    records.push(...page.records);
+    next = page.next;
+    pages += 1;
+  }
+  const partial = next !== null && next <= last;
+  const anchors: ChainPoint[] = [];
+  let after: number | null = null;
+  for (let i = 0; i < LOG_PAGES_MAX; i++) {
+    const query: string = new URLSearchParams({ node: first.node, ...(after === null ? {} : { after: String(after) }) }).toString();
+    const page: { anchors: { point: ChainPoint }[]; next: number | null } = await get(session, `/v1/access-log/anchors?${query}`);
+    anchors.push(...page.anchors.map((a) => a.point));
+    after = page.next;
+    if (after === null) break;
+  }
+  const checkedTo = first.start.count + records.length;
+  try {
+    const report = verifyChain(first.start, records, anchors.filter((a) => a.count <= checkedTo));
+    return { node: first.node, records, partial, verdict: { ok: true, report } };
+  } catch (e) {
+    return { node: first.node, records, partial, verdict: { ok: false, why: errorText(e) } };
+  }
+}
+
+function OperationLog({ session }: { session: Session }) {
+  const r = useAsync(() => fetchOpLog(session), []);
+  const log = r.data;
+  return (
+    <section class="card stack" aria-labelledby="desk-oplog">
+      <h2 id="desk-oplog">{t('oplog', { node: log?.node ?? session.status.node })}</h2>
+      <p class="hint">{t('oplog_hint')}</p>
+      {r.loading && <Loading />}
+      {r.error !== null && <ErrorState error={r.error} onRetry={r.reload} />}
+      {log && log.verdict.ok && (
+        <p class="desk-ok" role="status">
+          {t('oplog_ok', {
+            from: log.verdict.report.start.count + 1,
+            to: log.verdict.report.end.count,
+            anchors: log.verdict.report.anchorsMatched,
+            unanchored: log.verdict.report.unanchored,
+          })}
+        </p>
+      )}
+      {log && !log.verdict.ok && (
+        <p class="desk-bad" role="alert">
+          {t('oplog_bad', { why: log.verdict.why })}
+        </p>
+      )}
+      {log?.partial && <p class="hint">{t('oplog_partial', { n: log.records.length })}</p>}
+      {log && log.records.length > 0 && (
+        <div class="table-wrap">
+          <table class="table desk-oplog">
+            <caption>{t('oplog_newest')}</caption>
+            <thead>
+              <tr>
+                <th>{t('col_time')}</th>
+                <th>{t('col_actor')}</th>
+                <th>{t('col_target')}</th>
+                <th>{t('col_outcome')}</th>
+              </tr>
+            </thead>
+            <tbody>
+              {log.records
+                .slice(-20)
+                .reverse()
+                .map((x) => (
+                  <tr key={x.seq}>
+                    <td data-label={t('col_time')}>
+                      <When ms={x.at_ms} time />
+                    </td>
+                    <td data-label={t('col_actor')}>
+                      {x.department || t('none')} <Hex value={x.actor} />
+                    </td>
+                    <td data-label={t('col_target')}>
+                      <code class="desk-hash">{x.target}</code>
+                    </td>
+                    <td data-label={t('col_outcome')}>{x.outcome}</td>
+                  </tr>
+                ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
 async function fetchRejections(session: Session, fromHeight: number): Promise<{ items: RejectionRecord[]; truncated: boolean }> {
   const items: RejectionRecord[] = [];
   let after: string | null = null;
@@ -490,6 +627,7 @@ function Desk({ session }: { session: Session }) {
       <AlarmBanner alarms={desk.state.alarms} onClear={desk.clear} />
       <Watch desk={desk} />
       <FileCheck genesis={desk.genesis} />
+      <OperationLog session={session} />
       <Rejections session={session} />
       <section class="card stack" aria-labelledby="desk-trail">
         <h2 id="desk-trail">{t('trail')}</h2>
