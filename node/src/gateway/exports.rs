@@ -408,8 +408,8 @@ fn trail(node: &Node, reader: &Reader, query: &Query, rows: &mut Rows<'_>) -> Re
                 block_time = (entry.height, time);
             }
             let operation = &entry.tx.body.operation;
-            let signer = entry.tx.body.signer;
-            let department = queries::member(&state, &signer)
+            let signer = &entry.tx.body.signer;
+            let department = queries::member(&state, signer)
                 .map_err(state_error)?
                 .map(|m| m.member.department)
                 .unwrap_or_default();

@@ -577,13 +577,17 @@ pub fn project(node: &Node, lang: Lang, id: &str) -> Response {
 
 /// A value the project page shows from field `field` of its project record (record 0 of the
 /// page's data block): the verify script checks `data-raw` against the signed view, so what the
-/// page shows cannot differ from what was verified.
+/// page shows cannot differ from what was verified. A field the view does not have is shown
+/// unmarked (there is nothing signed to compare it with).
 fn shown(view: &Value, field: &str, html: String) -> String {
-    format!(
-        r#"<span data-record="0" data-field="{}" data-raw="{}">{html}</span>"#,
-        esc(field),
-        esc(&view[field].to_string())
-    )
+    match view.get(field) {
+        Some(value) => format!(
+            r#"<span data-record="0" data-field="{}" data-raw="{}">{html}</span>"#,
+            esc(field),
+            esc(&value.to_string())
+        ),
+        None => html,
+    }
 }
 
 fn fields(_lang: Lang, rows: &[(&str, String)]) -> String {
