@@ -312,8 +312,20 @@ fn access_log_chain() {
     use gongxin_core::access_log::{AccessKind, AccessRecord, ChainPoint, ChainedRecord};
     let mut point = ChainPoint::GENESIS;
     let records: Vec<ChainedRecord> = [
-        (AccessKind::Read, "ed25519:ab", "audit", "GET /v1/projects/SC-2026-009", "200"),
-        (AccessKind::Admission, "sm2:cd", "transport", "tx 00ff approve_project", "admitted"),
+        (
+            AccessKind::Read,
+            "ed25519:ab",
+            "audit",
+            "GET /v1/projects/SC-2026-009",
+            "200",
+        ),
+        (
+            AccessKind::Admission,
+            "sm2:cd",
+            "transport",
+            "tx 00ff approve_project",
+            "admitted",
+        ),
         (AccessKind::Read, "", "", "GET /v1/access-log?from=0", "401"),
     ]
     .into_iter()

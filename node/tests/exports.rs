@@ -277,8 +277,7 @@ fn exports_are_built_in_the_node_s_own_scratch_directory() {
 async fn the_audit_trail_decodes_every_entry_for_the_audit_department() {
     let t = loaded();
     let auditor = t.keys.member("audit", Role::Auditor).unwrap().clone();
-    let (status, _, _, bytes) =
-        download(&t, "/v1/exports/trail?format=xlsx", Some(&auditor)).await;
+    let (status, _, _, bytes) = download(&t, "/v1/exports/trail?format=xlsx", Some(&auditor)).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&bytes));
     let (sheet, rows) = read_xlsx(&bytes);
     assert_eq!(sheet, "审计轨迹");
@@ -302,8 +301,11 @@ async fn the_audit_trail_decodes_every_entry_for_the_audit_department() {
             .iter()
             .find(|row| row[10] == r.tx.to_hex().as_str())
             .expect("each rejection is a row");
-        assert_eq!(row[6], r.rejection.code.as_str());
-        assert_eq!(row[9], r.signer_department.clone().unwrap_or_default().as_str());
+        assert_eq!(row[6], r.rejection.code());
+        assert_eq!(
+            row[9],
+            r.signer_department.clone().unwrap_or_default().as_str()
+        );
     }
     // A range of blocks: exactly the entries of those heights.
     let from = t.node.tip().height() / 2;

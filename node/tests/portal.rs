@@ -52,7 +52,10 @@ const VERIFY_SCRIPT: &str = r#"<script src="/portal/verify.js" defer></script>"#
 
 /// The project page's data block (what the verify button checks), parsed.
 fn evidence(body: &str) -> Value {
-    let start = body.find(DATA_BLOCK).expect("the page carries its data block") + DATA_BLOCK.len();
+    let start = body
+        .find(DATA_BLOCK)
+        .expect("the page carries its data block")
+        + DATA_BLOCK.len();
     let end = start + body[start..].find("</script>").unwrap();
     serde_json::from_str(&body[start..end]).expect("the data block is JSON")
 }
@@ -264,7 +267,10 @@ async fn a_project_page_shows_its_disclosed_history_and_how_to_verify_it() {
         "an in-progress project has a contract"
     );
     for record in records {
-        let (kind, rid) = (record["kind"].as_str().unwrap(), record["id"].as_str().unwrap());
+        let (kind, rid) = (
+            record["kind"].as_str().unwrap(),
+            record["id"].as_str().unwrap(),
+        );
         let served = json(&t, &format!("/public/v1/records/{kind}/{rid}")).await;
         assert_eq!(record["view"], served["view"], "{kind} {rid}");
         assert_eq!(record["leaf_index"], served["leaf_index"], "{kind} {rid}");
@@ -275,19 +281,53 @@ async fn a_project_page_shows_its_disclosed_history_and_how_to_verify_it() {
         assert_eq!(*record, 0);
         assert_eq!(&records[0]["view"][field.as_str()], raw, "{field}");
     }
-    for field in ["name", "stage", "budget_fen", "disbursed_fen", "accepted_progress_bp"] {
-        assert!(shown.iter().any(|(_, f, _)| f == field), "{field} is marked");
+    for field in [
+        "name",
+        "stage",
+        "budget_fen",
+        "disbursed_fen",
+        "accepted_progress_bp",
+    ] {
+        assert!(
+            shown.iter().any(|(_, f, _)| f == field),
+            "{field} is marked"
+        );
     }
     // Its one script is /portal/verify.js; the button appears only where that script runs.
-    assert_eq!(page.body.matches("<script").count(), 2, "the data block and the script");
+    assert_eq!(
+        page.body.matches("<script").count(),
+        2,
+        "the data block and the script"
+    );
     assert!(page.body.contains(VERIFY_SCRIPT));
-    assert!(page.body.contains(r#"id="gx-verify" class="verify" hidden>验证此记录</button>"#));
+    assert!(
+        page.body
+            .contains(r#"id="gx-verify" class="verify" hidden>验证此记录</button>"#)
+    );
     assert!(page.csp.contains("script-src 'self'") && !page.csp.contains("unsafe-inline"));
     let pinned = format!(
         r#"<meta name="gongxin-genesis" content="{}">"#,
         t.node.genesis.hash().to_hex()
     );
     assert!(page.body.contains(&pinned));
+    // The script itself, from the web build (debug builds read web/dist at run time; the
+    // test command builds the web app first).
+    let script = get(&t, "/portal/verify.js").await;
+    let built = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../web/dist/portal/verify.js")
+        .exists();
+    if built {
+        assert_eq!(script.status, StatusCode::OK);
+        assert!(
+            script.content_type.contains("javascript"),
+            "{}",
+            script.content_type
+        );
+        assert!(script.body.contains("gx-evidence"));
+    } else {
+        assert_eq!(script.status, StatusCode::NOT_FOUND);
+        assert!(script.body.contains("console_not_built"), "{}", script.body);
+    }
     // The genesis those checks start from is served as the node's own parsed document.
     assert_eq!(
         json(&t, "/public/v1/genesis").await,

@@ -1005,7 +1005,10 @@ async fn rejections_across_all_projects_are_the_audit_departments() {
     let all = body_of(&l, "/v1/rejections?limit=500", &auditor).await;
     let items = all["items"].as_array().unwrap();
     assert!(items.len() > 1, "the demo has its intended rejections");
-    let heights: Vec<u64> = items.iter().map(|r| r["height"].as_u64().unwrap()).collect();
+    let heights: Vec<u64> = items
+        .iter()
+        .map(|r| r["height"].as_u64().unwrap())
+        .collect();
     assert!(heights.windows(2).all(|w| w[0] <= w[1]), "oldest first");
     // Each project's own rejections are all among them.
     let mut projects: Vec<&str> = items.iter().filter_map(|r| r["project"].as_str()).collect();
@@ -1013,7 +1016,10 @@ async fn rejections_across_all_projects_are_the_audit_departments() {
     assert!(!projects.is_empty());
     for project in projects {
         let path = format!("/v1/projects/{project}/rejections?limit=500");
-        for own in body_of(&l, &path, &auditor).await["items"].as_array().unwrap() {
+        for own in body_of(&l, &path, &auditor).await["items"]
+            .as_array()
+            .unwrap()
+        {
             assert!(items.contains(own), "{project}: {own}");
         }
     }
@@ -1028,12 +1034,19 @@ async fn rejections_across_all_projects_are_the_audit_departments() {
     let first = body_of(&l, "/v1/rejections?limit=1", &auditor).await;
     assert_eq!(first["items"][0], items[0]);
     let cursor = first["next"].as_str().unwrap();
-    let second = body_of(&l, &format!("/v1/rejections?limit=1&after={cursor}"), &auditor).await;
+    let second = body_of(
+        &l,
+        &format!("/v1/rejections?limit=1&after={cursor}"),
+        &auditor,
+    )
+    .await;
     assert_eq!(second["items"][0], items[1]);
     // Other departments are refused; bad input is a 400 with its reason.
     let finance = l.key("finance", Role::Specialist);
     let (status, body) = l.get("/v1/rejections", Some(&finance)).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    let (status, body) = l.get("/v1/rejections?from_height=soon", Some(&auditor)).await;
+    let (status, body) = l
+        .get("/v1/rejections?from_height=soon", Some(&auditor))
+        .await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
 }

@@ -390,7 +390,11 @@ fn trail(node: &Node, reader: &Reader, query: &Query, rows: &mut Rows<'_>) -> Re
     let log_size_after = |height: u64| -> Result<u64, ApiError> {
         Ok(store.header(height)?.map_or(0, |h| h.log_size))
     };
-    let start = if from == 0 { 0 } else { log_size_after(from - 1)? };
+    let start = if from == 0 {
+        0
+    } else {
+        log_size_after(from - 1)?
+    };
     let end = log_size_after(to)?;
     let state = store.state();
     let mut block_time = (u64::MAX, 0);

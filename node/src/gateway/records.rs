@@ -177,10 +177,7 @@ pub fn rejections(node: &Node, reader: &Reader, query: &Query) -> ApiResult {
     let (limit, after) = paging(query)?;
     let from_height = super::ledger::param_u64(query, "from_height")?.unwrap_or(0);
     let state = node.reader().state();
-    page(
-        &queries::rejections(&state, from_height, after.as_deref(), limit)
-            .map_err(state_error)?,
-    )
+    page(&queries::rejections(&state, from_height, after.as_deref(), limit).map_err(state_error)?)
 }
 
 /// `GET /v1/projects/{id}/health?quarter=2026Q2` (default: the current quarter).
