@@ -180,6 +180,7 @@ header.top { background: #fff; border-bottom: 3px solid var(--accent); padding: 
 .brand { font-weight: 700; font-size: 1.15rem; color: var(--accent); text-decoration: none; }
 .lang { margin-left: auto; }
 .pin { flex-basis: 100%; margin: 0; font-size: .8rem; color: var(--muted); overflow-wrap: anywhere; }
+.pin code, .verdict code { font-size: 1em; }
 main { max-width: 72rem; margin: 0 auto; padding: 1rem; }
 h1 { font-size: 1.4rem; margin: .5rem 0 1rem; }
 h2 { font-size: 1.15rem; margin: 1.6rem 0 .6rem; border-left: 4px solid var(--accent); padding-left: .5rem; }
