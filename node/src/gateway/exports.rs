@@ -364,8 +364,8 @@ fn produce(
     }
 }
 
-/// The audit trail: every ledger entry of blocks `from_height ..= to_height` (default: all),
-/// decoded, in log order. The department is the signer's membership now (a removed member's
+/// The audit trail: every ledger entry of blocks `from_height ..= to_height` (default: all;
+/// a range past the tip or backwards is empty), decoded, in log order. The department is the signer's membership now (a removed member's
 /// is empty); the entry itself is what `gongxin verify` proves.
 fn trail(node: &Node, reader: &Reader, query: &Query, rows: &mut Rows<'_>) -> Result<(), ApiError> {
     use gongxin_core::entry::{Entry, Outcome};
@@ -382,10 +382,7 @@ fn trail(node: &Node, reader: &Reader, query: &Query, rows: &mut Rows<'_>) -> Re
         .unwrap_or(tip)
         .min(tip);
     if from > to {
-        return Err(ApiError::bad_request(
-            "bad_query",
-            format!("from_height ({from}) is after to_height ({to})"),
-        ));
+        return Ok(());
     }
     let log_size_after = |height: u64| -> Result<u64, ApiError> {
         Ok(store.header(height)?.map_or(0, |h| h.log_size))
@@ -457,6 +454,8 @@ pub fn export(node: &Node, reader: &Reader, name: &str, query: &Query) -> ApiRes
     // Every filter is checked, whichever table uses it, so a typo is an error, not ignored.
     enum_param::<ProjectStage>(query, "stage")?;
     enum_param::<RectStatus>(query, "status")?;
+    super::ledger::param_u64(query, "from_height")?;
+    super::ledger::param_u64(query, "to_height")?;
     if let Some(v) = query
         .get("overdue")
         .filter(|v| !matches!(v.as_str(), "true" | "false"))
