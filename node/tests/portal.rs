@@ -266,6 +266,31 @@ async fn a_project_page_shows_its_disclosed_history_and_how_to_verify_it() {
         records.iter().any(|r| r["kind"] == "contract"),
         "an in-progress project has a contract"
     );
+    // A project with disclosed rectification measures carries each of them too.
+    let tasks = json(&t, "/public/v1/rectifications?limit=500").await;
+    let with_tasks = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find_map(|task| task["project"].as_str())
+        .expect("the demo's measures name projects");
+    let carried: Vec<String> =
+        evidence(&get(&t, &format!("/projects/{with_tasks}")).await.body)["records"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|r| r["kind"] == "rectification")
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect();
+    let listed: Vec<String> = tasks["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|task| task["project"] == with_tasks)
+        .map(|task| task["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert!(!listed.is_empty());
+    assert_eq!(carried, listed, "{with_tasks}");
     for record in records {
         let (kind, rid) = (
             record["kind"].as_str().unwrap(),

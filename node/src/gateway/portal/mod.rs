@@ -569,9 +569,10 @@ pub fn project(node: &Node, lang: Lang, id: &str) -> Response {
     body.push_str(&budget_lines(lang, &view));
     body.push_str(&procurement(lang, &view["procurement"]));
     body.push_str(&contracts(lang, &view["contracts"]));
-    body.push_str(&rectifications(node, lang, id, &names));
+    let tasks = rectification_views(node, id);
+    body.push_str(&rectifications(lang, &tasks, &names));
     body.push_str(&history(node, lang, id));
-    body.push_str(&verification(node, lang, id, &view));
+    body.push_str(&verification(node, lang, id, &view, &tasks));
     html(StatusCode::OK, page_frame(node, lang, &path, &body))
 }
 
@@ -738,19 +739,23 @@ fn contracts(lang: Lang, contracts: &Value) -> String {
     out
 }
 
-fn rectifications(node: &Node, lang: Lang, id: &str, names: &HashMap<String, String>) -> String {
+/// The public views of a project's disclosed rectification tasks (at most 200).
+fn rectification_views(node: &Node, id: &str) -> Vec<Value> {
     let filter = RectificationFilter {
         project: Some(id.to_owned()),
         ..RectificationFilter::default()
     };
-    let tasks: Vec<Value> = queries::rectifications(&node.reader().state(), &filter, None, 200)
+    queries::rectifications(&node.reader().state(), &filter, None, 200)
         .map(|page| {
             page.items
                 .iter()
                 .filter_map(Disclose::public_view)
                 .collect()
         })
-        .unwrap_or_default();
+        .unwrap_or_default()
+}
+
+fn rectifications(lang: Lang, tasks: &[Value], names: &HashMap<String, String>) -> String {
     if tasks.is_empty() {
         return String::new();
     }
@@ -871,7 +876,7 @@ fn changed_fields(lang: Lang, before: Option<&Value>, after: Option<&Value>) -> 
 /// How anyone can check this record: its leaf, the signed checkpoint, the command that
 /// verifies it with the genesis file alone, and the 验证此记录 button (shown by
 /// `/portal/verify.js` where scripts run) with the page's data block it checks.
-fn verification(node: &Node, lang: Lang, id: &str, page_view: &Value) -> String {
+fn verification(node: &Node, lang: Lang, id: &str, page_view: &Value, tasks: &[Value]) -> String {
     let reader = node.reader();
     let Some(index) = reader.public_record_leaf("project", id).ok().flatten() else {
         return String::new();
@@ -881,7 +886,7 @@ fn verification(node: &Node, lang: Lang, id: &str, page_view: &Value) -> String 
         .ok()
         .flatten()
         .map_or(0, |(size, _)| size);
-    let block = evidence_block(node, id, index, page_view);
+    let block = evidence_block(node, id, index, page_view, tasks);
     format!(
         r#"<h2>{title}</h2><p>{text}</p><p><button type="button" id="gx-verify" class="verify" hidden>{button}</button></p><div id="gx-verdict" role="status" aria-live="polite"></div><dl class="fields"><dt>{leaf}</dt><dd><a href="/public/v1/proofs/inclusion?leaf_index={index}">#{index}</a> ({of} {size})</dd><dt>{record}</dt><dd><a href="/public/v1/records/project/{href}">/public/v1/records/project/{shown}</a></dd><dt>{checkpoint}</dt><dd><a href="/public/v1/checkpoint">/public/v1/checkpoint</a></dd><dt>{genesis}</dt><dd><a href="/public/v1/genesis">/public/v1/genesis</a></dd><dt>{command}</dt><dd><code>gongxin public verify project {shown} --genesis genesis.json</code></dd></dl>{block}<script src="/portal/verify.js" defer></script>"#,
         title = lang.t("核验此记录", "Verify this record"),
@@ -903,8 +908,9 @@ fn verification(node: &Node, lang: Lang, id: &str, page_view: &Value) -> String 
 
 /// The page's data block (`#gx-evidence`, JSON the browser does not execute): each record the
 /// page shows with its latest leaf index and the public view it was rendered from — the
-/// project (record 0), then its procurement and contracts where they are disclosed.
-fn evidence_block(node: &Node, id: &str, index: u64, page_view: &Value) -> String {
+/// project (record 0), then its procurement, contracts and rectification tasks where they are
+/// disclosed.
+fn evidence_block(node: &Node, id: &str, index: u64, page_view: &Value, tasks: &[Value]) -> String {
     let reader = node.reader();
     let mut project = page_view.clone();
     if let Some(object) = project.as_object_mut() {
@@ -928,6 +934,11 @@ fn evidence_block(node: &Node, id: &str, index: u64, page_view: &Value) -> Strin
     for contract in page_view["contracts"].as_array().into_iter().flatten() {
         if let Some(contract_id) = contract["id"].as_str() {
             add("contract", contract_id, contract);
+        }
+    }
+    for task in tasks {
+        if let Some(task_id) = task["id"].as_str() {
+            add("rectification", task_id, task);
         }
     }
     // `<` escaped so no value can end the element early; JSON reads it back unchanged.
