@@ -768,7 +768,7 @@ fn rectifications(lang: Lang, tasks: &[Value], names: &HashMap<String, String>) 
         lang.t("状态", "Status"),
     );
     for task in tasks {
-        let status = match s(&task, "status") {
+        let status = match s(task, "status") {
             "open" => lang.t("整改中", "open"),
             "submitted" => lang.t("已提交", "submitted"),
             "verified" => lang.t("已核实", "verified"),
@@ -783,13 +783,13 @@ fn rectifications(lang: Lang, tasks: &[Value], names: &HashMap<String, String>) 
         let _ = write!(
             out,
             r#"<tr><td>{}</td><td data-label="{}">{}</td><td data-label="{}">{}</td><td data-label="{}">{status}{overdue}</td></tr>"#,
-            esc(s(&task, "title")),
+            esc(s(task, "title")),
             lang.t("责任部门", "Responsible"),
             esc(names
-                .get(s(&task, "responsible_department"))
-                .map_or(s(&task, "responsible_department"), String::as_str)),
+                .get(s(task, "responsible_department"))
+                .map_or(s(task, "responsible_department"), String::as_str)),
             lang.t("期限", "Deadline"),
-            date(u(&task, "deadline_ms")),
+            date(u(task, "deadline_ms")),
             lang.t("状态", "Status"),
         );
     }
