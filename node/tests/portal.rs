@@ -300,11 +300,15 @@ async fn a_project_page_shows_its_disclosed_history_and_how_to_verify_it() {
         assert_eq!(record["view"], served["view"], "{kind} {rid}");
         assert_eq!(record["leaf_index"], served["leaf_index"], "{kind} {rid}");
     }
-    // Every value marked as shown is the project view's, and the main figures are marked.
+    // Every value marked as shown is its record's view's, and the main figures are marked:
+    // the project's, and each contract's amount.
     let shown = shown_values(&page.body);
     for (record, field, raw) in &shown {
-        assert_eq!(*record, 0);
-        assert_eq!(&records[0]["view"][field.as_str()], raw, "{field}");
+        assert_eq!(
+            &records[*record]["view"][field.as_str()],
+            raw,
+            "{record} {field}"
+        );
     }
     for field in [
         "name",
@@ -314,9 +318,17 @@ async fn a_project_page_shows_its_disclosed_history_and_how_to_verify_it() {
         "accepted_progress_bp",
     ] {
         assert!(
-            shown.iter().any(|(_, f, _)| f == field),
+            shown.iter().any(|(r, f, _)| *r == 0 && f == field),
             "{field} is marked"
         );
+    }
+    for (i, record) in records.iter().enumerate() {
+        if record["kind"] == "contract" {
+            assert!(
+                shown.iter().any(|(r, f, _)| *r == i && f == "amount_fen"),
+                "contract {i}'s amount is marked"
+            );
+        }
     }
     // Its one script is /portal/verify.js; the button appears only where that script runs.
     assert_eq!(

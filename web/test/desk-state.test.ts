@@ -23,9 +23,9 @@ function memory(): Storage {
 
 const seen = (size: number, at = 1): Remembered => ({ note: `note ${size}`, size, root: size.toString(16).padStart(64, '0'), signers: ['v1', 'v2', 'v3'], handovers: [], at });
 const ok = (kind: 'first_use' | 'unchanged' | 'extended', size: number): Judgement => ({ kind, remembered: seen(size) });
-const alarm = (at: number): Judgement => ({
+const alarm = (at: number, presentedNote = `b ${at}`): Judgement => ({
   kind: 'alarm',
-  alarm: { kind: 'rollback', reason: 'fewer', at, trustedNote: 'a', presentedNote: 'b', consistencyPath: null },
+  alarm: { kind: 'rollback', reason: 'fewer', at, trustedNote: 'a', presentedNote, consistencyPath: null },
 });
 
 test('the state is kept per chain and read back; an unreadable one starts afresh', () => {
@@ -70,4 +70,14 @@ test('events record changes only; alarms stay until cleared; both are bounded', 
   assert.equal(state.alarms.length, ALARMS_MAX);
   assert.equal(state.events.length, EVENTS_MAX);
   assert.equal(state.alarms[0].at, 10 + EVENTS_MAX + ALARMS_MAX - 1, 'newest first');
+  assert.equal(state.alarms[ALARMS_MAX - 1].at, 4, 'the first alarm, the oldest evidence, stays');
+});
+
+test('the same alarm coming back at every check is kept once', () => {
+  let state = withJudgement(emptyState('city'), ok('first_use', 5), 1);
+  for (let minute = 0; minute < 10; minute++) state = withJudgement(state, alarm(100 + minute, 'the same note'), 100 + minute);
+  assert.equal(state.alarms.length, 1);
+  assert.equal(state.alarms[0].at, 100, 'the first time it was seen');
+  assert.equal(state.events.filter((e) => e.kind === 'alarm').length, 1);
+  assert.equal(state.lastChecked, 109, 'each check is still recorded');
 });

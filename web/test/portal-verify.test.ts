@@ -9,7 +9,7 @@ import { toHex, utf8 } from '../src/crypto/hex';
 import { leafHash, nodeHash } from '../src/app/pages/projects/merkle';
 import { genesisListing } from '../src/verify/genesis';
 import { canonicalize } from '../src/verify/jcs';
-import { parseEvidence, shownMismatches, verifyPage, VerifyError, type PageRecord, type Served, type Step } from '../src/verify/page';
+import { displayText, parseEvidence, shownMismatches, verifyPage, VerifyError, type PageRecord, type Served, type Step } from '../src/verify/page';
 import { listingHash } from '../src/verify/valsets';
 import type { JsonSchemaRoot } from '../src/wire/schema';
 import { goldenHex, goldenJson } from './support/golden';
@@ -48,9 +48,12 @@ function served(): Served {
   };
 }
 
+/** The main figures as the portal marks them, with the text a reader sees. */
 const shown = [
-  { record: 0, field: 'budget_fen', raw: '100000' },
-  { record: 0, field: 'name', raw: '"城南路"' },
+  { record: 0, field: 'id', raw: '"P-1"', text: 'P-1' },
+  { record: 0, field: 'name', raw: '"城南路"', text: ' 城南路 ' },
+  { record: 0, field: 'stage', raw: '"in_progress"', text: '实施中' },
+  { record: 0, field: 'budget_fen', raw: '100000', text: '¥1,000.00' },
 ];
 
 function failsAt(step: Step, run: () => unknown): void {
@@ -71,7 +74,7 @@ test('an honest page verifies: genesis recomputed, quorum, every record, every s
     verdict.records.map((r) => [r.kind, r.id, r.leafIndex, r.height]),
     [['project', 'P-1', 0, 5], ['contract', 'C-1', 1, 6]],
   );
-  assert.equal(verdict.shownChecked, 2);
+  assert.equal(verdict.shownChecked, 4);
   // The pinned hash may be in capitals; it is the same hash.
   assert.equal(verifyPage(schema, pinned.toUpperCase(), records, shown, served()).genesisHash, pinned);
 });
@@ -97,8 +100,12 @@ test('each kind of tampering fails at the step that names it', () => {
   failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [bent, honest.proofs[1]] }));
   failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [honest.proofs[1], honest.proofs[0]] }));
   failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [honest.proofs[0]] }));
-  // A shown value that is not the signed one.
-  failsAt('shown', () => verifyPage(schema, pinned, records, [{ record: 0, field: 'budget_fen', raw: '100001' }], honest));
+  // A shown value that is not the signed one, text that is not the value, a figure not marked.
+  const edit = (i: number, change: Partial<(typeof shown)[number]>) => shown.map((v, j) => (i === j ? { ...v, ...change } : v));
+  failsAt('shown', () => verifyPage(schema, pinned, records, edit(3, { raw: '100001' }), honest));
+  failsAt('shown', () => verifyPage(schema, pinned, records, edit(3, { text: '¥1,000.01' }), honest));
+  failsAt('shown', () => verifyPage(schema, pinned, records, edit(2, { text: '已验收' }), honest));
+  failsAt('shown', () => verifyPage(schema, pinned, records, shown.slice(1), honest));
 });
 
 test('the data block is read strictly, and shown values compare as canonical JSON', () => {
@@ -106,8 +113,27 @@ test('the data block is read strictly, and shown values compare as canonical JSO
   failsAt('page', () => parseEvidence('{"records": ['));
   failsAt('page', () => parseEvidence('{"records": []}'));
   failsAt('page', () => parseEvidence('{"records": [{"kind": "project", "id": "P-1", "view": {}}]}'));
-  assert.deepEqual(shownMismatches(records, [{ record: 0, field: 'budget_fen', raw: ' 100000 ' }]), []);
-  assert.match(shownMismatches(records, [{ record: 0, field: 'stage', raw: '"closed"' }])[0], /stage is shown as "closed"/);
-  assert.match(shownMismatches(records, [{ record: 0, field: 'missing', raw: 'null' }])[0], /says nothing/);
-  assert.match(shownMismatches(records, [{ record: 7, field: 'id', raw: '"P-1"' }])[0], /record 7/);
+  const with_ = (extra: { record: number; field: string; raw: string; text?: string }) => shownMismatches(records, [...shown, extra]);
+  assert.deepEqual(with_({ record: 0, field: 'budget_fen', raw: ' 100000 ' }), []);
+  assert.match(with_({ record: 0, field: 'stage', raw: '"closed"' })[0], /stage is shown as "closed"/);
+  assert.match(with_({ record: 0, field: 'missing', raw: 'null' })[0], /says nothing/);
+  assert.match(with_({ record: 7, field: 'id', raw: '"P-1"' })[0], /record 7/);
+  assert.match(with_({ record: 1, field: 'amount_fen', raw: '90000', text: '¥900.01' })[0], /reads “¥900.01”/);
+  assert.deepEqual(with_({ record: 1, field: 'amount_fen', raw: '90000', text: '¥900.00' }), []);
+  // The first record must be the page's project; its main figures must be marked.
+  assert.match(shownMismatches([records[1], records[0]], shown)[0], /not its project/);
+  assert.deepEqual(shownMismatches(records, []), ['id', 'name', 'stage', 'budget_fen'].map((f) => `the page does not mark the ${f} it shows`));
+  // English pages read stages in English.
+  assert.deepEqual(shownMismatches(records, shown.map((v) => (v.field === 'stage' ? { ...v, text: 'In progress' } : v)), false), []);
+});
+
+test('figures read as the portal formats them (node/src/gateway/portal/page.rs)', () => {
+  assert.equal(displayText('budget_fen', 123_456_789, true), '¥1,234,567.89');
+  assert.equal(displayText('budget_fen', 0, true), '¥0.00');
+  assert.equal(displayText('accepted_progress_bp', 6_543, true), '65.4%');
+  assert.equal(displayText('accepted_progress_bp', 10_000, true), '100.0%');
+  assert.equal(displayText('planned_end_ms', Date.UTC(2026, 11, 31, 16, 30), true), '2027-01-01', 'Beijing time');
+  assert.equal(displayText('stage', 'acceptance_requested', false), 'Acceptance requested');
+  assert.equal(displayText('programme', null, true), '—');
+  assert.equal(displayText('owner_department', 'transport', true), null);
 });

@@ -123,3 +123,16 @@ test('each kind of misbehaviour raises its alarm, with the evidence', async () =
   // Not a note at all.
   assert.deepEqual(await kindOf('garbage'), ['invalid_checkpoint', true, true]);
 });
+
+test('a hash that is not 32 bytes is refused, so no non-Merkle root can fold to a signed one', () => {
+  // Size 3 → 4 with the path [AB‖C (64 bytes), c1, ""]: without the length check the empty
+  // "hash" makes the old root come out right while the new root is no Merkle tree at all.
+  const ab = nodeHash(leaves[0], leaves[1]);
+  const first = nodeHash(ab, leaves[2]);
+  const seed = Uint8Array.from([...ab, ...leaves[2]]);
+  const c1 = leafHash(utf8('c1'));
+  const empty = new Uint8Array(0);
+  const second = nodeHash(empty, nodeHash(seed, c1));
+  assert.throws(() => verifyConsistency(3, 4, first, second, [seed, c1, empty]), /not 32 bytes/);
+  assert.throws(() => verifyConsistency(2, 2, first.subarray(1), first.subarray(1), []), /not 32 bytes/);
+});

@@ -49,6 +49,7 @@ function shownValues(): ShownValue[] {
     record: Number(el.dataset.record ?? '0'),
     field: el.dataset.field ?? '',
     raw: el.dataset.raw ?? '',
+    text: el.textContent ?? '',
   }));
 }
 
@@ -72,7 +73,7 @@ async function check(): Promise<PageVerdict> {
     checkpoint,
     handovers,
     proofs,
-  });
+  }, zh);
 }
 
 function item(parent: HTMLElement, label: string, value: string, code = false): void {

@@ -4,7 +4,7 @@
 // bit operators are 32-bit, tree sizes are not.
 
 import { equalBytes } from '../crypto/hex';
-import { nodeHash } from '../app/pages/projects/merkle';
+import { HASH_BYTES, nodeHash } from '../app/pages/projects/merkle';
 
 export class ConsistencyError extends Error {}
 
@@ -17,6 +17,10 @@ export function verifyConsistency(
 ): void {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(second) || first < 1 || first > second) {
     throw new ConsistencyError(`no consistency proof runs from size ${first} to ${second}`);
+  }
+  // A shorter or longer "hash" could make a non-Merkle root fold to the signed one.
+  if ([firstRoot, secondRoot, ...path].some((h) => h.length !== HASH_BYTES)) {
+    throw new ConsistencyError('a root or a hash of the consistency path is not 32 bytes');
   }
   if (first === second) {
     if (path.length !== 0) throw new ConsistencyError('a proof between equal sizes is empty');

@@ -12,8 +12,11 @@
 //      trusted from the genesis validators through the hand-overs;
 //   3. records — each record's leaf, rebuilt as JCS from the view in the data block, folds up
 //      its audit path to the checkpoint's root;
-//   4. shown — every value the page marks equals the verified view's.
+//   4. shown — record 0 is the page's project; the main figures are marked; every marked
+//      value equals the verified view's, and the text the reader sees is that value as the
+//      portal formats it (node/src/gateway/portal/page.rs: money, percent, date, stage).
 
+import { dateText, yuanText } from '../app/components/format';
 import { genesisHash, genesisListing } from './genesis';
 import { canonicalize } from './jcs';
 import { parseNote, type ListedValidator, type SignedNote } from './note';
@@ -29,11 +32,45 @@ export interface PageRecord {
   view: Record<string, unknown>;
 }
 
-/** A value the page shows: which record and field, and the JSON of the value rendered. */
+/** A value the page shows: which record and field, the JSON of the value, and its text. */
 export interface ShownValue {
   record: number;
   field: string;
   raw: string;
+  /** What the reader sees (the element's text), when the page is at hand. */
+  text?: string;
+}
+
+/** The fields of the project a page must mark, so that its main figures are checked. */
+export const MARKED_REQUIRED = ['id', 'name', 'stage', 'budget_fen', 'disbursed_fen'];
+
+const STAGES: Record<string, [string, string]> = {
+  proposed: ['申报', 'Proposed'],
+  approved: ['立项', 'Approved'],
+  budgeted: ['预算批复', 'Budgeted'],
+  procurement: ['招标采购', 'Procurement'],
+  contracted: ['合同签订', 'Contracted'],
+  in_progress: ['实施中', 'In progress'],
+  acceptance_requested: ['申请验收', 'Acceptance requested'],
+  accepted: ['已验收', 'Accepted'],
+  evaluated: ['已后评价', 'Evaluated'],
+  closed: ['已关闭', 'Closed'],
+  suspended: ['暂停', 'Suspended'],
+  cancelled: ['已撤销', 'Cancelled'],
+};
+
+/**
+ * How the portal shows `value` of `field` (the twin of page.rs's money, percent, date and
+ * stage_label); `null` where the text is not the value itself (a department's name).
+ */
+export function displayText(field: string, value: unknown, zh: boolean): string | null {
+  if (field === 'owner_department') return null;
+  if (typeof value === 'number' && field.endsWith('_fen')) return `¥${yuanText(value)}`;
+  if (typeof value === 'number' && field.endsWith('_bp')) return `${Math.floor(value / 100)}.${Math.floor((value % 100) / 10)}%`;
+  if (typeof value === 'number' && field.endsWith('_ms')) return dateText(value);
+  if (field === 'stage' && typeof value === 'string') return STAGES[value]?.[zh ? 0 : 1] ?? (zh ? '未知' : 'Unknown');
+  if (field === 'programme' && value === null) return '—';
+  return typeof value === 'string' ? value : null;
 }
 
 /** The step that failed, so the reader is told in words what does not hold. */
@@ -97,9 +134,21 @@ export function parseEvidence(text: string): PageRecord[] {
   });
 }
 
-/** The shown values that differ from the records' views (an empty list when all agree). */
-export function shownMismatches(records: PageRecord[], shown: ShownValue[]): string[] {
+/**
+ * What the page shows that differs from the records' views, or that it fails to mark (an
+ * empty list when all agree).
+ */
+export function shownMismatches(records: PageRecord[], shown: ShownValue[], zh = true): string[] {
   const out: string[] = [];
+  const project = records[0];
+  if (project?.kind !== 'project' || project.view.id !== project.id) {
+    out.push('the page\u2019s first record is not its project');
+  }
+  for (const field of MARKED_REQUIRED) {
+    if (field in (project?.view ?? {}) && !shown.some((v) => v.record === 0 && v.field === field)) {
+      out.push(`the page does not mark the ${field} it shows`);
+    }
+  }
   for (const value of shown) {
     const record = records[value.record];
     if (record === undefined) {
@@ -117,6 +166,11 @@ export function shownMismatches(records: PageRecord[], shown: ShownValue[]): str
     const signed = field === undefined ? undefined : canonicalize(field);
     if (rendered !== signed) {
       out.push(`${record.kind} ${record.id}: ${value.field} is shown as ${rendered}, the signed record says ${signed ?? 'nothing'}`);
+      continue;
+    }
+    const expected = value.text === undefined ? null : displayText(value.field, field, zh);
+    if (expected !== null && value.text?.trim() !== expected) {
+      out.push(`${record.kind} ${record.id}: ${value.field} reads “${value.text?.trim()}”, the signed record says “${expected}”`);
     }
   }
   return out;
@@ -129,6 +183,7 @@ export function verifyPage(
   records: PageRecord[],
   shown: ShownValue[],
   served: Served,
+  zh = true,
 ): PageVerdict {
   const hash = step('genesis', () => genesisHash(schema, served.genesis));
   if (hash !== pinnedHash.toLowerCase()) {
@@ -151,7 +206,7 @@ export function verifyPage(
     const height = step('records', () => leafInLog(note, chainId, record.kind, record.id, record.view, proof));
     return { kind: record.kind, id: record.id, leafIndex: record.leaf_index, height };
   });
-  const mismatches = shownMismatches(records, shown);
+  const mismatches = shownMismatches(records, shown, zh);
   if (mismatches.length > 0) throw new VerifyError('shown', mismatches.join('; '));
   return {
     genesisHash: hash,

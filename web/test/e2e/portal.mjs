@@ -1,7 +1,8 @@
 // The public portal in the browser (issue 12): the list and a project page without JavaScript,
 // and the 验证此记录 button — green on a real record, red when one bit of the page's data, a
-// shown value, the audit path, a checkpoint signature or the genesis is changed. The node's
-// answers are changed in flight with Playwright's routing, the page's data in the DOM.
+// shown value or the text a reader sees, the audit path, a checkpoint signature or the genesis
+// is changed. The node's answers are changed in flight with Playwright's routing, the page's
+// data in the DOM.
 import { check, equal } from './harness.mjs';
 
 /** A disclosed in-progress project (it has a contract, so the page verifies several records). */
@@ -104,6 +105,13 @@ export async function portalVerify(s, origin) {
     span.dataset.raw = String(Number(span.dataset.raw) + 1);
   });
   await expectRed('shown value', '页面显示的内容与签名记录不符', () => verify(page));
+  // The text a reader sees, with its marked value left alone: one digit of the budget.
+  await open();
+  await page.evaluate(() => {
+    const span = document.querySelector('[data-field="budget_fen"]');
+    span.textContent = span.textContent.replace(/\d(?=\.\d\d$)/, (d) => String((Number(d) + 1) % 10));
+  });
+  await expectRed('shown text', '页面显示的内容与签名记录不符', () => verify(page));
   // One bit of an audit path.
   await open();
   await expectRed('audit path', '记录不在签名的公开披露日志中', () =>

@@ -566,28 +566,52 @@ pub fn project(node: &Node, lang: Lang, id: &str) -> Response {
             ),
         ],
     ));
-    body.push_str(&budget_lines(lang, &view));
-    body.push_str(&procurement(lang, &view["procurement"]));
-    body.push_str(&contracts(lang, &view["contracts"]));
     let tasks = rectification_views(node, id);
-    body.push_str(&rectifications(lang, &tasks, &names));
+    let records = evidence_records(node, id, &view, &tasks);
+    let marks = Marks(&records);
+    body.push_str(&budget_lines(lang, &view));
+    body.push_str(&procurement(
+        lang,
+        &view["procurement"],
+        marks.of("procurement", id),
+    ));
+    body.push_str(&contracts(lang, &view["contracts"], marks));
+    body.push_str(&rectifications(lang, &tasks, &names, marks));
     body.push_str(&history(node, lang, id));
-    body.push_str(&verification(node, lang, id, &view, &tasks));
+    body.push_str(&verification(node, lang, id, &records));
     html(StatusCode::OK, page_frame(node, lang, &path, &body))
 }
 
 /// A value the project page shows from field `field` of its project record (record 0 of the
-/// page's data block): the verify script checks `data-raw` against the signed view, so what the
-/// page shows cannot differ from what was verified. A field the view does not have is shown
-/// unmarked (there is nothing signed to compare it with).
+/// page's data block); see [`shown_in`].
 fn shown(view: &Value, field: &str, html: String) -> String {
-    match view.get(field) {
-        Some(value) => format!(
-            r#"<span data-record="0" data-field="{}" data-raw="{}">{html}</span>"#,
+    shown_in(Some(0), view, field, html)
+}
+
+/// A value the page shows from field `field` of record `record` of its data block: the verify
+/// script checks `data-raw` against the signed view and the element's text against that value
+/// as formatted here, so what the page shows cannot differ from what was verified. A value of
+/// no record (not disclosed with a leaf) or of a field the view lacks is shown unmarked.
+fn shown_in(record: Option<usize>, view: &Value, field: &str, html: String) -> String {
+    match (record, view.get(field)) {
+        (Some(record), Some(value)) => format!(
+            r#"<span data-record="{record}" data-field="{}" data-raw="{}">{html}</span>"#,
             esc(field),
             esc(&value.to_string())
         ),
-        None => html,
+        _ => html,
+    }
+}
+
+/// Where each record of the page's data block is, by kind and id.
+#[derive(Clone, Copy)]
+struct Marks<'a>(&'a [Value]);
+
+impl Marks<'_> {
+    fn of(self, kind: &str, id: &str) -> Option<usize> {
+        self.0
+            .iter()
+            .position(|r| r["kind"] == kind && r["id"] == id)
     }
 }
 
@@ -624,14 +648,19 @@ fn budget_lines(lang: Lang, view: &Value) -> String {
     out
 }
 
-fn procurement(lang: Lang, procurement: &Value) -> String {
+fn procurement(lang: Lang, procurement: &Value, record: Option<usize>) -> String {
     if procurement.is_null() {
         return String::new();
     }
     let mut rows = vec![
         (
             lang.t("公告编号", "Notice"),
-            esc(s(procurement, "announcement_ref")),
+            shown_in(
+                record,
+                procurement,
+                "announcement_ref",
+                esc(s(procurement, "announcement_ref")),
+            ),
         ),
         (
             lang.t("采购方式", "Method"),
@@ -639,7 +668,12 @@ fn procurement(lang: Lang, procurement: &Value) -> String {
         ),
         (
             lang.t("开始日期", "Started"),
-            date(u(procurement, "started_ms")),
+            shown_in(
+                record,
+                procurement,
+                "started_ms",
+                date(u(procurement, "started_ms")),
+            ),
         ),
     ];
     if let Some(winner) = procurement["winner_name"].as_str() {
@@ -653,7 +687,12 @@ fn procurement(lang: Lang, procurement: &Value) -> String {
         ));
         rows.push((
             lang.t("中标金额", "Award"),
-            money(u(procurement, "award_fen")),
+            shown_in(
+                record,
+                procurement,
+                "award_fen",
+                money(u(procurement, "award_fen")),
+            ),
         ));
         rows.push((
             lang.t("投标人数", "Bidders"),
@@ -680,33 +719,47 @@ fn method_label(lang: Lang, wire: &str) -> &'static str {
     }
 }
 
-fn contracts(lang: Lang, contracts: &Value) -> String {
+fn contracts(lang: Lang, contracts: &Value, marks: Marks<'_>) -> String {
     let Some(list) = contracts.as_array().filter(|l| !l.is_empty()) else {
         return String::new();
     };
     let mut out = format!("<h2>{}</h2>", lang.t("合同", "Contracts"));
     for contract in list {
+        let record = marks.of("contract", s(contract, "id"));
+        let mark = |field: &str, html: String| shown_in(record, contract, field, html);
         out.push_str(&fields(
             lang,
             &[
                 (
                     lang.t("合同编号", "Contract"),
-                    format!("<code>{}</code>", esc(s(contract, "id"))),
+                    mark("id", format!("<code>{}</code>", esc(s(contract, "id")))),
                 ),
                 (
                     lang.t("承建单位", "Contractor"),
                     format!(
-                        "{} <code>{}</code>",
-                        esc(s(contract, "contractor_name")),
-                        esc(s(contract, "contractor_credit_code"))
+                        "{} {}",
+                        mark("contractor_name", esc(s(contract, "contractor_name"))),
+                        mark(
+                            "contractor_credit_code",
+                            format!(
+                                "<code>{}</code>",
+                                esc(s(contract, "contractor_credit_code"))
+                            )
+                        )
                     ),
                 ),
                 (
                     lang.t("合同金额", "Amount"),
-                    money(u(contract, "amount_fen")),
+                    mark("amount_fen", money(u(contract, "amount_fen"))),
                 ),
-                (lang.t("已支付", "Paid"), money(u(contract, "paid_fen"))),
-                (lang.t("签订日期", "Signed"), date(u(contract, "signed_ms"))),
+                (
+                    lang.t("已支付", "Paid"),
+                    mark("paid_fen", money(u(contract, "paid_fen"))),
+                ),
+                (
+                    lang.t("签订日期", "Signed"),
+                    mark("signed_ms", date(u(contract, "signed_ms"))),
+                ),
             ],
         ));
         if let Some(milestones) = contract["milestones"].as_array().filter(|m| !m.is_empty()) {
@@ -755,7 +808,12 @@ fn rectification_views(node: &Node, id: &str) -> Vec<Value> {
         .unwrap_or_default()
 }
 
-fn rectifications(lang: Lang, tasks: &[Value], names: &HashMap<String, String>) -> String {
+fn rectifications(
+    lang: Lang,
+    tasks: &[Value],
+    names: &HashMap<String, String>,
+    marks: Marks<'_>,
+) -> String {
     if tasks.is_empty() {
         return String::new();
     }
@@ -783,13 +841,23 @@ fn rectifications(lang: Lang, tasks: &[Value], names: &HashMap<String, String>) 
         let _ = write!(
             out,
             r#"<tr><td>{}</td><td data-label="{}">{}</td><td data-label="{}">{}</td><td data-label="{}">{status}{overdue}</td></tr>"#,
-            esc(s(task, "title")),
+            shown_in(
+                marks.of("rectification", s(task, "id")),
+                task,
+                "title",
+                esc(s(task, "title"))
+            ),
             lang.t("责任部门", "Responsible"),
             esc(names
                 .get(s(task, "responsible_department"))
                 .map_or(s(task, "responsible_department"), String::as_str)),
             lang.t("期限", "Deadline"),
-            date(u(task, "deadline_ms")),
+            shown_in(
+                marks.of("rectification", s(task, "id")),
+                task,
+                "deadline_ms",
+                date(u(task, "deadline_ms"))
+            ),
             lang.t("状态", "Status"),
         );
     }
@@ -876,9 +944,9 @@ fn changed_fields(lang: Lang, before: Option<&Value>, after: Option<&Value>) -> 
 /// How anyone can check this record: its leaf, the signed checkpoint, the command that
 /// verifies it with the genesis file alone, and the 验证此记录 button (shown by
 /// `/portal/verify.js` where scripts run) with the page's data block it checks.
-fn verification(node: &Node, lang: Lang, id: &str, page_view: &Value, tasks: &[Value]) -> String {
+fn verification(node: &Node, lang: Lang, id: &str, records: &[Value]) -> String {
     let reader = node.reader();
-    let Some(index) = reader.public_record_leaf("project", id).ok().flatten() else {
+    let Some(index) = records.first().and_then(|r| r["leaf_index"].as_u64()) else {
         return String::new();
     };
     let size = reader
@@ -886,9 +954,12 @@ fn verification(node: &Node, lang: Lang, id: &str, page_view: &Value, tasks: &[V
         .ok()
         .flatten()
         .map_or(0, |(size, _)| size);
-    let block = evidence_block(node, id, index, page_view, tasks);
+    // `<` escaped so no value can end the element early; JSON reads it back unchanged.
+    let block = serde_json::json!({ "records": records })
+        .to_string()
+        .replace('<', "\\u003c");
     format!(
-        r#"<h2>{title}</h2><p>{text}</p><p><button type="button" id="gx-verify" class="verify" hidden>{button}</button></p><div id="gx-verdict" role="status" aria-live="polite"></div><dl class="fields"><dt>{leaf}</dt><dd><a href="/public/v1/proofs/inclusion?leaf_index={index}">#{index}</a> ({of} {size})</dd><dt>{record}</dt><dd><a href="/public/v1/records/project/{href}">/public/v1/records/project/{shown}</a></dd><dt>{checkpoint}</dt><dd><a href="/public/v1/checkpoint">/public/v1/checkpoint</a></dd><dt>{genesis}</dt><dd><a href="/public/v1/genesis">/public/v1/genesis</a></dd><dt>{command}</dt><dd><code>gongxin public verify project {shown} --genesis genesis.json</code></dd></dl>{block}<script src="/portal/verify.js" defer></script>"#,
+        r#"<h2>{title}</h2><p>{text}</p><p><button type="button" id="gx-verify" class="verify" hidden>{button}</button></p><div id="gx-verdict" role="status" aria-live="polite"></div><dl class="fields"><dt>{leaf}</dt><dd><a href="/public/v1/proofs/inclusion?leaf_index={index}">#{index}</a> ({of} {size})</dd><dt>{record}</dt><dd><a href="/public/v1/records/project/{href}">/public/v1/records/project/{shown}</a></dd><dt>{checkpoint}</dt><dd><a href="/public/v1/checkpoint">/public/v1/checkpoint</a></dd><dt>{genesis}</dt><dd><a href="/public/v1/genesis">/public/v1/genesis</a></dd><dt>{command}</dt><dd><code>gongxin public verify project {shown} --genesis genesis.json</code></dd></dl><script type="application/json" id="gx-evidence">{block}</script><script src="/portal/verify.js" defer></script>"#,
         title = lang.t("核验此记录", "Verify this record"),
         text = lang.t(
             "这条记录的当前内容是公开披露日志中的一片叶子。用创世文件（其哈希见页首）即可核验：叶子在各部门验证节点签名的检查点所承诺的日志中，且与本页显示的内容一致。点击按钮在浏览器中核验，或用命令行离线核验。",
@@ -906,12 +977,15 @@ fn verification(node: &Node, lang: Lang, id: &str, page_view: &Value, tasks: &[V
     )
 }
 
-/// The page's data block (`#gx-evidence`, JSON the browser does not execute): each record the
-/// page shows with its latest leaf index and the public view it was rendered from — the
-/// project (record 0), then its procurement, contracts and rectification tasks where they are
-/// disclosed.
-fn evidence_block(node: &Node, id: &str, index: u64, page_view: &Value, tasks: &[Value]) -> String {
+/// The records of the page's data block (`#gx-evidence`, JSON the browser does not execute):
+/// each record the page shows with its latest leaf index and the public view it was rendered
+/// from — the project (record 0), then its procurement, contracts and rectification tasks
+/// where they are disclosed. Empty when the project has no leaf.
+fn evidence_records(node: &Node, id: &str, page_view: &Value, tasks: &[Value]) -> Vec<Value> {
     let reader = node.reader();
+    let Some(index) = reader.public_record_leaf("project", id).ok().flatten() else {
+        return Vec::new();
+    };
     let mut project = page_view.clone();
     if let Some(object) = project.as_object_mut() {
         // The page's view joins the procurement and contracts, which are records of their own.
@@ -941,11 +1015,7 @@ fn evidence_block(node: &Node, id: &str, index: u64, page_view: &Value, tasks: &
             add("rectification", task_id, task);
         }
     }
-    // `<` escaped so no value can end the element early; JSON reads it back unchanged.
-    let json = serde_json::json!({ "records": records })
-        .to_string()
-        .replace('<', "\\u003c");
-    format!(r#"<script type="application/json" id="gx-evidence">{json}</script>"#)
+    records
 }
 
 /// `GET /portal/projects.csv`: the filtered list as CSV (UTF-8 with BOM, for Excel).

@@ -207,7 +207,7 @@ code { font-size: .85em; overflow-wrap: anywhere; }
 button.verify { font: inherit; font-weight: 600; padding: .55rem 1.4rem; min-height: 2.75rem; background: #0b5cad; color: #fff; border: 0; border-radius: 4px; cursor: pointer; }
 button.verify:disabled { opacity: .6; cursor: wait; }
 .verdict:empty { display: none; }
-.verdict { margin: .6rem 0; padding: .7rem .9rem; border-radius: 6px; border: 2px solid var(--line); background: #fff; }
+.verdict { margin: .6rem 0; padding: .7rem .9rem; border-radius: 6px; border: 2px solid var(--line); background: #fff; overflow-wrap: anywhere; }
 .verdict.ok { border-color: var(--ok); background: #eaf6ec; }
 .verdict.bad { border-color: var(--accent); background: #fde8e7; }
 .verdict-head { margin: 0 0 .4rem; font-weight: 700; }

@@ -97,7 +97,10 @@ const t = makeT({
     col_target: '内容',
     col_outcome: '结果',
     trail: '导出审计轨迹',
-    trail_hint: '账本中每一条记录（已执行和被拒绝的）解码后的清单：时间、区块、操作、项目、结果、签名人。每条记录可用 gongxin verify 独立核验。',
+    trail_hint: '账本中每一条记录（已执行和被拒绝的）解码后的清单：时间、区块、操作、项目、结果、签名人。每条记录可用 gongxin verify 独立核验。一次最多 20 万条，账本更大时请填写区块范围。',
+    from_height: '起始区块（可选）',
+    bad_height: '区块高度只能填数字；不合规的一项不会用于导出。',
+    to_height: '结束区块（可选）',
   },
   en: {
     title: 'Audit desk',
@@ -163,7 +166,10 @@ const t = makeT({
     col_target: 'Request',
     col_outcome: 'Result',
     trail: 'Export the audit trail',
-    trail_hint: 'Every ledger entry, applied or rejected, decoded: time, block, operation, project, result, signer. Each can be verified on its own with gongxin verify.',
+    trail_hint: 'Every ledger entry, applied or rejected, decoded: time, block, operation, project, result, signer. Each can be verified on its own with gongxin verify. At most 200,000 rows at a time: give a block range for a larger ledger.',
+    from_height: 'First block (optional)',
+    bad_height: 'A block height is digits only; one that is not is left out of the export.',
+    to_height: 'Last block (optional)',
   },
 });
 
@@ -193,17 +199,28 @@ async function fetchHandovers(session: Session): Promise<HandOver[]> {
   return sets.validator_sets.flatMap((s) => (s.handover ? [s.handover] : []));
 }
 
-/** One check of the node's genesis and checkpoint, folded into the kept state. */
-async function checkOnce(session: Session, kept: DeskState): Promise<{ state: DeskState; genesis: TrustedGenesis }> {
+/**
+ * One check of the node's genesis and checkpoint, folded into the kept state. The genesis is
+ * handed on (for checking files) only when it is the one trusted.
+ */
+async function checkOnce(session: Session, kept: DeskState): Promise<{ state: DeskState; genesis: TrustedGenesis | null }> {
   const now = Date.now();
   const genesis = await fetchGenesis(session);
   const afterGenesis = withGenesis(kept, genesis.hash, now);
-  if (afterGenesis.alarm) return { state: { ...afterGenesis.state, lastChecked: now }, genesis };
+  if (afterGenesis.alarm || afterGenesis.state.genesisHash !== genesis.hash) {
+    return { state: { ...afterGenesis.state, lastChecked: now }, genesis: null };
+  }
   const [note, handovers] = await Promise.all([getText(session, '/v1/checkpoint'), fetchHandovers(session)]);
   const consistency = async (first: number, second: number) =>
     (await openJson<{ consistency_path: string[] }>(session, `/v1/proofs/consistency?first=${first}&second=${second}`)).consistency_path;
   const judgement = await judge(genesis.listing, genesis.chainId, afterGenesis.state.trusted, { note, handovers }, consistency, now);
   return { state: withJudgement(afterGenesis.state, judgement, now), genesis };
+}
+
+/** Runs `task` holding the browser-wide lock `name` (Web Locks), or just runs it without them. */
+async function exclusive<T>(name: string, task: () => Promise<T>): Promise<T> {
+  const locks = (navigator as Navigator & { locks?: LockManager }).locks;
+  return locks ? locks.request(name, task) : task();
 }
 
 function useDesk(session: Session) {
@@ -219,9 +236,13 @@ function useDesk(session: Session) {
     running.current = true;
     setBusy(true);
     try {
-      // Read afresh: another tab may have checked since.
-      const result = await checkOnce(session, load(localStorage, chainId).state);
-      save(localStorage, result.state);
+      // Read, check and write under one lock, so two tabs (or a remounted page) never write
+      // over each other's alarms; read afresh inside it, as another tab may have checked.
+      const result = await exclusive(`gongxin.audit-desk.${chainId}`, async () => {
+        const checked = await checkOnce(session, load(localStorage, chainId).state);
+        save(localStorage, checked.state);
+        return checked;
+      });
       setState(result.state);
       setGenesis(result.genesis);
       setError(null);
@@ -238,9 +259,11 @@ function useDesk(session: Session) {
     return () => clearInterval(timer);
   }, [check]);
   const clear = () => {
-    const next = clearAlarms(load(localStorage, chainId).state);
-    save(localStorage, next);
-    setState(next);
+    void exclusive(`gongxin.audit-desk.${chainId}`, async () => {
+      const next = clearAlarms(load(localStorage, chainId).state);
+      save(localStorage, next);
+      setState(next);
+    });
   };
   return { state, genesis, busy, error, check, clear, reset: initial.reset };
 }
@@ -433,11 +456,28 @@ interface OpLog {
   verdict: { ok: true; report: ChainReport } | { ok: false; why: string };
 }
 
+/** Every anchor the ledger holds for `node`'s log, and whether the list was cut short. */
+async function fetchAnchors(session: Session, node: string | null): Promise<{ anchors: ChainPoint[]; complete: boolean }> {
+  const anchors: ChainPoint[] = [];
+  let after: number | null = null;
+  for (let i = 0; i < LOG_PAGES_MAX; i++) {
+    const query = new URLSearchParams({ ...(node === null ? {} : { node }), ...(after === null ? {} : { after: String(after) }) });
+    const page: { anchors: { point: ChainPoint }[]; next: number | null } = await get(session, `/v1/access-log/anchors?${query}`);
+    anchors.push(...page.anchors.map((a) => a.point));
+    after = page.next;
+    if (after === null) return { anchors, complete: true };
+  }
+  return { anchors, complete: false };
+}
+
 /**
- * The log as far as it was written when the check began (reading it adds records: each read is
- * logged), and the anchors the ledger holds for it up to that point.
+ * The anchors first, then the log as far as it was written when it was first read (reading it
+ * adds records: each read is logged). Anchors are always of written points, so every anchor read
+ * before the log lies within it, and one beyond the records means records were deleted. Only
+ * a check cut short (too many pages) leaves later anchors aside, and says so.
  */
 async function fetchOpLog(session: Session): Promise<OpLog> {
+  const { anchors, complete } = await fetchAnchors(session, null);
   const first = await get<LogPage>(session, '/v1/access-log?limit=1000');
   const last = first.flushed.count - 1;
   const records = [...first.records];
@@ -449,19 +489,11 @@ async function fetchOpLog(session: Session): Promise<OpLog> {
     next = page.next;
     pages += 1;
   }
-  const partial = next !== null && next <= last;
-  const anchors: ChainPoint[] = [];
-  let after: number | null = null;
-  for (let i = 0; i < LOG_PAGES_MAX; i++) {
-    const query: string = new URLSearchParams({ node: first.node, ...(after === null ? {} : { after: String(after) }) }).toString();
-    const page: { anchors: { point: ChainPoint }[]; next: number | null } = await get(session, `/v1/access-log/anchors?${query}`);
-    anchors.push(...page.anchors.map((a) => a.point));
-    after = page.next;
-    if (after === null) break;
-  }
+  const partial = (next !== null && next <= last) || !complete;
   const checkedTo = first.start.count + records.length;
+  const checked = partial ? anchors.filter((a) => a.count <= checkedTo) : anchors;
   try {
-    const report = verifyChain(first.start, records, anchors.filter((a) => a.count <= checkedTo));
+    const report = verifyChain(first.start, records, checked);
     return { node: first.node, records, partial, verdict: { ok: true, report } };
   } catch (e) {
     return { node: first.node, records, partial, verdict: { ok: false, why: errorText(e) } };
@@ -547,8 +579,11 @@ async function fetchRejections(session: Session, fromHeight: number): Promise<{ 
 
 function Rejections({ session }: { session: Session }) {
   const [range, setRange] = useState<'10000' | '100000' | 'all'>('100000');
-  const from = range === 'all' ? 0 : Math.max(0, session.status.height - Number(range));
-  const r = useAsync(() => fetchRejections(session, from), [range]);
+  const r = useAsync(async () => {
+    // The node's height now, not at sign-in: the page may have been open for hours.
+    const height = (await session.gateway.status()).height;
+    return fetchRejections(session, range === 'all' ? 0 : Math.max(0, height - Number(range)));
+  }, [range]);
   return (
     <section class="card stack" aria-labelledby="desk-rejections">
       <div class="actions desk-head">
@@ -606,6 +641,39 @@ function Rejections({ session }: { session: Session }) {
   );
 }
 
+/** Heights typed in the range fields: digits only, or nothing. */
+function heightFilter(text: string): string | undefined {
+  const trimmed = text.trim();
+  return /^\d{1,19}$/.test(trimmed) ? trimmed : undefined;
+}
+
+function Trail({ session }: { session: Session }) {
+  const [from, setFrom] = useState('');
+  const [to, setTo] = useState('');
+  return (
+    <section class="card stack" aria-labelledby="desk-trail">
+      <h2 id="desk-trail">{t('trail')}</h2>
+      <p class="hint">{t('trail_hint')}</p>
+      <div class="actions">
+        <label class="field">
+          <span>{t('from_height')}</span>
+          <input type="text" inputMode="numeric" value={from} onInput={(e) => setFrom((e.target as HTMLInputElement).value)} />
+        </label>
+        <label class="field">
+          <span>{t('to_height')}</span>
+          <input type="text" inputMode="numeric" value={to} onInput={(e) => setTo((e.target as HTMLInputElement).value)} />
+        </label>
+      </div>
+      {[from, to].some((v) => v.trim() !== '' && heightFilter(v) === undefined) && (
+        <p class="desk-bad" role="alert">
+          {t('bad_height')}
+        </p>
+      )}
+      <ExportButtons session={session} table="trail" filters={{ from_height: heightFilter(from), to_height: heightFilter(to) }} />
+    </section>
+  );
+}
+
 export function AuditDeskPage() {
   const session = useSession();
   if (!session.me.reads_everything) {
@@ -629,11 +697,7 @@ function Desk({ session }: { session: Session }) {
       <FileCheck genesis={desk.genesis} />
       <OperationLog session={session} />
       <Rejections session={session} />
-      <section class="card stack" aria-labelledby="desk-trail">
-        <h2 id="desk-trail">{t('trail')}</h2>
-        <p class="hint">{t('trail_hint')}</p>
-        <ExportButtons session={session} table="trail" />
-      </section>
+      <Trail session={session} />
     </div>
   );
 }

@@ -96,11 +96,22 @@ export function clearAlarms(state: DeskState): DeskState {
   return { ...state, alarms: [] };
 }
 
+/**
+ * The state with `alarm` raised. A check repeats every minute and an alarm does not change what
+ * was verified, so the same alarm (kind and notes) comes back each time: it is kept once. When
+ * the list is full the newest uncleared alarm gives way, never the first: the oldest evidence
+ * is what an auditor hands on.
+ */
 function raise(state: DeskState, alarm: Alarm): DeskState {
+  const repeat = state.alarms.some(
+    (a) => a.kind === alarm.kind && a.trustedNote === alarm.trustedNote && a.presentedNote === alarm.presentedNote && a.reason === alarm.reason,
+  );
+  if (repeat) return state;
+  const kept = state.alarms.length >= ALARMS_MAX ? state.alarms.slice(1) : state.alarms;
   const event: DeskEvent = { at: alarm.at, kind: 'alarm', size: state.trusted?.size ?? 0, root: state.trusted?.root ?? '', signers: [], reason: alarm.reason };
   return {
     ...state,
-    alarms: [alarm, ...state.alarms].slice(0, ALARMS_MAX),
+    alarms: [alarm, ...kept],
     events: [event, ...state.events].slice(0, EVENTS_MAX),
   };
 }

@@ -19,11 +19,15 @@ export function nodeHash(left: Uint8Array, right: Uint8Array): Uint8Array {
 /** Why a proof does not hold (`ok: true` when it does). */
 export type FoldResult =
   | { ok: true; root: Uint8Array }
-  | { ok: false; why: 'index_out_of_range' | 'path_too_long' | 'path_too_short' };
+  | { ok: false; why: 'index_out_of_range' | 'path_too_long' | 'path_too_short' | 'bad_hash' };
+
+/** Every hash of the log is 32 bytes; anything else in a proof is refused, never folded. */
+export const HASH_BYTES = 32;
 
 /** Fold `path` from `leaf` up to the root of a tree of `treeSize` leaves (RFC 9162 §2.1.3.2). */
 export function rootFromInclusion(leaf: Uint8Array, leafIndex: number, treeSize: number, path: Uint8Array[]): FoldResult {
   if (!(leafIndex >= 0 && leafIndex < treeSize)) return { ok: false, why: 'index_out_of_range' };
+  if (leaf.length !== HASH_BYTES || path.some((p) => p.length !== HASH_BYTES)) return { ok: false, why: 'bad_hash' };
   // Sizes up to 2^53 fit a JS number exactly; BigInt keeps the shifts exact beyond 2^31.
   let fn = BigInt(leafIndex);
   let sn = BigInt(treeSize - 1);
@@ -67,7 +71,7 @@ export function parseCheckpoint(note: string): CheckpointBody {
 
 export type Verdict =
   | { ok: true; leafIndex: number; treeSize: number }
-  | { ok: false; why: 'index_out_of_range' | 'path_too_long' | 'path_too_short' | 'size_mismatch' | 'root_mismatch' | 'other_tx'; detail?: string };
+  | { ok: false; why: 'index_out_of_range' | 'path_too_long' | 'path_too_short' | 'bad_hash' | 'size_mismatch' | 'root_mismatch' | 'other_tx'; detail?: string };
 
 /** Whether `entry` is leaf `leafIndex` of the checkpoint's tree, given the audit path. */
 export function verifyInclusion(
