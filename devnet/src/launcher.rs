@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, Result, bail};
 use gongxin_node::config::{ConsensusSettings, Limits, NodeConfig};
 use gongxin_node::consensus::engine::{read_node_key, write_node_key};
+use gongxin_node::cosigning::WitnessConfig;
 use serde::{Deserialize, Serialize};
 
 use crate::supervise::{Supervised, after_exit, death_report, quorum_line, spawn_node};
@@ -35,6 +36,9 @@ pub struct DevnetOptions {
     pub restart_crashed: bool,
     /// The signature suite of every key of the devnet (validators and members).
     pub algorithm: gongxin_core::crypto::Algorithm,
+    /// Also run a C2SP witness (`gongxin-node witness`) on `base_port + 30`, to which every
+    /// validator submits its checkpoints.
+    pub witness: bool,
 }
 
 /// `devnet.json`: where the devnet's parts are, for people and tools.
@@ -44,6 +48,19 @@ pub struct DevnetFile {
     pub genesis: PathBuf,
     pub keys_dir: PathBuf,
     pub nodes: Vec<DevnetNode>,
+    /// The witness, when the devnet runs one (`--witness`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub witness: Option<DevnetWitness>,
+}
+
+/// The devnet's witness, as `gongxin verify --witness NAME=KEY` names it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DevnetWitness {
+    pub name: String,
+    pub public_key: String,
+    pub url: String,
+    pub pid: u32,
+    pub log: PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -118,12 +135,33 @@ pub async fn run(
     std::fs::create_dir_all(&options.dir)
         .with_context(|| format!("cannot create {}", options.dir.display()))?;
     let dir = options.dir.canonicalize()?;
+    let witness_config = if options.witness {
+        std::fs::create_dir_all(dir.join("keys"))?;
+        let key = crate::template::witness_key(&dir)?;
+        let port = options
+            .base_port
+            .checked_add(30)
+            .context("--base-port too high for a witness")?;
+        Some(WitnessConfig {
+            name: crate::template::WITNESS_NAME.to_owned(),
+            url: format!("http://127.0.0.1:{port}"),
+            public_key: key.public_key().to_string(),
+        })
+    } else {
+        None
+    };
     let (keys, configs) = write_node_configs_with(
         &dir,
         options.validators,
         options.base_port,
         options.algorithm,
+        witness_config.as_slice(),
     )?;
+    // The witness first: validators submit each checkpoint to it from their first block.
+    let mut witness = match &witness_config {
+        Some(config) => Some(start_witness(&exe, &dir, config)?),
+        None => None,
+    };
 
     let mut running: Vec<Supervised> = Vec::new();
     let mut nodes = Vec::new();
@@ -170,9 +208,22 @@ pub async fn run(
         genesis: dir.join("genesis.json"),
         keys_dir: dir.join("keys"),
         nodes,
+        witness: witness_config
+            .as_ref()
+            .zip(witness.as_ref())
+            .map(|(config, process)| DevnetWitness {
+                name: config.name.clone(),
+                public_key: config.public_key.clone(),
+                url: config.url.clone(),
+                pid: process.child.as_ref().map_or(0, Child::id),
+                log: process.log.clone(),
+            }),
     };
     if let Err(e) = result.and_then(|()| write_devnet_file(&dir, &file)) {
-        running.iter_mut().for_each(Supervised::stop);
+        running
+            .iter_mut()
+            .chain(witness.as_mut())
+            .for_each(Supervised::stop);
         return Err(e);
     }
 
@@ -183,6 +234,15 @@ pub async fn run(
     );
     for node in &file.nodes {
         println!("  {:<32} {}  (pid {})", node.name, node.http, node.pid);
+    }
+    if let Some(w) = &file.witness {
+        println!("  witness {:<24} {}  (pid {})", w.name, w.url, w.pid);
+        println!(
+            "  verify with: gongxin verify <bundle> --genesis {} --witness {}={}",
+            file.genesis.display(),
+            w.name,
+            w.public_key
+        );
     }
     if options.demo {
         let url = file.nodes[0].http.clone();
@@ -198,7 +258,7 @@ pub async fn run(
             },
             _ = &mut shutdown => {
                 println!("stopping {} node(s)…", running.len());
-                running.iter_mut().for_each(Supervised::stop);
+                running.iter_mut().chain(witness.as_mut()).for_each(Supervised::stop);
                 return Ok(());
             }
         }
@@ -220,8 +280,74 @@ pub async fn run(
     )
     .await;
     println!("stopping {} node(s)…", running.len());
-    running.iter_mut().for_each(Supervised::stop);
+    running
+        .iter_mut()
+        .chain(witness.as_mut())
+        .for_each(Supervised::stop);
     watched
+}
+
+/// Starts `gongxin-node witness` for the devnet's chain, its state and log in `<dir>/witness`,
+/// and waits (bounded) until it listens. It is stopped with the validators; the validators
+/// keep committing if it dies (their cosigning task logs the failures).
+fn start_witness(exe: &Path, dir: &Path, config: &WitnessConfig) -> Result<Supervised> {
+    let state_dir = dir.join("witness");
+    std::fs::create_dir_all(&state_dir)?;
+    let listen = config
+        .url
+        .strip_prefix("http://")
+        .context("the witness URL is http://")?
+        .to_owned();
+    let command = vec![
+        exe.display().to_string(),
+        "witness".to_owned(),
+        "--name".to_owned(),
+        config.name.clone(),
+        "--key".to_owned(),
+        dir.join("keys")
+            .join(format!("{}.key", config.name))
+            .display()
+            .to_string(),
+        "--genesis".to_owned(),
+        dir.join("genesis.json").display().to_string(),
+        "--state-dir".to_owned(),
+        state_dir.display().to_string(),
+        "--listen".to_owned(),
+        listen.clone(),
+    ];
+    let mut witness = Supervised::new(
+        config.name.clone(),
+        0,
+        command.clone(),
+        state_dir.join("witness.log"),
+        config.url.clone(),
+    );
+    witness.child = Some(spawn_node(&command, &witness.log).context("cannot start the witness")?);
+    let deadline = Instant::now() + NODE_START_TIMEOUT;
+    let addr: SocketAddr = listen.parse().context("the witness address")?;
+    loop {
+        if std::net::TcpStream::connect_timeout(&addr, Duration::from_millis(200)).is_ok() {
+            return Ok(witness);
+        }
+        if let Some(status) = witness
+            .child
+            .as_mut()
+            .and_then(|c| c.try_wait().ok().flatten())
+        {
+            bail!(
+                "the witness exited during start-up ({status}); see {}",
+                witness.log.display()
+            );
+        }
+        if Instant::now() > deadline {
+            witness.stop();
+            bail!(
+                "the witness did not listen on {addr} within {} s",
+                NODE_START_TIMEOUT.as_secs()
+            );
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
 }
 
 /// Watches the validators until `shutdown` completes: reports each that exits on its own and,
@@ -352,15 +478,18 @@ pub fn write_node_configs(
         validators,
         base_port,
         gongxin_core::crypto::Algorithm::Ed25519,
+        &[],
     )
 }
 
-/// [`write_node_configs`] with every key of `algorithm`.
+/// [`write_node_configs`] with every key of `algorithm`, each validator submitting its
+/// checkpoints to `witnesses`.
 pub fn write_node_configs_with(
     dir: &Path,
     validators: usize,
     base_port: u16,
     algorithm: gongxin_core::crypto::Algorithm,
+    witnesses: &[WitnessConfig],
 ) -> Result<(DevnetKeys, Vec<(NodeConfig, PathBuf)>)> {
     let keys = create_devnet_files_with(dir, validators, algorithm)?;
     let consensus = consensus_settings(dir, &keys, base_port)?;
@@ -382,7 +511,7 @@ pub fn write_node_configs_with(
             webhooks: Vec::new(),
             postgres_sink: None,
             risk_model: None,
-            witnesses: Vec::new(),
+            witnesses: witnesses.to_vec(),
         };
         let config_path = node_dir.join("config.json");
         std::fs::write(&config_path, serde_json::to_string_pretty(&config)?)?;

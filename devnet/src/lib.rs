@@ -30,7 +30,11 @@ pub mod supervise;
 mod template;
 
 pub use launcher::{
-    DevnetFile, DevnetNode, DevnetOptions, connect_all, consensus_port, devnet_limits, http_agent,
-    node_binary, read_devnet_file, run, write_node_configs, write_node_configs_with,
+    DevnetFile, DevnetNode, DevnetOptions, DevnetWitness, connect_all, consensus_port,
+    devnet_limits, http_agent, node_binary, read_devnet_file, run, write_node_configs,
+    write_node_configs_with,
 };
-pub use template::{DevnetKeys, create_devnet_files, create_devnet_files_with, devnet_algorithm};
+pub use template::{
+    DevnetKeys, WITNESS_NAME, create_devnet_files, create_devnet_files_with, devnet_algorithm,
+    witness_key,
+};

@@ -37,6 +37,11 @@ struct Args {
     /// the devnet already in --dir, else ed25519.
     #[arg(long, value_parser = ["ed25519", "sm2"])]
     algorithm: Option<String>,
+    /// Also run a C2SP witness (`gongxin-node witness`, key `keys/devnet.witness.key`) on
+    /// 127.0.0.1:(base-port + 30); every validator submits its checkpoints to it and serves its
+    /// cosignatures, which `gongxin verify --witness` can require.
+    #[arg(long)]
+    witness: bool,
 }
 
 fn main() -> ExitCode {
@@ -69,6 +74,7 @@ fn main() -> ExitCode {
         demo: !args.no_demo,
         restart_crashed: args.restart_crashed,
         algorithm,
+        witness: args.witness,
     };
     match runtime.block_on(gongxin_devnet::run(
         options,

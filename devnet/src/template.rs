@@ -144,6 +144,20 @@ fn write_key(path: &Path, name: &str, key: &Keypair) -> Result<()> {
     Ok(())
 }
 
+/// The key name of the devnet's witness (`--witness`).
+pub const WITNESS_NAME: &str = "devnet.witness";
+
+/// The devnet witness's Ed25519 key (`keys/devnet.witness.key`), created on first use.
+pub fn witness_key(dir: &Path) -> Result<Keypair> {
+    let path = dir.join("keys").join(format!("{WITNESS_NAME}.key"));
+    if path.exists() {
+        return read_key(&path);
+    }
+    let key = Keypair::generate(Algorithm::Ed25519)?;
+    write_key(&path, WITNESS_NAME, &key)?;
+    Ok(key)
+}
+
 fn read_key(path: &Path) -> Result<Keypair> {
     let text =
         std::fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))?;

@@ -45,13 +45,14 @@ fn node_binary() -> PathBuf {
 }
 
 /// A gateway base port below Linux's ephemeral range (32768–60999) such that the gateway,
-/// consensus and gossip ports (`+0`, `+10`, `+20`, each plus `0..validators`) are free.
+/// consensus, gossip and witness ports (`+0`, `+10`, `+20`, `+30`, each plus `0..validators`)
+/// are free.
 fn free_port(validators: u16) -> u16 {
     let start = 12_000 + (std::process::id() % 18_000) as u16;
     (start..32_000)
         .chain(12_000..start)
         .find(|p| {
-            [0u16, 10, 20].iter().all(|offset| {
+            [0u16, 10, 20, 30].iter().all(|offset| {
                 (0..validators).all(|i| {
                     std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, p + offset + i)).is_ok()
                 })
@@ -378,4 +379,54 @@ fn an_sm2_devnet_keys_signs_and_verifies_everything_in_sm2() {
     let agent = ureq::Agent::new_with_defaults();
     let height = height(&agent, &devnet.nodes[0].http).unwrap();
     assert!(height > 0);
+}
+
+/// The latest checkpoint note of `path` (`/v1/checkpoint` or `/public/v1/checkpoint`) at `http`.
+fn note(agent: &ureq::Agent, http: &str, path: &str) -> String {
+    get(agent, &format!("{http}{path}"))
+        .and_then(|(status, body)| (status == 200).then_some(body))
+        .and_then(|body| body.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+#[test]
+fn with_witness_the_devnet_serves_checkpoints_its_witness_cosigned() {
+    use gongxin_core::checkpoint::SignedCheckpoint;
+    use gongxin_core::witness::{WitnessKey, require_cosignatures};
+    let (launcher, devnet) = Launcher::start(1, &["--witness"]);
+    let witness = devnet
+        .witness
+        .clone()
+        .expect("devnet.json names the witness");
+    assert_eq!(witness.name, gongxin_devnet::WITNESS_NAME);
+    let key = WitnessKey::parse(&format!("{}={}", witness.name, witness.public_key)).unwrap();
+    let agent = gongxin_devnet::http_agent();
+    let http = &devnet.nodes[0].http;
+    // Both logs' checkpoints come to carry a cosignature that verifies with the witness's key.
+    for path in ["/v1/checkpoint", "/public/v1/checkpoint"] {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let text = note(&agent, http, path);
+            let cosigned = SignedCheckpoint::parse(&text).is_ok_and(|checkpoint| {
+                require_cosignatures(&checkpoint, std::slice::from_ref(&key), 1).is_ok()
+            });
+            if cosigned {
+                break;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "{path} is not cosigned: {text}\nlauncher: {}",
+                launcher.stderr()
+            );
+            std::thread::sleep(Duration::from_millis(300));
+        }
+    }
+    // Stopping the launcher stops its witness too.
+    let pid = rustix::process::Pid::from_raw(witness.pid as i32).unwrap();
+    drop(launcher);
+    assert!(
+        rustix::process::test_kill_process(pid).is_err(),
+        "the witness (pid {}) outlived the devnet",
+        witness.pid
+    );
 }

@@ -91,7 +91,7 @@ impl Setup {
         let dir = tempfile::tempdir().expect("temp dir");
         let base = free_base_port(validators + extra);
         let (keys, configs) =
-            gongxin_devnet::write_node_configs_with(dir.path(), validators, base, algorithm)
+            gongxin_devnet::write_node_configs_with(dir.path(), validators, base, algorithm, &[])
                 .expect("node configs");
         Setup {
             dir,
