@@ -19,6 +19,18 @@ export function exportPath(table: string, format: 'csv' | 'xlsx', filters: Recor
   return `/v1/exports/${encodeURIComponent(table)}${qs({ ...filters, format })}`;
 }
 
+/** Saves `blob` as a download named `name` (through a temporary link to an object URL). */
+export function saveBlob(blob: Blob, name: string): void {
+  const url = URL.createObjectURL(blob);
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+}
+
 export function ExportButtons({ session, table, filters }: { session: Session; table: string; filters?: Record<string, string | undefined> }) {
   const [busy, setBusy] = useState(false);
   const run = async (format: 'csv' | 'xlsx') => {
@@ -26,14 +38,7 @@ export function ExportButtons({ session, table, filters }: { session: Session; t
     try {
       const { blob, filename } = await session.gateway.signedGetBlob(exportPath(table, format, filters), session.signer);
       const name = filename ?? `gongxin-${table}.${format}`;
-      const url = URL.createObjectURL(blob);
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = name;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      saveBlob(blob, name);
       toast(t('done', { name }), 'ok');
     } catch (e) {
       toast(t('failed', { message: errorText(e) }), 'error');

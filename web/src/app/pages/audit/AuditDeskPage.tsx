@@ -17,7 +17,7 @@ import { useSession, type Session } from '../../session';
 import { get, getText } from '../../chain';
 import { useAsync } from '../../components/useAsync';
 import { Empty, ErrorState, Hex, Loading, When } from '../../components/ui';
-import { ExportButtons } from '../../components/ExportButtons';
+import { ExportButtons, saveBlob } from '../../components/ExportButtons';
 import { errorText } from '../../components/errors';
 import type { Page, RejectionRecord } from '../../components/records';
 import { toHex } from '../../../crypto/hex';
@@ -269,14 +269,7 @@ function useDesk(session: Session) {
 }
 
 function download(name: string, value: unknown): void {
-  const url = URL.createObjectURL(new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.append(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 10_000);
+  saveBlob(new Blob([JSON.stringify(value, null, 2)], { type: 'application/json' }), name);
 }
 
 function AlarmBanner({ alarms, onClear }: { alarms: Alarm[]; onClear: () => void }) {
