@@ -1030,6 +1030,18 @@ async fn rejections_across_all_projects_are_the_audit_departments() {
         later["items"].as_array().unwrap().len(),
         heights.iter().filter(|h| **h >= last).count()
     );
+    // A cursor from before `from_height` does not reach back past it.
+    let past = body_of(
+        &l,
+        &format!("/v1/rejections?from_height={}&after=rej/", last + 1),
+        &auditor,
+    )
+    .await;
+    assert_eq!(
+        past["items"],
+        serde_json::json!([]),
+        "nothing after the last"
+    );
     // A page continues where the one before ended.
     let first = body_of(&l, "/v1/rejections?limit=1", &auditor).await;
     assert_eq!(first["items"][0], items[0]);

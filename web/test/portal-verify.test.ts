@@ -11,14 +11,12 @@ import { genesisListing } from '../src/verify/genesis';
 import { canonicalize } from '../src/verify/jcs';
 import { displayText, parseEvidence, shownMismatches, verifyPage, VerifyError, type PageRecord, type Served, type Step } from '../src/verify/page';
 import { listingHash } from '../src/verify/valsets';
-import type { JsonSchemaRoot } from '../src/wire/schema';
 import { goldenHex, goldenJson } from './support/golden';
 import { fixedSigner } from './support/keys';
 import { body, flipBase64, note } from './support/notes';
 
 type GenesisJson = Parameters<typeof genesisListing>[0] & { chain_id: string };
 
-const schema = goldenJson<JsonSchemaRoot>('genesis.schema.json');
 const genesis = goldenJson<GenesisJson>('genesis.parsed.json');
 const pinned = toHex(goldenHex('genesis_hash.hex'));
 const listing = genesisListing(genesis);
@@ -65,7 +63,7 @@ test('the golden genesis validators are the fixed keys the test signs with', () 
 });
 
 test('an honest page verifies: genesis recomputed, quorum, every record, every shown value', () => {
-  const verdict = verifyPage(schema, pinned, records, shown, served());
+  const verdict = verifyPage(pinned, records, shown, served());
   assert.equal(verdict.genesisHash, pinned);
   assert.equal(verdict.chainId, genesis.chain_id);
   assert.equal(verdict.treeSize, 2);
@@ -76,36 +74,36 @@ test('an honest page verifies: genesis recomputed, quorum, every record, every s
   );
   assert.equal(verdict.shownChecked, 4);
   // The pinned hash may be in capitals; it is the same hash.
-  assert.equal(verifyPage(schema, pinned.toUpperCase(), records, shown, served()).genesisHash, pinned);
+  assert.equal(verifyPage(pinned.toUpperCase(), records, shown, served()).genesisHash, pinned);
 });
 
 test('each kind of tampering fails at the step that names it', () => {
   const honest = served();
   // Another pinned hash, or a genesis whose validator keys were swapped.
-  failsAt('genesis', () => verifyPage(schema, pinned.replace(/^./, (c) => (c === '0' ? '1' : '0')), records, shown, honest));
+  failsAt('genesis', () => verifyPage(pinned.replace(/^./, (c) => (c === '0' ? '1' : '0')), records, shown, honest));
   const swapped = structuredClone(genesis);
   swapped.validators.validators[0].public_key = `ed25519:${toHex(fixedSigner('ed25519', 99).publicKey)}`;
-  failsAt('genesis', () => verifyPage(schema, pinned, records, shown, { ...honest, genesis: swapped }));
+  failsAt('genesis', () => verifyPage(pinned, records, shown, { ...honest, genesis: swapped }));
   // One bit of a signature, or a quorum short.
-  failsAt('checkpoint', () => verifyPage(schema, pinned, records, shown, { ...honest, checkpoint: flipBase64(honest.checkpoint, 5) }));
+  failsAt('checkpoint', () => verifyPage(pinned, records, shown, { ...honest, checkpoint: flipBase64(honest.checkpoint, 5) }));
   const lines = honest.checkpoint.split('\n');
   const short = [...lines.slice(0, 5), lines[6], ''].join('\n');
-  failsAt('checkpoint', () => verifyPage(schema, pinned, records, shown, { ...honest, checkpoint: short }));
+  failsAt('checkpoint', () => verifyPage(pinned, records, shown, { ...honest, checkpoint: short }));
   // One bit of the page's data, of an audit path, or a proof for another leaf.
   const edited = structuredClone(records);
   edited[1].view.amount_fen = 90_001;
-  failsAt('records', () => verifyPage(schema, pinned, edited, shown, honest));
+  failsAt('records', () => verifyPage(pinned, edited, shown, honest));
   const path = honest.proofs[0].audit_path[0];
   const bent = { ...honest.proofs[0], audit_path: [path.replace(/^./, (c) => (c === '0' ? '1' : '0'))] };
-  failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [bent, honest.proofs[1]] }));
-  failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [honest.proofs[1], honest.proofs[0]] }));
-  failsAt('records', () => verifyPage(schema, pinned, records, shown, { ...honest, proofs: [honest.proofs[0]] }));
+  failsAt('records', () => verifyPage(pinned, records, shown, { ...honest, proofs: [bent, honest.proofs[1]] }));
+  failsAt('records', () => verifyPage(pinned, records, shown, { ...honest, proofs: [honest.proofs[1], honest.proofs[0]] }));
+  failsAt('records', () => verifyPage(pinned, records, shown, { ...honest, proofs: [honest.proofs[0]] }));
   // A shown value that is not the signed one, text that is not the value, a figure not marked.
   const edit = (i: number, change: Partial<(typeof shown)[number]>) => shown.map((v, j) => (i === j ? { ...v, ...change } : v));
-  failsAt('shown', () => verifyPage(schema, pinned, records, edit(3, { raw: '100001' }), honest));
-  failsAt('shown', () => verifyPage(schema, pinned, records, edit(3, { text: '¥1,000.01' }), honest));
-  failsAt('shown', () => verifyPage(schema, pinned, records, edit(2, { text: '已验收' }), honest));
-  failsAt('shown', () => verifyPage(schema, pinned, records, shown.slice(1), honest));
+  failsAt('shown', () => verifyPage(pinned, records, edit(3, { raw: '100001' }), honest));
+  failsAt('shown', () => verifyPage(pinned, records, edit(3, { text: '¥1,000.01' }), honest));
+  failsAt('shown', () => verifyPage(pinned, records, edit(2, { text: '已验收' }), honest));
+  failsAt('shown', () => verifyPage(pinned, records, shown.slice(1), honest));
 });
 
 test('the data block is read strictly, and shown values compare as canonical JSON', () => {

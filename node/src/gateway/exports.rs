@@ -11,6 +11,7 @@
 //! system's shared temp directory), then sent; at most [`EXPORT_ROWS_MAX`] rows and
 //! [`EXPORT_BYTES_MAX`] bytes (the file is in memory while it is sent).
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::BufWriter;
 
@@ -364,9 +365,10 @@ fn produce(
     }
 }
 
-/// The audit trail: every ledger entry of blocks `from_height ..= to_height` (default: all;
-/// a range past the tip or backwards is empty), decoded, in log order. The department is the signer's membership now (a removed member's
-/// is empty); the entry itself is what `gongxin verify` proves.
+/// The audit trail: every ledger entry of blocks `from_height ..= to_height` (default: all; a
+/// range past the tip or backwards is empty), decoded, in log order. The department is the
+/// signer's membership now (a removed member's is empty), looked up once per signer; the entry
+/// itself is what `gongxin verify` proves.
 fn trail(node: &Node, reader: &Reader, query: &Query, rows: &mut Rows<'_>) -> Result<(), ApiError> {
     use gongxin_core::entry::{Entry, Outcome};
     if !reader.reads_everything() {
@@ -394,6 +396,7 @@ fn trail(node: &Node, reader: &Reader, query: &Query, rows: &mut Rows<'_>) -> Re
     };
     let end = log_size_after(to)?;
     let state = store.state();
+    let mut departments: HashMap<gongxin_core::crypto::PublicKey, String> = HashMap::new();
     let mut block_time = (u64::MAX, 0);
     let mut next = start;
     while next < end {
@@ -410,10 +413,17 @@ fn trail(node: &Node, reader: &Reader, query: &Query, rows: &mut Rows<'_>) -> Re
             }
             let operation = &entry.tx.body.operation;
             let signer = &entry.tx.body.signer;
-            let department = queries::member(&state, signer)
-                .map_err(state_error)?
-                .map(|m| m.member.department)
-                .unwrap_or_default();
+            let department = match departments.get(signer) {
+                Some(department) => department.clone(),
+                None => {
+                    let department = queries::member(&state, signer)
+                        .map_err(state_error)?
+                        .map(|m| m.member.department)
+                        .unwrap_or_default();
+                    departments.insert(*signer, department.clone());
+                    department
+                }
+            };
             let (result, code, reason) = match &entry.outcome {
                 Outcome::Applied => ("已执行", "", ""),
                 Outcome::Rejected { code, reason } => ("被拒绝", code.as_str(), reason.as_str()),

@@ -2,13 +2,12 @@
 // button on a project page. The page works without it; where it runs, it shows the button,
 // and a click fetches the genesis document, the public checkpoint, the validator-set
 // hand-overs and one inclusion proof per record, then runs src/verify/page.ts in the browser,
-// trusting nothing the node says: the genesis schema is built into this script, and the genesis
-// hash it recomputes is shown for comparison with the one the government published.
+// trusting nothing the node says: the genesis schema is built in (src/verify/genesis.ts), and
+// the genesis hash it recomputes is shown for comparison with the one the government published.
 
-import genesisSchema from '../../../core/tests/golden/genesis.schema.json';
+import { parseNote } from '../verify/note';
 import type { PublicProof } from '../verify/record';
-import type { HandOver } from '../verify/valsets';
-import type { JsonSchemaRoot } from '../wire/schema';
+import { handoversOf, type ValidatorSetsAnswer } from '../verify/valsets';
 import { parseEvidence, verifyPage, VerifyError, type PageVerdict, type ShownValue, type Step } from '../verify/page';
 
 const zh = document.documentElement.lang !== 'en';
@@ -60,20 +59,18 @@ async function check(): Promise<PageVerdict> {
   const [genesis, checkpoint, sets] = await Promise.all([
     get('/public/v1/genesis', 'json', 'genesis'),
     get('/public/v1/checkpoint', 'text', 'checkpoint') as Promise<string>,
-    get('/v1/validator-sets', 'json', 'checkpoint') as Promise<{ validator_sets?: { handover?: HandOver | null }[] }>,
+    get('/v1/validator-sets', 'json', 'checkpoint') as Promise<ValidatorSetsAnswer>,
   ]);
-  const size = /^[^\n]*\n(\d+)\n/.exec(checkpoint)?.[1];
-  if (size === undefined) throw new VerifyError('checkpoint', 'the checkpoint has no tree size');
+  let size: number;
+  try {
+    size = parseNote(checkpoint).checkpoint.treeSize;
+  } catch (error) {
+    throw new VerifyError('checkpoint', error instanceof Error ? error.message : String(error));
+  }
   const proofs = (await Promise.all(
     records.map((r) => get(`/public/v1/proofs/inclusion?leaf_index=${r.leaf_index}&tree_size=${size}`, 'json', 'records')),
   )) as PublicProof[];
-  const handovers = (sets.validator_sets ?? []).flatMap((s) => (s.handover ? [s.handover] : []));
-  return verifyPage(genesisSchema as unknown as JsonSchemaRoot, pinned, records, shownValues(), {
-    genesis,
-    checkpoint,
-    handovers,
-    proofs,
-  }, zh);
+  return verifyPage(pinned, records, shownValues(), { genesis, checkpoint, handovers: handoversOf(sets), proofs }, zh);
 }
 
 function item(parent: HTMLElement, label: string, value: string, code = false): void {

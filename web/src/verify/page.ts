@@ -6,7 +6,7 @@
 // they come from (`data-record`, `data-field`, `data-raw`). The check, step by step, each one
 // able to fail on its own:
 //   1. genesis — the genesis document the node serves hashes (SM3 of its canonical encoding
-//      under the schema built into this script) to the hash the page pins, which the reader
+//      under the schema built into the verifier, verify/genesis.ts) to the hash the page pins, which the reader
 //      compares with the one the government published;
 //   2. checkpoint — the public checkpoint is signed by more than 2/3 of the power of the set
 //      trusted from the genesis validators through the hand-overs;
@@ -17,12 +17,11 @@
 //      portal formats it (node/src/gateway/portal/page.rs: money, percent, date, stage).
 
 import { dateText, yuanText } from '../app/components/format';
-import { genesisHash, genesisListing } from './genesis';
+import { readGenesis } from './genesis';
 import { canonicalize } from './jcs';
-import { parseNote, type ListedValidator, type SignedNote } from './note';
+import { parseNote, type SignedNote } from './note';
 import { leafInLog, type PublicProof } from './record';
 import { follow, verifyTrusted, type HandOver } from './valsets';
-import type { JsonSchemaRoot } from '../wire/schema';
 
 /** One record the page shows, as its data block carries it. */
 export interface PageRecord {
@@ -178,20 +177,16 @@ export function shownMismatches(records: PageRecord[], shown: ShownValue[], zh =
 
 /** Every step above; throws a [`VerifyError`] naming the first that fails. */
 export function verifyPage(
-  schema: JsonSchemaRoot,
   pinnedHash: string,
   records: PageRecord[],
   shown: ShownValue[],
   served: Served,
   zh = true,
 ): PageVerdict {
-  const hash = step('genesis', () => genesisHash(schema, served.genesis));
+  const { hash, chainId, listing } = step('genesis', () => readGenesis(served.genesis));
   if (hash !== pinnedHash.toLowerCase()) {
     throw new VerifyError('genesis', `the genesis the node serves hashes to ${hash}, the page pins ${pinnedHash}`);
   }
-  const genesis = served.genesis as Parameters<typeof genesisListing>[0] & { chain_id: string };
-  const listing: ListedValidator[] = step('genesis', () => genesisListing(genesis));
-  const chainId = genesis.chain_id;
   const origin = `gongxin/${chainId}/public`;
   const note: SignedNote = step('checkpoint', () => parseNote(served.checkpoint));
   const signers = step('checkpoint', () => verifyTrusted(follow(listing, origin, 'public', served.handovers), note));

@@ -1,52 +1,18 @@
-// Verifying one public record with no trust in the node (PROTOCOL.md v2): the leaf is rebuilt
-// from the view the page shows (with the chain, height, transaction, kind and id of the leaf the
-// proof carries), hashed with SM3, folded up its audit path to the public checkpoint's root, and
-// the checkpoint is checked against the validator set trusted from the genesis listing through
-// the hand-overs.
+// One public record in the signed public log (PROTOCOL.md v2): the leaf is rebuilt from the
+// view the page shows (with the chain, kind and id the page names, and the height and
+// transaction of the leaf the proof carries), hashed with SM3 and folded up its audit path to
+// the public checkpoint's root. The checkpoint's signatures are verify/page.ts's to check.
 
 import { equalBytes, fromHex, utf8 } from '../crypto/hex';
 import { leafHash, rootFromInclusion } from '../app/pages/projects/merkle';
 import { canonicalize } from './jcs';
-import { NoteError, parseNote, type ListedValidator, type SignedNote } from './note';
-import { follow, verifyTrusted, type HandOver } from './valsets';
+import { NoteError, type SignedNote } from './note';
 
 export interface PublicProof {
   leaf_index: number;
   tree_size: number;
   leaf: string;
   audit_path: string[];
-}
-
-export interface RecordEvidence {
-  chainId: string;
-  kind: string;
-  id: string;
-  /** The record's view as the page shows it. */
-  view: unknown;
-  checkpoint: string;
-  proof: PublicProof;
-  handovers: HandOver[];
-}
-
-export interface RecordVerdict {
-  leafIndex: number;
-  treeSize: number;
-  signers: string[];
-  height: number;
-}
-
-/** Throws, saying what failed, unless the record verifies. */
-export function verifyRecord(genesis: ListedValidator[], evidence: RecordEvidence): RecordVerdict {
-  const origin = `gongxin/${evidence.chainId}/public`;
-  const note = parseNote(evidence.checkpoint);
-  const height = leafInLog(note, evidence.chainId, evidence.kind, evidence.id, evidence.view, evidence.proof);
-  const signers = verifyTrusted(follow(genesis, origin, 'public', evidence.handovers), note);
-  return {
-    leafIndex: evidence.proof.leaf_index,
-    treeSize: evidence.proof.tree_size,
-    signers,
-    height,
-  };
 }
 
 /**

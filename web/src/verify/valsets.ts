@@ -15,6 +15,16 @@ export interface HandOver {
   public_checkpoint: string;
 }
 
+/** The part of `GET /v1/validator-sets`' answer a verifier reads. */
+export interface ValidatorSetsAnswer {
+  validator_sets?: { handover?: HandOver | null }[];
+}
+
+/** The hand-overs of `GET /v1/validator-sets`, oldest first (none while genesis's set signs). */
+export function handoversOf(answer: ValidatorSetsAnswer): HandOver[] {
+  return (answer.validator_sets ?? []).flatMap((set) => (set.handover ? [set.handover] : []));
+}
+
 /** The hex SM3(JCS(listing)) a checkpoint's `validators` line names. */
 export function listingHash(listing: ListedValidator[]): string {
   return toHex(sm3(utf8(canonicalize(listing))));

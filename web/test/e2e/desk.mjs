@@ -32,7 +32,7 @@ export async function auditDesk(s) {
 
   // A file's SM3.
   const bytes = Buffer.from('整改报告 第一稿\n');
-  await page.locator('.desk-drop input[type=file]').setInputFiles({ name: 'report.txt', mimeType: 'text/plain', buffer: bytes });
+  await page.locator('section[aria-labelledby="desk-files"] input[type=file]').setInputFiles({ name: 'report.txt', mimeType: 'text/plain', buffer: bytes });
   const hash = await page.locator('[role=status] code.desk-hash').innerText();
   equal(hash, sm3Hex(bytes), 'the desk shows the file’s SM3');
   await page.getByLabel('链上记录的哈希（可选，用于核对）').fill(sm3Hex(bytes));

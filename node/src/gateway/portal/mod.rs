@@ -26,6 +26,7 @@ use self::charts::{Bar, bars};
 use self::page::{Lang, STAGES, date, esc, frame, money, percent, stage_label, url_value};
 use super::ledger::Query;
 use crate::node::Node;
+use crate::reader::CommittedState;
 
 /// Most disclosed projects one portal request reads.
 pub const SCAN_MAX: usize = 10_000;
@@ -566,7 +567,7 @@ pub fn project(node: &Node, lang: Lang, id: &str) -> Response {
             ),
         ],
     ));
-    let tasks = rectification_views(node, id);
+    let tasks = rectification_views(&state, id);
     let records = evidence_records(node, id, &view, &tasks);
     let marks = Marks(&records);
     body.push_str(&budget_lines(lang, &view));
@@ -792,13 +793,14 @@ fn contracts(lang: Lang, contracts: &Value, marks: Marks<'_>) -> String {
     out
 }
 
-/// The public views of a project's disclosed rectification tasks (at most 200).
-fn rectification_views(node: &Node, id: &str) -> Vec<Value> {
+/// The public views of a project's disclosed rectification tasks (at most 200), read from the
+/// same state as the rest of the page.
+fn rectification_views(state: &CommittedState<'_>, id: &str) -> Vec<Value> {
     let filter = RectificationFilter {
         project: Some(id.to_owned()),
         ..RectificationFilter::default()
     };
-    queries::rectifications(&node.reader().state(), &filter, None, 200)
+    queries::rectifications(state, &filter, None, 200)
         .map(|page| {
             page.items
                 .iter()

@@ -11,25 +11,23 @@
 // - 被拒绝的操作: every rejected attempt across all projects (GET /v1/rejections), newest first;
 // - 导出审计轨迹: every ledger entry decoded, to Excel or CSV (GET /v1/exports/trail).
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
-import genesisSchema from '../../../../../core/tests/golden/genesis.schema.json';
 import { makeT, opLabel } from '../../i18n';
 import { useSession, type Session } from '../../session';
 import { get, getText } from '../../chain';
 import { useAsync } from '../../components/useAsync';
 import { Empty, ErrorState, Hex, Loading, When } from '../../components/ui';
 import { ExportButtons, saveBlob } from '../../components/ExportButtons';
+import { FileDrop } from '../../components/FileDrop';
 import { errorText } from '../../components/errors';
 import type { Page, RejectionRecord } from '../../components/records';
 import { toHex } from '../../../crypto/hex';
 import { sm3 } from '../../../crypto/sm3';
-import { genesisHash, genesisListing } from '../../../verify/genesis';
-import type { ListedValidator } from '../../../verify/note';
-import type { HandOver } from '../../../verify/valsets';
+import { readGenesis, type ReadGenesis } from '../../../verify/genesis';
+import { handoversOf, type ValidatorSetsAnswer } from '../../../verify/valsets';
 import { judge, type Alarm, type AlarmKind } from '../../../verify/watch';
 import { parseBundle, verifyBundle, type BundleVerdict } from '../../../verify/bundle';
 import { verifyChain, type ChainedRecord, type ChainPoint, type ChainReport } from '../../../verify/accessLog';
-import type { JsonSchemaRoot } from '../../../wire/schema';
-import { clearAlarms, load, save, withGenesis, withJudgement, type DeskEvent, type DeskState } from './deskState';
+import { clearAlarms, load, save, storageKey, withGenesis, withJudgement, type DeskEvent, type DeskState } from './deskState';
 import './desk.css';
 
 const t = makeT({
@@ -65,7 +63,7 @@ const t = makeT({
     files: '核验文件',
     files_hint: '拖入或选择 gongxin proof 生成的证明包（.json），在浏览器中依据创世验证节点核验；其他文件显示其 SM3 哈希，可与链上记录的文件哈希核对。',
     choose: '选择文件',
-    drop: '或把文件拖到这里',
+    drop: '把文件拖到这里，或',
     bundle_ok: '✔ 证明包有效：交易 {tx} 是第 {index} 条记录，包含在 {size} 条记录的检查点中；签名：{names}',
     bundle_bad: '✘ 证明包无效：{why}',
     file_hash: '文件 {name} 的 SM3：',
@@ -133,8 +131,8 @@ const t = makeT({
     clear_confirm: 'Download and report the evidence before clearing. Clear now?',
     files: 'Verify a file',
     files_hint: 'Drop or choose a proof bundle written by gongxin proof (.json): it is verified here from the genesis validators. Any other file gets its SM3 hash, to compare with a hash on the ledger.',
-    choose: 'Choose a file',
-    drop: 'or drop a file here',
+    choose: 'choose a file',
+    drop: 'Drop a file here, or',
     bundle_ok: '✔ Valid bundle: transaction {tx} is entry {index} of a checkpoint of {size} entries, signed by {names}',
     bundle_bad: '✘ Invalid bundle: {why}',
     file_hash: 'SM3 of {name}:',
@@ -178,41 +176,22 @@ const CHECK_EVERY_MS = 60_000;
 /** Pages of rejections read at most (500 each). */
 const REJECTION_PAGES_MAX = 10;
 
-interface TrustedGenesis {
-  hash: string;
-  chainId: string;
-  listing: ListedValidator[];
-}
-
-async function openJson<T>(session: Session, path: string): Promise<T> {
-  return session.gateway.openGet<T>(path);
-}
-
-/** The genesis the node serves, hashed here under the schema built into the console. */
-async function fetchGenesis(session: Session): Promise<TrustedGenesis> {
-  const json = await openJson<Parameters<typeof genesisListing>[0] & { chain_id: string }>(session, '/public/v1/genesis');
-  return { hash: genesisHash(genesisSchema as unknown as JsonSchemaRoot, json), chainId: json.chain_id, listing: genesisListing(json) };
-}
-
-async function fetchHandovers(session: Session): Promise<HandOver[]> {
-  const sets = await openJson<{ validator_sets: { handover?: HandOver | null }[] }>(session, '/v1/validator-sets');
-  return sets.validator_sets.flatMap((s) => (s.handover ? [s.handover] : []));
-}
-
 /**
- * One check of the node's genesis and checkpoint, folded into the kept state. The genesis is
- * handed on (for checking files) only when it is the one trusted.
+ * One check of the node's genesis (read under the schema built into the console) and its
+ * checkpoint, folded into the kept state. The genesis is handed on (for checking files) only
+ * when it is the one trusted.
  */
-async function checkOnce(session: Session, kept: DeskState): Promise<{ state: DeskState; genesis: TrustedGenesis | null }> {
+async function checkOnce(session: Session, kept: DeskState): Promise<{ state: DeskState; genesis: ReadGenesis | null }> {
   const now = Date.now();
-  const genesis = await fetchGenesis(session);
+  const genesis = readGenesis(await session.gateway.openGet<unknown>('/public/v1/genesis'));
   const afterGenesis = withGenesis(kept, genesis.hash, now);
-  if (afterGenesis.alarm || afterGenesis.state.genesisHash !== genesis.hash) {
+  if (afterGenesis.alarm) {
     return { state: { ...afterGenesis.state, lastChecked: now }, genesis: null };
   }
-  const [note, handovers] = await Promise.all([getText(session, '/v1/checkpoint'), fetchHandovers(session)]);
+  const [note, sets] = await Promise.all([getText(session, '/v1/checkpoint'), session.gateway.openGet<ValidatorSetsAnswer>('/v1/validator-sets')]);
+  const handovers = handoversOf(sets);
   const consistency = async (first: number, second: number) =>
-    (await openJson<{ consistency_path: string[] }>(session, `/v1/proofs/consistency?first=${first}&second=${second}`)).consistency_path;
+    (await session.gateway.openGet<{ consistency_path: string[] }>(`/v1/proofs/consistency?first=${first}&second=${second}`)).consistency_path;
   const judgement = await judge(genesis.listing, genesis.chainId, afterGenesis.state.trusted, { note, handovers }, consistency, now);
   return { state: withJudgement(afterGenesis.state, judgement, now), genesis };
 }
@@ -227,7 +206,7 @@ function useDesk(session: Session) {
   const chainId = session.status.chain_id;
   const [initial] = useState(() => load(localStorage, chainId));
   const [state, setState] = useState<DeskState>(initial.state);
-  const [genesis, setGenesis] = useState<TrustedGenesis | null>(null);
+  const [genesis, setGenesis] = useState<ReadGenesis | null>(null);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(null);
   const running = useRef(false);
@@ -238,7 +217,7 @@ function useDesk(session: Session) {
     try {
       // Read, check and write under one lock, so two tabs (or a remounted page) never write
       // over each other's alarms; read afresh inside it, as another tab may have checked.
-      const result = await exclusive(`gongxin.audit-desk.${chainId}`, async () => {
+      const result = await exclusive(storageKey(chainId), async () => {
         const checked = await checkOnce(session, load(localStorage, chainId).state);
         save(localStorage, checked.state);
         return checked;
@@ -259,7 +238,7 @@ function useDesk(session: Session) {
     return () => clearInterval(timer);
   }, [check]);
   const clear = () => {
-    void exclusive(`gongxin.audit-desk.${chainId}`, async () => {
+    void exclusive(storageKey(chainId), async () => {
       const next = clearAlarms(load(localStorage, chainId).state);
       save(localStorage, next);
       setState(next);
@@ -360,7 +339,7 @@ type FileResult =
   | { kind: 'bundle_bad'; why: string }
   | { kind: 'hash'; name: string; hash: string };
 
-async function examine(file: File, genesis: TrustedGenesis | null): Promise<FileResult> {
+async function examine(file: File, genesis: ReadGenesis | null): Promise<FileResult> {
   const bytes = new Uint8Array(await file.arrayBuffer());
   const text = file.name.endsWith('.json') ? new TextDecoder().decode(bytes) : null;
   if (text !== null && text.includes('"tx_hash"')) {
@@ -374,10 +353,9 @@ async function examine(file: File, genesis: TrustedGenesis | null): Promise<File
   return { kind: 'hash', name: file.name, hash: toHex(sm3(bytes)) };
 }
 
-function FileCheck({ genesis }: { genesis: TrustedGenesis | null }) {
+function FileCheck({ genesis }: { genesis: ReadGenesis | null }) {
   const [result, setResult] = useState<FileResult | null>(null);
   const [expected, setExpected] = useState('');
-  const [over, setOver] = useState(false);
   const take = async (file: File | undefined) => {
     if (file) setResult(await examine(file, genesis));
   };
@@ -386,25 +364,7 @@ function FileCheck({ genesis }: { genesis: TrustedGenesis | null }) {
     <section class="card stack" aria-labelledby="desk-files">
       <h2 id="desk-files">{t('files')}</h2>
       <p class="hint">{t('files_hint')}</p>
-      <div
-        class={`desk-drop${over ? ' desk-drop-over' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setOver(true);
-        }}
-        onDragLeave={() => setOver(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setOver(false);
-          void take(e.dataTransfer?.files[0]);
-        }}
-      >
-        <label class="btn">
-          {t('choose')}
-          <input type="file" class="sr-only" onChange={(e) => void take((e.target as HTMLInputElement).files?.[0])} />
-        </label>
-        <span class="muted">{t('drop')}</span>
-      </div>
+      <FileDrop prompt={t('drop')} choose={t('choose')} label={t('files')} onFile={(f) => void take(f)} />
       {result?.kind === 'bundle' && (
         <p class="desk-ok" role="status">
           {t('bundle_ok', { tx: result.verdict.txHash, index: result.verdict.leafIndex, size: result.verdict.treeSize, names: result.verdict.signers.join('、') })}

@@ -1,13 +1,14 @@
 // Sign in with a key file (file picker or drag-and-drop); the secret stays in this tab's memory.
 // Optionally the key file is kept on this device sealed under a passphrase (helper A's
 // sealKeyFile), so next time an unlock screen asks only for the passphrase; "forget" erases it.
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { makeT, useLang } from '../../i18n';
 import { parseKeyFile, sealKeyFile, openSealedKey, sealedKeyInfo, type KeyFile, type SealedKeyInfo } from '../../../crypto/keys';
 import { connect } from '../../chain';
 import { setSession } from '../../session';
 import { errorText, errorCode } from '../../components/errors';
 import { LangSwitch } from '../../components/Layout';
+import { FileDrop } from '../../components/FileDrop';
 
 const t = makeT({
   zh: {
@@ -146,9 +147,7 @@ function KeyFileForm() {
   const [pass, setPass] = useState('');
   const [pass2, setPass2] = useState('');
   const [busy, setBusy] = useState(false);
-  const [drag, setDrag] = useState(false);
   const [error, setError] = useState<string | null>(null);
-  const input = useRef<HTMLInputElement>(null);
 
   const read = async (f: File | undefined | null) => {
     if (!f) return;
@@ -185,32 +184,7 @@ function KeyFileForm() {
     <form onSubmit={onSubmit} class="card stack" aria-labelledby="signin-title" noValidate>
       <h2 id="signin-title">{t('title')}</h2>
       <p>{t('intro')}</p>
-      <div
-        class={`dropzone${drag ? ' dropzone-over' : ''}`}
-        onDragOver={(e) => {
-          e.preventDefault();
-          setDrag(true);
-        }}
-        onDragLeave={() => setDrag(false)}
-        onDrop={(e) => {
-          e.preventDefault();
-          setDrag(false);
-          void read(e.dataTransfer?.files?.[0]);
-        }}
-      >
-        <span>{t('drop')} </span>
-        <label class="btn">
-          {t('choose')}
-          <input
-            ref={input}
-            class="sr-only"
-            type="file"
-            accept=".key,.json,application/json,text/plain"
-            aria-label={t('file')}
-            onChange={(e) => void read(e.currentTarget.files?.[0])}
-          />
-        </label>
-      </div>
+      <FileDrop prompt={t('drop')} choose={t('choose')} label={t('file')} accept=".key,.json,application/json,text/plain" onFile={(f) => void read(f)} />
       {file && (
         <p class="form-ok" role="status">
           ✔ {t('chosen', { name: file.key.name, alg: file.key.algorithm === 'sm2' ? 'SM2' : 'Ed25519' })}
