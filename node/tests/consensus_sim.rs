@@ -8,136 +8,26 @@
 //! checkpoint signatures. Set `GONGXIN_SEED=<n>` to replay one schedule; each seed used is
 //! printed, so a failure names the seed that reproduces it.
 
+mod sim;
+
 use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use gongxin_core::block::BlockHeader;
-use gongxin_core::checkpoint::SignedCheckpoint;
-use gongxin_core::crypto::{KeyFile, Keypair};
 use gongxin_devnet::write_node_configs;
 use gongxin_node::clock::{Clock, ManualClock, SystemClock};
-use gongxin_node::consensus::app::{ConsensusApp, Timing};
 use gongxin_node::consensus::context::{
-    Address, BlockValue, CheckpointAttestation, ConsensusSignature, ConsensusValidatorSet,
-    GongxinContext, Height, ProposalPart, ValueId, proposer_for,
+    ConsensusValidatorSet, GongxinContext, Height, ProposalPart, proposer_for,
 };
-use gongxin_node::consensus::signing::{
-    GongxinSigner, extension_message, proposal_parts_message, public_extension_message,
-    vote_message,
-};
-use gongxin_node::node::{Node, NodeSetup};
 use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::Height as _;
-use malachitebft_app_channel::app::types::core::{
-    CommitCertificate, CommitSignature, LinearTimeouts, NilOrVal, Round, SignedMessage, Validity,
-    VoteExtensions, VoteType,
-};
+use malachitebft_app_channel::app::types::core::{Round, Validity};
 use malachitebft_app_channel::app::types::{MisbehaviorEvidence, PeerId, ProposedValue};
 use malachitebft_app_channel::{AppMsg, NetworkMsg};
 use malachitebft_engine::util::streaming::{StreamContent, StreamMessage};
-use tokio::sync::{mpsc, oneshot};
-
-/// splitmix64: small, seedable, and the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
-
-struct SimNode {
-    node: Arc<Node>,
-    app: ConsensusApp,
-    network: mpsc::Receiver<NetworkMsg<GongxinContext>>,
-    signer: Keypair,
-    address: Address,
-    peer: PeerId,
-}
-
-async fn ask<T>(
-    app: &mut ConsensusApp,
-    make: impl FnOnce(oneshot::Sender<T>) -> AppMsg<GongxinContext>,
-) -> T {
-    let (tx, rx) = oneshot::channel();
-    app.handle(make(tx)).await.expect("application failed");
-    tokio::time::timeout(Duration::from_secs(30), rx)
-        .await
-        .expect("the application did not answer in time")
-        .expect("the application dropped its reply")
-}
-
-fn read_key(dir: &Path, name: &str) -> Keypair {
-    let text = std::fs::read_to_string(dir.join("keys").join(format!("{name}.key"))).unwrap();
-    KeyFile::from_json(&text).unwrap().keypair().unwrap()
-}
-
-/// Decides `value` at (height, round) with precommits and checkpoint attestations of `voters`.
-fn certificate(
-    chain_id: &str,
-    nodes: &[SimNode],
-    voters: &[usize],
-    height: Height,
-    round: Round,
-    id: ValueId,
-) -> (
-    CommitCertificate<GongxinContext>,
-    VoteExtensions<GongxinContext>,
-) {
-    let mut signatures = Vec::new();
-    let mut extensions = Vec::new();
-    for &i in voters {
-        let vote = gongxin_node::consensus::context::Vote {
-            kind: VoteType::Precommit,
-            height,
-            round,
-            value: NilOrVal::Val(id),
-            validator: nodes[i].address.clone(),
-            extension: None,
-        };
-        let signature = ConsensusSignature(nodes[i].signer.sign(&vote_message(chain_id, &vote)));
-        signatures.push(CommitSignature::new(nodes[i].address.clone(), signature));
-        let extension = ConsensusSignature(nodes[i].signer.sign(&extension_message(chain_id, &id)));
-        let public = ConsensusSignature(
-            nodes[i]
-                .signer
-                .sign(&public_extension_message(chain_id, &id)),
-        );
-        extensions.push((
-            nodes[i].address.clone(),
-            SignedMessage::new(
-                CheckpointAttestation {
-                    public_signature: Some(public),
-                },
-                extension,
-            ),
-        ));
-    }
-    (
-        CommitCertificate {
-            height,
-            round,
-            value_id: id,
-            commit_signatures: signatures,
-        },
-        VoteExtensions::new(extensions),
-    )
-}
+use sim::{Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node};
 
 /// Delivers `parts` to node `to` in a seeded order with duplicates, some relayed by a peer
 /// other than the publisher; returns the value the stream completed, if any.
@@ -160,10 +50,7 @@ async fn deliver(
         let victim = schedule[rng.below(schedule.len() as u64) as usize].sequence;
         schedule.retain(|p| p.sequence != victim);
     }
-    for i in (1..schedule.len()).rev() {
-        let j = rng.below(i as u64 + 1) as usize;
-        schedule.swap(i, j);
-    }
+    rng.shuffle(&mut schedule);
     let mut completed = None;
     for part in schedule {
         let from = if rng.chance(30) { relay } else { publisher };
@@ -181,98 +68,16 @@ async fn deliver(
     completed
 }
 
-/// The same stream with its block's header altered (and `Fin` re-signed by the proposer, who
-/// is the liar): every honest receiver must re-execute and find it invalid.
-fn lie(
-    chain_id: &str,
-    parts: &[StreamMessage<ProposalPart>],
-    key: &Keypair,
-) -> Vec<StreamMessage<ProposalPart>> {
-    let mut forged = parts.to_vec();
-    let mut new_value = None;
-    for message in &mut forged {
-        if let StreamContent::Data(ProposalPart::Init { value, .. }) = &mut message.content {
-            let mut header: BlockHeader = value.header().clone();
-            header.state_hash = gongxin_core::Hash::digest(b"a state nobody reached");
-            *value = BlockValue::new(header);
-            new_value = Some(value.clone());
-        }
-    }
-    let value = new_value.expect("an Init part");
-    // Re-sign Fin over the forged block.
-    let (height, round) = forged
-        .iter()
-        .find_map(|m| match &m.content {
-            StreamContent::Data(ProposalPart::Init { height, round, .. }) => {
-                Some((*height, *round))
-            }
-            _ => None,
-        })
-        .expect("Init");
-    for message in &mut forged {
-        if let StreamContent::Data(ProposalPart::Fin(signature)) = &mut message.content {
-            *signature = ConsensusSignature(key.sign(&proposal_parts_message(
-                chain_id,
-                height,
-                round,
-                &value.block_id(),
-            )));
-        }
-    }
-    forged
-}
-
-/// Where the simulation's clock starts: ten days after genesis, so a block time taken from
-/// this machine's clock instead of the simulation's would be caught.
-const SIM_CLOCK_AFTER_GENESIS_MS: u64 = 10 * 86_400_000;
-
 /// Four applications on fresh stores in `dir`, each past `ConsensusReady` at height 1, all on
 /// one clock the simulation owns.
 async fn start_nodes(dir: &Path) -> (gongxin_devnet::DevnetKeys, Vec<SimNode>, Arc<ManualClock>) {
     let (keys, configs) = write_node_configs(dir, 4, 40_000).unwrap();
     let clock = ManualClock::new(keys.genesis.genesis_time_ms + SIM_CLOCK_AFTER_GENESIS_MS);
     let chain_id = keys.genesis.chain_id.clone();
-    let timing = Timing {
-        timeouts: LinearTimeouts::default(),
-        block_interval: Duration::from_millis(1),
-        empty_block_interval: Duration::from_millis(1),
-    };
     let mut nodes: Vec<SimNode> = configs
         .iter()
         .enumerate()
-        .map(|(i, (config, _))| {
-            let node = Node::open(NodeSetup {
-                name: config.name.clone(),
-                genesis: Arc::new(config.read_genesis().unwrap()),
-                key: config.read_key().unwrap(),
-                data_dir: config.data_dir.clone(),
-                limits: config.limits,
-                clock: clock.clone(),
-                gossip: None,
-            })
-            .unwrap();
-            let signer = read_key(dir, &config.name);
-            let (network_tx, network) = mpsc::channel(1024);
-            let app = ConsensusApp::new(
-                node.clone(),
-                GongxinSigner::new(chain_id.clone(), signer.clone()),
-                timing,
-                network_tx,
-            );
-            let peer_key = malachitebft_app_channel::app::types::Keypair::ed25519_from_bytes(
-                [i as u8 + 1; 32],
-            )
-            .unwrap();
-            let peer = PeerId::from_bytes(&peer_key.public().to_peer_id().to_bytes()).unwrap();
-            SimNode {
-                node,
-                app,
-                network,
-                signer,
-                address: Address(config.name.clone()),
-                peer,
-            }
-        })
+        .map(|(i, (config, _))| open_node(dir, i, config, &chain_id, clock.clone()).unwrap())
         .collect();
     for n in &mut nodes {
         let (height, _) = ask(&mut n.app, |reply| AppMsg::ConsensusReady { reply }).await;
@@ -363,7 +168,7 @@ async fn simulate(seed: u64) {
 
             let lying = rng.chance(15);
             let stream = if lying {
-                lie(&chain_id, &parts, &nodes[p].signer)
+                lie(&chain_id, &parts, &nodes[p].signer).0
             } else {
                 parts.clone()
             };
@@ -417,14 +222,12 @@ async fn simulate(seed: u64) {
             if voters.len() < 3 {
                 continue; // no polka: round change
             }
-            let (cert, extensions) = certificate(
-                &chain_id,
-                &nodes,
-                &voters,
-                height,
-                round,
-                local.value.block_id(),
-            );
+            let signers: Vec<_> = voters
+                .iter()
+                .map(|&i| (&nodes[i].address, &nodes[i].signer))
+                .collect();
+            let (cert, extensions) =
+                certificate(&chain_id, &signers, height, round, local.value.block_id());
             // The proposer first (it always holds its block), so laggards can sync from it.
             let order: Vec<usize> = std::iter::once(p)
                 .chain((0..4).filter(|&i| i != p))
@@ -506,7 +309,7 @@ async fn simulate(seed: u64) {
                     );
                 }
                 assert_eq!(
-                    n_height(&nodes[i]),
+                    nodes[i].height(),
                     height.0,
                     "seed {seed}: node {i} did not commit"
                 );
@@ -522,40 +325,16 @@ async fn simulate(seed: u64) {
         }
     }
 
-    // Every node holds the same chain; certificates and checkpoints verify.
-    let genesis = &keys.genesis;
-    for h in 1..=HEIGHTS {
-        let first = nodes[0].node.reader().block(h).unwrap().unwrap();
-        // Block times are the simulation's: proposers read the clock it owns.
-        assert!(
-            (sim_start_ms..=clock.now_ms()).contains(&first.header.timestamp_ms),
-            "seed {seed}: block {h}'s time {} is not on the simulation's clock",
-            first.header.timestamp_ms
-        );
-        for n in &nodes[1..] {
-            let block = n.node.reader().block(h).unwrap().unwrap();
-            assert_eq!(block, first, "seed {seed}: nodes disagree at {h}");
-        }
-        for n in &nodes {
-            let cert = n.node.reader().certificate(h).unwrap().unwrap();
-            cert.verify(&genesis.chain_id, &first.header, &genesis.validators)
-                .unwrap_or_else(|e| panic!("seed {seed}: certificate {h}: {e}"));
-            let note = n
-                .node
-                .reader()
-                .checkpoint(first.header.log_size)
-                .unwrap()
-                .unwrap();
-            SignedCheckpoint::parse(&note)
-                .unwrap()
-                .verify(&genesis.chain_id, &genesis.validators)
-                .unwrap_or_else(|e| panic!("seed {seed}: checkpoint at {h}: {e}"));
-        }
-    }
-}
-
-fn n_height(n: &SimNode) -> u64 {
-    n.node.tip().chain.height
+    // Every node holds the same chain; certificates and checkpoints verify; block times are
+    // the simulation's (proposers read the clock it owns).
+    let all: Vec<&SimNode> = nodes.iter().collect();
+    sim::assert_same_verified_chain(
+        seed,
+        &keys.genesis,
+        &all,
+        HEIGHTS,
+        sim_start_ms..=clock.now_ms(),
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
