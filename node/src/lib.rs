@@ -40,6 +40,8 @@
 //!   checkpoint and adds their cosignatures to the stored notes.
 //! - [`witness`]: `gongxin-node witness`, the C2SP tlog-witness a party outside the
 //!   consortium runs (no node needed: the genesis file, a key and a state directory).
+//! - [`integrity`]: `gongxin-node check`, the stored ledger checked block by block against
+//!   its hash chain, certificates, both logs' roots and checkpoint notes.
 //! - [`crash`]: named crash points on the persistence path, for crash-recovery tests (feature
 //!   `failpoints`; nothing in other builds).
 //!
@@ -57,6 +59,7 @@ pub mod crash;
 pub mod event_log;
 pub mod exports;
 pub mod gateway;
+pub mod integrity;
 pub mod mempool;
 pub mod node;
 pub mod process;

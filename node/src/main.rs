@@ -76,6 +76,20 @@ enum Command {
         #[arg(long, default_value = "127.0.0.1:7480")]
         listen: std::net::SocketAddr,
     },
+    /// Check a stopped node's stored ledger against itself and the genesis: every block's
+    /// hash link, transactions, certificate, both logs' roots and checkpoint notes. Exit
+    /// status 1, naming the first bad block, if anything fails.
+    Check {
+        #[arg(long)]
+        config: PathBuf,
+    },
+    /// Set a stopped node's database aside (renamed `<data dir>.set-aside-<time>`, with its
+    /// height mark) so that its next start rebuilds the ledger from the other validators,
+    /// re-executing every block. For a database that is damaged or that `check` refuses.
+    Resync {
+        #[arg(long)]
+        config: PathBuf,
+    },
     /// Rotate the storage key of a stopped node: a new SM4 key, every sealed value re-sealed
     /// under it; the old key is kept as `<key file>.retired-<id>` for older backups.
     Rekey {
@@ -309,6 +323,71 @@ fn rekey(config: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Opens a stopped node's ledger for an offline command (no consensus, no gateway).
+fn open_offline(config: &NodeConfig) -> anyhow::Result<Arc<Node>> {
+    let genesis = Arc::new(config.read_genesis()?);
+    Node::open(NodeSetup {
+        name: config.name.clone(),
+        genesis,
+        key: config.read_key()?,
+        data_dir: config.data_dir.clone(),
+        limits: config.limits,
+        clock: SystemClock::shared(),
+        gossip: None,
+    })
+    .map_err(|e| {
+        anyhow::anyhow!(
+            "cannot open the ledger in {} (is the node stopped?): {e}",
+            config.data_dir.display()
+        )
+    })
+}
+
+fn check(config: &std::path::Path) -> anyhow::Result<()> {
+    let config = NodeConfig::load(config)?;
+    let node = open_offline(&config)?;
+    let report = gongxin_node::integrity::check_ledger(&node).map_err(|e| {
+        anyhow::anyhow!(
+            "the ledger in {} cannot be trusted: {e}; rebuild it from the other validators \
+             with `gongxin-node resync --config <config>`",
+            config.data_dir.display()
+        )
+    })?;
+    println!(
+        "ledger in {} checked: {} blocks, {} ledger entries, {} public leaves, {} checkpoint notes; \
+         hash chain, certificates, log roots and notes all hold",
+        config.data_dir.display(),
+        report.blocks,
+        report.ledger_entries,
+        report.public_leaves,
+        report.checkpoint_notes
+    );
+    Ok(())
+}
+
+fn resync(config: &std::path::Path) -> anyhow::Result<()> {
+    let config = NodeConfig::load(config)?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0);
+    let set_aside = gongxin_node::storage::set_aside(&config.data_dir, stamp).map_err(|e| {
+        anyhow::anyhow!(
+            "cannot set aside the database in {}: {e}",
+            config.data_dir.display()
+        )
+    })?;
+    println!(
+        "database set aside in {} (keep it for inspection, delete it when the node has caught \
+         up). Start the node now (gongxin-node run --config <config>): it fetches every block \
+         from the other validators and re-executes it. It votes again only once it has \
+         caught up; if the consortium has not moved past the height this node last voted on, \
+         wait until it has.",
+        set_aside.display()
+    );
+    Ok(())
+}
+
 /// `gongxin-node devnet …`: the devnet tooling is not part of the validator daemon; this runs the
 /// `gongxin-devnet` executable next to this one with the same arguments, in place of this
 /// process, so its signals (Ctrl-C, SIGTERM) and its exit status are the caller's.
@@ -405,6 +484,8 @@ fn main() -> ExitCode {
         match cli.command {
             Command::Run { config } => run(config).await,
             Command::Rekey { config } => rekey(&config),
+            Command::Check { config } => check(&config),
+            Command::Resync { config } => resync(&config),
             Command::Witness {
                 name,
                 key,

@@ -1144,6 +1144,43 @@ pub fn tip_mark_path(db: &Path) -> PathBuf {
     sibling_path(db, ".tip")
 }
 
+/// Renames the database at `db`, with its height mark, to `<db>.set-aside-<stamp>` (the mark
+/// inside it as `tip-mark`), so that the node's next start begins an empty database and
+/// rebuilds it from its peers (`gongxin-node resync`). Refused while a process holds the
+/// database (RocksDB's `LOCK`), and when there is nothing to set aside. The storage key stays
+/// where it is: the new database is sealed under it, and the old one still opens with it.
+pub fn set_aside(db: &Path, stamp: u64) -> std::io::Result<PathBuf> {
+    if !db.join("CURRENT").exists() && !db.join("LOCK").exists() {
+        return Err(std::io::Error::other(format!(
+            "{} holds no database",
+            db.display()
+        )));
+    }
+    if let Ok(lock) = std::fs::OpenOptions::new()
+        .write(true)
+        .open(db.join("LOCK"))
+    {
+        // A POSIX record lock, as RocksDB takes: refused while another process has it.
+        rustix::fs::fcntl_lock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+            .map_err(|_| {
+                std::io::Error::other(format!("{} is in use: stop the node first", db.display()))
+            })?;
+    }
+    let target = sibling_path(db, &format!(".set-aside-{stamp}"));
+    if target.exists() {
+        return Err(std::io::Error::other(format!(
+            "{} already exists",
+            target.display()
+        )));
+    }
+    std::fs::rename(db, &target)?;
+    let mark = tip_mark_path(db);
+    if mark.exists() {
+        std::fs::rename(&mark, target.join("tip-mark"))?;
+    }
+    Ok(target)
+}
+
 /// `<dir><suffix>` beside `dir` (`devnet-data/nodes/a/data` → `…/a/data.tip`): where the node
 /// keeps what must not live inside its database directory.
 pub fn sibling_path(dir: &Path, suffix: &str) -> PathBuf {
