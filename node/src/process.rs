@@ -28,7 +28,8 @@ pub async fn shutdown_signal() {
 }
 
 /// The executable `name` in the same directory as this program (as cargo and an installation
-/// place them); a test binary in `target/<profile>/deps/` finds the one in `target/<profile>/`.
+/// place them); a test binary in `target/<profile>/deps/` (or an example in `…/examples/`)
+/// finds the one in `target/<profile>/`.
 /// `Err` carries the path where it was expected, for the caller's message.
 pub fn sibling_executable(name: &str) -> Result<PathBuf, PathBuf> {
     let file = format!("{name}{}", std::env::consts::EXE_SUFFIX);
@@ -40,7 +41,9 @@ pub fn sibling_executable(name: &str) -> Result<PathBuf, PathBuf> {
     if beside.is_file() {
         return Ok(beside);
     }
-    if dir.file_name().is_some_and(|d| d == "deps")
+    if dir
+        .file_name()
+        .is_some_and(|d| d == "deps" || d == "examples")
         && let Some(target) = dir.parent()
         && target.join(&file).is_file()
     {

@@ -56,6 +56,9 @@ struct Args {
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
+    /// Send to these validators only (indexes in devnet.json, e.g. `0,1,2`), not to all.
+    #[arg(long, value_delimiter = ',')]
+    nodes: Vec<usize>,
 }
 
 #[derive(Debug, Serialize)]
@@ -119,7 +122,19 @@ fn main() -> Result<()> {
     // The devnet's own suite: an SM2 devnet's members sign (and its nodes verify) SM2.
     let algorithm = devnet_algorithm(&args.devnet)?.unwrap_or(Algorithm::Ed25519);
     let keys = create_devnet_files_with(&args.devnet, devnet.nodes.len(), algorithm)?;
-    let gateways: Vec<String> = devnet.nodes.iter().map(|n| n.http.clone()).collect();
+    let mut chosen = devnet.nodes.clone();
+    if !args.nodes.is_empty() {
+        chosen = args
+            .nodes
+            .iter()
+            .map(|&i| {
+                devnet.nodes.get(i).cloned().with_context(|| {
+                    format!("--nodes {i}: the devnet has {} nodes", devnet.nodes.len())
+                })
+            })
+            .collect::<Result<_>>()?;
+    }
+    let gateways: Vec<String> = chosen.iter().map(|n| n.http.clone()).collect();
     let agent = http_agent();
     let status = get_json(&agent, &format!("{}/v1/status", gateways[0]))
         .with_context(|| format!("cannot reach {}", gateways[0]))?;
@@ -363,7 +378,7 @@ fn main() -> Result<()> {
             .map(|worker| {
                 let (hashes, next) = (hashes.clone(), next.clone());
                 let gateway = gateways[worker % gateways.len()].clone();
-                let node_name = devnet.nodes[worker % gateways.len()].name.clone();
+                let node_name = chosen[worker % gateways.len()].name.clone();
                 let (auditor, chain_id) = (auditor.clone(), devnet.chain_id.clone());
                 let requests = args.proof_requests;
                 std::thread::spawn(move || {

@@ -1,0 +1,133 @@
+//! The honest validators' committed rate while one of four floods transaction gossip, beside
+//! the same load without the flood (issue 15's "honest nodes keep at least half their normal
+//! committed rate"). Each run starts four validator processes (the test build: the flooder
+//! needs the Byzantine test mode), drives validators 0–2 with `gongxin-loadgen`, and reads
+//! what the flood cost from their metrics.
+//!
+//! ```text
+//! cargo build --workspace --all-targets --locked
+//! cargo run -p gongxin-cluster-tests --example flood_rate -- [rate tx/s] [seconds]
+//! ```
+//!
+//! The flooder publishes, every 20 ms, 256 transactions naming a member as signer but signed
+//! by another key: 12,800 signature checks/s if nothing stopped it.
+
+#![allow(clippy::float_arithmetic)] // a ratio for the report; nothing here is consensus-facing
+
+use std::process::Command;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use gongxin_cluster_tests::{Cluster, node_binary};
+use gongxin_node::config::GossipFlood;
+use serde_json::{Value, json};
+
+/// Lets the load generator find the cluster's gateways (it reads the devnet's `devnet.json`).
+fn write_devnet_file(cluster: &Cluster) -> Result<()> {
+    let nodes: Vec<Value> = cluster
+        .nodes
+        .iter()
+        .map(|n| {
+            json!({
+                "name": n.name,
+                "department": "",
+                "pid": 0,
+                "http": n.http,
+                "command": [],
+                "data_dir": n.config.data_dir,
+            })
+        })
+        .collect();
+    let file = json!({
+        "chain_id": cluster.keys.genesis.chain_id,
+        "genesis": cluster.dir.join("genesis.json"),
+        "keys_dir": cluster.dir.join("keys"),
+        "nodes": nodes,
+    });
+    std::fs::write(cluster.dir.join("devnet.json"), file.to_string())?;
+    Ok(())
+}
+
+/// One run: the load generator's report and the honest nodes' flood counters.
+fn run(flood: bool, rate: u64, seconds: u64) -> Result<(Value, Vec<(u64, u64, u64)>)> {
+    let cluster = Cluster::start_with(4, |i, config| {
+        if flood && i == 3 {
+            config.consensus.as_mut().expect("consensus").gossip_flood = Some(GossipFlood {
+                every_ms: 20,
+                txs: 256,
+            });
+        }
+    });
+    if !cluster.wait_height(&[0, 1, 2, 3], 2, Duration::from_secs(60)) {
+        bail!("the cluster did not start:\n{}", cluster.log(0));
+    }
+    write_devnet_file(&cluster)?;
+    let loadgen = node_binary().with_file_name("gongxin-loadgen");
+    let output = Command::new(&loadgen)
+        .arg("--devnet")
+        .arg(&cluster.dir)
+        .args(["--nodes", "0,1,2", "--batch", "50", "--concurrency", "4"])
+        .args(["--proof-requests", "0", "--json"])
+        .args([
+            "--rate",
+            &rate.to_string(),
+            "--duration-s",
+            &seconds.to_string(),
+        ])
+        .output()
+        .with_context(|| format!("run {}", loadgen.display()))?;
+    if !output.status.success() {
+        bail!(
+            "the load generator failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    let report: Value = serde_json::from_slice(&output.stdout).context("its JSON report")?;
+    let counters = (0..3)
+        .map(|i| {
+            let metric = |name| cluster.metric(i, name).unwrap_or(0);
+            (
+                metric("gongxin_gossip_batches_rejected_total"),
+                metric("gongxin_gossip_peer_bans_total"),
+                metric("gongxin_signature_checks_total"),
+            )
+        })
+        .collect();
+    Ok((report, counters))
+}
+
+fn main() -> Result<()> {
+    let mut args = std::env::args().skip(1);
+    let rate: u64 = args.next().map_or(Ok(300), |a| a.parse())?;
+    let seconds: u64 = args.next().map_or(Ok(30), |a| a.parse())?;
+    let mut committed = Vec::new();
+    for flood in [false, true] {
+        let (report, counters) = run(flood, rate, seconds)?;
+        let label = if flood {
+            "validator 3 flooding"
+        } else {
+            "no flood"
+        };
+        println!(
+            "{label}: {rate} tx/s for {seconds} s to validators 0-2: committed {} tx/s \
+             ({} of {} sent), latency p50 {} ms, p99 {} ms",
+            report["committed_tx_per_s"],
+            report["committed"],
+            report["submitted"],
+            report["latency_ms_p50"],
+            report["latency_ms_p99"],
+        );
+        for (i, (rejected, bans, checks)) in counters.iter().enumerate() {
+            println!(
+                "  validator {i}: {rejected} gossip batches rejected, {bans} bans, \
+                 {checks} signature checks"
+            );
+        }
+        committed.push(report["committed_tx_per_s"].as_f64().unwrap_or(0.0));
+    }
+    println!(
+        "honest committed rate under the flood: {:.0} % of the rate without it",
+        100.0 * committed[1] / committed[0].max(f64::MIN_POSITIVE)
+    );
+    Ok(())
+}
