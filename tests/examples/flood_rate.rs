@@ -48,8 +48,15 @@ fn write_devnet_file(cluster: &Cluster) -> Result<()> {
     Ok(())
 }
 
-/// One run: the load generator's report and the honest nodes' flood counters.
-fn run(flood: bool, rate: u64, seconds: u64) -> Result<(Value, Vec<(u64, u64, u64)>)> {
+/// What the flood cost one honest validator, from its metrics.
+struct FloodCost {
+    batches_rejected: u64,
+    bans: u64,
+    signature_checks: u64,
+}
+
+/// One run: the load generator's report and what the flood cost each honest validator.
+fn run(flood: bool, rate: u64, seconds: u64) -> Result<(Value, Vec<FloodCost>)> {
     let cluster = Cluster::start_with(4, |i, config| {
         if flood && i == 3 {
             config.consensus.as_mut().expect("consensus").gossip_flood = Some(GossipFlood {
@@ -86,11 +93,11 @@ fn run(flood: bool, rate: u64, seconds: u64) -> Result<(Value, Vec<(u64, u64, u6
     let counters = (0..3)
         .map(|i| {
             let metric = |name| cluster.metric(i, name).unwrap_or(0);
-            (
-                metric("gongxin_gossip_batches_rejected_total"),
-                metric("gongxin_gossip_peer_bans_total"),
-                metric("gongxin_signature_checks_total"),
-            )
+            FloodCost {
+                batches_rejected: metric("gongxin_gossip_batches_rejected_total"),
+                bans: metric("gongxin_gossip_peer_bans_total"),
+                signature_checks: metric("gongxin_signature_checks_total"),
+            }
         })
         .collect();
     Ok((report, counters))
@@ -117,10 +124,10 @@ fn main() -> Result<()> {
             report["latency_ms_p50"],
             report["latency_ms_p99"],
         );
-        for (i, (rejected, bans, checks)) in counters.iter().enumerate() {
+        for (i, cost) in counters.iter().enumerate() {
             println!(
-                "  validator {i}: {rejected} gossip batches rejected, {bans} bans, \
-                 {checks} signature checks"
+                "  validator {i}: {} gossip batches rejected, {} bans, {} signature checks",
+                cost.batches_rejected, cost.bans, cost.signature_checks
             );
         }
         committed.push(report["committed_tx_per_s"].as_f64().unwrap_or(0.0));
