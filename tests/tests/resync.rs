@@ -1,7 +1,8 @@
 //! A validator whose database is damaged is found out by `gongxin-node check`, set aside by
 //! `gongxin-node resync`, and rebuilt from the other three: it re-executes every block, holds
 //! every transaction the others committed, agrees with them, passes the check, and votes
-//! again without ever signing twice.
+//! again without ever signing twice. A validator whose consensus write-ahead log is damaged
+//! while it is down — entries flipped and cut, or the header torn — rejoins too.
 
 use std::process::{Command, Output};
 use std::time::Duration;
@@ -125,4 +126,97 @@ fn a_damaged_validator_is_checked_set_aside_and_rebuilt_from_its_peers() {
     cluster.kill(2);
     let rebuilt = offline("check", &cluster, 2);
     assert!(rebuilt.status.success(), "{}", text(&rebuilt));
+}
+
+/// Malachite's write-ahead log header: format version (4 bytes) and sequence (8 bytes).
+const WAL_HEADER_BYTES: usize = 12;
+
+/// How the write-ahead log is damaged while its validator is down.
+#[derive(Debug, Clone, Copy)]
+enum WalDamage {
+    /// A bit flipped in the middle and the last quarter lost, as found (torn while appending,
+    /// or while rewritten if it held only its header).
+    FlippedAndCut,
+    /// Cut inside its header, as a crash while Malachite rewrote it for a new height leaves it:
+    /// Malachite alone refuses to start on that.
+    HeaderTorn,
+}
+
+fn damage(path: &std::path::Path, how: WalDamage) {
+    let mut bytes = std::fs::read(path).unwrap();
+    match how {
+        WalDamage::FlippedAndCut => {
+            if bytes.len() > WAL_HEADER_BYTES {
+                let middle = bytes.len() / 2;
+                bytes[middle] ^= 0x10;
+            }
+            bytes.truncate(bytes.len() * 3 / 4);
+        }
+        WalDamage::HeaderTorn => bytes.truncate(WAL_HEADER_BYTES * 3 / 4),
+    }
+    std::fs::write(path, bytes).unwrap();
+}
+
+#[test]
+fn a_validator_with_a_damaged_consensus_wal_rejoins_without_signing_twice() {
+    let mut cluster = Cluster::start(4);
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3], 2, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
+    let consensus_dir = cluster.nodes[2].config.data_dir.join("consensus");
+    let wal = consensus_dir.join("wal");
+    let mut all = Vec::new();
+    for (round, how) in [WalDamage::FlippedAndCut, WalDamage::HeaderTorn]
+        .into_iter()
+        .enumerate()
+    {
+        let tag = format!("WALDMG{round}");
+        let txs = cluster.proposals(&tag, 30, cluster.height(0).expect("height"));
+        cluster.submit_all(&txs[..15], &[0, 1, 2, 3]);
+        // Killed mid-flight, so its write-ahead log holds the height it was working on.
+        cluster.kill(2);
+        assert!(wal.is_file(), "no write-ahead log at {}", wal.display());
+        damage(&wal, how);
+        cluster.submit_all(&txs[15..], &[0, 1, 3]);
+        cluster.start_node(2);
+        let target = cluster.height(0).expect("height") + 2;
+        assert!(
+            cluster.wait_height(&[0, 1, 2, 3], target, COMMIT),
+            "{how:?}: the validator did not rejoin:\n{}",
+            cluster.log(2)
+        );
+        all.extend(txs);
+    }
+    // The torn log was set aside, not deleted.
+    let torn = std::fs::read_dir(&consensus_dir)
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("wal.torn-")
+        })
+        .count();
+    assert_eq!(torn, 1, "the torn log is not beside the new one");
+    // What validator 2 had admitted but not yet gossiped died with it (an acceptance is
+    // "pending", not durable): the client resends what it has not seen committed.
+    let resent = cluster.settle_committed(&all, COMMIT);
+    assert!(
+        resent.is_ok(),
+        "{resent:?} not committed:\n{}",
+        cluster.log(2)
+    );
+    cluster.assert_committed_once(&all);
+    cluster.assert_agree(&[0, 1, 2, 3]);
+    for i in 0..4 {
+        assert_eq!(
+            cluster.metric(i, "gongxin_equivocation_evidence_total"),
+            Some(0),
+            "{} recorded an equivocation",
+            cluster.nodes[i].name
+        );
+    }
 }

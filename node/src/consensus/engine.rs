@@ -94,6 +94,30 @@ impl MalachiteNodeConfig for EngineConfig {
 
 /// Protocol and topic names carry a prefix of the genesis hash: a node of another chain fails
 /// the identify handshake and never shares a topic with us.
+/// Malachite's write-ahead log starts with a 12-byte header (format version u32, sequence
+/// u64); its entries, each with a CRC, follow.
+const WAL_HEADER_BYTES: u64 = 12;
+
+/// A write-ahead log longer than nothing but shorter than its header holds no entry, so no
+/// vote of this validator — a crash while Malachite rewrote it for a new height can leave one —
+/// yet Malachite refuses to start on it. It is renamed `wal.torn-<stamp>` (returned) and the
+/// engine starts a new log. Any other log is left to Malachite: one that does not read may
+/// hold this validator's votes of the height in progress, and starting without them could
+/// make it sign twice.
+fn set_aside_torn_wal(wal: &Path, stamp: u64) -> std::io::Result<Option<std::path::PathBuf>> {
+    let size = match std::fs::metadata(wal) {
+        Ok(metadata) => metadata.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    if size == 0 || size >= WAL_HEADER_BYTES {
+        return Ok(None);
+    }
+    let aside = wal.with_file_name(format!("wal.torn-{stamp}"));
+    std::fs::rename(wal, &aside)?;
+    Ok(Some(aside))
+}
+
 fn chain_tag(node: &Node) -> String {
     hex::encode(&node.genesis.hash().as_bytes()[..8])
 }
@@ -289,6 +313,17 @@ pub async fn run(
     let wal_dir = data_dir.join("consensus");
     std::fs::create_dir_all(&wal_dir)
         .with_context(|| format!("cannot create {}", wal_dir.display()))?;
+    let stamp = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs());
+    if let Some(torn) = set_aside_torn_wal(&wal_dir.join("wal"), stamp).with_context(|| {
+        format!(
+            "cannot set aside a torn write-ahead log in {}",
+            wal_dir.display()
+        )
+    })? {
+        tracing::warn!(set_aside = %torn.display(), "the consensus write-ahead log was shorter than its header (torn by a crash while it was rewritten): it held no vote, so it is set aside and a new one started");
+    }
     let identity = NetworkIdentity::new(node.name.clone(), keypair, Some(node.name.clone()));
     let (mut channels, engine): (_, EngineHandle) = match settings.byzantine.clone() {
         None => malachitebft_app_channel::start_engine(
@@ -304,7 +339,14 @@ pub async fn run(
             RequestContext::new(16),
         )
         .await
-        .map_err(|e| anyhow::anyhow!("cannot start consensus: {e:#}"))?,
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot start consensus: {e:#} (if its write-ahead log {} is damaged: it may \
+                 hold this validator's votes of the height it was in; move it aside only once \
+                 the other validators have passed that height, or this validator may sign twice)",
+                wal_dir.join("wal").display()
+            )
+        })?,
         #[cfg(feature = "byzantine")]
         Some(section) => {
             use crate::config::ALLOW_BYZANTINE_ENV;
@@ -365,4 +407,29 @@ pub async fn run(
     };
     engine.actor.stop(None);
     result
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_log_shorter_than_its_header_is_set_aside() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = dir.path().join("wal");
+        // None yet: nothing to do.
+        assert_eq!(set_aside_torn_wal(&wal, 7).unwrap(), None);
+        // Empty (Malachite's own new file) and whole headers stay for Malachite.
+        for size in [0, WAL_HEADER_BYTES as usize, 200] {
+            std::fs::write(&wal, vec![1; size]).unwrap();
+            assert_eq!(set_aside_torn_wal(&wal, 7).unwrap(), None, "{size} bytes");
+            assert!(wal.exists());
+        }
+        // A torn header: set aside with its bytes, the log's place free for a new one.
+        std::fs::write(&wal, [0, 0, 0, 1, 0, 0, 0, 0, 0]).unwrap();
+        let aside = set_aside_torn_wal(&wal, 7).unwrap().unwrap();
+        assert_eq!(aside, dir.path().join("wal.torn-7"));
+        assert_eq!(std::fs::read(aside).unwrap().len(), 9);
+        assert!(!wal.exists());
+    }
 }
