@@ -1,12 +1,16 @@
-//! `gongxin-node check`: the stored ledger checked against itself and the genesis, trusting
-//! nothing the database says about itself. For every block from 0 to the tip:
+//! `gongxin-node check`: the stored ledger checked against itself and the genesis. For every
+//! block from 0 to the tip:
 //! - it is at its height, on this chain, and links to its parent's hash;
 //! - its transactions hash to the header's `txs_hash`;
-//! - its certificate is a quorum of the validator set of its height (from the genesis and
-//!   the governance the chain itself recorded);
+//! - its certificate is a quorum of the validator set of its height (the genesis set, and
+//!   the sets the chain recorded as governance changed them — read from the store, not
+//!   replayed from the blocks);
 //! - the ledger log's entries it added, hashed again, bring the log to the header's size and
 //!   root, and the public log's leaves to the public size and root;
 //! - both of its checkpoint notes name exactly those sizes and roots, signed by a quorum.
+//!
+//! And at the tip: the notes served by tree size (what `/v1/checkpoint` and proofs use) are
+//! the tip's, and neither log holds an entry beyond the tip's sizes.
 //!
 //! The state hash chains each block's state writes, which the store does not keep apart, so
 //! it is checked only by re-execution: a node rebuilt with `gongxin-node resync` re-executes
@@ -79,8 +83,8 @@ pub fn check_ledger(node: &Node) -> Result<IntegrityReport, IntegrityError> {
         if header.tx_count as usize != block.txs.len() || txs_hash(&block.txs) != header.txs_hash {
             return Err(broken(height, "its transactions are not the header's"));
         }
-        let validators = node.validator_set_for(height);
         if height > 0 {
+            let validators = node.validator_set_for(height);
             let certificate = reader
                 .certificate(height)
                 .map_err(unreadable)?
@@ -110,7 +114,17 @@ pub fn check_ledger(node: &Node) -> Result<IntegrityReport, IntegrityError> {
             ));
         }
         if height > 0 {
-            report.checkpoint_notes += check_notes(node, height, header)?;
+            let notes = reader
+                .block_checkpoints(height)
+                .map_err(unreadable)?
+                .ok_or_else(|| broken(height, "no checkpoint notes"))?;
+            check_notes(
+                node,
+                height,
+                header,
+                [&notes.checkpoint, &notes.public_checkpoint],
+            )?;
+            report.checkpoint_notes += 2;
         }
         parent = Some(header.hash());
         report.blocks += 1;
@@ -118,6 +132,7 @@ pub fn check_ledger(node: &Node) -> Result<IntegrityReport, IntegrityError> {
     if parent != Some(tip.chain.block_hash) {
         return Err(broken(tip.height(), "is not the tip the database records"));
     }
+    check_tip_extras(node)?;
     Ok(report)
 }
 
@@ -125,6 +140,8 @@ pub fn check_ledger(node: &Node) -> Result<IntegrityReport, IntegrityError> {
 enum Extend {
     Read(StorageError),
     Gap(u64),
+    /// Entries past the size the block says.
+    Beyond(u64),
     Full,
 }
 
@@ -132,6 +149,10 @@ fn at_block(height: u64, log: &str, e: Extend) -> IntegrityError {
     match e {
         Extend::Read(error) => IntegrityError::Unreadable { height, error },
         Extend::Gap(index) => broken(height, format!("the {log} has no entry {index}")),
+        Extend::Beyond(size) => broken(
+            height,
+            format!("the {log} has entries past its size {size}"),
+        ),
         Extend::Full => broken(height, format!("the {log} is beyond its largest size")),
     }
 }
@@ -158,43 +179,30 @@ fn extend(
         }
     }
     if frontier.size() > size {
-        return Err(Extend::Gap(size));
+        return Err(Extend::Beyond(size));
     }
     Ok(frontier.size() - start)
 }
 
-/// Block `height`'s two checkpoint notes: each names the header's log size and root and is
-/// signed by a quorum of the height's validators. Returns how many notes were checked.
+/// Block `height`'s two notes (ledger, public): each names the header's log size and root and
+/// is signed by a quorum of the height's validators.
 fn check_notes(
     node: &Node,
     height: u64,
     header: &gongxin_core::block::BlockHeader,
-) -> Result<u64, IntegrityError> {
-    let notes = node
-        .reader()
-        .block_checkpoints(height)
-        .map_err(|error| IntegrityError::Unreadable { height, error })?
-        .ok_or_else(|| broken(height, "no checkpoint notes"))?;
-    let (ledger, public) = header.id().checkpoints(node.chain_id());
-    let validators = node.validator_set_for(height);
+    notes: [&String; 2],
+) -> Result<(), IntegrityError> {
     let chain_id = node.chain_id();
-    for (note, expected, origin, name) in [
-        (
-            &notes.checkpoint,
-            ledger,
-            origin_for_chain(chain_id),
-            "ledger",
-        ),
-        (
-            &notes.public_checkpoint,
-            public,
-            public_origin_for_chain(chain_id),
-            "public",
-        ),
-    ] {
+    let (ledger, public) = header.id().checkpoints(chain_id);
+    let validators = node.validator_set_for(height);
+    let expected = [
+        (ledger, origin_for_chain(chain_id), "ledger"),
+        (public, public_origin_for_chain(chain_id), "public"),
+    ];
+    for (note, (checkpoint, origin, name)) in notes.into_iter().zip(expected) {
         let parsed = SignedCheckpoint::parse(note)
             .map_err(|e| broken(height, format!("{name} checkpoint note: {e}")))?;
-        if parsed.checkpoint != expected {
+        if parsed.checkpoint != checkpoint {
             return Err(broken(
                 height,
                 format!("its {name} checkpoint names another tree than the header"),
@@ -204,5 +212,36 @@ fn check_notes(
             .verify_origin(&origin, &validators)
             .map_err(|e| broken(height, format!("{name} checkpoint: {e}")))?;
     }
-    Ok(2)
+    Ok(())
+}
+
+/// At the tip: the notes served by tree size are the tip's (the latest block of a size
+/// replaces its note), and neither log holds an entry past the tip's sizes.
+fn check_tip_extras(node: &Node) -> Result<(), IntegrityError> {
+    let reader = node.reader();
+    let tip = node.tip();
+    let (height, header) = (tip.height(), &tip.header);
+    let unreadable = |error| IntegrityError::Unreadable { height, error };
+    if height > 0 {
+        let missing = || broken(height, "no checkpoint note for the tip's tree size");
+        let ledger = reader
+            .checkpoint(header.log_size)
+            .map_err(unreadable)?
+            .ok_or_else(missing)?;
+        let public = reader
+            .public_checkpoint(header.public_log_size)
+            .map_err(unreadable)?
+            .ok_or_else(missing)?;
+        check_notes(node, height, header, [&ledger, &public])?;
+    }
+    let past_ledger = reader
+        .entries(header.log_size, header.log_size, 1)
+        .map_err(unreadable)?;
+    let past_public = reader
+        .public_leaves(header.public_log_size, header.public_log_size + 1, 1)
+        .map_err(unreadable)?;
+    if !past_ledger.is_empty() || !past_public.is_empty() {
+        return Err(broken(height, "a log holds entries past the tip's size"));
+    }
+    Ok(())
 }

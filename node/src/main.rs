@@ -345,6 +345,10 @@ fn open_offline(config: &NodeConfig) -> anyhow::Result<Arc<Node>> {
 
 fn check(config: &std::path::Path) -> anyhow::Result<()> {
     let config = NodeConfig::load(config)?;
+    // Opening creates a database where there is none; there is nothing to check then.
+    if !config.data_dir.join("CURRENT").exists() {
+        anyhow::bail!("{} holds no database", config.data_dir.display());
+    }
     let node = open_offline(&config)?;
     let report = gongxin_node::integrity::check_ledger(&node).map_err(|e| {
         anyhow::anyhow!(
@@ -369,21 +373,24 @@ fn resync(config: &std::path::Path) -> anyhow::Result<()> {
     let config = NodeConfig::load(config)?;
     let stamp = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
+        .map_or(0, |d| d.as_secs());
     let set_aside = gongxin_node::storage::set_aside(&config.data_dir, stamp).map_err(|e| {
         anyhow::anyhow!(
             "cannot set aside the database in {}: {e}",
             config.data_dir.display()
         )
     })?;
+    let height = set_aside
+        .marked_height
+        .map_or_else(|| "an unknown height".to_owned(), |h| format!("height {h}"));
     println!(
-        "database set aside in {} (keep it for inspection, delete it when the node has caught \
-         up). Start the node now (gongxin-node run --config <config>): it fetches every block \
-         from the other validators and re-executes it. It votes again only once it has \
-         caught up; if the consortium has not moved past the height this node last voted on, \
-         wait until it has.",
-        set_aside.display()
+        "database set aside in {} (keep it for inspection; delete it once the node has caught \
+         up). This validator had committed {height}. Start the node now (gongxin-node run \
+         --config <config>): it fetches every block from the other validators and re-executes \
+         it. Its consensus write-ahead log went with the database, so before starting it, \
+         check that the other validators are past {height} (their /v1/status): otherwise it \
+         could vote again at a height it already voted on.",
+        set_aside.database.display()
     );
     Ok(())
 }

@@ -1,6 +1,7 @@
 //! `gongxin-node check` (`integrity::check_ledger`) on a real ledger (the demo data), then on
-//! copies of it altered behind the node's back with RocksDB itself: an entry deleted, two
-//! blocks' values swapped, a certificate deleted, checkpoint notes deleted. Each is found and
+//! copies of it altered behind the node's back with RocksDB itself: a ledger entry and a
+//! public leaf deleted, one block's sealed value put under another's key, a certificate and a
+//! block's checkpoint notes deleted. Each is found and
 //! named at the block it breaks; the clean ledger passes with every count right.
 
 mod common;
@@ -106,6 +107,28 @@ fn the_check_passes_a_real_ledger_and_names_the_block_of_each_alteration() {
     }));
     assert_eq!(height, block_of_entry(entry), "{what}");
     assert!(what.contains(&format!("no entry {entry}")), "{what}");
+
+    let leaf = header.public_log_size - 1;
+    let block_of_leaf = (0..=tip.height())
+        .find(|h| reader.header(*h).unwrap().unwrap().public_log_size > leaf)
+        .unwrap();
+    let (height, what) = broken_at(check_altered(&original, |db| {
+        db.delete_cf(db.cf_handle("public_leaves").unwrap(), key(leaf))
+            .unwrap();
+    }));
+    assert_eq!(height, block_of_leaf, "{what}");
+    assert!(
+        what.contains(&format!("public log has no entry {leaf}")),
+        "{what}"
+    );
+
+    // A leftover entry past the tip (a copy of entry 0 at the next index) is found at the tip.
+    let (height, what) = broken_at(check_altered(&original, |db| {
+        let entries = db.cf_handle("entries").unwrap();
+        let first = db.get_cf(entries, key(0)).unwrap().unwrap();
+        db.put_cf(entries, key(header.log_size), first).unwrap();
+    }));
+    assert_eq!(height, tip.height(), "{what}");
 
     // Block 2's sealed value under block 3's key: the seal is bound to its key, so it does not
     // open — a value moved whole is caught, not read as block 3.

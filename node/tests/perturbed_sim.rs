@@ -36,6 +36,7 @@ use gongxin_core::tx::SignedTx;
 use gongxin_devnet::write_node_configs;
 use gongxin_node::clock::{Clock, ManualClock};
 use gongxin_node::config::NodeConfig;
+use gongxin_node::consensus::BLOCK_TIME_SKEW_MS_MAX;
 use gongxin_node::consensus::context::{
     Address, ConsensusValidatorSet, GongxinContext, Height, ProposalPart, ValueId, proposer_for,
 };
@@ -44,7 +45,9 @@ use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::{
     CommitCertificate, Height as _, Round, Validity, VoteExtensions,
 };
-use malachitebft_app_channel::app::types::{MisbehaviorEvidence, PeerId, ProposedValue};
+use malachitebft_app_channel::app::types::{
+    LocallyProposedValue, MisbehaviorEvidence, PeerId, ProposedValue,
+};
 use malachitebft_app_channel::{AppMsg, NetworkMsg};
 use malachitebft_engine::util::streaming::StreamMessage;
 use sim::{Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node};
@@ -63,8 +66,6 @@ const FAULTY_ROUNDS_MAX: u64 = 40;
 const HEAL_ROUNDS_MAX: u64 = 80;
 /// Transactions the client sends per seed.
 const CLIENT_TXS: usize = 36;
-/// A block time more than this ahead of a validator's clock is refused (the node's rule).
-const BLOCK_TIME_SKEW_MS_MAX: u64 = 2_000;
 /// The most a node's clock is off the true time, either way.
 const SKEW_MS_MAX: u64 = 20_000;
 const SEEDS_DEFAULT: u64 = 500;
@@ -73,8 +74,9 @@ const SHARDS: u64 = 4;
 /// How hostile one seed's world is, drawn from the seed.
 #[derive(Debug, Clone)]
 struct Faults {
-    /// Each message copy (a proposal part on one link, a certificate, a sync answer) is lost
-    /// with this chance.
+    /// Each proposal-part copy on each link and each sync answer is lost with this chance; a
+    /// decision's certificate with half of it (votes are gossiped again, so a node hears of a
+    /// decision more often than it gets one copy).
     drop_percent: u64,
     duplicate_percent: u64,
     /// A part copy is held back and delivered one to three rounds later.
@@ -332,8 +334,9 @@ impl World {
         let chain_id = self.chain_id();
         let slot = &self.slots[i];
         let mut opened = None;
-        // A task of the dropped process may hold the store for a moment after its last answer.
-        for _ in 0..100 {
+        // A task of the dropped process may hold the store for a moment after its last answer
+        // (longer on a loaded machine: up to 30 s, like an answer).
+        for _ in 0..3_000 {
             match open_node(&self.dir, i, &slot.config, &chain_id, slot.clock.clone()) {
                 Ok(node) => {
                     opened = Some(node);
@@ -641,7 +644,7 @@ impl World {
                 );
                 let certificate = raw.certificate.trim_vote_extensions();
                 let extensions = raw.certificate.vote_extensions();
-                self.commit(i, certificate, extensions).await;
+                self.commit(i, certificate, extensions, true).await;
                 self.stats.synced_blocks += 1;
                 if !self.is_running(i) || self.maybe_crash(i, self.faults.crash_percent / 2) {
                     return;
@@ -651,12 +654,14 @@ impl World {
     }
 
     /// Hands node `i` a decision (`Decided`, then `Finalized`) and checks what it did: it
-    /// committed the decided block, or it did not hold it and restarts the height to sync.
+    /// committed the decided block, or — only if it did not hold it as valid (`holds_block`)
+    /// — restarts the height to sync.
     async fn commit(
         &mut self,
         i: usize,
         certificate: CommitCertificate<GongxinContext>,
         extensions: VoteExtensions<GongxinContext>,
+        holds_block: bool,
     ) {
         let seed = self.seed;
         let height = certificate.height;
@@ -667,6 +672,10 @@ impl World {
         })
         .await;
         let committed = self.tip(i) == Some(height.0);
+        assert!(
+            committed || !holds_block,
+            "seed {seed}: node {i} held the decided block of {height} as valid but did not commit it"
+        );
         if committed {
             if self.decided.len() < height.0 as usize {
                 let block = self.node(i).node.reader().block(height.0).unwrap().unwrap();
@@ -708,7 +717,6 @@ impl World {
 
     /// One round of the height after the decided ones. Returns whether it decided.
     async fn round(&mut self, round: Round) -> bool {
-        let seed = self.seed;
         let height = Height(self.decided.len() as u64 + 1);
         self.round_count += 1;
         self.stats.rounds += 1;
@@ -740,14 +748,44 @@ impl World {
                 }
             }
         }
-        let proposer = proposer_for(&self.set, height, round).address.clone();
-        let Some(p) = participants
+        let Some((p, local)) = self.propose(&participants, height, round, &mut valid).await else {
+            return false;
+        };
+        // Precommits: the running participants on the proposer's side holding its block.
+        let holds = |v: &Option<ProposedValue<GongxinContext>>| {
+            v.as_ref()
+                .is_some_and(|v| v.validity == Validity::Valid && v.value == local.value)
+        };
+        let voters: Vec<usize> = participants
             .iter()
             .copied()
-            .find(|&i| self.node(i).address == proposer)
-        else {
-            return false; // the proposer is down or behind: the round times out
-        };
+            .filter(|&i| self.is_running(i) && self.connected(i, p) && holds(&valid[i]))
+            .collect();
+        if voters.len() < QUORUM || !voters.contains(&p) {
+            return false;
+        }
+        let holders: Vec<bool> = valid.iter().map(holds).collect();
+        self.decide(p, &local, &participants, &voters, &holders, round)
+            .await;
+        true
+    }
+
+    /// The proposer's part of a round: its block, streamed (honestly or forged) to the other
+    /// participants, whose verdicts land in `valid`. The proposer and its block, unless the
+    /// round cannot decide (proposer down or behind, crashed before streaming, or lying).
+    async fn propose(
+        &mut self,
+        participants: &[usize],
+        height: Height,
+        round: Round,
+        valid: &mut [Option<ProposedValue<GongxinContext>>],
+    ) -> Option<(usize, LocallyProposedValue<GongxinContext>)> {
+        let proposer = proposer_for(&self.set, height, round).address.clone();
+        // Down or behind, the proposer sends nothing: the round times out.
+        let p = participants
+            .iter()
+            .copied()
+            .find(|&i| self.node(i).address == proposer)?;
         let local = ask(&mut self.node(p).app, |reply| AppMsg::GetValue {
             height,
             round,
@@ -760,29 +798,27 @@ impl World {
             parts.push(part);
         }
         if self.maybe_crash(p, self.faults.crash_percent) {
-            return false; // crashed before its stream left
+            return None; // crashed before its stream left
         }
-        let stream = if self.rng.chance(self.faults.lie_percent) {
+        let lying = self.rng.chance(self.faults.lie_percent);
+        if lying {
             let chain_id = self.chain_id();
             let (forged, value) = lie(&chain_id, &parts, &self.node(p).signer);
             self.forged.push(value.block_id());
             self.stats.lies += 1;
-            Some(forged)
-        } else {
-            None
-        };
+            parts = forged;
+        }
         valid[p] = Some(ProposedValue {
             height,
             round,
             valid_round: Round::Nil,
-            proposer: proposer.clone(),
+            proposer,
             value: local.value.clone(),
             validity: Validity::Valid,
         });
-        for &i in &participants {
+        for &i in participants {
             if i != p && self.is_running(i) {
-                let sent = stream.as_deref().unwrap_or(&parts);
-                if let Some(value) = self.gossip(p, i, &participants, sent).await
+                if let Some(value) = self.gossip(p, i, participants, &parts).await
                     && value.round == round
                 {
                     valid[i] = Some(value);
@@ -790,24 +826,24 @@ impl World {
                 self.maybe_crash(i, self.faults.crash_percent / 2);
             }
         }
-        if stream.is_some() {
-            return false; // honest validators prevote nil
-        }
+        // After a forged stream, honest validators prevote nil.
+        (!lying).then_some((p, local))
+    }
 
-        // Precommits: the running participants on the proposer's side holding its block.
-        let voters: Vec<usize> = participants
-            .iter()
-            .copied()
-            .filter(|&i| self.is_running(i) && self.connected(i, p))
-            .filter(|&i| {
-                valid[i]
-                    .as_ref()
-                    .is_some_and(|v| v.validity == Validity::Valid && v.value == local.value)
-            })
-            .collect();
-        if voters.len() < QUORUM || !voters.contains(&p) {
-            return false;
-        }
+    /// The decision of `local` by `voters`' precommits: the proposer commits first (it holds
+    /// its block and voted); every other participant on its side hears of it unless the
+    /// certificate is lost or it crashes first. One that held the block as valid (`holders`)
+    /// must commit it.
+    async fn decide(
+        &mut self,
+        p: usize,
+        local: &LocallyProposedValue<GongxinContext>,
+        participants: &[usize],
+        voters: &[usize],
+        holders: &[bool],
+        round: Round,
+    ) {
+        let seed = self.seed;
         let chain_id = self.chain_id();
         let signers: Vec<_> = voters
             .iter()
@@ -816,11 +852,14 @@ impl World {
                 (&n.address, &n.signer)
             })
             .collect();
-        let (certificate, extensions) =
-            certificate(&chain_id, &signers, height, round, local.value.block_id());
-        // The proposer commits first (it holds its block and voted); the others hear of the
-        // decision unless the certificate is lost on the way.
-        self.commit(p, certificate.clone(), extensions.clone())
+        let (certificate, extensions) = certificate(
+            &chain_id,
+            &signers,
+            local.height,
+            round,
+            local.value.block_id(),
+        );
+        self.commit(p, certificate.clone(), extensions.clone(), true)
             .await;
         assert_eq!(
             self.decided.last().map(|d| &d.block.header),
@@ -838,10 +877,9 @@ impl World {
             {
                 continue; // it learns of the decision by sync
             }
-            self.commit(i, certificate.clone(), extensions.clone())
+            self.commit(i, certificate.clone(), extensions.clone(), holders[i])
                 .await;
         }
-        true
     }
 
     /// Whether every node runs at the last decided height and every transaction sent is

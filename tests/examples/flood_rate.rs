@@ -92,14 +92,18 @@ fn run(flood: bool, rate: u64, seconds: u64) -> Result<(Value, Vec<FloodCost>)> 
     let report: Value = serde_json::from_slice(&output.stdout).context("its JSON report")?;
     let counters = (0..3)
         .map(|i| {
-            let metric = |name| cluster.metric(i, name).unwrap_or(0);
-            FloodCost {
-                batches_rejected: metric("gongxin_gossip_batches_rejected_total"),
-                bans: metric("gongxin_gossip_peer_bans_total"),
-                signature_checks: metric("gongxin_signature_checks_total"),
-            }
+            let metric = |name| {
+                cluster
+                    .metric(i, name)
+                    .with_context(|| format!("validator {i} reports no {name}"))
+            };
+            Ok(FloodCost {
+                batches_rejected: metric("gongxin_gossip_batches_rejected_total")?,
+                bans: metric("gongxin_gossip_peer_bans_total")?,
+                signature_checks: metric("gongxin_signature_checks_total")?,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok((report, counters))
 }
 
@@ -130,7 +134,11 @@ fn main() -> Result<()> {
                 cost.batches_rejected, cost.bans, cost.signature_checks
             );
         }
-        committed.push(report["committed_tx_per_s"].as_f64().unwrap_or(0.0));
+        committed.push(
+            report["committed_tx_per_s"]
+                .as_f64()
+                .context("the report has no committed_tx_per_s")?,
+        );
     }
     println!(
         "honest committed rate under the flood: {:.0} % of the rate without it",

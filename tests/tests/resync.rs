@@ -89,14 +89,24 @@ fn a_damaged_validator_is_checked_set_aside_and_rebuilt_from_its_peers() {
     let moved = offline("resync", &cluster, 2);
     assert!(moved.status.success(), "{}", text(&moved));
     assert!(!data_dir.exists(), "the damaged database is still in place");
-    let set_aside = std::fs::read_dir(data_dir.parent().unwrap())
+    let set_aside: Vec<String> = std::fs::read_dir(data_dir.parent().unwrap())
         .unwrap()
-        .map(|e| e.unwrap().path())
-        .find(|p| p.to_string_lossy().contains(".set-aside-"))
-        .expect("the set-aside database");
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|name| name.contains(".set-aside-"))
+        .collect();
+    assert_eq!(
+        set_aside.len(),
+        2,
+        "the database and its height mark: {set_aside:?}"
+    );
     assert!(
-        set_aside.join("tip-mark").exists(),
-        "its height mark went with it"
+        set_aside.iter().any(|n| n.ends_with(".tip")),
+        "its height mark went with it: {set_aside:?}"
+    );
+    assert!(
+        text(&moved).contains("had committed height"),
+        "{}",
+        text(&moved)
     );
 
     cluster.start_node(2);
@@ -134,11 +144,11 @@ const WAL_HEADER_BYTES: usize = 12;
 /// How the write-ahead log is damaged while its validator is down.
 #[derive(Debug, Clone, Copy)]
 enum WalDamage {
-    /// A bit flipped in the middle and the last quarter lost, as found (torn while appending,
-    /// or while rewritten if it held only its header).
+    /// A bit flipped in the middle and the last quarter lost (never below its header), as a
+    /// crash while appending and a bad sector leave it.
     FlippedAndCut,
-    /// Cut inside its header, as a crash while Malachite rewrote it for a new height leaves it:
-    /// Malachite alone refuses to start on that.
+    /// Cut inside its header, as a crash while the log was first written or a bad disk leaves
+    /// it: Malachite alone refuses to start on that.
     HeaderTorn,
 }
 
@@ -146,11 +156,11 @@ fn damage(path: &std::path::Path, how: WalDamage) {
     let mut bytes = std::fs::read(path).unwrap();
     match how {
         WalDamage::FlippedAndCut => {
-            if bytes.len() > WAL_HEADER_BYTES {
-                let middle = bytes.len() / 2;
-                bytes[middle] ^= 0x10;
-            }
-            bytes.truncate(bytes.len() * 3 / 4);
+            // The version (first 4 bytes) stays: a log of another format is not damage a
+            // crash makes, and the node rightly refuses it.
+            let middle = (bytes.len() / 2).max(4);
+            bytes[middle] ^= 0x10;
+            bytes.truncate((bytes.len() * 3 / 4).max(WAL_HEADER_BYTES));
         }
         WalDamage::HeaderTorn => bytes.truncate(WAL_HEADER_BYTES * 3 / 4),
     }

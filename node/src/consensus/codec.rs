@@ -510,7 +510,11 @@ mod tests {
         let mut rng = 20_261_204u64;
         let mut decoded = 0;
         for i in 0..200_000 {
-            let bytes = mutate(&mut rng, &messages[i % messages.len()]);
+            let source = &messages[i % messages.len()];
+            let bytes = mutate(&mut rng, source);
+            if bytes == *source {
+                continue; // an edge byte written over itself: no mutant
+            }
             let hits = [
                 decodes_canonically::<StreamMessage<ProposalPart>>(&bytes),
                 decodes_canonically::<ProposalPart>(&bytes),

@@ -92,16 +92,15 @@ impl MalachiteNodeConfig for EngineConfig {
     }
 }
 
-/// Protocol and topic names carry a prefix of the genesis hash: a node of another chain fails
-/// the identify handshake and never shares a topic with us.
 /// Malachite's write-ahead log starts with a 12-byte header (format version u32, sequence
 /// u64); its entries, each with a CRC, follow.
 const WAL_HEADER_BYTES: u64 = 12;
 
 /// A write-ahead log longer than nothing but shorter than its header holds no entry, so no
-/// vote of this validator — a crash while Malachite rewrote it for a new height can leave one —
-/// yet Malachite refuses to start on it. It is renamed `wal.torn-<stamp>` (returned) and the
-/// engine starts a new log. Any other log is left to Malachite: one that does not read may
+/// vote of this validator — a crash while Malachite first wrote it (version, then sequence) or
+/// a damaged disk leaves one — yet Malachite refuses to start on it. It is renamed
+/// `wal.torn-<stamp>` (returned; refused if that name is taken) and the engine starts a new
+/// log. Any other log is left to Malachite: one that does not read may
 /// hold this validator's votes of the height in progress, and starting without them could
 /// make it sign twice.
 fn set_aside_torn_wal(wal: &Path, stamp: u64) -> std::io::Result<Option<std::path::PathBuf>> {
@@ -114,10 +113,18 @@ fn set_aside_torn_wal(wal: &Path, stamp: u64) -> std::io::Result<Option<std::pat
         return Ok(None);
     }
     let aside = wal.with_file_name(format!("wal.torn-{stamp}"));
+    if aside.exists() {
+        return Err(std::io::Error::other(format!(
+            "{} already exists",
+            aside.display()
+        )));
+    }
     std::fs::rename(wal, &aside)?;
     Ok(Some(aside))
 }
 
+/// Protocol and topic names carry a prefix of the genesis hash: a node of another chain fails
+/// the identify handshake and never shares a topic with us.
 fn chain_tag(node: &Node) -> String {
     hex::encode(&node.genesis.hash().as_bytes()[..8])
 }

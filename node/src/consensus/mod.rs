@@ -24,3 +24,5 @@ mod streams;
 mod sync;
 pub mod txgossip;
 mod validate;
+
+pub use validate::BLOCK_TIME_SKEW_MS_MAX;

@@ -24,7 +24,7 @@ use crate::chain::ExecutedBlock;
 use crate::node::Node;
 
 /// A fresh proposal's block time may be at most this far ahead of our clock.
-const BLOCK_TIME_SKEW_MS_MAX: u64 = 2_000;
+pub const BLOCK_TIME_SKEW_MS_MAX: u64 = 2_000;
 
 /// A complete, signature-checked proposal stream waiting for its height.
 #[derive(Debug)]

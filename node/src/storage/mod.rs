@@ -1144,41 +1144,66 @@ pub fn tip_mark_path(db: &Path) -> PathBuf {
     sibling_path(db, ".tip")
 }
 
-/// Renames the database at `db`, with its height mark, to `<db>.set-aside-<stamp>` (the mark
-/// inside it as `tip-mark`), so that the node's next start begins an empty database and
+/// What [`set_aside`] moved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetAside {
+    pub database: PathBuf,
+    /// The height mark, moved beside it (`None` if there was none).
+    pub mark: Option<PathBuf>,
+    /// The height the mark said this node had committed.
+    pub marked_height: Option<u64>,
+}
+
+/// Renames the database at `db` to `<db>.set-aside-<stamp>` and its height mark to
+/// `<db>.set-aside-<stamp>.tip`, so that the node's next start begins an empty database and
 /// rebuilds it from its peers (`gongxin-node resync`). Refused while a process holds the
-/// database (RocksDB's `LOCK`), and when there is nothing to set aside. The storage key stays
+/// database (RocksDB's `LOCK`, held here until both are moved), and when there is nothing to
+/// set aside. The mark goes first: interrupted between the two, the database stays in place
+/// without a mark, opens as before, and a second run finishes the job. The storage key stays
 /// where it is: the new database is sealed under it, and the old one still opens with it.
-pub fn set_aside(db: &Path, stamp: u64) -> std::io::Result<PathBuf> {
-    if !db.join("CURRENT").exists() && !db.join("LOCK").exists() {
-        return Err(std::io::Error::other(format!(
-            "{} holds no database",
-            db.display()
-        )));
+pub fn set_aside(db: &Path, stamp: u64) -> std::io::Result<SetAside> {
+    let refuse = |message: String| Err(std::io::Error::other(message));
+    let database = sibling_path(db, &format!(".set-aside-{stamp}"));
+    let moved_mark = sibling_path(db, &format!(".set-aside-{stamp}.tip"));
+    if database.exists() || moved_mark.exists() {
+        return refuse(format!("{} already exists", database.display()));
     }
-    if let Ok(lock) = std::fs::OpenOptions::new()
+    if !db.join("CURRENT").exists() {
+        return refuse(format!("{} holds no database", db.display()));
+    }
+    // A POSIX record lock, as RocksDB takes: refused while another process has it, and kept
+    // (closing the file would release it) until the database has moved.
+    let _lock = match std::fs::OpenOptions::new()
         .write(true)
         .open(db.join("LOCK"))
     {
-        // A POSIX record lock, as RocksDB takes: refused while another process has it.
-        rustix::fs::fcntl_lock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive)
-            .map_err(|_| {
-                std::io::Error::other(format!("{} is in use: stop the node first", db.display()))
-            })?;
-    }
-    let target = sibling_path(db, &format!(".set-aside-{stamp}"));
-    if target.exists() {
-        return Err(std::io::Error::other(format!(
-            "{} already exists",
-            target.display()
-        )));
-    }
-    std::fs::rename(db, &target)?;
+        Ok(lock) => {
+            rustix::fs::fcntl_lock(&lock, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+                .map_err(|_| {
+                    std::io::Error::other(format!(
+                        "{} is in use: stop the node first",
+                        db.display()
+                    ))
+                })?;
+            Some(lock)
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return refuse(format!("cannot open {}: {e}", db.join("LOCK").display())),
+    };
     let mark = tip_mark_path(db);
-    if mark.exists() {
-        std::fs::rename(&mark, target.join("tip-mark"))?;
-    }
-    Ok(target)
+    let marked_height = read_tip_mark(&mark).map(|(height, _)| height);
+    let mark = if mark.exists() {
+        std::fs::rename(&mark, &moved_mark)?;
+        Some(moved_mark)
+    } else {
+        None
+    };
+    std::fs::rename(db, &database)?;
+    Ok(SetAside {
+        database,
+        mark,
+        marked_height,
+    })
 }
 
 /// `<dir><suffix>` beside `dir` (`devnet-data/nodes/a/data` → `…/a/data.tip`): where the node
