@@ -77,6 +77,8 @@ pub struct Metrics {
     pub commit_latency_us_last: AtomicU64,
     /// Heights whose decision came with evidence of a validator equivocating.
     pub equivocation_evidence: AtomicU64,
+    /// Complete proposal streams dropped unchecked: their publisher was over its budget.
+    pub proposal_streams_over_budget: AtomicU64,
 }
 
 /// What a committed block looked like.

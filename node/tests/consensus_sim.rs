@@ -393,3 +393,104 @@ async fn a_stream_that_starts_with_fin_is_ignored() {
     .await;
     assert_eq!(local.height, height);
 }
+
+/// A peer completing many forged proposal streams — each naming the round's proposer, so each
+/// would cost a signature check — gets its budget of checks per second and no more, while the
+/// real proposer's stream, in the same second, is still judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, mut nodes, clock) = start_nodes(dir.path()).await;
+    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
+    let (height, round) = (Height(1), Round::new(0));
+    let proposer = proposer_for(&set, height, round).address.clone();
+    let p = nodes.iter().position(|n| n.address == proposer).unwrap();
+    let to = (p + 1) % 4;
+    for n in nodes.iter_mut() {
+        ask(&mut n.app, |reply_value| AppMsg::StartedRound {
+            height,
+            round,
+            proposer: proposer.clone(),
+            role: Role::Validator,
+            reply_value,
+        })
+        .await;
+    }
+    ask(&mut nodes[p].app, |reply| AppMsg::GetValue {
+        height,
+        round,
+        timeout: Duration::from_secs(3),
+        reply,
+    })
+    .await;
+    let mut honest = Vec::new();
+    while let Ok(NetworkMsg::PublishProposalPart(part)) = nodes[p].network.try_recv() {
+        honest.push(part);
+    }
+    // The same stream, signed by nobody, under a new stream id each time, from a third peer.
+    let hostile = nodes[(p + 2) % 4].peer;
+    let bad_signature = sim::garbage_signature(&nodes[p].signer);
+    let forged = |copy: u32| -> Vec<StreamMessage<ProposalPart>> {
+        honest
+            .iter()
+            .map(|m| {
+                let mut m = m.clone();
+                m.stream_id = malachitebft_engine::util::streaming::StreamId::new(Bytes::from(
+                    copy.to_be_bytes().to_vec(),
+                ));
+                if let StreamContent::Data(ProposalPart::Fin(signature)) = &mut m.content {
+                    *signature = bad_signature;
+                }
+                m
+            })
+            .collect()
+    };
+    const FORGED: u32 = 200;
+    for copy in 0..FORGED {
+        for part in forged(copy) {
+            let value = ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
+                from: hostile,
+                published_by: Some(hostile),
+                part,
+                reply,
+            })
+            .await;
+            assert!(value.is_none(), "a forged stream became a proposal");
+        }
+    }
+    let dropped = |n: &SimNode| {
+        n.node
+            .metrics
+            .proposal_streams_over_budget
+            .load(std::sync::atomic::Ordering::Relaxed)
+    };
+    // 20 checked (and refused for their signature) in this second; the rest dropped unchecked.
+    assert_eq!(dropped(&nodes[to]), u64::from(FORGED) - 20);
+    // The real proposer's stream, in the same second, is judged and valid.
+    let publisher = nodes[p].peer;
+    let mut judged = None;
+    for part in honest.clone() {
+        judged = judged.or(
+            ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
+                from: publisher,
+                published_by: Some(publisher),
+                part,
+                reply,
+            })
+            .await,
+        );
+    }
+    assert_eq!(judged.map(|v| v.validity), Some(Validity::Valid));
+    // A second later the hostile peer has a fresh budget: its next stream is checked again.
+    clock.advance_ms(1_000);
+    for part in forged(FORGED) {
+        ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
+            from: hostile,
+            published_by: Some(hostile),
+            part,
+            reply,
+        })
+        .await;
+    }
+    assert_eq!(dropped(&nodes[to]), u64::from(FORGED) - 20);
+}

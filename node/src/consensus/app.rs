@@ -41,7 +41,7 @@ use super::context::{
 };
 use super::error::AppError;
 use super::signing::{GongxinSigner, proposal_parts_message};
-use super::streams::{StreamBuffers, stream_messages};
+use super::streams::{CheckBudget, StreamBuffers, stream_messages};
 use super::sync;
 use super::validate::{self, Assembled};
 use crate::chain::ExecutedBlock;
@@ -53,6 +53,13 @@ const STREAMS_PER_PEER_MAX: usize = 4;
 /// Complete proposals kept for the next height (one per round; a proposer that streams many
 /// rounds ahead cannot make this node hold more).
 const FUTURE_PROPOSALS_MAX: usize = 8;
+/// Complete proposal streams whose signature one publisher may make this node check per
+/// second. An honest proposer completes one stream per round it leads (and restreams now and
+/// then); a peer sending many small forged streams — each naming the right proposer, each
+/// costing a signature check — is cut off beyond this.
+const STREAM_CHECKS_PER_PEER_PER_S: u32 = 20;
+/// Publishers whose stream-check budget is tracked at once (validators, with room to spare).
+const STREAM_CHECK_PUBLISHERS_MAX: usize = 256;
 
 /// Consensus timing for every height.
 #[derive(Debug, Clone, Copy)]
@@ -92,6 +99,8 @@ pub struct ConsensusApp {
     candidates: HashMap<ValueId, Candidate>,
     /// Streams being reassembled, by publisher and stream id (insertion order kept per peer).
     streams: StreamBuffers<PeerId, ProposalPart>,
+    /// Signature checks of complete streams, per publisher and second.
+    stream_checks: CheckBudget<PeerId>,
     /// Complete proposals for the next height, checked when it starts.
     future: Vec<Assembled>,
     /// The decided block could not be committed here (we never saw it): restart the height
@@ -133,6 +142,10 @@ impl ConsensusApp {
             round: Round::Nil,
             candidates: HashMap::new(),
             streams: StreamBuffers::new(STREAMS_PER_PEER_MAX),
+            stream_checks: CheckBudget::new(
+                STREAM_CHECKS_PER_PEER_PER_S,
+                STREAM_CHECK_PUBLISHERS_MAX,
+            ),
             future: Vec::new(),
             missed_decision: false,
         }
@@ -438,7 +451,7 @@ impl ConsensusApp {
     }
 
     /// Adds a part to its stream; a complete stream is a proposal if it is well formed and
-    /// signed by its round's proposer.
+    /// signed by its round's proposer. A publisher over its budget of checks is not checked.
     fn assemble(
         &mut self,
         publisher: PeerId,
@@ -447,6 +460,20 @@ impl ConsensusApp {
         let limit_parts =
             (self.node.limits.block_bytes_max / super::context::PROPOSAL_PART_BYTES_MAX) as u64 + 4;
         let parts = self.streams.receive(publisher, part, limit_parts)?;
+        if !self
+            .stream_checks
+            .allow(publisher, self.node.clock.now_ms())
+        {
+            let dropped = self
+                .node
+                .metrics
+                .proposal_streams_over_budget
+                .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            if dropped.is_power_of_two() {
+                tracing::warn!(%publisher, dropped = dropped + 1, "a peer completes more proposal streams than any proposer would; dropped unchecked");
+            }
+            return None;
+        }
         let height = match parts.first() {
             Some(ProposalPart::Init { height, .. }) => *height,
             _ => return None,

@@ -310,6 +310,14 @@ pub fn metrics(ctx: &Ctx) -> Response {
         m.equivocation_evidence.load(Ordering::Relaxed).to_string(),
     );
     metric(
+        "gongxin_proposal_streams_over_budget_total",
+        "counter",
+        "Complete proposal streams dropped without a signature check: their publisher completed more per second than any proposer would.",
+        m.proposal_streams_over_budget
+            .load(Ordering::Relaxed)
+            .to_string(),
+    );
+    metric(
         "gongxin_mempool_txs",
         "gauge",
         "Transactions waiting in the mempool.",

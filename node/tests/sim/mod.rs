@@ -242,6 +242,12 @@ pub fn lie(
     (forged, value)
 }
 
+/// A signature of `key`'s suite over other bytes: well formed, and wrong for anything a
+/// proposal stream needs signed.
+pub fn garbage_signature(key: &Keypair) -> ConsensusSignature {
+    ConsensusSignature(key.sign(b"not a proposal"))
+}
+
 /// Every node holds the same blocks 1..=`heights`, each with a certificate and both
 /// checkpoints verifying against the genesis validators, and each block's time inside
 /// `times_ms` (the simulation's clocks, never this machine's).
