@@ -451,6 +451,18 @@ impl Cluster {
             .expect("genesis set at 0")
     }
 
+    /// No node recorded evidence of a validator signing twice (a double vote or proposal).
+    pub fn assert_no_equivocation(&self) {
+        for (i, node) in self.nodes.iter().enumerate() {
+            assert_eq!(
+                self.metric(i, "gongxin_equivocation_evidence_total"),
+                Some(0),
+                "{} recorded an equivocation",
+                node.name
+            );
+        }
+    }
+
     /// Checks every height all of `nodes` have committed: the same header everywhere, and each
     /// node's certificate for it verifies against the validator set of that height (more than
     /// 2/3 of its power).
