@@ -20,7 +20,7 @@ use std::sync::{Arc, Mutex};
 
 use gongxin_core::Hash;
 use gongxin_core::access_log::AccessKind;
-use gongxin_core::crypto::{BatchItem, PublicKey, verify_batch};
+use gongxin_core::crypto::{BatchItem, KeyCache, PublicKey, verify_batch_cached};
 use gongxin_core::model::Operation;
 use gongxin_core::tx::{SignedTx, TxError};
 use tokio::sync::{Notify, mpsc};
@@ -146,6 +146,8 @@ pub struct Admission {
     block_bytes_max: usize,
     access_log: Arc<AccessLog>,
     gossip: Option<GossipOutbox>,
+    /// Members' keys, decoded once rather than for every transaction they sign.
+    keys: KeyCache,
     pub metrics: AdmissionMetrics,
     /// Wakes the block producer when a transaction arrives.
     pub arrived: Notify,
@@ -171,6 +173,7 @@ impl Admission {
             block_bytes_max: limits.block_bytes_max,
             access_log,
             gossip,
+            keys: KeyCache::default(),
             metrics: AdmissionMetrics::default(),
             arrived: Notify::new(),
         }
@@ -384,7 +387,7 @@ impl Admission {
         self.metrics
             .signature_checks
             .fetch_add(items.len() as u64, Ordering::Relaxed);
-        for (&i, checked) in to_check.iter().zip(verify_batch(&items)) {
+        for (&i, checked) in to_check.iter().zip(verify_batch_cached(&items, &self.keys)) {
             if let Err(e) = checked {
                 results[i] = Some(Err(SubmitError::Invalid(TxError::Signature(e))));
             }

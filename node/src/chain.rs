@@ -647,6 +647,63 @@ mod tests {
     }
 
     #[test]
+    fn a_block_is_stored_once_in_its_entries_and_read_back_byte_for_byte() {
+        let dir = tempfile::tempdir().unwrap();
+        let (mut chain, city, store) = open(&dir);
+        let director = city.key(TRANSPORT, Role::Director).clone();
+        let proposer = city.genesis.validators.validators()[0].public_key;
+        let tx = |nonce: u64| {
+            Arc::new(
+                TxBody {
+                    chain_id: city.genesis.chain_id.clone(),
+                    signer: director.public_key(),
+                    replay: ReplayGuard {
+                        nonce,
+                        valid_until_height: 50,
+                    },
+                    operation: Operation::ApproveProject {
+                        project: format!("P-{nonce}"),
+                    },
+                }
+                .sign(&director),
+            )
+        };
+        let mut blocks = Vec::new();
+        for (height, txs) in [
+            (1, vec![tx(1), tx(2), tx(3)]),
+            (2, vec![]),
+            (3, vec![tx(4)]),
+        ] {
+            let executed = chain.execute(txs, height, proposer).unwrap();
+            chain.commit(&executed, None, None).unwrap();
+            blocks.push(executed.block);
+        }
+        for block in &blocks {
+            let height = block.header.height;
+            let read = store.block(height).unwrap().unwrap();
+            assert_eq!(read.to_bytes(), block.to_bytes(), "block {height}");
+            assert!(
+                !store.block_stored_whole(height),
+                "block {height}'s transactions are stored once, in their entries"
+            );
+        }
+
+        // A block written whole (a database from before, or a block without its entries) is
+        // still read from there.
+        let other = tempfile::tempdir().unwrap();
+        let whole = Store::open(&other.path().join("data")).unwrap();
+        whole
+            .commit(BlockWrite {
+                block: Some(blocks[0].clone()),
+                ..BlockWrite::default()
+            })
+            .unwrap();
+        assert!(whole.block_stored_whole(1));
+        assert_eq!(whole.block(1).unwrap().unwrap(), blocks[0]);
+        assert!(whole.block(2).unwrap().is_none());
+    }
+
+    #[test]
     fn a_tip_that_disagrees_with_its_header_is_refused_on_restart() {
         let dir = tempfile::tempdir().unwrap();
         let (chain, city, store) = open(&dir);

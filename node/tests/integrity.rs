@@ -1,6 +1,6 @@
 //! `gongxin-node check` (`integrity::check_ledger`) on a real ledger (the demo data), then on
 //! copies of it altered behind the node's back with RocksDB itself: a ledger entry and a
-//! public leaf deleted, one block's sealed value put under another's key, a certificate and a
+//! public leaf deleted, one entry's sealed value put under another's key, a certificate and a
 //! block's checkpoint notes deleted. Each is found and
 //! named at the block it breaks; the clean ledger passes with every count right.
 
@@ -130,14 +130,15 @@ fn the_check_passes_a_real_ledger_and_names_the_block_of_each_alteration() {
     }));
     assert_eq!(height, tip.height(), "{what}");
 
-    // Block 2's sealed value under block 3's key: the seal is bound to its key, so it does not
-    // open — a value moved whole is caught, not read as block 3.
+    // One entry's sealed value under the next entry's key: the seal is bound to its key, so
+    // it does not open — a value moved whole is caught, not read as the other transaction.
     let (height, what) = broken_at(check_altered(&original, |db| {
-        let blocks = db.cf_handle("blocks").unwrap();
-        let two = db.get_cf(blocks, key(2)).unwrap().unwrap();
-        db.put_cf(blocks, key(3), two).unwrap();
+        let entries = db.cf_handle("entries").unwrap();
+        let moved = db.get_cf(entries, key(entry)).unwrap().unwrap();
+        db.put_cf(entries, key(entry + 1), moved).unwrap();
     }));
-    assert_eq!(height, 3, "{what}");
+    assert_eq!(height, block_of_entry(entry + 1), "{what}");
+    assert!(what.contains("does not authenticate"), "{what}");
 
     let (height, what) = broken_at(check_altered(&original, |db| {
         db.delete_cf(db.cf_handle("certs").unwrap(), key(certified))

@@ -12,10 +12,19 @@
 //! the batch's contents). Callers that need a bit-for-bit identical verdict across nodes must
 //! therefore re-check a transaction that a batch accepted but another node reports rejected —
 //! see ARCHITECTURE.md, "Signature verification".
+//!
+//! Turning a key's bytes into a curve point (a square root in the field) costs about as much as
+//! a third of a batched ed25519 check, and a consortium's transactions come from a few hundred
+//! member keys: a [`KeyCache`] keeps each key decoded, so a long-running caller pays for it once
+//! per key instead of once per transaction. The verdicts are the same with or without it.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
 
 use curve25519_dalek::edwards::CompressedEdwardsY;
+use sm2::dsa::signature::Verifier as _;
 
-use super::{CryptoError, PublicKey, Signature};
+use super::{Algorithm, CryptoError, PublicKey, Signature, sm2_verifying_key};
 
 /// One signature to check in a batch.
 #[derive(Debug, Clone, Copy)]
@@ -25,26 +34,162 @@ pub struct BatchItem<'a> {
     pub signature: &'a Signature,
 }
 
+/// A public key turned into the form its suite verifies with, or the reason it cannot be.
+#[derive(Clone)]
+enum DecodedKey {
+    Ed25519(ed25519_dalek::VerifyingKey),
+    Sm2(Box<sm2::dsa::VerifyingKey>),
+    Invalid(Algorithm),
+}
+
+impl DecodedKey {
+    fn decode(key: &PublicKey) -> DecodedKey {
+        match key {
+            PublicKey::Ed25519(raw) => match ed25519_dalek::VerifyingKey::from_bytes(raw) {
+                Ok(key) => DecodedKey::Ed25519(key),
+                Err(_) => DecodedKey::Invalid(Algorithm::Ed25519),
+            },
+            PublicKey::Sm2(raw) => match sm2_verifying_key(raw) {
+                Ok(key) => DecodedKey::Sm2(Box::new(key)),
+                Err(_) => DecodedKey::Invalid(Algorithm::Sm2),
+            },
+        }
+    }
+
+    /// Exactly [`PublicKey::verify`]'s verdict, without decoding the key again.
+    fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), CryptoError> {
+        match (self, signature) {
+            (DecodedKey::Ed25519(key), Signature::Ed25519(sig)) => key
+                .verify_strict(message, &ed25519_dalek::Signature::from_bytes(sig))
+                .map_err(|_| CryptoError::BadSignature),
+            (DecodedKey::Sm2(key), Signature::Sm2(sig)) => {
+                let sig = sm2::dsa::Signature::from_bytes(sig.into())
+                    .map_err(|_| CryptoError::BadSignature)?;
+                key.verify(message, &sig)
+                    .map_err(|_| CryptoError::BadSignature)
+            }
+            (DecodedKey::Invalid(algorithm), sig) if *algorithm == sig.algorithm() => {
+                Err(CryptoError::InvalidPublicKey(*algorithm))
+            }
+            (key, sig) => Err(CryptoError::AlgorithmMismatch {
+                key: key.algorithm(),
+                signature: sig.algorithm(),
+            }),
+        }
+    }
+
+    fn algorithm(&self) -> Algorithm {
+        match self {
+            DecodedKey::Ed25519(_) => Algorithm::Ed25519,
+            DecodedKey::Sm2(_) => Algorithm::Sm2,
+            DecodedKey::Invalid(algorithm) => *algorithm,
+        }
+    }
+}
+
+/// Decoded public keys by their bytes, shared by the threads that check signatures.
+///
+/// Bounded: when it holds `capacity` keys it starts again empty (a consortium has far fewer
+/// member keys than the bound; a flood of made-up keys costs the flooder, not the cache's
+/// memory).
+pub struct KeyCache {
+    keys: Mutex<HashMap<PublicKey, DecodedKey>>,
+    capacity: usize,
+}
+
+impl KeyCache {
+    /// Room for 65,536 keys (≈ 10 MiB at most).
+    pub const DEFAULT_CAPACITY: usize = 1 << 16;
+
+    pub fn new(capacity: usize) -> KeyCache {
+        KeyCache {
+            keys: Mutex::new(HashMap::new()),
+            capacity: capacity.max(1),
+        }
+    }
+
+    /// How many keys it holds now.
+    pub fn len(&self) -> usize {
+        self.lock().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Every item's key decoded, in order: the cached form where there is one, decoded (and
+    /// kept) where there is not. One lock for the whole batch.
+    fn decode_all(&self, items: &[BatchItem<'_>]) -> Vec<DecodedKey> {
+        let mut keys = self.lock();
+        items
+            .iter()
+            .map(|item| {
+                if let Some(decoded) = keys.get(item.key) {
+                    return decoded.clone();
+                }
+                let decoded = DecodedKey::decode(item.key);
+                if keys.len() >= self.capacity {
+                    keys.clear();
+                }
+                keys.insert(*item.key, decoded.clone());
+                decoded
+            })
+            .collect()
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PublicKey, DecodedKey>> {
+        // A panic while holding the lock leaves a map of correctly decoded keys: still usable.
+        self.keys
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl Default for KeyCache {
+    fn default() -> KeyCache {
+        KeyCache::new(KeyCache::DEFAULT_CAPACITY)
+    }
+}
+
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyCache")
+            .field("keys", &self.len())
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
 /// Verifies every item; the result at index `i` is item `i`'s verdict, exactly what
-/// [`PublicKey::verify`] would say for it.
+/// [`PublicKey::verify`] would say for it. Decodes every key afresh: callers that check
+/// signatures all the time use [`verify_batch_cached`].
 pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), CryptoError>> {
+    verify_batch_cached(items, &KeyCache::new(items.len()))
+}
+
+/// [`verify_batch`] with the keys taken from (and added to) `cache`.
+pub fn verify_batch_cached(
+    items: &[BatchItem<'_>],
+    cache: &KeyCache,
+) -> Vec<Result<(), CryptoError>> {
+    let keys = cache.decode_all(items);
     let mut verdicts: Vec<Option<Result<(), CryptoError>>> = vec![None; items.len()];
 
     let mut batch_index = Vec::new();
     let mut messages = Vec::new();
     let mut signatures = Vec::new();
-    let mut keys = Vec::new();
-    for (i, item) in items.iter().enumerate() {
-        if let Some((key, signature)) = batchable_ed25519(item) {
+    let mut batch_keys = Vec::new();
+    for (i, (item, key)) in items.iter().zip(&keys).enumerate() {
+        if let Some((key, signature)) = batchable_ed25519(key, item.signature) {
             batch_index.push(i);
             messages.push(item.message);
             signatures.push(signature);
-            keys.push(key);
+            batch_keys.push(key);
         }
     }
 
     let batch_passed = !batch_index.is_empty()
-        && ed25519_dalek::verify_batch(&messages, &signatures, &keys).is_ok();
+        && ed25519_dalek::verify_batch(&messages, &signatures, &batch_keys).is_ok();
     if batch_passed {
         for &i in &batch_index {
             verdicts[i] = Some(Ok(()));
@@ -53,9 +198,10 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), CryptoError>> {
 
     items
         .iter()
+        .zip(&keys)
         .zip(verdicts)
-        .map(|(item, verdict)| {
-            verdict.unwrap_or_else(|| item.key.verify(item.message, item.signature))
+        .map(|((item, key), verdict)| {
+            verdict.unwrap_or_else(|| key.verify(item.message, item.signature))
         })
         .collect()
 }
@@ -63,13 +209,12 @@ pub fn verify_batch(items: &[BatchItem<'_>]) -> Vec<Result<(), CryptoError>> {
 /// The dalek forms of an ed25519 item that is safe to put in a batch, or `None` when it should
 /// be checked on its own (other suite, undecodable or weak key, small-order `R`).
 fn batchable_ed25519(
-    item: &BatchItem<'_>,
+    key: &DecodedKey,
+    signature: &Signature,
 ) -> Option<(ed25519_dalek::VerifyingKey, ed25519_dalek::Signature)> {
-    let (PublicKey::Ed25519(raw_key), Signature::Ed25519(raw_sig)) = (item.key, item.signature)
-    else {
+    let (DecodedKey::Ed25519(key), Signature::Ed25519(raw_sig)) = (key, signature) else {
         return None;
     };
-    let key = ed25519_dalek::VerifyingKey::from_bytes(raw_key).ok()?;
     if key.is_weak() {
         return None;
     }
@@ -79,5 +224,5 @@ fn batchable_ed25519(
     if r_point.is_small_order() {
         return None;
     }
-    Some((key, ed25519_dalek::Signature::from_bytes(raw_sig)))
+    Some((*key, ed25519_dalek::Signature::from_bytes(raw_sig)))
 }

@@ -21,7 +21,7 @@ use sm2::dsa::signature::Verifier as _;
 use sm2::elliptic_curve::sec1::ToSec1Point as _;
 use zeroize::Zeroizing;
 
-pub use batch::{BatchItem, verify_batch};
+pub use batch::{BatchItem, KeyCache, verify_batch, verify_batch_cached};
 pub use keyfile::{KeyFile, KeyFileError};
 
 /// The distinguishing identifier GM/T 0009-2012 fixes as the default for SM2 signatures.

@@ -256,3 +256,111 @@ fn ed25519_non_canonical_key_encodings_are_refused() {
     assert!(PublicKey::from_bytes(Algorithm::Ed25519, &raw).is_err());
     assert!(PublicKey::Ed25519(raw).check().is_err());
 }
+
+#[test]
+fn a_key_cache_gives_the_same_verdict_as_decoding_each_time() {
+    // Good and bad signatures of both suites, keys that repeat (served from the cache the
+    // second time), keys that are not on their curve, a weak ed25519 key, and suites that
+    // do not match: through one long-lived cache, every verdict — the error too — is what
+    // `PublicKey::verify` says, batch after batch.
+    let ed = Keypair::from_secret_bytes(Algorithm::Ed25519, &[7; 32]).unwrap();
+    let sm = Keypair::from_secret_bytes(Algorithm::Sm2, &[8; 32]).unwrap();
+    let mut not_on_curve = [0u8; 32];
+    not_on_curve[0] = 2; // y = 2 has no x on edwards25519
+    let mut weak = [0u8; 32];
+    weak[0] = 1; // the identity
+    let mut bad_sm2 = [0u8; 33];
+    bad_sm2[0] = 0x02;
+    bad_sm2[1..].fill(0xff); // x ≥ p
+    let keys = [
+        ed.public_key(),
+        sm.public_key(),
+        PublicKey::Ed25519(not_on_curve),
+        PublicKey::Ed25519(weak),
+        PublicKey::Sm2(bad_sm2),
+    ];
+    let message = b"propose_project".as_slice();
+    let signatures = [
+        ed.sign(message),
+        sm.sign(message),
+        ed.sign(b"another message"),
+        sm.sign(b"another message"),
+    ];
+    let cache = KeyCache::new(3);
+    let mut errors = std::collections::BTreeSet::new();
+    for round in 0..3 {
+        let items: Vec<BatchItem<'_>> = keys
+            .iter()
+            .flat_map(|key| {
+                signatures.iter().map(move |signature| BatchItem {
+                    key,
+                    message,
+                    signature,
+                })
+            })
+            .collect();
+        let cached = verify_batch_cached(&items, &cache);
+        for (item, verdict) in items.iter().zip(&cached) {
+            let expected = item.key.verify(item.message, item.signature);
+            assert_eq!(
+                format!("{verdict:?}"),
+                format!("{expected:?}"),
+                "round {round}: {:?} {:?}",
+                item.key,
+                item.signature
+            );
+            if let Err(e) = verdict {
+                errors.insert(
+                    format!("{e:?}")
+                        .split(['(', ' '])
+                        .next()
+                        .unwrap()
+                        .to_owned(),
+                );
+            }
+        }
+        assert!(
+            cached[0].is_ok() && cached[5].is_ok(),
+            "the two honest items"
+        );
+        assert!(cache.len() <= 3, "the cache stays within its bound");
+    }
+    // Every kind of verdict was exercised, not only the happy path.
+    let kinds: Vec<&str> = errors.iter().map(String::as_str).collect();
+    assert_eq!(
+        kinds,
+        ["AlgorithmMismatch", "BadSignature", "InvalidPublicKey"],
+        "{errors:?}"
+    );
+}
+
+#[test]
+fn a_key_cache_keeps_member_keys_decoded_between_batches() {
+    let keys: Vec<Keypair> = (0..4u8)
+        .map(|i| Keypair::from_secret_bytes(Algorithm::Ed25519, &[i + 20; 32]).unwrap())
+        .collect();
+    let publics: Vec<PublicKey> = keys.iter().map(Keypair::public_key).collect();
+    let signatures: Vec<Signature> = keys.iter().map(|k| k.sign(b"m")).collect();
+    let items: Vec<BatchItem<'_>> = (0..4)
+        .map(|i| BatchItem {
+            key: &publics[i],
+            message: b"m",
+            signature: &signatures[i],
+        })
+        .collect();
+    let cache = KeyCache::default();
+    assert!(cache.is_empty());
+    assert!(
+        verify_batch_cached(&items, &cache)
+            .iter()
+            .all(Result::is_ok)
+    );
+    assert_eq!(cache.len(), 4);
+    // The same signers again: nothing new to decode.
+    assert!(
+        verify_batch_cached(&items[..2], &cache)
+            .iter()
+            .all(Result::is_ok)
+    );
+    assert_eq!(cache.len(), 4);
+}

@@ -6,7 +6,7 @@
 //! |--------------|-----------------------------|----------------------------------------------|
 //! | `meta`       | ASCII name                  | chain tip, genesis hash, validator sets      |
 //! | `headers`    | height u64                  | canonical `BlockHeader`                      |
-//! | `blocks`     | height u64                  | canonical `Block` (header + transactions)    |
+//! | `blocks`     | height u64                  | canonical `Block`, only for a block written without its entries (see [`Store::block`]) |
 //! | `certs`      | height u64                  | canonical `CommitCertificate`                |
 //! | `entries`    | log index u64               | entry bytes (the log leaf)                   |
 //! | `txs`        | tx hash                     | canonical `TxLocation`                       |
@@ -38,7 +38,9 @@ use gongxin_core::Hash;
 use gongxin_core::access_log::{AccessRecord, ChainPoint, ChainedRecord};
 use gongxin_core::block::{Block, BlockHeader, CommitCertificate};
 use gongxin_core::encoding::{self, BLOCK_BYTES_MAX};
+use gongxin_core::entry::Entry;
 use gongxin_core::log::{NodeId, NodeSource};
+use gongxin_core::tx::SignedTx;
 use rocksdb::{
     ColumnFamilyDescriptor, DB, Direction, IteratorMode, Options, WriteBatch, WriteOptions,
 };
@@ -251,6 +253,25 @@ impl std::fmt::Debug for Store {
             .field("path", &self.db.path())
             .finish()
     }
+}
+
+/// Whether `entries` are the log entries of exactly `block`'s transactions: one per
+/// transaction, at the consecutive indexes that end at the header's log size. Then the block
+/// can be read back from its header and entries ([`Store::block`]).
+fn entries_hold_transactions(block: &Block, entries: &[(u64, Vec<u8>)]) -> bool {
+    let count = block.txs.len() as u64;
+    entries.len() == block.txs.len()
+        && u64::from(block.header.tx_count) == count
+        && block
+            .header
+            .log_size
+            .checked_sub(count)
+            .is_some_and(|first| {
+                entries
+                    .iter()
+                    .zip(first..)
+                    .all(|((index, _), expected)| *index == expected)
+            })
 }
 
 pub(crate) fn decode_stored<T: Decode<()>>(
@@ -514,10 +535,73 @@ impl Store {
             .transpose()
     }
 
+    /// Block `height`: its header and the transactions of its ledger entries, where each
+    /// transaction is stored once ([`Store::commit`]). A block written whole to `blocks` (by a
+    /// node before that change, or without its entries) is read from there.
     pub fn block(&self, height: u64) -> Result<Option<Block>, StorageError> {
-        self.get_sealed(CF_BLOCKS, &height_key(height))?
-            .map(|b| decode_stored("block", &b))
-            .transpose()
+        let key = height_key(height);
+        if let Some(bytes) = self.get_sealed(CF_BLOCKS, &key)? {
+            return decode_stored("block", &bytes).map(Some);
+        }
+        let Some(header) = self.header(height)? else {
+            return Ok(None);
+        };
+        let txs = self.block_txs(&header)?;
+        Ok(Some(Block { header, txs }))
+    }
+
+    /// Whether block `height` is stored whole in `blocks` (rather than as its header and
+    /// entries).
+    #[cfg(test)]
+    pub(crate) fn block_stored_whole(&self, height: u64) -> bool {
+        matches!(self.get(CF_BLOCKS, &height_key(height)), Ok(Some(_)))
+    }
+
+    /// The transactions of the block `header` heads, from its entries: the last
+    /// `tx_count` of the log at `log_size`.
+    fn block_txs(&self, header: &BlockHeader) -> Result<Vec<SignedTx>, StorageError> {
+        let height = header.height;
+        let count = u64::from(header.tx_count);
+        if count == 0 {
+            return Ok(Vec::new());
+        }
+        let first = header
+            .log_size
+            .checked_sub(count)
+            .ok_or_else(|| StorageError::Corrupt {
+                what: "header",
+                detail: format!(
+                    "block {height} has {count} transactions in a log of {}",
+                    header.log_size
+                ),
+            })?;
+        let entries = self.entries(first, header.log_size - 1, count as usize)?;
+        let mut txs = Vec::with_capacity(entries.len());
+        for expected in first..header.log_size {
+            let Some((_, bytes)) = entries
+                .get((expected - first) as usize)
+                .filter(|(index, _)| *index == expected)
+            else {
+                return Err(StorageError::Missing(format!(
+                    "block {height}'s transactions: the ledger log has no entry {expected}"
+                )));
+            };
+            let entry = Entry::from_bytes(bytes).map_err(|e| StorageError::Corrupt {
+                what: "entry",
+                detail: format!("{expected}: {e}"),
+            })?;
+            if entry.height != height {
+                return Err(StorageError::Corrupt {
+                    what: "entry",
+                    detail: format!(
+                        "{expected} belongs to block {}, not to block {height} whose log it ends",
+                        entry.height
+                    ),
+                });
+            }
+            txs.push(entry.tx);
+        }
+        Ok(txs)
     }
 
     pub fn certificate(&self, height: u64) -> Result<Option<CommitCertificate>, StorageError> {
@@ -736,11 +820,16 @@ impl Store {
         if let Some(block) = &write.block {
             let key = height_key(block.header.height);
             batch.put_cf(self.cf(CF_HEADERS), key, encoding::encode(&block.header));
-            batch.put_cf(
-                self.cf(CF_BLOCKS),
-                key,
-                self.seal(CF_BLOCKS, &key, &block.to_bytes())?,
-            );
+            // Each transaction is stored (and sealed) once, in its entry; the block is read
+            // back as its header and those entries. Only a block whose entries are not in the
+            // same write is stored whole.
+            if !entries_hold_transactions(block, &write.entries) {
+                batch.put_cf(
+                    self.cf(CF_BLOCKS),
+                    key,
+                    self.seal(CF_BLOCKS, &key, &block.to_bytes())?,
+                );
+            }
         }
         if let Some(certificate) = &write.certificate {
             batch.put_cf(
