@@ -30,6 +30,7 @@
 
 mod keys;
 pub mod seal;
+mod state_cache;
 
 use std::path::{Path, PathBuf};
 
@@ -245,6 +246,8 @@ pub struct Store {
     sealer: seal::Sealer,
     /// `<db>.tip`: the highest block this database has committed ([`Store::check_tip_mark`]).
     tip_mark: PathBuf,
+    /// Plaintext of recently read state values ([`state_cache`]).
+    state_cache: state_cache::StateCache,
 }
 
 impl std::fmt::Debug for Store {
@@ -344,6 +347,7 @@ impl Store {
             db,
             sealer,
             tip_mark: tip_mark_path(path),
+            state_cache: state_cache::StateCache::new(state_cache::STATE_CACHE_BYTES_MAX),
         };
         store.check_key(new_database)?;
         store.check_tip_mark()?;
@@ -746,8 +750,15 @@ impl Store {
         self.last_note(CF_CHECKPOINTS)
     }
 
+    /// A contract-state value, from the cache of recently read ones when it is there.
     pub fn state_get(&self, key: &[u8]) -> Result<Option<Vec<u8>>, StorageError> {
-        self.get_sealed(CF_STATE, key)
+        let miss = match self.state_cache.get(key) {
+            Ok(cached) => return Ok(cached),
+            Err(miss) => miss,
+        };
+        let value = self.get_sealed(CF_STATE, key)?;
+        self.state_cache.keep(miss, key, value.as_deref());
+        Ok(value)
     }
 
     /// Contract state entries under `prefix`, after `start_after` if given, at most `limit`.
@@ -880,7 +891,11 @@ impl Store {
             batch.put_cf(self.cf(CF_EVENTS), key, self.seal(CF_EVENTS, &key, events)?);
         }
         crate::crash::point("storage::commit::before_write");
-        self.write_synced(batch)?;
+        let written = self.write_synced(batch);
+        // Even a failed write may have reached the database: forget the keys either way.
+        self.state_cache
+            .written(write.state_writes.iter().map(|(key, _)| key.as_slice()));
+        written?;
         crate::crash::point("storage::commit::after_write");
         if let Some(tip) = &write.tip {
             self.write_tip_mark(tip);
