@@ -669,15 +669,20 @@ mod tests {
             )
         };
         let mut blocks = Vec::new();
+        // Block 3 carries block 1's first transaction again (refused as a replay, still logged).
         for (height, txs) in [
             (1, vec![tx(1), tx(2), tx(3)]),
             (2, vec![]),
-            (3, vec![tx(4)]),
+            (3, vec![tx(4), tx(1)]),
         ] {
             let executed = chain.execute(txs, height, proposer).unwrap();
             chain.commit(&executed, None, None).unwrap();
             blocks.push(executed.block);
         }
+        let genesis = store.block(0).unwrap().unwrap();
+        assert!(genesis.txs.is_empty());
+        assert_eq!(genesis.header.height, 0);
+        assert_eq!(blocks[0].header.prev_hash, genesis.hash());
         for block in &blocks {
             let height = block.header.height;
             let read = store.block(height).unwrap().unwrap();

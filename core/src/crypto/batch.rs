@@ -98,7 +98,7 @@ pub struct KeyCache {
 }
 
 impl KeyCache {
-    /// Room for 65,536 keys (≈ 10 MiB at most).
+    /// Room for 65,536 keys (≈ 30 MiB at most, with the map's own room).
     pub const DEFAULT_CAPACITY: usize = 1 << 16;
 
     pub fn new(capacity: usize) -> KeyCache {

@@ -325,6 +325,26 @@ fn a_key_cache_gives_the_same_verdict_as_decoding_each_time() {
         );
         assert!(cache.len() <= 3, "the cache stays within its bound");
     }
+    // Invalid keys beside only good signatures: the batch of the good ed25519 items passes
+    // as a batch, and the rest are judged alone, the same way.
+    let good: Vec<BatchItem<'_>> = [
+        (&keys[0], &signatures[0]),
+        (&keys[1], &signatures[1]),
+        (&keys[2], &signatures[0]),
+        (&keys[4], &signatures[1]),
+        (&keys[0], &signatures[0]),
+    ]
+    .into_iter()
+    .map(|(key, signature)| BatchItem {
+        key,
+        message,
+        signature,
+    })
+    .collect();
+    for (item, verdict) in good.iter().zip(verify_batch_cached(&good, &cache)) {
+        let expected = item.key.verify(item.message, item.signature);
+        assert_eq!(format!("{verdict:?}"), format!("{expected:?}"));
+    }
     // Every kind of verdict was exercised, not only the happy path.
     let kinds: Vec<&str> = errors.iter().map(String::as_str).collect();
     assert_eq!(

@@ -6,7 +6,7 @@
 //! |--------------|-----------------------------|----------------------------------------------|
 //! | `meta`       | ASCII name                  | chain tip, genesis hash, validator sets      |
 //! | `headers`    | height u64                  | canonical `BlockHeader`                      |
-//! | `blocks`     | height u64                  | canonical `Block`, only for a block written without its entries (see [`Store::block`]) |
+//! | `blocks`     | height u64                  | canonical `Block`: only a block written without its entries, or by a node before each transaction was stored once (see [`Store::block`]) |
 //! | `certs`      | height u64                  | canonical `CommitCertificate`                |
 //! | `entries`    | log index u64               | entry bytes (the log leaf)                   |
 //! | `txs`        | tx hash                     | canonical `TxLocation`                       |
@@ -41,7 +41,7 @@ use std::path::{Path, PathBuf};
 use bincode::{Decode, Encode};
 use gongxin_core::Hash;
 use gongxin_core::access_log::{AccessRecord, ChainPoint, ChainedRecord};
-use gongxin_core::block::{Block, BlockHeader, CommitCertificate};
+use gongxin_core::block::{Block, BlockHeader, CommitCertificate, txs_hash};
 use gongxin_core::encoding::{self, BLOCK_BYTES_MAX};
 use gongxin_core::entry::Entry;
 use gongxin_core::log::{NodeId, NodeSource};
@@ -586,48 +586,57 @@ impl Store {
     }
 
     /// The transactions of the block `header` heads, from its entries: the last
-    /// `tx_count` of the log at `log_size`.
+    /// `tx_count` of the log at `log_size`. Read one by one, each checked to belong to this
+    /// block, and the whole checked against the header's `txs_hash` — so a damaged header
+    /// (its count or size; headers are not sealed) is an error, never another set of
+    /// transactions, and a huge count costs no more than the entries really there.
     fn block_txs(&self, header: &BlockHeader) -> Result<Vec<SignedTx>, StorageError> {
         let height = header.height;
         let count = u64::from(header.tx_count);
         if count == 0 {
             return Ok(Vec::new());
         }
-        let first = header
-            .log_size
-            .checked_sub(count)
-            .ok_or_else(|| StorageError::Corrupt {
-                what: "header",
-                detail: format!(
-                    "block {height} has {count} transactions in a log of {}",
-                    header.log_size
-                ),
-            })?;
-        let entries = self.entries(first, header.log_size - 1, count as usize)?;
-        let mut txs = Vec::with_capacity(entries.len());
+        let corrupt = |detail: String| StorageError::Corrupt {
+            what: "block",
+            detail: format!("{height}: {detail}"),
+        };
+        let first = header.log_size.checked_sub(count).ok_or_else(|| {
+            corrupt(format!(
+                "{count} transactions in a log of {}",
+                header.log_size
+            ))
+        })?;
+        let from = height_key(first);
+        let mut entries = self.db.iterator_cf(
+            self.cf(CF_ENTRIES),
+            IteratorMode::From(&from, Direction::Forward),
+        );
+        let mut txs = Vec::new();
         for expected in first..header.log_size {
-            let Some((_, bytes)) = entries
-                .get((expected - first) as usize)
-                .filter(|(index, _)| *index == expected)
-            else {
-                return Err(StorageError::Missing(format!(
+            let missing = || {
+                StorageError::Missing(format!(
                     "block {height}'s transactions: the ledger log has no entry {expected}"
-                )));
+                ))
             };
-            let entry = Entry::from_bytes(bytes).map_err(|e| StorageError::Corrupt {
-                what: "entry",
-                detail: format!("{expected}: {e}"),
-            })?;
+            let (key, value) = entries.next().transpose()?.ok_or_else(missing)?;
+            if keys::parse_height_key(&key) != Some(expected) {
+                return Err(missing());
+            }
+            let bytes = self.sealer.open(CF_ENTRIES, &key, &value)?;
+            let entry =
+                Entry::from_bytes(&bytes).map_err(|e| corrupt(format!("entry {expected}: {e}")))?;
             if entry.height != height {
-                return Err(StorageError::Corrupt {
-                    what: "entry",
-                    detail: format!(
-                        "{expected} belongs to block {}, not to block {height} whose log it ends",
-                        entry.height
-                    ),
-                });
+                return Err(corrupt(format!(
+                    "entry {expected} belongs to block {}",
+                    entry.height
+                )));
             }
             txs.push(entry.tx);
+        }
+        if txs_hash(&txs) != header.txs_hash {
+            return Err(corrupt(
+                "its entries' transactions are not the header's".to_owned(),
+            ));
         }
         Ok(txs)
     }
@@ -915,6 +924,7 @@ impl Store {
             batch.put_cf(self.cf(CF_EVENTS), key, self.seal(CF_EVENTS, &key, events)?);
         }
         crate::crash::point("storage::commit::before_write");
+        self.state_cache.writing();
         let written = self.write_synced(batch);
         // Even a failed write may have reached the database: forget the keys either way.
         self.state_cache
