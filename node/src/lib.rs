@@ -64,6 +64,7 @@ pub mod mempool;
 pub mod node;
 pub mod process;
 pub mod producer;
+pub mod rate;
 pub mod reader;
 pub mod sink;
 pub mod storage;

@@ -371,9 +371,7 @@ fn check(config: &std::path::Path) -> anyhow::Result<()> {
 
 fn resync(config: &std::path::Path) -> anyhow::Result<()> {
     let config = NodeConfig::load(config)?;
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let stamp = gongxin_node::clock::Clock::now_ms(&SystemClock) / 1_000;
     let set_aside = gongxin_node::storage::set_aside(&config.data_dir, stamp).map_err(|e| {
         anyhow::anyhow!(
             "cannot set aside the database in {}: {e}",

@@ -466,7 +466,7 @@ impl World {
         .await;
         let mut judged = Vec::new();
         for value in values {
-            judged.extend(self.judge(i, value));
+            judged.push(self.judge(i, value));
         }
         judged
     }
@@ -477,7 +477,7 @@ impl World {
         &mut self,
         i: usize,
         value: ProposedValue<GongxinContext>,
-    ) -> Option<ProposedValue<GongxinContext>> {
+    ) -> ProposedValue<GongxinContext> {
         let seed = self.seed;
         let id = value.value.block_id();
         if self.forged.contains(&id) {
@@ -495,7 +495,7 @@ impl World {
             );
             self.stats.skew_refusals += 1;
         }
-        Some(value)
+        value
     }
 
     /// Delivers the late part copies that are due.
@@ -577,7 +577,7 @@ impl World {
             })
             .await;
             if let Some(value) = value {
-                completed = self.judge(to, value);
+                completed = Some(self.judge(to, value));
             }
         }
         completed

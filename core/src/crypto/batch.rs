@@ -36,14 +36,14 @@ pub struct BatchItem<'a> {
 
 /// A public key turned into the form its suite verifies with, or the reason it cannot be.
 #[derive(Clone)]
-enum DecodedKey {
+pub(super) enum DecodedKey {
     Ed25519(ed25519_dalek::VerifyingKey),
     Sm2(Box<sm2::dsa::VerifyingKey>),
     Invalid(Algorithm),
 }
 
 impl DecodedKey {
-    fn decode(key: &PublicKey) -> DecodedKey {
+    pub(super) fn decode(key: &PublicKey) -> DecodedKey {
         match key {
             PublicKey::Ed25519(raw) => match ed25519_dalek::VerifyingKey::from_bytes(raw) {
                 Ok(key) => DecodedKey::Ed25519(key),
@@ -56,8 +56,9 @@ impl DecodedKey {
         }
     }
 
-    /// Exactly [`PublicKey::verify`]'s verdict, without decoding the key again.
-    fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), CryptoError> {
+    /// The verdict on `signature` over `message` — [`PublicKey::verify`]'s, which calls this
+    /// on a freshly decoded key.
+    pub(super) fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), CryptoError> {
         match (self, signature) {
             (DecodedKey::Ed25519(key), Signature::Ed25519(sig)) => key
                 .verify_strict(message, &ed25519_dalek::Signature::from_bytes(sig))

@@ -17,7 +17,6 @@ use std::str::FromStr;
 
 use bincode::{Decode, Encode};
 use ed25519_dalek::Signer as _;
-use sm2::dsa::signature::Verifier as _;
 use sm2::elliptic_curve::sec1::ToSec1Point as _;
 use zeroize::Zeroizing;
 
@@ -191,26 +190,17 @@ impl PublicKey {
     }
 
     /// Verifies `signature` on `message` (strict ed25519; SM2 with the default signer id).
+    /// One rule for every caller: this and the batched, cached path
+    /// ([`verify_batch_cached`]) both judge with [`batch::DecodedKey::verify`].
     pub fn verify(&self, message: &[u8], signature: &Signature) -> Result<(), CryptoError> {
-        match (self, signature) {
-            (PublicKey::Ed25519(raw), Signature::Ed25519(sig)) => {
-                let key = ed25519_dalek::VerifyingKey::from_bytes(raw)
-                    .map_err(|_| CryptoError::InvalidPublicKey(Algorithm::Ed25519))?;
-                key.verify_strict(message, &ed25519_dalek::Signature::from_bytes(sig))
-                    .map_err(|_| CryptoError::BadSignature)
-            }
-            (PublicKey::Sm2(raw), Signature::Sm2(sig)) => {
-                let key = sm2_verifying_key(raw)?;
-                let sig = sm2::dsa::Signature::from_bytes(sig.into())
-                    .map_err(|_| CryptoError::BadSignature)?;
-                key.verify(message, &sig)
-                    .map_err(|_| CryptoError::BadSignature)
-            }
-            (key, sig) => Err(CryptoError::AlgorithmMismatch {
-                key: key.algorithm(),
-                signature: sig.algorithm(),
-            }),
+        if self.algorithm() != signature.algorithm() {
+            // Not worth decoding the key for.
+            return Err(CryptoError::AlgorithmMismatch {
+                key: self.algorithm(),
+                signature: signature.algorithm(),
+            });
         }
+        batch::DecodedKey::decode(self).verify(message, signature)
     }
 }
 

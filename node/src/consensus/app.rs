@@ -41,11 +41,12 @@ use super::context::{
 };
 use super::error::AppError;
 use super::signing::{GongxinSigner, proposal_parts_message};
-use super::streams::{CheckBudget, StreamBuffers, stream_messages};
+use super::streams::{StreamBuffers, stream_messages};
 use super::sync;
 use super::validate::{self, Assembled};
 use crate::chain::ExecutedBlock;
 use crate::node::Node;
+use crate::rate::RateLimiter;
 use crate::storage::CheckpointNotes;
 
 /// Open part streams kept per publishing peer; older ones are dropped.
@@ -100,7 +101,7 @@ pub struct ConsensusApp {
     /// Streams being reassembled, by publisher and stream id (insertion order kept per peer).
     streams: StreamBuffers<PeerId, ProposalPart>,
     /// Signature checks of complete streams, per publisher and second.
-    stream_checks: CheckBudget<PeerId>,
+    stream_checks: RateLimiter<PeerId>,
     /// Complete proposals for the next height, checked when it starts.
     future: Vec<Assembled>,
     /// The decided block could not be committed here (we never saw it): restart the height
@@ -142,7 +143,7 @@ impl ConsensusApp {
             round: Round::Nil,
             candidates: HashMap::new(),
             streams: StreamBuffers::new(STREAMS_PER_PEER_MAX),
-            stream_checks: CheckBudget::new(
+            stream_checks: RateLimiter::new(
                 STREAM_CHECKS_PER_PEER_PER_S,
                 STREAM_CHECK_PUBLISHERS_MAX,
             ),
@@ -460,9 +461,10 @@ impl ConsensusApp {
         let limit_parts =
             (self.node.limits.block_bytes_max / super::context::PROPOSAL_PART_BYTES_MAX) as u64 + 4;
         let parts = self.streams.receive(publisher, part, limit_parts)?;
-        if !self
+        if self
             .stream_checks
-            .allow(publisher, self.node.clock.now_ms())
+            .take(&publisher, 1, self.node.clock.now_ms())
+            .is_err()
         {
             let dropped = self
                 .node

@@ -320,9 +320,7 @@ pub async fn run(
     let wal_dir = data_dir.join("consensus");
     std::fs::create_dir_all(&wal_dir)
         .with_context(|| format!("cannot create {}", wal_dir.display()))?;
-    let stamp = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs());
+    let stamp = node.clock.now_ms() / 1_000;
     if let Some(torn) = set_aside_torn_wal(&wal_dir.join("wal"), stamp).with_context(|| {
         format!(
             "cannot set aside a torn write-ahead log in {}",

@@ -12,8 +12,8 @@
 //! opens a stream), hence at most streams × sequences parts per publisher.
 //!
 //! What a complete stream costs is bounded too: the application checks its signature, so
-//! [`CheckBudget`] lets each publisher make this node check at most so many complete streams
-//! per second.
+//! the application lets each publisher make this node check at most so many complete streams
+//! per second (a [`crate::rate::RateLimiter`] by peer).
 //!
 //! This unit knows nothing of what the parts mean; the application checks that the parts it
 //! gets back form a proposal.
@@ -140,54 +140,12 @@ fn open_stream<T>(
     streams.len() - 1
 }
 
-/// How many complete streams each publisher may have checked per second (one-second windows
-/// of the caller's clock). Publishers are tracked within a bound: when it is reached, windows of
-/// past seconds are forgotten, and if that frees nothing a new publisher is refused for the
-/// rest of the second.
-#[derive(Debug)]
-pub(super) struct CheckBudget<P> {
-    per_second: u32,
-    publishers_max: usize,
-    /// Each publisher's current second and the checks it made in it.
-    windows: HashMap<P, (u64, u32)>,
-}
-
-impl<P: Eq + Hash> CheckBudget<P> {
-    pub(super) fn new(per_second: u32, publishers_max: usize) -> CheckBudget<P> {
-        CheckBudget {
-            per_second,
-            publishers_max,
-            windows: HashMap::new(),
-        }
-    }
-
-    /// Whether `publisher` may have one more stream checked at `now_ms` (counted if so).
-    pub(super) fn allow(&mut self, publisher: P, now_ms: u64) -> bool {
-        let second = now_ms / 1_000;
-        if !self.windows.contains_key(&publisher) && self.windows.len() >= self.publishers_max {
-            self.windows.retain(|_, (s, _)| *s == second);
-            if self.windows.len() >= self.publishers_max {
-                return false;
-            }
-        }
-        let window = self.windows.entry(publisher).or_insert((second, 0));
-        if window.0 != second {
-            *window = (second, 0);
-        }
-        if window.1 >= self.per_second {
-            return false;
-        }
-        window.1 += 1;
-        true
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use bytes::Bytes;
     use malachitebft_engine::util::streaming::{StreamContent, StreamId, StreamMessage};
 
-    use super::{CheckBudget, StreamBuffers, stream_messages};
+    use super::{StreamBuffers, stream_messages};
 
     const PEER: u8 = 1;
     const OTHER_PEER: u8 = 2;
@@ -313,36 +271,5 @@ mod tests {
             None
         );
         assert_eq!(buffers.open_streams(&PEER), 1);
-    }
-
-    #[test]
-    fn each_publisher_gets_its_checks_per_second_and_no_more() {
-        let mut budget = CheckBudget::new(3, 8);
-        for _ in 0..3 {
-            assert!(budget.allow("a", 5_000));
-        }
-        assert!(
-            !budget.allow("a", 5_999),
-            "a fourth check in the same second"
-        );
-        assert!(
-            budget.allow("b", 5_999),
-            "another publisher has its own budget"
-        );
-        assert!(budget.allow("a", 6_000), "a new second, a new budget");
-    }
-
-    #[test]
-    fn the_publishers_tracked_are_bounded() {
-        let mut budget = CheckBudget::new(1, 2);
-        assert!(budget.allow(1, 0));
-        assert!(budget.allow(2, 0));
-        // Full within the second: a third publisher waits for the next one.
-        assert!(!budget.allow(3, 999));
-        assert!(
-            budget.allow(3, 1_000),
-            "past seconds are forgotten to make room"
-        );
-        assert!(budget.windows.len() <= 2);
     }
 }

@@ -586,7 +586,7 @@ impl Store {
     }
 
     /// The transactions of the block `header` heads, from its entries: the last
-    /// `tx_count` of the log at `log_size`. Read one by one, each checked to belong to this
+    /// `tx_count` of the log at `log_size`. Each is checked to belong to this
     /// block, and the whole checked against the header's `txs_hash` — so a damaged header
     /// (its count or size; headers are not sealed) is an error, never another set of
     /// transactions, and a huge count costs no more than the entries really there.
@@ -606,25 +606,18 @@ impl Store {
                 header.log_size
             ))
         })?;
-        let from = height_key(first);
-        let mut entries = self.db.iterator_cf(
-            self.cf(CF_ENTRIES),
-            IteratorMode::From(&from, Direction::Forward),
-        );
-        let mut txs = Vec::new();
-        for expected in first..header.log_size {
-            let missing = || {
-                StorageError::Missing(format!(
+        // At most the entries really there (a damaged count reads no further than the log).
+        let entries = self.entries(first, header.log_size - 1, count as usize)?;
+        let mut txs = Vec::with_capacity(entries.len());
+        for (offset, expected) in (first..header.log_size).enumerate() {
+            let found = entries.get(offset).filter(|(index, _)| *index == expected);
+            let Some((_, bytes)) = found else {
+                return Err(StorageError::Missing(format!(
                     "block {height}'s transactions: the ledger log has no entry {expected}"
-                ))
+                )));
             };
-            let (key, value) = entries.next().transpose()?.ok_or_else(missing)?;
-            if keys::parse_height_key(&key) != Some(expected) {
-                return Err(missing());
-            }
-            let bytes = self.sealer.open(CF_ENTRIES, &key, &value)?;
             let entry =
-                Entry::from_bytes(&bytes).map_err(|e| corrupt(format!("entry {expected}: {e}")))?;
+                Entry::from_bytes(bytes).map_err(|e| corrupt(format!("entry {expected}: {e}")))?;
             if entry.height != height {
                 return Err(corrupt(format!(
                     "entry {expected} belongs to block {}",
