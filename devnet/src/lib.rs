@@ -15,6 +15,8 @@
 //!   a gateway into an empty ledger.
 //! - The **load generator** (binary `gongxin-loadgen`): signed transactions at a target rate
 //!   against a running devnet, then inclusion-proof requests.
+//! - The **bulk ledger** ([`bulk`], binary `gongxin-ledgergen`): a one-validator ledger of
+//!   millions of entries, written through the rules straight to the validator's database.
 //! - The **synthetic history** ([`history`], binary `gongxin-risk`): thousands of projects run
 //!   through the rules with a documented delay process, to train and evaluate the delay-risk
 //!   model of `gongxin-risk`.
@@ -23,6 +25,7 @@
 //! keys, [`write_node_configs`] and [`connect_all`] for configs of real node processes,
 //! [`demo::plan`] for the demo's transactions.
 
+pub mod bulk;
 pub mod demo;
 pub mod history;
 mod launcher;

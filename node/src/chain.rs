@@ -76,6 +76,13 @@ pub struct ExecutedBlock {
     public_frontier_after: Frontier,
 }
 
+impl ExecutedBlock {
+    /// The block's log entries: (log index, entry bytes), in order.
+    pub fn entries(&self) -> &[(u64, Vec<u8>)] {
+        &self.entries
+    }
+}
+
 /// The public disclosure log's growth during one block: each public-view change becomes a
 /// leaf, in the order the block made them.
 struct PublicLogBuilder<'a> {

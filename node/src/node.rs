@@ -79,6 +79,8 @@ pub struct Metrics {
     pub equivocation_evidence: AtomicU64,
     /// Complete proposal streams dropped unchecked: their publisher was over its budget.
     pub proposal_streams_over_budget: AtomicU64,
+    /// Reads refused because what the node stores did not verify (`ledger_damaged`).
+    pub damaged_reads: AtomicU64,
 }
 
 /// What a committed block looked like.

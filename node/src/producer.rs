@@ -13,6 +13,7 @@ use gongxin_core::block::{
     BlockHeader, CommitCertificate, CommitSignature, commit_signing_message,
 };
 use gongxin_core::checkpoint::{Checkpoint, SignedCheckpoint};
+use gongxin_core::crypto::Keypair;
 
 use crate::chain::ChainError;
 use crate::node::{BlockSummary, Node};
@@ -79,30 +80,36 @@ pub fn produce_block(node: &Node, allow_empty: bool) -> Result<Option<BlockSumma
     if txs.is_empty() && !allow_empty {
         return Ok(None);
     }
-    let seal = |header: &BlockHeader| (certify(node, header), sign_checkpoint(node, header));
+    let seal = |header: &BlockHeader| {
+        (
+            solo_certificate(&node.name, node.keypair(), header),
+            solo_checkpoint_notes(&node.name, node.keypair(), header),
+        )
+    };
     node.execute_and_commit(txs, node.clock.now_ms(), node.keypair().public_key(), seal)
         .map(Some)
 }
 
-/// The one-signature commit certificate of a lone validator.
-fn certify(node: &Node, header: &BlockHeader) -> CommitCertificate {
+/// The one-signature commit certificate of a lone validator `name` holding `key`. Also what a
+/// bulk-built ledger (`gongxin-ledgergen`) certifies its blocks with, so both are one rule.
+pub fn solo_certificate(name: &str, key: &Keypair, header: &BlockHeader) -> CommitCertificate {
     let message = commit_signing_message(&header.chain_id, header.height, 0, &header.id());
     CommitCertificate {
         height: header.height,
         round: 0,
         block_hash: header.hash(),
         signatures: vec![CommitSignature {
-            validator: node.name.clone(),
-            signature: node.keypair().sign(&message),
+            validator: name.to_string(),
+            signature: key.sign(&message),
         }],
     }
 }
 
 /// The lone validator's signed checkpoint notes of both logs after `header`.
-fn sign_checkpoint(node: &Node, header: &BlockHeader) -> CheckpointNotes {
+pub fn solo_checkpoint_notes(name: &str, key: &Keypair, header: &BlockHeader) -> CheckpointNotes {
     let (ledger, public) = header.id().checkpoints(&header.chain_id);
     let sign = |checkpoint: Checkpoint| {
-        let signature = checkpoint.sign(&node.name, node.keypair());
+        let signature = checkpoint.sign(name, key);
         SignedCheckpoint {
             checkpoint,
             signatures: vec![signature],

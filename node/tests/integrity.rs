@@ -2,7 +2,8 @@
 //! copies of it altered behind the node's back with RocksDB itself: a ledger entry and a
 //! public leaf deleted, one entry's sealed value put under another's key, a certificate and a
 //! block's checkpoint notes deleted. Each is found and
-//! named at the block it breaks; the clean ledger passes with every count right.
+//! named at the block it breaks; the clean ledger passes with every count right. And a node
+//! serving a copy with a log node altered refuses exactly the proofs that cross it.
 
 mod common;
 
@@ -154,4 +155,124 @@ fn the_check_passes_a_real_ledger_and_names_the_block_of_each_alteration() {
             .unwrap();
     }));
     assert_eq!((height, what.as_str()), (certified, "no checkpoint notes"));
+}
+
+/// The key of log node (`level`, `index`) in `log_nodes` and `public_log_nodes`.
+fn node_key(level: u8, index: u64) -> Vec<u8> {
+    let mut key = vec![level];
+    key.extend_from_slice(&index.to_be_bytes());
+    key
+}
+
+async fn get(
+    routes: &warp::filters::BoxedFilter<(warp::reply::Response,)>,
+    path: &str,
+) -> (u16, serde_json::Value) {
+    let response = warp::test::request().path(path).reply(routes).await;
+    let body = serde_json::from_slice(response.body()).unwrap_or(serde_json::Value::Null);
+    (response.status().as_u16(), body)
+}
+
+/// While it serves, a node checks each proof against its own stored checkpoint: a log node
+/// altered behind its back makes exactly the proofs that use it fail, with a 500 naming the
+/// damage and a counted metric, and every other proof is still served and verifies.
+#[tokio::test]
+async fn a_node_does_not_serve_a_proof_it_cannot_verify() {
+    let original = common::test_node(Limits::default());
+    for block in original.keys.proposals("SERVE", 8, 2_000, 1_000).chunks(4) {
+        for tx in block {
+            original
+                .node
+                .admission
+                .submit(tx.clone(), tx.to_bytes().len())
+                .unwrap();
+        }
+        gongxin_node::producer::produce_block(&original.node, false).unwrap();
+    }
+    let header = original.node.tip().header.clone();
+    assert!(header.log_size >= 8 && header.public_log_size >= 2);
+    let copy = tempfile::tempdir().unwrap();
+    copy_dir(original.dir.path(), copy.path());
+    let wrong = gongxin_core::Hash::digest(b"a flipped bit");
+    behind_the_nodes_back(copy.path(), |db| {
+        db.put_cf(
+            db.cf_handle("log_nodes").unwrap(),
+            node_key(0, 2),
+            wrong.as_bytes(),
+        )
+        .unwrap();
+        db.put_cf(
+            db.cf_handle("public_log_nodes").unwrap(),
+            node_key(0, 0),
+            wrong.as_bytes(),
+        )
+        .unwrap();
+    });
+    let node = common::open(&copy, &original.keys, Limits::default());
+    let routes = gongxin_node::gateway::routes(node.clone());
+    let leaf =
+        |index: u64| gongxin_core::log::leaf_hash(&node.reader().entry(index).unwrap().unwrap());
+
+    // Leaf 3's path starts with its sibling, the altered node 2: refused.
+    let (status, body) = get(
+        &routes,
+        &format!("/v1/proofs/inclusion?leaf_hash={}", leaf(3)),
+    )
+    .await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["error"], "ledger_damaged", "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("leaf 3"),
+        "{body}"
+    );
+
+    // Leaf 2's own path does not use its stored hash, and leaf 6's is far from it: served, and
+    // they verify against the checkpoint's root.
+    for index in [2u64, 6] {
+        let (status, body) = get(
+            &routes,
+            &format!("/v1/proofs/inclusion?leaf_hash={}", leaf(index)),
+        )
+        .await;
+        assert_eq!(status, 200, "{body}");
+        let path: Vec<gongxin_core::Hash> =
+            serde_json::from_value(body["audit_path"].clone()).unwrap();
+        gongxin_core::log::verify_inclusion(
+            &leaf(index),
+            index,
+            header.log_size,
+            &path,
+            &header.log_root,
+        )
+        .unwrap();
+    }
+
+    // The public log the same way: leaf 1's sibling is the altered node 0.
+    let (status, body) = get(&routes, "/public/v1/proofs/inclusion?leaf_index=1").await;
+    assert_eq!(status, 500, "{body}");
+    assert_eq!(body["error"], "ledger_damaged", "{body}");
+    let (status, body) = get(&routes, "/public/v1/proofs/inclusion?leaf_index=0").await;
+    assert_eq!(status, 200, "{body}");
+
+    let metrics = warp::test::request().path("/metrics").reply(&routes).await;
+    let metrics = String::from_utf8_lossy(metrics.body()).into_owned();
+    assert!(
+        metrics.contains("gongxin_damaged_reads_total 2"),
+        "{metrics}"
+    );
+
+    // The undamaged original serves all three.
+    let routes = gongxin_node::gateway::routes(original.node.clone());
+    let (status, _) = get(
+        &routes,
+        &format!("/v1/proofs/inclusion?leaf_hash={}", leaf(3)),
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        get(&routes, "/public/v1/proofs/inclusion?leaf_index=1")
+            .await
+            .0,
+        200
+    );
 }

@@ -53,6 +53,11 @@ struct Args {
     /// After the load: this many inclusion-proof requests (0 skips the proof phase).
     #[arg(long, default_value_t = 5_000)]
     proof_requests: usize,
+    /// Ask for proofs of the transactions in this file (one hex hash per line, as
+    /// `gongxin-ledgergen` writes), not of the ones this run committed: a large ledger's proofs
+    /// with `--duration-s 0`.
+    #[arg(long)]
+    proof_hashes: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -114,6 +119,20 @@ fn get_json_with(
         return None;
     }
     serde_json::from_str(&response.body_mut().read_to_string().ok()?).ok()
+}
+
+/// Transaction hashes, one in hex per line.
+fn read_hashes(path: &std::path::Path) -> Result<Vec<Hash>> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read --proof-hashes {}", path.display()))?;
+    text.lines()
+        .filter(|line| !line.trim().is_empty())
+        .enumerate()
+        .map(|(i, line)| {
+            Hash::from_hex(line.trim())
+                .map_err(|e| anyhow::anyhow!("{} line {}: not a hash: {e}", path.display(), i + 1))
+        })
+        .collect()
 }
 
 fn main() -> Result<()> {
@@ -362,16 +381,19 @@ fn main() -> Result<()> {
         (applied, sample.len())
     };
 
-    // Proof phase: inclusion proofs for committed transactions, as fast as the gateway serves.
-    let (mut proof_latencies, proof_rate) = if args.proof_requests > 0
-        && !committed_hashes.is_empty()
-    {
+    // Proof phase: inclusion proofs for committed transactions (or those of --proof-hashes),
+    // as fast as the gateway serves.
+    let proof_hashes = match &args.proof_hashes {
+        Some(path) => read_hashes(path)?,
+        None => committed_hashes,
+    };
+    let (mut proof_latencies, proof_rate) = if args.proof_requests > 0 && !proof_hashes.is_empty() {
         let auditor = keys
             .member("audit", gongxin_core::model::Role::Auditor)
             .or_else(|| keys.members.iter().map(|m| &m.3).next())
             .context("the devnet has no members to sign proof reads with")?
             .clone();
-        let hashes = Arc::new(committed_hashes);
+        let hashes = Arc::new(proof_hashes);
         let next = Arc::new(AtomicUsize::new(0));
         let started = Instant::now();
         let workers: Vec<_> = (0..args.concurrency)

@@ -310,6 +310,12 @@ pub fn metrics(ctx: &Ctx) -> Response {
         m.equivocation_evidence.load(Ordering::Relaxed).to_string(),
     );
     metric(
+        "gongxin_damaged_reads_total",
+        "counter",
+        "Reads refused because what this node stores did not verify (a proof that does not lead to its signed root): run `gongxin-node check`.",
+        m.damaged_reads.load(Ordering::Relaxed).to_string(),
+    );
+    metric(
         "gongxin_proposal_streams_over_budget_total",
         "counter",
         "Complete proposal streams dropped without a signature check: their publisher completed more per second than any proposer would.",

@@ -12,7 +12,7 @@ use warp::Reply;
 use warp::http::StatusCode;
 
 use super::error::{ApiError, ApiResult, json};
-use super::ledger::{Query, consistency_of, param_u64, required_u64};
+use super::ledger::{Query, checked_path, consistency_of, param_u64, required_u64};
 use crate::node::Node;
 
 /// Most leaves one `/public/v1/entries` answer carries.
@@ -108,6 +108,15 @@ pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
         .ok_or_else(|| ApiError::internal(format!("public leaf {leaf_index} is missing")))?;
     let audit_path = log::inclusion_proof(&reader.public_log_nodes(), leaf_index, tree_size)
         .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
+    let audit_path = checked_path(
+        node,
+        "public",
+        reader.public_checkpoint(tree_size)?,
+        &log::leaf_hash(&leaf),
+        leaf_index,
+        tree_size,
+        audit_path,
+    )?;
     Ok(json(
         StatusCode::OK,
         &PublicInclusionProof {

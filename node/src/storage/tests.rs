@@ -1,3 +1,5 @@
+use std::collections::BTreeMap;
+
 use gongxin_core::log::{self, Frontier};
 use gongxin_core::testkit;
 
@@ -99,6 +101,33 @@ fn data_survives_reopen_and_tip_is_tracked() {
         3,
         "limit respected"
     );
+}
+
+#[test]
+fn family_sizes_follow_what_was_written_and_flushed() {
+    let dir = tempfile::tempdir().unwrap();
+    let ledger = testkit::ledger(40);
+    let sizes = |store: &Store| -> BTreeMap<&'static str, FamilySize> {
+        let sizes = store.family_sizes().unwrap();
+        assert_eq!(sizes.len(), COLUMN_FAMILIES.len());
+        sizes.into_iter().map(|size| (size.name, size)).collect()
+    };
+    {
+        let store = Store::open(&dir.path().join("db")).unwrap();
+        assert_eq!(sizes(&store)[CF_ENTRIES].keys, 0);
+        write_log(&store, &ledger.entries, 10);
+        let written = sizes(&store);
+        assert_eq!(written[CF_ENTRIES].keys, 40);
+        assert!(written[CF_ENTRIES].memtable_bytes > 40 * 100);
+        assert_eq!(written[CF_ENTRIES].sst_bytes, 0, "nothing flushed yet");
+        assert_eq!(written[CF_STATE].keys, 0);
+    }
+    // Opening again flushes what the write-ahead log held into SST files.
+    let store = Store::open(&dir.path().join("db")).unwrap();
+    let reopened = sizes(&store);
+    assert_eq!(reopened[CF_ENTRIES].keys, 40);
+    assert!(reopened[CF_ENTRIES].sst_bytes > 40 * 100);
+    assert!(reopened[CF_TXS].sst_bytes > 0);
 }
 
 #[test]
