@@ -358,9 +358,11 @@ fn check(config: &std::path::Path) -> anyhow::Result<()> {
         )
     })?;
     println!(
-        "ledger in {} checked: {} blocks, {} ledger entries, {} public leaves, {} checkpoint notes; \
-         hash chain, certificates, log roots and notes all hold",
+        "ledger in {} checked: {} stored values read with their file checksums, {} blocks, \
+         {} ledger entries, {} public leaves, {} checkpoint notes; hash chain, certificates, \
+         log roots and notes all hold",
         config.data_dir.display(),
+        report.stored_values,
         report.blocks,
         report.ledger_entries,
         report.public_leaves,

@@ -26,6 +26,11 @@ impl LedgerReader {
         LedgerReader { store }
     }
 
+    /// Every stored value read once with its file checksums verified ([`Store::verify_files`]).
+    pub fn verify_files(&self) -> Result<u64, StorageError> {
+        self.store.verify_files()
+    }
+
     /// The committed contract state, for `gongxin_contracts::queries`.
     pub fn state(&self) -> CommittedState<'_> {
         CommittedState::new(&self.store)

@@ -55,6 +55,9 @@ fn broken_at(result: Result<IntegrityReport, IntegrityError>) -> (u64, String) {
     match result {
         Err(IntegrityError::Broken { height, what }) => (height, what),
         Err(IntegrityError::Unreadable { height, error }) => (height, error.to_string()),
+        Err(IntegrityError::Files(error)) => {
+            panic!("a whole value altered is no file damage: {error}")
+        }
         Ok(report) => panic!("an altered ledger passed: {report:?}"),
     }
 }
@@ -81,9 +84,11 @@ fn the_check_passes_a_real_ledger_and_names_the_block_of_each_alteration() {
     assert!(header.public_log_size > 0);
 
     let report = check_ledger(&original.node).unwrap();
+    assert!(report.stored_values > header.log_size * 5, "{report:?}");
     assert_eq!(
         report,
         IntegrityReport {
+            stored_values: report.stored_values,
             blocks: tip.height() + 1,
             ledger_entries: header.log_size,
             public_leaves: header.public_log_size,
