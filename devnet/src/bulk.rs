@@ -1,17 +1,19 @@
 //! A large ledger, quickly: the bulk path behind `gongxin-ledgergen`, for the figures of a
 //! ledger of millions of entries (issue 14, BENCHMARKS.md).
 //!
-//! [`build`] makes a one-validator devnet in a directory (keys, genesis, config: what
-//! `gongxin-devnet --validators 1` would start) and appends blocks to its validator's database
-//! directly. Every transaction is a real project proposal signed by one of the devnet's line
-//! specialists; every block is executed by the rules ([`Chain::execute`]) and committed with the
-//! validator's certificate and checkpoint notes ([`Chain::commit`], [`solo_certificate`],
-//! [`solo_checkpoint_notes`]) exactly as the single producer commits it. What the bulk path
-//! leaves out is what comes before a block: HTTP, admission (the signatures are made here, by
-//! keys this process holds, and not checked again), the mempool and the block interval.
-//! The devnet launcher (`gongxin-devnet --dir <dir> --validators 1 --no-demo`) then starts the
-//! validator on the database as after any restart, and `gongxin-node check` verifies it like
-//! any other.
+//! [`build`] makes a devnet in a directory (keys, genesis, configs: what
+//! `gongxin-devnet --validators N` would start) and appends blocks to its first validator's
+//! database directly. Every transaction is a real project proposal signed by one of the
+//! devnet's line specialists; every block is executed by the rules ([`Chain::execute`]) and
+//! committed with a certificate and checkpoint notes signed by every validator
+//! ([`Chain::commit`], [`sign_certificate`], [`sign_checkpoint_notes`]), as the single producer
+//! commits its own. What the bulk path leaves out is what comes before a block: HTTP, admission
+//! (the signatures are made here, by keys this process holds, and not checked again), the
+//! mempool, consensus rounds and the block interval. The devnet launcher
+//! (`gongxin-devnet --dir <dir> --validators N --no-demo`) then starts the validators, the first
+//! on the database as after any restart (the others sync it from the first, or start on a copy
+//! of it: `scripts/ledger-bench --validators 4` measures a fresh validator catching up), and
+//! `gongxin-node check` verifies it like any other.
 //!
 //! A run appends to what an earlier run built (ids carry the height they were made at, so they
 //! never collide), until the log holds the asked number of entries. The node must be stopped:
@@ -29,7 +31,7 @@ use gongxin_core::entry::Outcome;
 use gongxin_core::tx::SignedTx;
 use gongxin_node::chain::Chain;
 use gongxin_node::clock::{Clock, SystemClock};
-use gongxin_node::producer::{solo_certificate, solo_checkpoint_notes};
+use gongxin_node::producer::{sign_certificate, sign_checkpoint_notes};
 use gongxin_node::storage::{FamilySize, Store};
 use serde::{Deserialize, Serialize};
 
@@ -51,6 +53,8 @@ pub struct BulkOptions {
     pub entries: u64,
     /// Transactions per block (at most the node's `block_txs_max`).
     pub block_txs: usize,
+    /// Validators of the devnet (all of them sign every block).
+    pub validators: usize,
     /// How many transaction hashes, spread evenly over what this run appends, to write to
     /// [`sample_path`] for the load generator's proof phase (`--proof-hashes`).
     pub sample: usize,
@@ -71,7 +75,7 @@ pub struct BulkReport {
     /// keep the sum in [`stats_path`]); `None` when something else wrote to the ledger.
     pub ledger_entry_bytes: Option<u64>,
     pub elapsed_ms: u64,
-    /// The validator's config, to start or check the node on the database.
+    /// The first validator's config (the one whose database was built), to start or check it.
     pub config: PathBuf,
     /// Where the database's bytes are, by column family, at the end of the run.
     pub families: Vec<FamilySize>,
@@ -110,11 +114,19 @@ pub fn build(options: &BulkOptions, mut on_block: impl FnMut(u64)) -> Result<Bul
     if options.block_txs == 0 {
         bail!("--block-txs must be at least 1");
     }
-    let (keys, configs) = write_node_configs(&options.dir, 1, 7100)?;
+    let (keys, configs) = write_node_configs(&options.dir, options.validators.max(1), 7100)?;
+    let signers = configs
+        .iter()
+        .map(|(config, _)| Ok((config.name.clone(), config.read_key()?)))
+        .collect::<Result<Vec<_>>>()?;
+    let signers: Vec<(&str, &_)> = signers
+        .iter()
+        .map(|(name, key)| (name.as_str(), key))
+        .collect();
     let (config, config_path) = configs
-        .into_iter()
-        .next()
-        .context("a one-validator devnet has a validator")?;
+        .first()
+        .cloned()
+        .context("a devnet has a validator")?;
     if options.block_txs > config.limits.block_txs_max {
         bail!(
             "--block-txs {} is above the node's block_txs_max ({})",
@@ -122,7 +134,7 @@ pub fn build(options: &BulkOptions, mut on_block: impl FnMut(u64)) -> Result<Bul
             config.limits.block_txs_max
         );
     }
-    let validator_key = config.read_key()?;
+    let proposer = signers[0].1.public_key();
     let genesis = Arc::new(keys.genesis.clone());
     std::fs::create_dir_all(&config.data_dir)?;
     let store = Arc::new(Store::open(&config.data_dir).with_context(|| {
@@ -175,10 +187,10 @@ pub fn build(options: &BulkOptions, mut on_block: impl FnMut(u64)) -> Result<Bul
             }
         });
         for txs in signed_rx {
-            let executed = chain.execute(txs, SystemClock.now_ms(), validator_key.public_key())?;
+            let executed = chain.execute(txs, SystemClock.now_ms(), proposer)?;
             let header = executed.header().clone();
-            let certificate = solo_certificate(&config.name, &validator_key, &header);
-            let notes = solo_checkpoint_notes(&config.name, &validator_key, &header);
+            let certificate = sign_certificate(&header, &signers);
+            let notes = sign_checkpoint_notes(&header, &signers);
             for (position, hash) in executed.tx_hashes.iter().enumerate() {
                 if (report.appended + position as u64).is_multiple_of(sample_every) {
                     sample.push(*hash);

@@ -40,6 +40,7 @@ fn a_bulk_built_ledger_checks_out_and_grows() {
         dir: dir.path().to_path_buf(),
         entries: 120,
         block_txs: 50,
+        validators: 1,
         sample: 10,
     };
     let first = build(&options, |size| progress.push(size)).unwrap();
@@ -129,4 +130,27 @@ fn a_bulk_built_ledger_checks_out_and_grows() {
     .unwrap();
     assert_eq!((third.appended, third.ledger_entry_bytes), (10, None));
     assert!(!gongxin_devnet::bulk::stats_path(dir.path()).exists());
+}
+
+#[test]
+fn a_ledger_for_four_validators_carries_all_four_signatures_and_checks_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = build(
+        &BulkOptions {
+            dir: dir.path().to_path_buf(),
+            entries: 60,
+            block_txs: 30,
+            validators: 4,
+            sample: 5,
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!((report.log_size, report.height), (60, 2));
+    let config = NodeConfig::load(&report.config).unwrap();
+    let node = open(&config);
+    assert_eq!(node.genesis.validators.validators().len(), 4);
+    assert_eq!(check_ledger(&node).unwrap().ledger_entries, 60);
+    let certificate = node.reader().certificate(2).unwrap().unwrap();
+    assert_eq!(certificate.signatures.len(), 4);
 }

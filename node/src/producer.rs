@@ -80,39 +80,50 @@ pub fn produce_block(node: &Node, allow_empty: bool) -> Result<Option<BlockSumma
     if txs.is_empty() && !allow_empty {
         return Ok(None);
     }
+    let me = [(node.name.as_str(), node.keypair())];
     let seal = |header: &BlockHeader| {
         (
-            solo_certificate(&node.name, node.keypair(), header),
-            solo_checkpoint_notes(&node.name, node.keypair(), header),
+            sign_certificate(header, &me),
+            sign_checkpoint_notes(header, &me),
         )
     };
     node.execute_and_commit(txs, node.clock.now_ms(), node.keypair().public_key(), seal)
         .map(Some)
 }
 
-/// The one-signature commit certificate of a lone validator `name` holding `key`. Also what a
-/// bulk-built ledger (`gongxin-ledgergen`) certifies its blocks with, so both are one rule.
-pub fn solo_certificate(name: &str, key: &Keypair, header: &BlockHeader) -> CommitCertificate {
+/// The round-0 commit certificate of `header`, signed by each of `signers` (name, key): a lone
+/// validator's own, and what a bulk-built ledger (`gongxin-ledgergen`) certifies its blocks with,
+/// so both follow one rule.
+pub fn sign_certificate(header: &BlockHeader, signers: &[(&str, &Keypair)]) -> CommitCertificate {
     let message = commit_signing_message(&header.chain_id, header.height, 0, &header.id());
     CommitCertificate {
         height: header.height,
         round: 0,
         block_hash: header.hash(),
-        signatures: vec![CommitSignature {
-            validator: name.to_string(),
-            signature: key.sign(&message),
-        }],
+        signatures: signers
+            .iter()
+            .map(|(name, key)| CommitSignature {
+                validator: (*name).to_string(),
+                signature: key.sign(&message),
+            })
+            .collect(),
     }
 }
 
-/// The lone validator's signed checkpoint notes of both logs after `header`.
-pub fn solo_checkpoint_notes(name: &str, key: &Keypair, header: &BlockHeader) -> CheckpointNotes {
+/// Both logs' checkpoint notes after `header`, signed by each of `signers`.
+pub fn sign_checkpoint_notes(
+    header: &BlockHeader,
+    signers: &[(&str, &Keypair)],
+) -> CheckpointNotes {
     let (ledger, public) = header.id().checkpoints(&header.chain_id);
     let sign = |checkpoint: Checkpoint| {
-        let signature = checkpoint.sign(name, key);
+        let signatures = signers
+            .iter()
+            .map(|(name, key)| checkpoint.sign(name, key))
+            .collect();
         SignedCheckpoint {
             checkpoint,
-            signatures: vec![signature],
+            signatures,
         }
         .to_note()
     };

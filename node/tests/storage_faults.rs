@@ -126,6 +126,7 @@ fn damage_inside_rocksdbs_files_is_refused_or_found_never_served() {
         dir: dir.path().to_path_buf(),
         entries: 2_000,
         block_txs: 250,
+        validators: 1,
         sample: 1,
     };
     let report = build(&options, |_| {}).unwrap();

@@ -17,9 +17,9 @@ use clap::Parser;
 use gongxin_devnet::bulk::{BulkOptions, build, sample_path};
 use indicatif::{ProgressBar, ProgressStyle};
 
-/// Build (or extend) a one-validator ledger of `--entries` log entries: real signed project
-/// proposals, executed by the rules and committed with the validator's certificates, written
-/// straight to its database (the node must be stopped).
+/// Build (or extend) a ledger of `--entries` log entries: real signed project proposals,
+/// executed by the rules and committed with the validators' certificates, written straight to
+/// the first validator's database (the node must be stopped).
 #[derive(Parser, Debug)]
 #[command(name = "gongxin-ledgergen", version)]
 struct Args {
@@ -32,6 +32,10 @@ struct Args {
     /// Transactions per block.
     #[arg(long, default_value_t = 2_000)]
     block_txs: usize,
+    /// Validators of the devnet: every block is signed by all of them; the first one's
+    /// database is built (the others start empty, or on a copy of it).
+    #[arg(long, default_value_t = 1)]
+    validators: usize,
     /// Transaction hashes to write for the load generator's proof phase.
     #[arg(long, default_value_t = 100_000)]
     sample: usize,
@@ -50,6 +54,7 @@ fn main() -> ExitCode {
         dir: args.dir.clone(),
         entries: args.entries,
         block_txs: args.block_txs,
+        validators: args.validators,
         sample: args.sample,
     };
     let result = build(&options, |log_size| progress.set_position(log_size));
@@ -85,10 +90,11 @@ fn main() -> ExitCode {
                 );
             }
             println!(
-                "start it:  gongxin-devnet --dir {} --validators 1 --no-demo\n\
+                "start it:  gongxin-devnet --dir {} --validators {} --no-demo\n\
                  check it:  gongxin-node check --config {}\n\
                  sample of tx hashes: {}",
                 args.dir.display(),
+                args.validators,
                 report.config.display(),
                 sample_path(&args.dir).display()
             );
