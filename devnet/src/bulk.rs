@@ -56,7 +56,8 @@ pub struct BulkOptions {
     /// Validators of the devnet (all of them sign every block).
     pub validators: usize,
     /// How many transaction hashes, spread evenly over what this run appends, to write to
-    /// [`sample_path`] for the load generator's proof phase (`--proof-hashes`).
+    /// [`sample_path`] for the load generator's proof phase (`--proof-hashes`); a run that
+    /// appends nothing leaves the earlier sample.
     pub sample: usize,
 }
 
@@ -216,7 +217,10 @@ pub fn build(options: &BulkOptions, mut on_block: impl FnMut(u64)) -> Result<Bul
     })?;
     report.elapsed_ms = started.elapsed().as_millis() as u64;
     report.families = store.family_sizes()?;
-    write_sample(&sample_path(&options.dir), &sample)?;
+    // A run that appended nothing keeps the sample of the run that built the ledger.
+    if report.appended > 0 || !sample_path(&options.dir).exists() {
+        write_sample(&sample_path(&options.dir), &sample)?;
+    }
     report.ledger_entry_bytes = prior_bytes.map(|bytes| bytes + report.entry_bytes);
     match report.ledger_entry_bytes {
         Some(entry_bytes) => {

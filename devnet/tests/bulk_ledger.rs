@@ -96,13 +96,25 @@ fn a_bulk_built_ledger_checks_out_and_grows() {
         );
     }
 
+    // A run with nothing to append keeps the sample (and the ledger) as they were.
+    drop(node);
+    let same = build(
+        &BulkOptions {
+            entries: 150,
+            ..options.clone()
+        },
+        |_| {},
+    )
+    .unwrap();
+    assert_eq!((same.appended, same.log_size), (0, 150));
+    assert_eq!(sample(dir.path()).len(), 10);
+
     // Asking for more per block than a node accepts is refused before anything is written.
     let too_big = BulkOptions {
         entries: 200,
         block_txs: config.limits.block_txs_max + 1,
         ..options.clone()
     };
-    drop(node);
     assert!(build(&too_big, |_| {}).is_err());
     let node = open(&config);
     assert_eq!(check_ledger(&node).unwrap().ledger_entries, 150);

@@ -12,19 +12,6 @@ use std::path::Path;
 use gongxin_node::config::Limits;
 use gongxin_node::integrity::{IntegrityError, IntegrityReport, check_ledger};
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// Opens the database of `dir` with RocksDB alone (no seal, no checks) and lets `alter` change
 /// it.
 fn behind_the_nodes_back(dir: &Path, alter: impl FnOnce(&rocksdb::DB)) {
@@ -45,7 +32,7 @@ fn check_altered(
     alter: impl FnOnce(&rocksdb::DB),
 ) -> Result<IntegrityReport, IntegrityError> {
     let copy = tempfile::tempdir().unwrap();
-    copy_dir(original.dir.path(), copy.path());
+    common::copy_dir(original.dir.path(), copy.path());
     behind_the_nodes_back(copy.path(), alter);
     let node = common::open(&copy, &original.keys, Limits::default());
     check_ledger(&node)
@@ -197,7 +184,7 @@ async fn a_node_does_not_serve_a_proof_it_cannot_verify() {
     let header = original.node.tip().header.clone();
     assert!(header.log_size >= 8 && header.public_log_size >= 2);
     let copy = tempfile::tempdir().unwrap();
-    copy_dir(original.dir.path(), copy.path());
+    common::copy_dir(original.dir.path(), copy.path());
     let wrong = gongxin_core::Hash::digest(b"a flipped bit");
     behind_the_nodes_back(copy.path(), |db| {
         db.put_cf(
@@ -218,28 +205,25 @@ async fn a_node_does_not_serve_a_proof_it_cannot_verify() {
     let leaf =
         |index: u64| gongxin_core::log::leaf_hash(&node.reader().entry(index).unwrap().unwrap());
 
-    // Leaf 3's path starts with its sibling, the altered node 2: refused.
-    let (status, body) = get(
-        &routes,
-        &format!("/v1/proofs/inclusion?leaf_hash={}", leaf(3)),
-    )
-    .await;
-    assert_eq!(status, 500, "{body}");
-    assert_eq!(body["error"], "ledger_damaged", "{body}");
-    assert!(
-        body["message"].as_str().unwrap().contains("leaf 3"),
-        "{body}"
-    );
-
-    // Leaf 2's own path does not use its stored hash, and leaf 6's is far from it: served, and
-    // they verify against the checkpoint's root.
-    for index in [2u64, 6] {
+    // Every proof is asked for: exactly those whose path holds the altered node are refused —
+    // leaf 3's, whose path starts with its sibling, node 2 — and the others are served and
+    // verify against the checkpoint's root (leaf 2's own path does not hold its stored hash).
+    for index in 0..header.log_size {
         let (status, body) = get(
             &routes,
             &format!("/v1/proofs/inclusion?leaf_hash={}", leaf(index)),
         )
         .await;
-        assert_eq!(status, 200, "{body}");
+        if index == 3 {
+            assert_eq!(status, 500, "{body}");
+            assert_eq!(body["error"], "ledger_damaged", "{body}");
+            assert!(
+                body["message"].as_str().unwrap().contains("leaf 3"),
+                "{body}"
+            );
+            continue;
+        }
+        assert_eq!(status, 200, "leaf {index}: {body}");
         let path: Vec<gongxin_core::Hash> =
             serde_json::from_value(body["audit_path"].clone()).unwrap();
         gongxin_core::log::verify_inclusion(
@@ -251,18 +235,42 @@ async fn a_node_does_not_serve_a_proof_it_cannot_verify() {
         )
         .unwrap();
     }
+    // The signed form, with the entry, is checked the same way.
+    let auditor = original
+        .keys
+        .member("audit", gongxin_core::model::Role::Auditor)
+        .unwrap();
+    let tx = gongxin_core::entry::Entry::from_bytes(&node.reader().entry(3).unwrap().unwrap())
+        .unwrap()
+        .tx
+        .hash();
+    let path = format!("/v1/proofs/inclusion?tx={tx}");
+    let mut request = warp::test::request().path(&path);
+    for (name, value) in common::signed_get_headers(&node, auditor, &path, node.clock.now_ms()) {
+        request = request.header(name, value);
+    }
+    let response = request.reply(&routes).await;
+    assert_eq!(response.status().as_u16(), 500);
 
     // The public log the same way: leaf 1's sibling is the altered node 0.
-    let (status, body) = get(&routes, "/public/v1/proofs/inclusion?leaf_index=1").await;
-    assert_eq!(status, 500, "{body}");
-    assert_eq!(body["error"], "ledger_damaged", "{body}");
-    let (status, body) = get(&routes, "/public/v1/proofs/inclusion?leaf_index=0").await;
-    assert_eq!(status, 200, "{body}");
+    for index in 0..header.public_log_size {
+        let (status, body) = get(
+            &routes,
+            &format!("/public/v1/proofs/inclusion?leaf_index={index}"),
+        )
+        .await;
+        if index == 1 {
+            assert_eq!(status, 500, "{body}");
+            assert_eq!(body["error"], "ledger_damaged", "{body}");
+        } else {
+            assert_eq!(status, 200, "public leaf {index}: {body}");
+        }
+    }
 
     let metrics = warp::test::request().path("/metrics").reply(&routes).await;
     let metrics = String::from_utf8_lossy(metrics.body()).into_owned();
     assert!(
-        metrics.contains("gongxin_damaged_reads_total 2"),
+        metrics.contains("gongxin_damaged_reads_total 3"),
         "{metrics}"
     );
 

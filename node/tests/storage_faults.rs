@@ -9,6 +9,8 @@
 //! copy opens and passes, every key and value in it is the original's (the byte hit something
 //! that carries no data, such as an unused filter). Never does damaged data open and pass.
 
+mod common;
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -29,19 +31,6 @@ enum Fate {
     Harmless,
     /// Opened and passed with contents that differ from the original's: the failure.
     Undetected,
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }
 
 /// SM3 over every key and value of every column family, read by RocksDB alone.
@@ -182,7 +171,7 @@ fn damage_inside_rocksdbs_files_is_refused_or_found_never_served() {
     let mut undetected = Vec::new();
     for (what, file, damage) in &faults {
         let copy = tempfile::tempdir().unwrap();
-        copy_dir(&node_dir, copy.path());
+        common::copy_dir(&node_dir, copy.path());
         damage(&copy.path().join("data").join(file));
         let (fate, detail) = fate_of(&config, copy.path(), &original);
         eprintln!("{what}: {fate:?} {detail}");

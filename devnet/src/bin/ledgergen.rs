@@ -1,4 +1,4 @@
-//! `gongxin-ledgergen`: builds a one-validator ledger of many entries quickly, for the figures of
+//! `gongxin-ledgergen`: builds a ledger of many entries quickly, for the figures of
 //! a large ledger (proof latency, restart time, disk, memory). See `gongxin_devnet::bulk`.
 //!
 //! ```text

@@ -88,6 +88,8 @@ struct Report {
     latency_ms_p99: u64,
     latency_ms_max: u64,
     proof_requests: usize,
+    /// Proof requests not answered with a proof.
+    proof_failures: u64,
     proof_requests_per_s: f64,
     proof_latency_ms_p50: f64,
     proof_latency_ms_p99: f64,
@@ -387,6 +389,9 @@ fn main() -> Result<()> {
         Some(path) => read_hashes(path)?,
         None => committed_hashes,
     };
+    // Proof requests answered with anything but a 200 and a JSON body (a damaged node's
+    // `ledger_damaged`, a rate limit): counted, so a short figure is never silent.
+    let proof_failures = Arc::new(AtomicU64::new(0));
     let (mut proof_latencies, proof_rate) = if args.proof_requests > 0 && !proof_hashes.is_empty() {
         let auditor = keys
             .member("audit", gongxin_core::model::Role::Auditor)
@@ -395,10 +400,11 @@ fn main() -> Result<()> {
             .clone();
         let hashes = Arc::new(proof_hashes);
         let next = Arc::new(AtomicUsize::new(0));
+        let failures = proof_failures.clone();
         let started = Instant::now();
         let workers: Vec<_> = (0..args.concurrency)
             .map(|worker| {
-                let (hashes, next) = (hashes.clone(), next.clone());
+                let (hashes, next, failures) = (hashes.clone(), next.clone(), failures.clone());
                 let gateway = gateways[worker % gateways.len()].clone();
                 let node_name = chosen[worker % gateways.len()].name.clone();
                 let (auditor, chain_id) = (auditor.clone(), devnet.chain_id.clone());
@@ -429,6 +435,8 @@ fn main() -> Result<()> {
                         );
                         if get_json_with(&agent, &format!("{gateway}{path}"), &headers).is_some() {
                             latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
+                        } else {
+                            failures.fetch_add(1, Ordering::Relaxed);
                         }
                     }
                     latencies
@@ -469,6 +477,7 @@ fn main() -> Result<()> {
         latency_ms_p99: percentile(&latencies, 0.99),
         latency_ms_max: latencies.last().copied().unwrap_or(0),
         proof_requests: proof_latencies.len(),
+        proof_failures: proof_failures.load(Ordering::Relaxed),
         proof_requests_per_s: proof_rate,
         proof_latency_ms_p50: percentile(&proof_latencies, 0.50),
         proof_latency_ms_p99: percentile(&proof_latencies, 0.99),
@@ -500,13 +509,14 @@ fn main() -> Result<()> {
             "applied by the rules: {} of a sample of {}",
             report.applied_in_sample, report.sample_size
         );
-        if report.proof_requests > 0 {
+        if report.proof_requests > 0 || report.proof_failures > 0 {
             println!(
-                "inclusion proofs: {} requests → {:.0} req/s   p50 {:.2} ms  p99 {:.2} ms",
+                "inclusion proofs: {} requests → {:.0} req/s   p50 {:.2} ms  p99 {:.2} ms   failed {}",
                 report.proof_requests,
                 report.proof_requests_per_s,
                 report.proof_latency_ms_p50,
-                report.proof_latency_ms_p99
+                report.proof_latency_ms_p99,
+                report.proof_failures
             );
         }
     }

@@ -8,6 +8,7 @@ use std::sync::atomic::Ordering;
 use gongxin_contracts::access;
 use gongxin_core::Hash;
 use gongxin_core::audit::{ConsistencyProof, InclusionProof};
+use gongxin_core::checkpoint::{SignedCheckpoint, origin_for_chain};
 use gongxin_core::encoding::TX_BYTES_MAX;
 use gongxin_core::entry::{Entry, Outcome};
 use gongxin_core::handover::HandOver;
@@ -95,7 +96,7 @@ fn proof_tree_size(node: &Node, query: &Query) -> Result<u64, ApiError> {
 }
 
 /// The audit path of ledger entry `leaf_index` (whose leaf hash is `leaf`) in the tree of
-/// `tree_size`, checked before it is served (see [`checked_path`]).
+/// `tree_size`, checked before it is served (see [`checked_inclusion`]).
 fn audit_path(
     node: &Node,
     leaf: &Hash,
@@ -108,58 +109,88 @@ fn audit_path(
             format!("entry {leaf_index} is not in a tree of size {tree_size}"),
         ));
     }
-    let path = log::inclusion_proof(node.reader(), leaf_index, tree_size)
-        .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
-    let note = node.reader().checkpoint(tree_size)?;
-    checked_path(node, "ledger", note, leaf, leaf_index, tree_size, path)
+    let reader = node.reader();
+    checked_inclusion(
+        node,
+        ServedLog {
+            name: "ledger",
+            origin: origin_for_chain(node.chain_id()),
+            note: reader.checkpoint(tree_size)?,
+        },
+        reader,
+        leaf,
+        leaf_index,
+        tree_size,
+    )
 }
 
-/// Refuses to serve an inclusion proof the node cannot verify itself: `path` must lead from
-/// `leaf` to the root that the stored checkpoint `note` of `tree_size` signs. The proof's nodes
-/// (`log_nodes`), the leaf (the sealed entry or public leaf) and the note are stored apart, so
-/// damage to any of them that RocksDB's checksums and the seal did not catch (or a bug) shows
-/// here, and the reader gets a 500 naming it instead of a proof that fails at the auditor.
-/// Costs one note parse and about log2(tree_size) SM3 hashes.
+/// One of the two logs a proof is served from: its name (for messages), its checkpoints'
+/// origin, and its stored checkpoint note of the proof's tree size, if there is one.
+pub(crate) struct ServedLog {
+    pub name: &'static str,
+    pub origin: String,
+    pub note: Option<String>,
+}
+
+/// The inclusion proof of leaf `leaf_index` (hash `leaf`, `leaf_index < tree_size`) built from
+/// `source`, the log's stored nodes, and checked before it is served: it must lead from `leaf`
+/// to the root that the log's stored checkpoint note of `tree_size` signs. The nodes, the leaf
+/// (a sealed entry, or a public leaf) and the note are stored apart, so damage to any of them
+/// that RocksDB's checksums and the seal did not catch (or a bug) shows here, and the reader
+/// gets a 500 naming it instead of a proof that fails at the auditor. A node missing from the
+/// store is the same damage. Costs one note parse and about log2(tree_size) SM3 hashes.
 ///
 /// A `tree_size` asked for explicitly that is no block's boundary has no note: its path is
 /// served as built, since the verifier needs a signed root of another size anyway.
-pub(crate) fn checked_path(
+pub(crate) fn checked_inclusion<S>(
     node: &Node,
-    log_name: &str,
-    note: Option<String>,
+    log: ServedLog,
+    source: &S,
     leaf: &Hash,
     leaf_index: u64,
     tree_size: u64,
-    path: Vec<Hash>,
-) -> Result<Vec<Hash>, ApiError> {
-    let Some(note) = note else {
-        return Ok(path);
-    };
-    let verified = gongxin_core::checkpoint::SignedCheckpoint::parse(&note)
-        .map_err(|e| format!("its stored checkpoint of size {tree_size} does not parse: {e}"))
-        .and_then(|signed| {
-            log::verify_inclusion(leaf, leaf_index, tree_size, &path, &signed.checkpoint.root)
-                .map_err(|e| format!("the proof of leaf {leaf_index} does not verify: {e}"))
+) -> Result<Vec<Hash>, ApiError>
+where
+    S: log::NodeSource<Error = crate::storage::StorageError>,
+{
+    let checked = log::inclusion_proof(source, leaf_index, tree_size)
+        .map_err(|e| format!("a node of the proof of leaf {leaf_index} cannot be read: {e}"))
+        .and_then(|path| {
+            let Some(note) = &log.note else {
+                return Ok(path);
+            };
+            let signed = SignedCheckpoint::parse(note).map_err(|e| {
+                format!("its stored checkpoint of size {tree_size} does not parse: {e}")
+            })?;
+            let checkpoint = &signed.checkpoint;
+            if checkpoint.tree_size != tree_size || checkpoint.origin != log.origin {
+                return Err(format!(
+                    "the checkpoint stored for size {tree_size} is of size {} of {:?}",
+                    checkpoint.tree_size, checkpoint.origin
+                ));
+            }
+            log::verify_inclusion(leaf, leaf_index, tree_size, &path, &checkpoint.root)
+                .map_err(|e| format!("the proof of leaf {leaf_index} does not verify: {e}"))?;
+            Ok(path)
         });
-    match verified {
-        Ok(()) => Ok(path),
-        Err(why) => {
-            node.metrics.damaged_reads.fetch_add(1, Ordering::Relaxed);
-            tracing::error!(
-                log = log_name,
-                leaf_index,
-                tree_size,
-                "refused to serve a proof: {why}; run `gongxin-node check` on this node"
-            );
-            Err(ApiError::new(
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "ledger_damaged",
-                format!(
-                    "this node's stored {log_name} log is damaged ({why}); it will not serve                      what it cannot verify: ask another validator, and tell its operator"
-                ),
-            ))
-        }
-    }
+    checked.map_err(|why| damaged(node, log.name, &why))
+}
+
+/// What a reader is told, and the node records, when what it stores does not verify.
+fn damaged(node: &Node, log_name: &str, why: &str) -> ApiError {
+    node.metrics.damaged_reads.fetch_add(1, Ordering::Relaxed);
+    tracing::error!(
+        log = log_name,
+        "refused to serve a proof: {why}; run `gongxin-node check` on this node"
+    );
+    ApiError::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "ledger_damaged",
+        format!(
+            "this node's stored {log_name} log is damaged ({why}); it will not serve what it \
+             cannot verify: ask another validator, and tell its operator"
+        ),
+    )
 }
 
 /// `GET /v1/proofs/inclusion?leaf_hash=<hex>[&tree_size=<n>]`: open to anyone, the audit path

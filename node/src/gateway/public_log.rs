@@ -5,6 +5,7 @@
 //! `/public/v1/genesis`, the genesis document those checks start from.
 
 use gongxin_contracts::public_log::{PUBLIC_KINDS, current_view};
+use gongxin_core::checkpoint::public_origin_for_chain;
 use gongxin_core::log;
 use gongxin_core::public_log::PublicInclusionProof;
 use serde_json::Value;
@@ -12,7 +13,7 @@ use warp::Reply;
 use warp::http::StatusCode;
 
 use super::error::{ApiError, ApiResult, json};
-use super::ledger::{Query, checked_path, consistency_of, param_u64, required_u64};
+use super::ledger::{Query, ServedLog, checked_inclusion, consistency_of, param_u64, required_u64};
 use crate::node::Node;
 
 /// Most leaves one `/public/v1/entries` answer carries.
@@ -106,16 +107,17 @@ pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
     let leaf = reader
         .public_leaf(leaf_index)?
         .ok_or_else(|| ApiError::internal(format!("public leaf {leaf_index} is missing")))?;
-    let audit_path = log::inclusion_proof(&reader.public_log_nodes(), leaf_index, tree_size)
-        .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
-    let audit_path = checked_path(
+    let audit_path = checked_inclusion(
         node,
-        "public",
-        reader.public_checkpoint(tree_size)?,
+        ServedLog {
+            name: "public",
+            origin: public_origin_for_chain(node.chain_id()),
+            note: reader.public_checkpoint(tree_size)?,
+        },
+        &reader.public_log_nodes(),
         &log::leaf_hash(&leaf),
         leaf_index,
         tree_size,
-        audit_path,
     )?;
     Ok(json(
         StatusCode::OK,

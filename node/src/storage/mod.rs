@@ -285,9 +285,6 @@ fn entries_hold_transactions(block: &Block, entries: &[(u64, Vec<u8>)]) -> bool 
 /// hash, a record not yet created): a Bloom filter answers "absent" without reading SST blocks.
 const POINT_LOOKUP_CFS: [&str; 4] = [CF_TXS, CF_STATE, CF_LEAVES, CF_PUBLIC_RECORDS];
 
-/// RocksDB options of one column family: sealed values are ciphertext, which does not
-/// compress, so they are stored without compression (LZ4 spent CPU on them for nothing);
-/// point-lookup families get a Bloom filter (10 bits a key, ≈ 1 % false positives).
 /// The write-ahead log's size at which the families pinning its oldest file are flushed.
 const WAL_BYTES_MAX: u64 = 128 << 20;
 
@@ -303,6 +300,9 @@ pub struct FamilySize {
     pub keys: u64,
 }
 
+/// RocksDB options of one column family: sealed values are ciphertext, which does not
+/// compress, so they are stored without compression (LZ4 spent CPU on them for nothing);
+/// point-lookup families get a Bloom filter (10 bits a key, ≈ 1 % false positives).
 fn column_family_options(name: &str) -> Options {
     let mut options = Options::default();
     if SEALED_CFS.contains(&name) {
@@ -566,10 +566,11 @@ impl Store {
         Ok(self.db.get_cf(self.cf(cf), key)?)
     }
 
-    /// Reads every value of every column family from the files, checking each block's RocksDB
-    /// checksum (bypassing the block cache, so what is checked is what is on disk), without
-    /// opening seals. Returns how many values it read. Damage inside an SST file that no
-    /// request happened to read yet is found here, not when a reader first meets it.
+    /// Reads every value of every column family (SST files and memtables), checking the RocksDB
+    /// checksum of each block it loads from a file, without opening seals. Blocks already in
+    /// the block cache were checked when they were loaded; those it loads are not added to it.
+    /// Returns how many values it read. Damage inside an SST file that no request happened to
+    /// read yet is found here, not when a reader first meets it.
     pub fn verify_files(&self) -> Result<u64, StorageError> {
         let mut values = 0u64;
         for name in COLUMN_FAMILIES {
