@@ -12,6 +12,23 @@ use std::path::Path;
 use gongxin_node::config::Limits;
 use gongxin_node::integrity::{IntegrityError, IntegrityReport, check_ledger};
 
+/// Commits `count` project proposals tagged `tag` on `node`, `per_block` to a block.
+fn commit_proposals(node: &common::TestNode, tag: &str, count: usize, per_block: usize) {
+    for block in node
+        .keys
+        .proposals(tag, count, 1_000, 1_000)
+        .chunks(per_block)
+    {
+        for tx in block {
+            node.node
+                .admission
+                .submit(tx.clone(), tx.to_bytes().len())
+                .unwrap();
+        }
+        gongxin_node::producer::produce_block(&node.node, false).unwrap();
+    }
+}
+
 /// Opens the database of `dir` with RocksDB alone (no seal, no checks) and lets `alter` change
 /// it.
 fn behind_the_nodes_back(dir: &Path, alter: impl FnOnce(&rocksdb::DB)) {
@@ -54,17 +71,7 @@ fn the_check_passes_a_real_ledger_and_names_the_block_of_each_alteration() {
     let original = common::test_node(Limits::default());
     original.load_demo();
     // And blocks of a few transactions each, so the alterations have blocks to land in.
-    let txs = original.keys.proposals("CHECK", 24, 1_000, 1_000);
-    for block in txs.chunks(4) {
-        for tx in block {
-            original
-                .node
-                .admission
-                .submit(tx.clone(), tx.to_bytes().len())
-                .unwrap();
-        }
-        gongxin_node::producer::produce_block(&original.node, false).unwrap();
-    }
+    commit_proposals(&original, "CHECK", 24, 4);
     let tip = original.node.tip();
     let header = tip.header.clone();
     assert!(tip.height() >= 6);
@@ -171,16 +178,7 @@ async fn get(
 #[tokio::test]
 async fn a_node_does_not_serve_a_proof_it_cannot_verify() {
     let original = common::test_node(Limits::default());
-    for block in original.keys.proposals("SERVE", 8, 2_000, 1_000).chunks(4) {
-        for tx in block {
-            original
-                .node
-                .admission
-                .submit(tx.clone(), tx.to_bytes().len())
-                .unwrap();
-        }
-        gongxin_node::producer::produce_block(&original.node, false).unwrap();
-    }
+    commit_proposals(&original, "SERVE", 8, 4);
     let header = original.node.tip().header.clone();
     assert!(header.log_size >= 8 && header.public_log_size >= 2);
     let copy = tempfile::tempdir().unwrap();
