@@ -109,6 +109,12 @@ pub fn sample_path(dir: &Path) -> PathBuf {
     dir.join("ledger-sample.txt")
 }
 
+/// Where [`build`] writes the leaf hashes of the same sample's entries (for open proofs by
+/// leaf hash, `gongxin-loadgen --proof-leaves`).
+pub fn leaf_sample_path(dir: &Path) -> PathBuf {
+    dir.join("ledger-sample-leaves.txt")
+}
+
 /// Builds (or extends) the ledger described by `options`; `on_block` is told the log's size
 /// after each block (for a progress bar).
 pub fn build(options: &BulkOptions, mut on_block: impl FnMut(u64)) -> Result<BulkReport> {
@@ -162,7 +168,7 @@ pub fn build(options: &BulkOptions, mut on_block: impl FnMut(u64)) -> Result<Bul
         config: config_path,
         families: Vec::new(),
     };
-    let mut sample = Vec::new();
+    let (mut sample, mut leaf_sample) = (Vec::new(), Vec::new());
     let block_sizes = block_sizes(to_append, options.block_txs);
     let first_height = chain.tip().height + 1;
     // One thread signs the blocks ahead; this one executes and commits them in order.
@@ -192,9 +198,15 @@ pub fn build(options: &BulkOptions, mut on_block: impl FnMut(u64)) -> Result<Bul
             let header = executed.header().clone();
             let certificate = sign_certificate(&header, &signers);
             let notes = sign_checkpoint_notes(&header, &signers);
-            for (position, hash) in executed.tx_hashes.iter().enumerate() {
+            for (position, (hash, (_, entry))) in executed
+                .tx_hashes
+                .iter()
+                .zip(executed.entries())
+                .enumerate()
+            {
                 if (report.appended + position as u64).is_multiple_of(sample_every) {
                     sample.push(*hash);
+                    leaf_sample.push(gongxin_core::log::leaf_hash(entry));
                 }
             }
             report.appended += executed.entries().len() as u64;
@@ -220,6 +232,7 @@ pub fn build(options: &BulkOptions, mut on_block: impl FnMut(u64)) -> Result<Bul
     // A run that appended nothing keeps the sample of the run that built the ledger.
     if report.appended > 0 || !sample_path(&options.dir).exists() {
         write_sample(&sample_path(&options.dir), &sample)?;
+        write_sample(&leaf_sample_path(&options.dir), &leaf_sample)?;
     }
     report.ledger_entry_bytes = prior_bytes.map(|bytes| bytes + report.entry_bytes);
     match report.ledger_entry_bytes {

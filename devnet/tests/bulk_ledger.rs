@@ -64,10 +64,22 @@ fn a_bulk_built_ledger_checks_out_and_grows() {
         let node = open(&config);
         let checked = check_ledger(&node).unwrap();
         assert_eq!((checked.blocks, checked.ledger_entries), (4, 120));
-        for hash in &hashes {
+        let leaves: Vec<Hash> =
+            std::fs::read_to_string(gongxin_devnet::bulk::leaf_sample_path(dir.path()))
+                .unwrap()
+                .lines()
+                .map(|line| Hash::from_hex(line).unwrap())
+                .collect();
+        assert_eq!(leaves.len(), hashes.len());
+        for (hash, leaf) in hashes.iter().zip(&leaves) {
             let location = node.reader().tx_location(hash).unwrap().unwrap();
             assert_eq!(location.rejected, None, "{hash} was rejected");
             assert!(location.log_index < 120);
+            // The leaf hash sampled with it is its entry's.
+            assert_eq!(
+                node.reader().leaf_index(leaf).unwrap(),
+                Some(location.log_index)
+            );
         }
     }
 

@@ -58,6 +58,11 @@ struct Args {
     /// with `--duration-s 0`.
     #[arg(long)]
     proof_hashes: Option<PathBuf>,
+    /// Ask for open proofs by leaf hash (`/v1/proofs/inclusion?leaf_hash=`, no signature, no
+    /// entry: what a public verifier asks) of the leaf hashes in this file, instead of signed
+    /// proofs by transaction.
+    #[arg(long, conflicts_with = "proof_hashes")]
+    proof_leaves: Option<PathBuf>,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -385,9 +390,10 @@ fn main() -> Result<()> {
 
     // Proof phase: inclusion proofs for committed transactions (or those of --proof-hashes),
     // as fast as the gateway serves.
-    let proof_hashes = match &args.proof_hashes {
-        Some(path) => read_hashes(path)?,
-        None => committed_hashes,
+    let by_leaf = args.proof_leaves.is_some();
+    let proof_hashes = match (&args.proof_hashes, &args.proof_leaves) {
+        (Some(path), _) | (None, Some(path)) => read_hashes(path)?,
+        (None, None) => committed_hashes,
     };
     // Proof requests answered with anything but a 200 and a JSON body (a damaged node's
     // `ledger_damaged`, a rate limit): counted, so a short figure is never silent.
@@ -419,20 +425,26 @@ fn main() -> Result<()> {
                         }
                         let hash = hashes[(i * 7919) % hashes.len()];
                         let sent = Instant::now();
-                        // A proof with its entry is a signed read (the auditor's).
-                        let path = format!("/v1/proofs/inclusion?tx={hash}");
-                        let Ok(nonce) = new_nonce() else { break };
-                        let headers = sign_read_request(
-                            &auditor,
-                            &ReadRequest {
-                                chain_id: &chain_id,
-                                node: &node_name,
-                                method: "GET",
-                                path_and_query: &path,
-                                timestamp_ms: SystemClock.now_ms(),
-                                nonce: &nonce,
-                            },
-                        );
+                        let (path, headers) = if by_leaf {
+                            // Open to anyone: the audit path without the entry.
+                            (format!("/v1/proofs/inclusion?leaf_hash={hash}"), Vec::new())
+                        } else {
+                            // A proof with its entry is a signed read (the auditor's).
+                            let path = format!("/v1/proofs/inclusion?tx={hash}");
+                            let Ok(nonce) = new_nonce() else { break };
+                            let headers = sign_read_request(
+                                &auditor,
+                                &ReadRequest {
+                                    chain_id: &chain_id,
+                                    node: &node_name,
+                                    method: "GET",
+                                    path_and_query: &path,
+                                    timestamp_ms: SystemClock.now_ms(),
+                                    nonce: &nonce,
+                                },
+                            );
+                            (path, headers.to_vec())
+                        };
                         if get_json_with(&agent, &format!("{gateway}{path}"), &headers).is_some() {
                             latencies.push(sent.elapsed().as_secs_f64() * 1000.0);
                         } else {
@@ -511,7 +523,8 @@ fn main() -> Result<()> {
         );
         if report.proof_requests > 0 || report.proof_failures > 0 {
             println!(
-                "inclusion proofs: {} requests → {:.0} req/s   p50 {:.2} ms  p99 {:.2} ms   failed {}",
+                "inclusion proofs{}: {} requests → {:.0} req/s   p50 {:.2} ms  p99 {:.2} ms   failed {}",
+                if by_leaf { " (open, by leaf hash)" } else { "" },
                 report.proof_requests,
                 report.proof_requests_per_s,
                 report.proof_latency_ms_p50,
