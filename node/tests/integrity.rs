@@ -287,3 +287,64 @@ async fn a_node_does_not_serve_a_proof_it_cannot_verify() {
         200
     );
 }
+
+/// Consistency proofs are checked the same way, against the stored checkpoints of both sizes:
+/// with the node over leaves 4–7 altered (the tip's root, which the node checks at start, does
+/// not use it), the proofs that need it are refused and the one that does not is served and
+/// verifies.
+#[tokio::test]
+async fn a_node_does_not_serve_a_consistency_proof_it_cannot_verify() {
+    let original = common::test_node(Limits::default());
+    commit_proposals(&original, "GROW", 12, 4);
+    assert_eq!(original.node.tip().header.log_size, 12);
+    let copy = tempfile::tempdir().unwrap();
+    common::copy_dir(original.dir.path(), copy.path());
+    behind_the_nodes_back(copy.path(), |db| {
+        let wrong = gongxin_core::Hash::digest(b"a flipped bit");
+        db.put_cf(
+            db.cf_handle("log_nodes").unwrap(),
+            node_key(2, 1),
+            wrong.as_bytes(),
+        )
+        .unwrap();
+    });
+    let node = common::open(&copy, &original.keys, Limits::default());
+    let routes = gongxin_node::gateway::routes(node.clone());
+    let root = |size: u64| {
+        gongxin_core::checkpoint::SignedCheckpoint::parse(
+            &node.reader().checkpoint(size).unwrap().unwrap(),
+        )
+        .unwrap()
+        .checkpoint
+        .root
+    };
+    for (first, second, served) in [(4u64, 8u64, false), (4, 12, false), (8, 12, true)] {
+        let (status, body) = get(
+            &routes,
+            &format!("/v1/proofs/consistency?first={first}&second={second}"),
+        )
+        .await;
+        if served {
+            assert_eq!(status, 200, "{first}→{second}: {body}");
+            let path: Vec<gongxin_core::Hash> =
+                serde_json::from_value(body["consistency_path"].clone()).unwrap();
+            gongxin_core::log::verify_consistency(
+                first,
+                second,
+                &root(first),
+                &root(second),
+                &path,
+            )
+            .unwrap();
+        } else {
+            assert_eq!(status, 500, "{first}→{second}: {body}");
+            assert_eq!(body["error"], "ledger_damaged", "{body}");
+        }
+    }
+    // The original serves all three.
+    let routes = gongxin_node::gateway::routes(original.node.clone());
+    for (first, second) in [(4, 8), (4, 12), (8, 12)] {
+        let path = format!("/v1/proofs/consistency?first={first}&second={second}");
+        assert_eq!(get(&routes, &path).await.0, 200);
+    }
+}

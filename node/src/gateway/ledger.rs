@@ -112,11 +112,8 @@ fn audit_path(
     let reader = node.reader();
     checked_inclusion(
         node,
-        ServedLog {
-            name: "ledger",
-            origin: origin_for_chain(node.chain_id()),
-            note: reader.checkpoint(tree_size)?,
-        },
+        &ServedLog::ledger(node),
+        reader.checkpoint(tree_size)?,
         reader,
         leaf,
         leaf_index,
@@ -124,12 +121,39 @@ fn audit_path(
     )
 }
 
-/// One of the two logs a proof is served from: its name (for messages), its checkpoints'
-/// origin, and its stored checkpoint note of the proof's tree size, if there is one.
+/// One of the two logs a proof is served from: its name (for messages) and its checkpoints'
+/// origin.
 pub(crate) struct ServedLog {
     pub name: &'static str,
     pub origin: String,
-    pub note: Option<String>,
+}
+
+impl ServedLog {
+    pub(crate) fn ledger(node: &Node) -> ServedLog {
+        ServedLog {
+            name: "ledger",
+            origin: origin_for_chain(node.chain_id()),
+        }
+    }
+
+    /// The root that the stored checkpoint `note` signs for `tree_size`, after checking that the
+    /// note is this log's and of that size (`None` without a note).
+    fn signed_root(&self, note: Option<&str>, tree_size: u64) -> Result<Option<Hash>, String> {
+        let Some(note) = note else {
+            return Ok(None);
+        };
+        let signed = SignedCheckpoint::parse(note).map_err(|e| {
+            format!("its stored checkpoint of size {tree_size} does not parse: {e}")
+        })?;
+        let checkpoint = signed.checkpoint;
+        if checkpoint.tree_size != tree_size || checkpoint.origin != self.origin {
+            return Err(format!(
+                "the checkpoint stored for size {tree_size} is of size {} of {:?}",
+                checkpoint.tree_size, checkpoint.origin
+            ));
+        }
+        Ok(Some(checkpoint.root))
+    }
 }
 
 /// The inclusion proof of leaf `leaf_index` (hash `leaf`, `leaf_index < tree_size`) built from
@@ -144,7 +168,8 @@ pub(crate) struct ServedLog {
 /// served as built, since the verifier needs a signed root of another size anyway.
 pub(crate) fn checked_inclusion<S>(
     node: &Node,
-    log: ServedLog,
+    log: &ServedLog,
+    note: Option<String>,
     source: &S,
     leaf: &Hash,
     leaf_index: u64,
@@ -156,21 +181,10 @@ where
     let checked = log::inclusion_proof(source, leaf_index, tree_size)
         .map_err(|e| format!("a node of the proof of leaf {leaf_index} cannot be read: {e}"))
         .and_then(|path| {
-            let Some(note) = &log.note else {
-                return Ok(path);
-            };
-            let signed = SignedCheckpoint::parse(note).map_err(|e| {
-                format!("its stored checkpoint of size {tree_size} does not parse: {e}")
-            })?;
-            let checkpoint = &signed.checkpoint;
-            if checkpoint.tree_size != tree_size || checkpoint.origin != log.origin {
-                return Err(format!(
-                    "the checkpoint stored for size {tree_size} is of size {} of {:?}",
-                    checkpoint.tree_size, checkpoint.origin
-                ));
+            if let Some(root) = log.signed_root(note.as_deref(), tree_size)? {
+                log::verify_inclusion(leaf, leaf_index, tree_size, &path, &root)
+                    .map_err(|e| format!("the proof of leaf {leaf_index} does not verify: {e}"))?;
             }
-            log::verify_inclusion(leaf, leaf_index, tree_size, &path, &checkpoint.root)
-                .map_err(|e| format!("the proof of leaf {leaf_index} does not verify: {e}"))?;
             Ok(path)
         });
     checked.map_err(|why| damaged(node, log.name, &why))
@@ -272,11 +286,29 @@ fn state_error(e: gongxin_contracts::StorageError) -> ApiError {
 pub fn consistency(node: &Node, query: &Query) -> ApiResult {
     // Proofs are served up to the latest checkpoint, like inclusion proofs: a verifier can only
     // check them against a signed root anyway.
-    consistency_of(node.reader(), checkpoint_size(node)?, query)
+    let reader = node.reader();
+    consistency_of(
+        node,
+        &ServedLog::ledger(node),
+        reader,
+        checkpoint_size(node)?,
+        query,
+        |size| reader.checkpoint(size),
+    )
 }
 
-/// A consistency proof over either log's stored nodes, up to `size` (its latest checkpoint's).
-pub(crate) fn consistency_of<S>(source: &S, size: u64, query: &Query) -> ApiResult
+/// A consistency proof over either log's stored nodes (`source`), up to `size` (its latest
+/// checkpoint's), checked before it is served like an inclusion proof
+/// ([`checked_inclusion`]): when the log's stored checkpoints of both sizes (`note_at`) are
+/// there, the path must lead from the first's root to the second's.
+pub(crate) fn consistency_of<S>(
+    node: &Node,
+    log: &ServedLog,
+    source: &S,
+    size: u64,
+    query: &Query,
+    note_at: impl Fn(u64) -> Result<Option<String>, crate::storage::StorageError>,
+) -> ApiResult
 where
     S: log::NodeSource<Error = crate::storage::StorageError>,
 {
@@ -300,8 +332,22 @@ where
             "RFC 9162 defines consistency proofs from a non-empty tree only (first >= 1)",
         ));
     }
+    let (first_note, second_note) = (note_at(first)?, note_at(second)?);
     let consistency_path = log::consistency_proof(source, first, second)
-        .map_err(|e| ApiError::internal(format!("proof: {e}")))?;
+        .map_err(|e| format!("a node of the proof from {first} to {second} cannot be read: {e}"))
+        .and_then(|path| {
+            let roots = (
+                log.signed_root(first_note.as_deref(), first)?,
+                log.signed_root(second_note.as_deref(), second)?,
+            );
+            if let (Some(first_root), Some(second_root)) = roots {
+                log::verify_consistency(first, second, &first_root, &second_root, &path).map_err(
+                    |e| format!("the proof from {first} to {second} does not verify: {e}"),
+                )?;
+            }
+            Ok(path)
+        })
+        .map_err(|why| damaged(node, log.name, &why))?;
     Ok(json(
         StatusCode::OK,
         &ConsistencyProof {

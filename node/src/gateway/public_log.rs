@@ -109,11 +109,8 @@ pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
         .ok_or_else(|| ApiError::internal(format!("public leaf {leaf_index} is missing")))?;
     let audit_path = checked_inclusion(
         node,
-        ServedLog {
-            name: "public",
-            origin: public_origin_for_chain(node.chain_id()),
-            note: reader.public_checkpoint(tree_size)?,
-        },
+        &public_log(node),
+        reader.public_checkpoint(tree_size)?,
         &reader.public_log_nodes(),
         &log::leaf_hash(&leaf),
         leaf_index,
@@ -133,7 +130,22 @@ pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
 /// `GET /public/v1/proofs/consistency?first=&second=`: as for the ledger log.
 pub fn consistency(node: &Node, query: &Query) -> ApiResult {
     let reader = node.reader();
-    consistency_of(&reader.public_log_nodes(), signed_size(node)?, query)
+    consistency_of(
+        node,
+        &public_log(node),
+        &reader.public_log_nodes(),
+        signed_size(node)?,
+        query,
+        |size| reader.public_checkpoint(size),
+    )
+}
+
+/// The public log, as proofs are served from it.
+fn public_log(node: &Node) -> ServedLog {
+    ServedLog {
+        name: "public",
+        origin: public_origin_for_chain(node.chain_id()),
+    }
 }
 
 /// The index of the latest leaf of public record `kind`/`id`.
