@@ -40,12 +40,13 @@ impl<K: Hash + Eq> RateLimiter<K> {
         self.rate_per_s * 1_000
     }
 
-    fn refilled(&self, bucket: Bucket, now_ms: u64) -> u64 {
+    /// `bucket`'s milli-tokens at `now_ms` (at most the capacity: a full bucket is idle).
+    fn refilled(rate_per_s: u64, capacity: u64, bucket: &Bucket, now_ms: u64) -> u64 {
         let elapsed = now_ms.saturating_sub(bucket.at_ms);
         bucket
             .milli_tokens
-            .saturating_add(elapsed.saturating_mul(self.rate_per_s))
-            .min(self.capacity())
+            .saturating_add(elapsed.saturating_mul(rate_per_s))
+            .min(capacity)
     }
 
     /// Spends `cost` tokens of `key`, or says how long until it could.
@@ -54,34 +55,99 @@ impl<K: Hash + Eq> RateLimiter<K> {
         K: Borrow<Q>,
         Q: Hash + Eq + ToOwned<Owned = K> + ?Sized,
     {
-        let cost_milli = cost.saturating_mul(1_000).min(self.capacity());
+        let (rate, capacity) = (self.rate_per_s, self.capacity());
+        let cost_milli = cost.saturating_mul(1_000).min(capacity);
         if !self.buckets.contains_key(key) && self.buckets.len() >= self.keys_max {
-            let capacity = self.capacity();
-            let rate = self.rate_per_s;
-            self.buckets.retain(|_, b| {
-                let elapsed = now_ms.saturating_sub(b.at_ms);
-                b.milli_tokens.saturating_add(elapsed.saturating_mul(rate)) < capacity
-            });
+            self.buckets
+                .retain(|_, b| Self::refilled(rate, capacity, b, now_ms) < capacity);
             if self.buckets.len() >= self.keys_max {
                 return Err(RetryAfterMs(1_000));
             }
         }
-        let capacity = self.capacity();
         let current = match self.buckets.get(key) {
-            Some(bucket) => self.refilled(*bucket, now_ms),
+            Some(bucket) => Self::refilled(rate, capacity, bucket, now_ms),
             None => capacity,
         };
         if current < cost_milli {
             let missing = cost_milli - current;
-            return Err(RetryAfterMs(missing.div_ceil(self.rate_per_s).max(1)));
+            return Err(RetryAfterMs(missing.div_ceil(rate).max(1)));
         }
-        self.buckets.insert(
-            key.to_owned(),
-            Bucket {
-                milli_tokens: current - cost_milli,
-                at_ms: now_ms,
-            },
-        );
+        let spent = Bucket {
+            milli_tokens: current - cost_milli,
+            at_ms: now_ms,
+        };
+        // A kept key is updated in place: no copy of it per request.
+        match self.buckets.get_mut(key) {
+            Some(bucket) => *bucket = spent,
+            None => {
+                self.buckets.insert(key.to_owned(), spent);
+            }
+        }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_bucket_allows_its_rate_and_refills_with_time() {
+        let mut limiter = RateLimiter::new(10, 100);
+        for _ in 0..10 {
+            assert_eq!(limiter.take("a", 1, 0), Ok(()));
+        }
+        let refused = limiter.take("a", 1, 0).unwrap_err();
+        assert_eq!(
+            refused,
+            RetryAfterMs(100),
+            "one token comes back every 100 ms"
+        );
+        assert_eq!(limiter.take("b", 1, 0), Ok(()), "keys are independent");
+        assert_eq!(limiter.take("a", 1, 100), Ok(()));
+        assert!(limiter.take("a", 1, 100).is_err());
+        assert_eq!(limiter.take("a", 5, 600), Ok(()));
+    }
+
+    #[test]
+    fn a_cost_above_the_burst_is_capped_not_refused_forever() {
+        let mut limiter = RateLimiter::new(1_000, 1);
+        assert_eq!(
+            limiter.take("", 5_000, 0),
+            Ok(()),
+            "one big batch when the budget is full"
+        );
+        assert!(limiter.take("", 1, 0).is_err());
+        assert_eq!(limiter.take("", 1_000, 1_000), Ok(()));
+    }
+
+    #[test]
+    fn idle_keys_make_room_and_busy_ones_do_not() {
+        let mut limiter = RateLimiter::new(1, 2);
+        assert_eq!(limiter.take("a", 1, 0), Ok(()));
+        assert_eq!(limiter.take("b", 1, 0), Ok(()));
+        assert!(limiter.take("c", 1, 0).is_err(), "both kept keys are busy");
+        assert_eq!(
+            limiter.take("c", 1, 1_000),
+            Ok(()),
+            "a and b refilled and were dropped"
+        );
+    }
+
+    /// Consensus keys its budget by peer (here integers): one peer spending all of its budget
+    /// leaves another's whole, and the peers tracked are bounded.
+    #[test]
+    fn peers_have_budgets_of_their_own_and_are_bounded() {
+        let mut limiter: RateLimiter<u64> = RateLimiter::new(20, 2);
+        for _ in 0..20 {
+            assert_eq!(limiter.take(&1, 1, 0), Ok(()));
+        }
+        assert!(limiter.take(&1, 1, 0).is_err(), "peer 1 spent its 20");
+        assert_eq!(limiter.take(&2, 1, 0), Ok(()), "peer 2 still has its own");
+        assert!(
+            limiter.take(&3, 1, 0).is_err(),
+            "two busy peers fill the table"
+        );
+        assert_eq!(limiter.take(&1, 1, 50), Ok(()), "a token back after 50 ms");
     }
 }

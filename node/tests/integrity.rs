@@ -48,11 +48,32 @@ fn check_altered(
     original: &common::TestNode,
     alter: impl FnOnce(&rocksdb::DB),
 ) -> Result<IntegrityReport, IntegrityError> {
+    let (_copy, node) = altered_copy(original, alter);
+    check_ledger(&node)
+}
+
+/// A node opened on a copy of `original`'s files altered by `alter` (and the copy's directory,
+/// which must outlive it).
+fn altered_copy(
+    original: &common::TestNode,
+    alter: impl FnOnce(&rocksdb::DB),
+) -> (tempfile::TempDir, std::sync::Arc<gongxin_node::node::Node>) {
     let copy = tempfile::tempdir().unwrap();
     common::copy_dir(original.dir.path(), copy.path());
     behind_the_nodes_back(copy.path(), alter);
     let node = common::open(&copy, &original.keys, Limits::default());
-    check_ledger(&node)
+    (copy, node)
+}
+
+/// Puts a wrong hash at log node (`level`, `index`) of column family `family`.
+fn alter_log_node(db: &rocksdb::DB, family: &str, level: u8, index: u64) {
+    let wrong = gongxin_core::Hash::digest(b"a flipped bit");
+    db.put_cf(
+        db.cf_handle(family).unwrap(),
+        node_key(level, index),
+        wrong.as_bytes(),
+    )
+    .unwrap();
 }
 
 fn broken_at(result: Result<IntegrityReport, IntegrityError>) -> (u64, String) {
@@ -181,24 +202,10 @@ async fn a_node_does_not_serve_a_proof_it_cannot_verify() {
     commit_proposals(&original, "SERVE", 8, 4);
     let header = original.node.tip().header.clone();
     assert!(header.log_size >= 8 && header.public_log_size >= 2);
-    let copy = tempfile::tempdir().unwrap();
-    common::copy_dir(original.dir.path(), copy.path());
-    let wrong = gongxin_core::Hash::digest(b"a flipped bit");
-    behind_the_nodes_back(copy.path(), |db| {
-        db.put_cf(
-            db.cf_handle("log_nodes").unwrap(),
-            node_key(0, 2),
-            wrong.as_bytes(),
-        )
-        .unwrap();
-        db.put_cf(
-            db.cf_handle("public_log_nodes").unwrap(),
-            node_key(0, 0),
-            wrong.as_bytes(),
-        )
-        .unwrap();
+    let (_copy, node) = altered_copy(&original, |db| {
+        alter_log_node(db, "log_nodes", 0, 2);
+        alter_log_node(db, "public_log_nodes", 0, 0);
     });
-    let node = common::open(&copy, &original.keys, Limits::default());
     let routes = gongxin_node::gateway::routes(node.clone());
     let leaf =
         |index: u64| gongxin_core::log::leaf_hash(&node.reader().entry(index).unwrap().unwrap());
@@ -297,18 +304,7 @@ async fn a_node_does_not_serve_a_consistency_proof_it_cannot_verify() {
     let original = common::test_node(Limits::default());
     commit_proposals(&original, "GROW", 12, 4);
     assert_eq!(original.node.tip().header.log_size, 12);
-    let copy = tempfile::tempdir().unwrap();
-    common::copy_dir(original.dir.path(), copy.path());
-    behind_the_nodes_back(copy.path(), |db| {
-        let wrong = gongxin_core::Hash::digest(b"a flipped bit");
-        db.put_cf(
-            db.cf_handle("log_nodes").unwrap(),
-            node_key(2, 1),
-            wrong.as_bytes(),
-        )
-        .unwrap();
-    });
-    let node = common::open(&copy, &original.keys, Limits::default());
+    let (_copy, node) = altered_copy(&original, |db| alter_log_node(db, "log_nodes", 2, 1));
     let routes = gongxin_node::gateway::routes(node.clone());
     let root = |size: u64| {
         gongxin_core::checkpoint::SignedCheckpoint::parse(
@@ -347,4 +343,49 @@ async fn a_node_does_not_serve_a_consistency_proof_it_cannot_verify() {
         let path = format!("/v1/proofs/consistency?first={first}&second={second}");
         assert_eq!(get(&routes, &path).await.0, 200);
     }
+}
+
+/// The other kinds of damage on the serving path: a log node missing from the store, and a
+/// stored checkpoint that does not parse. Both are `ledger_damaged`, not a bare 500.
+#[tokio::test]
+async fn a_missing_log_node_or_an_unreadable_checkpoint_is_damage_too() {
+    let original = common::test_node(Limits::default());
+    commit_proposals(&original, "GONE", 8, 4);
+    let size = original.node.tip().header.log_size;
+    let leaf = gongxin_core::log::leaf_hash(&original.node.reader().entry(3).unwrap().unwrap());
+    let path = format!("/v1/proofs/inclusion?leaf_hash={leaf}");
+
+    let (_missing, node) = altered_copy(&original, |db| {
+        db.delete_cf(db.cf_handle("log_nodes").unwrap(), node_key(0, 2))
+            .unwrap();
+    });
+    let (status, body) = get(&gongxin_node::gateway::routes(node), &path).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (500, Some("ledger_damaged")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("cannot be read"),
+        "{body}"
+    );
+
+    let (_junk, node) = altered_copy(&original, |db| {
+        db.put_cf(
+            db.cf_handle("checkpoints").unwrap(),
+            key(size),
+            b"not a note",
+        )
+        .unwrap();
+    });
+    let (status, body) = get(&gongxin_node::gateway::routes(node), &path).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (500, Some("ledger_damaged")),
+        "{body}"
+    );
+    assert!(
+        body["message"].as_str().unwrap().contains("does not parse"),
+        "{body}"
+    );
 }

@@ -129,9 +129,9 @@ fn get_json_with(
 }
 
 /// Transaction hashes, one in hex per line.
-fn read_hashes(path: &std::path::Path) -> Result<Vec<Hash>> {
+fn read_hashes(flag: &str, path: &std::path::Path) -> Result<Vec<Hash>> {
     let text = std::fs::read_to_string(path)
-        .with_context(|| format!("cannot read --proof-hashes {}", path.display()))?;
+        .with_context(|| format!("cannot read {flag} {}", path.display()))?;
     text.lines()
         .filter(|line| !line.trim().is_empty())
         .enumerate()
@@ -392,7 +392,8 @@ fn main() -> Result<()> {
     // as fast as the gateway serves.
     let by_leaf = args.proof_leaves.is_some();
     let proof_hashes = match (&args.proof_hashes, &args.proof_leaves) {
-        (Some(path), _) | (None, Some(path)) => read_hashes(path)?,
+        (Some(path), _) => read_hashes("--proof-hashes", path)?,
+        (None, Some(path)) => read_hashes("--proof-leaves", path)?,
         (None, None) => committed_hashes,
     };
     // Proof requests answered with anything but a 200 and a JSON body (a damaged node's

@@ -184,49 +184,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_bucket_allows_its_rate_and_refills_with_time() {
-        let mut limiter = RateLimiter::new(10, 100);
-        for _ in 0..10 {
-            assert_eq!(limiter.take("a", 1, 0), Ok(()));
-        }
-        let refused = limiter.take("a", 1, 0).unwrap_err();
-        assert_eq!(
-            refused,
-            RetryAfterMs(100),
-            "one token comes back every 100 ms"
-        );
-        assert_eq!(limiter.take("b", 1, 0), Ok(()), "keys are independent");
-        assert_eq!(limiter.take("a", 1, 100), Ok(()));
-        assert!(limiter.take("a", 1, 100).is_err());
-        assert_eq!(limiter.take("a", 5, 600), Ok(()));
-    }
-
-    #[test]
-    fn a_cost_above_the_burst_is_capped_not_refused_forever() {
-        let mut limiter = RateLimiter::new(1_000, 1);
-        assert_eq!(
-            limiter.take("", 5_000, 0),
-            Ok(()),
-            "one big batch when the budget is full"
-        );
-        assert!(limiter.take("", 1, 0).is_err());
-        assert_eq!(limiter.take("", 1_000, 1_000), Ok(()));
-    }
-
-    #[test]
-    fn idle_keys_make_room_and_busy_ones_do_not() {
-        let mut limiter = RateLimiter::new(1, 2);
-        assert_eq!(limiter.take("a", 1, 0), Ok(()));
-        assert_eq!(limiter.take("b", 1, 0), Ok(()));
-        assert!(limiter.take("c", 1, 0).is_err(), "both kept keys are busy");
-        assert_eq!(
-            limiter.take("c", 1, 1_000),
-            Ok(()),
-            "a and b refilled and were dropped"
-        );
-    }
-
-    #[test]
     fn event_stream_slots_are_bounded_and_given_back() {
         let slots = SseSlots::new(3, 2);
         let a1 = slots.acquire("a").unwrap();

@@ -8,7 +8,7 @@ use std::sync::atomic::Ordering;
 use gongxin_contracts::access;
 use gongxin_core::Hash;
 use gongxin_core::audit::{ConsistencyProof, InclusionProof};
-use gongxin_core::checkpoint::{SignedCheckpoint, origin_for_chain};
+use gongxin_core::checkpoint::{SignedCheckpoint, origin_for_chain, public_origin_for_chain};
 use gongxin_core::encoding::TX_BYTES_MAX;
 use gongxin_core::entry::{Entry, Outcome};
 use gongxin_core::handover::HandOver;
@@ -133,6 +133,13 @@ impl ServedLog {
         ServedLog {
             name: "ledger",
             origin: origin_for_chain(node.chain_id()),
+        }
+    }
+
+    pub(crate) fn public(node: &Node) -> ServedLog {
+        ServedLog {
+            name: "public",
+            origin: public_origin_for_chain(node.chain_id()),
         }
     }
 

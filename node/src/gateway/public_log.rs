@@ -5,7 +5,6 @@
 //! `/public/v1/genesis`, the genesis document those checks start from.
 
 use gongxin_contracts::public_log::{PUBLIC_KINDS, current_view};
-use gongxin_core::checkpoint::public_origin_for_chain;
 use gongxin_core::log;
 use gongxin_core::public_log::PublicInclusionProof;
 use serde_json::Value;
@@ -109,7 +108,7 @@ pub fn inclusion(node: &Node, query: &Query) -> ApiResult {
         .ok_or_else(|| ApiError::internal(format!("public leaf {leaf_index} is missing")))?;
     let audit_path = checked_inclusion(
         node,
-        &public_log(node),
+        &ServedLog::public(node),
         reader.public_checkpoint(tree_size)?,
         &reader.public_log_nodes(),
         &log::leaf_hash(&leaf),
@@ -132,20 +131,12 @@ pub fn consistency(node: &Node, query: &Query) -> ApiResult {
     let reader = node.reader();
     consistency_of(
         node,
-        &public_log(node),
+        &ServedLog::public(node),
         &reader.public_log_nodes(),
         signed_size(node)?,
         query,
         |size| reader.public_checkpoint(size),
     )
-}
-
-/// The public log, as proofs are served from it.
-fn public_log(node: &Node) -> ServedLog {
-    ServedLog {
-        name: "public",
-        origin: public_origin_for_chain(node.chain_id()),
-    }
 }
 
 /// The index of the latest leaf of public record `kind`/`id`.
