@@ -206,20 +206,23 @@ async fn the_gateway_holds_against_slow_clients_stream_floods_and_connection_flo
         }
     }
     tokio::time::sleep(Duration::from_millis(200)).await;
-    // A slot freed late (a subscriber or loader connection closing after the fillers came) is
-    // taken by more fillers and the probe repeated, a bounded number of times: a node with no
-    // cap never answers 503, so the check keeps its meaning.
+    // A slot freed late is taken by a whole new round of fillers and the probe repeated, a
+    // bounded number of times. Slots free up two ways: a subscriber or loader connection
+    // closing after the fillers came, and fillers themselves, which send nothing and are cut
+    // at the 2 s header-read timeout, so a slow round under load loses its first fillers
+    // before the probe (a top-up of 64 was not enough then). A node with no cap never answers
+    // 503, so the check keeps its meaning.
     let mut over = get(addr, "/v1/status", &[]).await;
     for _ in 0..5 {
         if over.as_ref().is_some_and(|(status, _)| *status == 503) {
             break;
         }
-        for _ in 0..64 {
+        for _ in 0..room {
             if let Ok(stream) = TcpStream::connect(addr).await {
                 fillers.push(stream);
             }
         }
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
         over = get(addr, "/v1/status", &[]).await;
     }
     drop(fillers);
