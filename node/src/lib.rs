@@ -42,6 +42,8 @@
 //!   consortium runs (no node needed: the genesis file, a key and a state directory).
 //! - [`integrity`]: `gongxin-node check`, the stored ledger checked block by block against
 //!   its hash chain, certificates, both logs' roots and checkpoint notes.
+//! - [`sign_guard`]: the do-not-sign mark `resync` leaves, so a rebuilt validator follows
+//!   consensus without signing until the chain has passed every height it may have voted at.
 //! - [`crash`]: named crash points on the persistence path, for crash-recovery tests (feature
 //!   `failpoints`; nothing in other builds).
 //!
@@ -66,6 +68,7 @@ pub mod process;
 pub mod producer;
 pub mod rate;
 pub mod reader;
+pub mod sign_guard;
 pub mod sink;
 pub mod storage;
 pub mod webhooks;

@@ -86,9 +86,17 @@ enum Command {
     /// Set a stopped node's database aside (renamed `<data dir>.set-aside-<time>`, with its
     /// height mark) so that its next start rebuilds the ledger from the other validators,
     /// re-executing every block. For a database that is damaged or that `check` refuses.
+    ///
+    /// The validator's consensus write-ahead log goes with the database, so the node then
+    /// follows consensus without signing until its chain has committed the height it was
+    /// working on (a `<data dir>.sign-guard` mark); then it votes again.
     Resync {
         #[arg(long)]
         config: PathBuf,
+        /// The height the other validators have committed (`height` in their /v1/status):
+        /// needed when this node's own height mark is lost, and raises the mark when given.
+        #[arg(long)]
+        network_height: Option<u64>,
     },
     /// Rotate the storage key of a stopped node: a new SM4 key, every sealed value re-sealed
     /// under it; the old key is kept as `<key file>.retired-<id>` for older backups.
@@ -371,15 +379,25 @@ fn check(config: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn resync(config: &std::path::Path) -> anyhow::Result<()> {
+fn resync(config: &std::path::Path, network_height: Option<u64>) -> anyhow::Result<()> {
     let config = NodeConfig::load(config)?;
     let stamp = gongxin_node::clock::Clock::now_ms(&SystemClock) / 1_000;
-    let set_aside = gongxin_node::storage::set_aside(&config.data_dir, stamp).map_err(|e| {
-        anyhow::anyhow!(
-            "cannot set aside the database in {}: {e}",
-            config.data_dir.display()
-        )
-    })?;
+    let data_dir = config.data_dir.clone();
+    let mut guard = 0;
+    // Written while the database's lock is held and before anything moves: a crash after the
+    // move must not leave a validator that forgot its votes free to sign.
+    let write_guard = |marked: Option<u64>| {
+        guard = resync_guard_height(marked, network_height).map_err(std::io::Error::other)?;
+        guard = gongxin_node::sign_guard::write(&data_dir, guard)?;
+        Ok(())
+    };
+    let set_aside = gongxin_node::storage::set_aside(&config.data_dir, stamp, write_guard)
+        .map_err(|e| {
+            anyhow::anyhow!(
+                "cannot set aside the database in {}: {e}",
+                config.data_dir.display()
+            )
+        })?;
     let height = set_aside
         .marked_height
         .map_or_else(|| "an unknown height".to_owned(), |h| format!("height {h}"));
@@ -387,12 +405,27 @@ fn resync(config: &std::path::Path) -> anyhow::Result<()> {
         "database set aside in {} (keep it for inspection; delete it once the node has caught \
          up). This validator had committed {height}. Start the node now (gongxin-node run \
          --config <config>): it fetches every block from the other validators and re-executes \
-         it. Its consensus write-ahead log went with the database, so before starting it, \
-         check that the other validators are past {height} (their /v1/status): otherwise it \
-         could vote again at a height it already voted on.",
-        set_aside.database.display()
+         it. Its consensus write-ahead log, which remembered its votes, went with the \
+         database, so it follows consensus without signing until its chain has committed \
+         height {guard} (the mark {}), and then votes again.",
+        set_aside.database.display(),
+        gongxin_node::sign_guard::path(&config.data_dir).display()
     );
     Ok(())
+}
+
+/// The highest height a validator being rebuilt may already have signed at: the height after
+/// the last one it committed (it may have voted there before it stopped), or after the one
+/// the other validators have reached, whichever is higher. Without either there is no safe
+/// height.
+fn resync_guard_height(marked: Option<u64>, network_height: Option<u64>) -> Result<u64, String> {
+    let after = |height: Option<u64>| height.map(|h| h.saturating_add(1));
+    after(marked).max(after(network_height)).ok_or_else(|| {
+        "its height mark is lost, so the height it last voted at is unknown: pass the height \
+         the other validators have committed (`height` in their /v1/status) as \
+         --network-height <height>"
+            .to_owned()
+    })
 }
 
 /// `gongxin-node devnet …`: the devnet tooling is not part of the validator daemon; this runs the
@@ -492,7 +525,10 @@ fn main() -> ExitCode {
             Command::Run { config } => run(config).await,
             Command::Rekey { config } => rekey(&config),
             Command::Check { config } => check(&config),
-            Command::Resync { config } => resync(&config),
+            Command::Resync {
+                config,
+                network_height,
+            } => resync(&config, network_height),
             Command::Witness {
                 name,
                 key,
@@ -516,5 +552,20 @@ fn main() -> ExitCode {
             eprintln!("error: {e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::resync_guard_height;
+
+    #[test]
+    fn a_resync_guards_the_height_after_the_last_committed_or_the_networks() {
+        assert_eq!(resync_guard_height(Some(41), None), Ok(42));
+        assert_eq!(resync_guard_height(Some(41), Some(50)), Ok(51));
+        assert_eq!(resync_guard_height(Some(41), Some(3)), Ok(42));
+        assert_eq!(resync_guard_height(None, Some(50)), Ok(51));
+        let refused = resync_guard_height(None, None).unwrap_err();
+        assert!(refused.contains("--network-height"), "{refused}");
     }
 }

@@ -81,6 +81,11 @@ pub struct Metrics {
     pub proposal_streams_over_budget: AtomicU64,
     /// Reads refused because what the node stores did not verify (`ledger_damaged`).
     pub damaged_reads: AtomicU64,
+    /// The lowest height this process signed a vote, proposal or checkpoint at (0: none).
+    pub lowest_signed_height: Arc<AtomicU64>,
+    /// The height a rebuilt validator follows consensus up to without signing (0: it signs;
+    /// see `sign_guard`).
+    pub signing_paused_through: AtomicU64,
 }
 
 /// What a committed block looked like.

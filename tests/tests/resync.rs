@@ -131,6 +131,125 @@ fn a_damaged_validator_is_checked_set_aside_and_rebuilt_from_its_peers() {
     assert!(rebuilt.status.success(), "{}", text(&rebuilt));
 }
 
+/// `resync` moves the consensus write-ahead log away with the database, so the rebuilt
+/// validator no longer knows which votes it signed. It must sign nothing at or below its
+/// do-not-sign mark, and sign again above it. Here the operator gives a network height ahead
+/// of the chain (its own height mark is lost), so the mark lies in the future and the follower
+/// phase is long enough to watch.
+#[test]
+fn a_rebuilt_validator_signs_nothing_at_or_below_its_do_not_sign_mark() {
+    // Empty blocks every 300 ms, so the chain passes the mark without load.
+    let mut cluster = Cluster::start_with(4, |_, config| {
+        config.limits.empty_block_interval_ms = 300;
+    });
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3], 3, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
+    cluster.kill(2);
+    let stopped_at = cluster.height(0).expect("height");
+    let data_dir = cluster.nodes[2].config.data_dir.clone();
+    let mark = gongxin_node::sign_guard::path(&data_dir);
+
+    // Its height mark lost too: no safe height is known, so nothing moves.
+    std::fs::remove_file(gongxin_node::storage::tip_mark_path(&data_dir)).unwrap();
+    let refused = offline("resync", &cluster, 2);
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(
+        text(&refused).contains("--network-height"),
+        "{}",
+        text(&refused)
+    );
+    assert!(data_dir.join("CURRENT").exists() && !mark.exists());
+
+    let network_height = stopped_at + 12;
+    let guard = network_height + 1;
+    let moved = Command::new(node_binary())
+        .args([
+            "resync",
+            "--network-height",
+            &network_height.to_string(),
+            "--config",
+        ])
+        .arg(&cluster.nodes[2].config_path)
+        .output()
+        .unwrap();
+    assert!(moved.status.success(), "{}", text(&moved));
+    assert!(
+        text(&moved).contains(&format!("committed height {guard}")),
+        "{}",
+        text(&moved)
+    );
+    assert_eq!(
+        std::fs::read_to_string(&mark).unwrap(),
+        format!("do-not-sign-through {guard}\n")
+    );
+
+    cluster.start_node(2);
+    // While the mark holds it follows: it commits the others' blocks and signs nothing.
+    let mut followed = 0;
+    let resumed = cluster.wait_for(COMMIT, |c| {
+        let paused = c.metric(2, "gongxin_consensus_signing_paused_through");
+        let height = c.height(2).unwrap_or(0);
+        if paused == Some(guard) && height > stopped_at && height < guard {
+            assert_eq!(
+                c.metric(2, "gongxin_consensus_lowest_signed_height"),
+                Some(0),
+                "signed while following, at height {height}"
+            );
+            followed += 1;
+        }
+        paused == Some(0) && height > guard + 2
+    });
+    assert!(
+        resumed,
+        "the rebuilt validator did not pass its mark:\n{}",
+        cluster.log(2)
+    );
+    assert!(
+        followed > 0,
+        "never seen following below its mark:\n{}",
+        cluster.log(2)
+    );
+    assert!(!mark.exists(), "the mark stays after the chain passed it");
+    // It signs again, and never at or below the mark.
+    assert!(
+        cluster.wait_for(COMMIT, |c| c
+            .metric(2, "gongxin_consensus_lowest_signed_height")
+            .is_some_and(|h| h > 0)),
+        "it never signed again:\n{}",
+        cluster.log(2)
+    );
+    let lowest = cluster
+        .metric(2, "gongxin_consensus_lowest_signed_height")
+        .unwrap();
+    assert!(
+        lowest > guard,
+        "signed at {lowest}, at or below its mark {guard}"
+    );
+    // No certificate the others stored between its stop and its mark carries its signature.
+    let name = &cluster.nodes[2].name;
+    for height in stopped_at + 2..=guard {
+        for i in [0, 1, 3] {
+            let (_, certificate) = cluster.block(i, height).expect("block");
+            let certificate = certificate.expect("certificate");
+            assert!(
+                certificate.signatures.iter().all(|s| &s.validator != name),
+                "{name} signed height {height}, at or below its mark {guard}"
+            );
+        }
+    }
+    let later = cluster.height(0).expect("height") + 2;
+    assert!(
+        cluster.wait_height(&[0, 1, 2, 3], later, COMMIT),
+        "no progress after it rejoined:\n{}",
+        cluster.log(2)
+    );
+    cluster.assert_agree(&[0, 1, 2, 3]);
+    cluster.assert_no_equivocation();
+}
+
 /// Malachite's write-ahead log header: format version (4 bytes) and sequence (8 bytes).
 const WAL_HEADER_BYTES: usize = 12;
 

@@ -107,6 +107,9 @@ pub struct ConsensusApp {
     /// The decided block could not be committed here (we never saw it): restart the height
     /// and let sync fetch it.
     missed_decision: bool,
+    /// Following consensus without signing (a rebuilt validator, see `sign_guard`) until this
+    /// height is committed.
+    follow_through: Option<u64>,
 }
 
 impl std::fmt::Debug for ConsensusApp {
@@ -149,7 +152,18 @@ impl ConsensusApp {
             ),
             future: Vec::new(),
             missed_decision: false,
+            follow_through: None,
         }
+    }
+
+    /// An application for an engine started as a follower (no signer) that [`run`] leaves
+    /// once the chain has committed `height`, so the caller can start the engine again as a
+    /// validator.
+    ///
+    /// [`run`]: ConsensusApp::run
+    pub fn following_through(mut self, height: u64) -> ConsensusApp {
+        self.follow_through = Some(height);
+        self
     }
 
     /// The validator set of `height`.
@@ -179,10 +193,16 @@ impl ConsensusApp {
         Height(self.node.tip().height() + 1)
     }
 
-    /// Handles messages until the engine goes away (`Ok`) or the chain fails (`Err`).
+    /// Handles messages until the chain fails or the engine goes away (`Err`), or, for a
+    /// follower, until the chain has committed the height it follows through (`Ok`).
     pub async fn run(mut self, channels: &mut Channels<GongxinContext>) -> Result<(), AppError> {
         while let Some(msg) = channels.consensus.recv().await {
             self.handle(msg).await?;
+            if self.follow_through.is_some_and(|guard| {
+                !crate::sign_guard::still_holds(guard, self.node.tip().height())
+            }) {
+                return Ok(());
+            }
         }
         Err(AppError::ChannelClosed)
     }

@@ -294,10 +294,8 @@ pub async fn run(
     settings: ConsensusSettings,
     data_dir: &Path,
 ) -> anyhow::Result<()> {
-    let config = engine_config(&node, &settings)?;
-    let keypair = read_node_key(&settings.node_key)?;
     let gossip = super::txgossip::GossipSettings {
-        keypair: keypair.clone(),
+        keypair: read_node_key(&settings.node_key)?,
         listen: settings
             .gossip_listen
             .parse()
@@ -313,10 +311,6 @@ pub async fn run(
         topic: format!("/gongxin/{}/txs", chain_tag(&node)),
         flood: flood_plan(&node, &settings)?,
     };
-    let chain_id = node.chain_id().to_owned();
-    let signer = GongxinSigner::new(chain_id.clone(), node.keypair().clone());
-    let verifier = GongxinVerifier::new(chain_id);
-    let address = Address(node.name.clone());
     let wal_dir = data_dir.join("consensus");
     std::fs::create_dir_all(&wal_dir)
         .with_context(|| format!("cannot create {}", wal_dir.display()))?;
@@ -329,17 +323,160 @@ pub async fn run(
     })? {
         tracing::warn!(set_aside = %torn.display(), "the consensus write-ahead log was shorter than its header (torn by a crash while it was rewritten): it held no vote, so it is set aside and a new one started");
     }
-    let identity = NetworkIdentity::new(node.name.clone(), keypair, Some(node.name.clone()));
-    let (mut channels, engine): (_, EngineHandle) = match settings.byzantine.clone() {
-        None => malachitebft_app_channel::start_engine(
+    tokio::select! {
+        result = run_consensus(&node, &settings, data_dir, &wal_dir) => result,
+        result = super::txgossip::run(node.admission.clone(), gossip_outbox, gossip) => match result {
+            Ok(()) => Err(anyhow::anyhow!("transaction gossip stopped")),
+            Err(e) => Err(e.context("transaction gossip stopped")),
+        },
+    }
+}
+
+/// How this process takes part in consensus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Role {
+    /// Votes and proposes.
+    Validator,
+    /// Follows and commits what the validators decide, signing nothing, until the chain has
+    /// committed this height (a do-not-sign mark, see `sign_guard`).
+    FollowerThrough(u64),
+}
+
+/// What the do-not-sign mark beside `data_dir` asks of a node whose chain has committed
+/// `tip`; a mark the chain has passed is removed.
+fn role(data_dir: &Path, tip: u64) -> anyhow::Result<Role> {
+    let guard = crate::sign_guard::read(data_dir).with_context(|| {
+        format!(
+            "cannot read the do-not-sign mark {}",
+            crate::sign_guard::path(data_dir).display()
+        )
+    })?;
+    Ok(match guard {
+        Some(guard) if crate::sign_guard::still_holds(guard, tip) => Role::FollowerThrough(guard),
+        Some(guard) => {
+            crate::sign_guard::clear(data_dir).with_context(|| {
+                format!(
+                    "cannot remove the do-not-sign mark {}",
+                    crate::sign_guard::path(data_dir).display()
+                )
+            })?;
+            tracing::info!(
+                guard,
+                tip,
+                "the chain has committed every height this validator may have signed at before it was rebuilt: it signs again"
+            );
+            Role::Validator
+        }
+        None => Role::Validator,
+    })
+}
+
+/// Runs the engine and the application: as a follower while a do-not-sign mark holds, then
+/// (the engine stopped and started again) as a validator, until either fails.
+async fn run_consensus(
+    node: &Arc<Node>,
+    settings: &ConsensusSettings,
+    data_dir: &Path,
+    wal_dir: &Path,
+) -> anyhow::Result<()> {
+    let chain_id = node.chain_id().to_owned();
+    let signer = GongxinSigner::new(chain_id, node.keypair().clone())
+        .recording_into(node.metrics.lowest_signed_height.clone());
+    let timing = Timing {
+        timeouts: LinearTimeouts {
+            propose: Duration::from_millis(settings.propose_timeout_ms),
+            prevote: Duration::from_millis(settings.vote_timeout_ms),
+            precommit: Duration::from_millis(settings.vote_timeout_ms),
+            rebroadcast: Duration::from_millis(
+                settings.propose_timeout_ms + 2 * settings.vote_timeout_ms,
+            ),
+            ..LinearTimeouts::default()
+        },
+        block_interval: Duration::from_millis(node.limits.block_interval_ms),
+        empty_block_interval: Duration::from_millis(node.limits.empty_block_interval_ms),
+    };
+    loop {
+        let role = role(data_dir, node.tip().height())?;
+        let (mut channels, engine) = start(node, settings, wal_dir, role, &signer).await?;
+        let mut app = ConsensusApp::new(
+            node.clone(),
+            signer.clone(),
+            timing,
+            channels.network.clone(),
+        );
+        if let Role::FollowerThrough(guard) = role {
+            tracing::warn!(
+                guard,
+                tip = node.tip().height(),
+                "this validator was rebuilt (`gongxin-node resync`) and its consensus write-ahead log is gone: it follows consensus without signing until the chain has committed height {guard}"
+            );
+            node.metrics
+                .signing_paused_through
+                .store(guard, std::sync::atomic::Ordering::Relaxed);
+            app = app.following_through(guard);
+        }
+        let result = app.run(&mut channels).await;
+        stop(engine).await;
+        if result.is_ok() && !wal_released(&wal_dir.join("wal"), Duration::from_secs(10)).await {
+            anyhow::bail!(
+                "the consensus write-ahead log {} is still locked 10 s after the engine stopped; start the node again",
+                wal_dir.join("wal").display()
+            );
+        }
+        node.metrics
+            .signing_paused_through
+            .store(0, std::sync::atomic::Ordering::Relaxed);
+        // Only a follower's application returns `Ok`: once its height is committed.
+        result.map_err(|e| anyhow::anyhow!("consensus stopped: {e}"))?;
+    }
+}
+
+/// Starts Malachite's actors for `role`.
+async fn start(
+    node: &Arc<Node>,
+    settings: &ConsensusSettings,
+    wal_dir: &Path,
+    role: Role,
+    signer: &GongxinSigner,
+) -> anyhow::Result<(
+    malachitebft_app_channel::Channels<GongxinContext>,
+    EngineHandle,
+)> {
+    let config = engine_config(node, settings)?;
+    let keypair = read_node_key(&settings.node_key)?;
+    let verifier = GongxinVerifier::new(node.chain_id().to_owned());
+    let wal = || {
+        WalContext::new(
+            wal_dir.join("wal"),
+            SealedWalCodec::new(node.sealer().clone()),
+        )
+    };
+    let (identity, consensus) = match role {
+        Role::Validator => (
+            NetworkIdentity::new(node.name.clone(), keypair, Some(node.name.clone())),
+            ConsensusContext::new_validator(
+                Address(node.name.clone()),
+                Box::new(verifier.clone()),
+                Box::new(signer.clone()),
+            ),
+        ),
+        // An address in no validator set: the engine never asks a follower to sign (it
+        // would fail on the missing signer if it did).
+        Role::FollowerThrough(_) => (
+            NetworkIdentity::new(node.name.clone(), keypair, None),
+            ConsensusContext::new_full_node(
+                Address(format!("{} (following)", node.name)),
+                Box::new(verifier.clone()),
+            ),
+        ),
+    };
+    match (settings.byzantine.clone(), role) {
+        (None, _) | (Some(_), Role::FollowerThrough(_)) => malachitebft_app_channel::start_engine(
             GongxinContext,
             config,
-            WalContext::new(
-                wal_dir.join("wal"),
-                SealedWalCodec::new(node.sealer().clone()),
-            ),
+            wal(),
             NetworkContext::new(identity, GongxinCodec),
-            ConsensusContext::new_validator(address, Box::new(verifier), Box::new(signer.clone())),
+            consensus,
             SyncContext::new(GongxinCodec),
             RequestContext::new(16),
         )
@@ -351,9 +488,9 @@ pub async fn run(
                  the other validators have passed that height, or this validator may sign twice)",
                 wal_dir.join("wal").display()
             )
-        })?,
+        }),
         #[cfg(feature = "byzantine")]
-        Some(section) => {
+        (Some(section), Role::Validator) => {
             use crate::config::ALLOW_BYZANTINE_ENV;
             if std::env::var(ALLOW_BYZANTINE_ENV).as_deref() != Ok("1") {
                 anyhow::bail!(
@@ -373,45 +510,62 @@ pub async fn run(
             start_byzantine(
                 config,
                 identity,
-                address,
+                Address(node.name.clone()),
                 verifier,
                 signer.clone(),
                 byzantine,
-                WalContext::new(
-                    wal_dir.join("wal"),
-                    SealedWalCodec::new(node.sealer().clone()),
-                ),
+                wal(),
             )
-            .await?
+            .await
         }
         #[cfg(not(feature = "byzantine"))]
-        Some(_) => anyhow::bail!(
+        (Some(_), Role::Validator) => anyhow::bail!(
             "the config asks this validator to misbehave (`consensus.byzantine`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)"
         ),
-    };
-    let timing = Timing {
-        timeouts: LinearTimeouts {
-            propose: Duration::from_millis(settings.propose_timeout_ms),
-            prevote: Duration::from_millis(settings.vote_timeout_ms),
-            precommit: Duration::from_millis(settings.vote_timeout_ms),
-            rebroadcast: Duration::from_millis(
-                settings.propose_timeout_ms + 2 * settings.vote_timeout_ms,
-            ),
-            ..LinearTimeouts::default()
-        },
-        block_interval: Duration::from_millis(node.limits.block_interval_ms),
-        empty_block_interval: Duration::from_millis(node.limits.empty_block_interval_ms),
-    };
-    let app = ConsensusApp::new(node.clone(), signer, timing, channels.network.clone());
-    let result = tokio::select! {
-        result = app.run(&mut channels) => result.map_err(|e| anyhow::anyhow!("consensus stopped: {e}")),
-        result = super::txgossip::run(node.admission.clone(), gossip_outbox, gossip) => match result {
-            Ok(()) => Err(anyhow::anyhow!("transaction gossip stopped")),
-            Err(e) => Err(e.context("transaction gossip stopped")),
-        },
-    };
-    engine.actor.stop(None);
-    result
+    }
+}
+
+/// Stops the engine's actors and waits for them, so that a new engine can take the same
+/// ports and write-ahead log: the children first (the network actor closes its swarm and the
+/// write-ahead log flushes in their own shutdown, which a supervisor's exit would skip), then
+/// the supervisor.
+async fn stop(engine: EngineHandle) {
+    const GRACE: Duration = Duration::from_secs(10);
+    engine
+        .actor
+        .stop_children_and_wait(Some("consensus restarts".into()), Some(GRACE))
+        .await;
+    // The supervisor usually stops itself as its children go (Malachite's restart policy),
+    // so this finds it gone; it is for the case it does not.
+    if let Err(e) = engine
+        .actor
+        .stop_and_wait(Some("consensus restarts".into()), Some(GRACE))
+        .await
+    {
+        tracing::debug!(error = %e, "the consensus engine had already stopped");
+    }
+    let _ = tokio::time::timeout(GRACE, engine.handle).await;
+}
+
+/// Waits (at most `limit`) until no one holds the write-ahead log's lock: the log's own
+/// thread exits after its actor has stopped, and a new engine cannot open the log before.
+/// Malachite locks it with `flock`, which conflicts between two opens in one process too.
+async fn wal_released(wal: &Path, limit: Duration) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        let free = match std::fs::File::open(wal) {
+            Ok(file) => {
+                rustix::fs::flock(&file, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+                    .is_ok()
+            }
+            // No log yet: nothing holds it.
+            Err(_) => true,
+        };
+        if free || tokio::time::Instant::now() >= deadline {
+            return free;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
 }
 
 #[cfg(test)]

@@ -6,6 +6,9 @@
 //! block's commit certificate as stored; a vote extension signs the C2SP checkpoint body, so
 //! the extensions of those precommits are the checkpoint's signature lines.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
 use async_trait::async_trait;
 use gongxin_core::block::{BlockId, commit_signing_message};
 use gongxin_core::crypto::{Keypair, PublicKey};
@@ -117,6 +120,10 @@ pub fn public_extension_message(chain_id: &str, id: &ValueId) -> Vec<u8> {
 pub struct GongxinSigner {
     chain_id: String,
     key: Keypair,
+    /// The lowest height a vote, proposal or checkpoint was signed at in this process (0:
+    /// none yet), kept where `/metrics` reads it: what shows that a rebuilt validator signed
+    /// nothing its lost write-ahead log might have signed already.
+    lowest_signed: Arc<AtomicU64>,
 }
 
 impl std::fmt::Debug for GongxinSigner {
@@ -130,7 +137,25 @@ impl std::fmt::Debug for GongxinSigner {
 
 impl GongxinSigner {
     pub fn new(chain_id: String, key: Keypair) -> GongxinSigner {
-        GongxinSigner { chain_id, key }
+        GongxinSigner {
+            chain_id,
+            key,
+            lowest_signed: Arc::default(),
+        }
+    }
+
+    /// Records the heights signed at into `lowest_signed` (shared with the node's metrics).
+    pub fn recording_into(mut self, lowest_signed: Arc<AtomicU64>) -> GongxinSigner {
+        self.lowest_signed = lowest_signed;
+        self
+    }
+
+    fn signing_at(&self, height: Height) {
+        let _ = self
+            .lowest_signed
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |lowest| {
+                (lowest == 0 || height.0 < lowest).then_some(height.0)
+            });
     }
 
     pub fn sign(&self, message: &[u8]) -> ConsensusSignature {
@@ -148,6 +173,7 @@ impl Signer<GongxinContext> for GongxinSigner {
         &self,
         vote: Vote,
     ) -> Result<SignedMessage<GongxinContext, Vote>, SigningError> {
+        self.signing_at(vote.height);
         let signature = self.sign(&vote_message(&self.chain_id, &vote));
         crate::crash::point("consensus::sign::vote");
         Ok(SignedMessage::new(vote, signature))
@@ -157,6 +183,7 @@ impl Signer<GongxinContext> for GongxinSigner {
         &self,
         proposal: Proposal,
     ) -> Result<SignedMessage<GongxinContext, Proposal>, SigningError> {
+        self.signing_at(proposal.height);
         let signature = self.sign(&proposal_message(&self.chain_id, &proposal));
         Ok(SignedMessage::new(proposal, signature))
     }
@@ -166,6 +193,7 @@ impl Signer<GongxinContext> for GongxinSigner {
         scope: VoteExtensionScope<GongxinContext>,
         _extension: CheckpointAttestation,
     ) -> Result<SignedMessage<GongxinContext, CheckpointAttestation>, SigningError> {
+        self.signing_at(scope.height);
         let attestation = CheckpointAttestation {
             public_signature: Some(
                 self.sign(&public_extension_message(&self.chain_id, &scope.value_id)),
@@ -313,6 +341,29 @@ mod tests {
             validator: Address("v".into()),
             extension: None,
         }
+    }
+
+    #[tokio::test]
+    async fn the_signer_records_the_lowest_height_it_signed_at() {
+        let lowest = Arc::new(AtomicU64::new(0));
+        let key =
+            Keypair::from_secret_bytes(gongxin_core::crypto::Algorithm::Ed25519, &[3; 32]).unwrap();
+        let signer = GongxinSigner::new("c".into(), key).recording_into(lowest.clone());
+        let at = |height: u64| Vote {
+            height: Height(height),
+            ..vote(VoteType::Prevote, NilOrVal::Nil)
+        };
+        assert_eq!(lowest.load(Ordering::Relaxed), 0, "nothing signed yet");
+        signer.sign_vote(at(7)).await.unwrap();
+        assert_eq!(lowest.load(Ordering::Relaxed), 7);
+        signer.sign_vote(at(9)).await.unwrap();
+        assert_eq!(lowest.load(Ordering::Relaxed), 7);
+        let scope = VoteExtensionScope::new(Height(5), Round::new(0), id(), Address("v".into()));
+        signer
+            .sign_vote_extension(scope, CheckpointAttestation::default())
+            .await
+            .unwrap();
+        assert_eq!(lowest.load(Ordering::Relaxed), 5);
     }
 
     #[test]

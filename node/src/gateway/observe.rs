@@ -310,6 +310,18 @@ pub fn metrics(ctx: &Ctx) -> Response {
         m.equivocation_evidence.load(Ordering::Relaxed).to_string(),
     );
     metric(
+        "gongxin_consensus_lowest_signed_height",
+        "gauge",
+        "The lowest height this validator has signed a vote, proposal or checkpoint at since it started (0: none yet).",
+        m.lowest_signed_height.load(Ordering::Relaxed).to_string(),
+    );
+    metric(
+        "gongxin_consensus_signing_paused_through",
+        "gauge",
+        "The height a validator rebuilt by `gongxin-node resync` follows consensus through without signing, as its lost write-ahead log may have signed there (0: it signs).",
+        m.signing_paused_through.load(Ordering::Relaxed).to_string(),
+    );
+    metric(
         "gongxin_damaged_reads_total",
         "counter",
         "Reads refused because what this node stores did not verify (a proof that does not lead to its signed root): run `gongxin-node check`.",

@@ -1356,7 +1356,15 @@ pub struct SetAside {
 /// set aside. The mark goes first: interrupted between the two, the database stays in place
 /// without a mark, opens as before, and a second run finishes the job. The storage key stays
 /// where it is: the new database is sealed under it, and the old one still opens with it.
-pub fn set_aside(db: &Path, stamp: u64) -> std::io::Result<SetAside> {
+///
+/// `before_move` runs with the lock held, once the database is known to be there and idle, and
+/// before anything moves; it is given the marked height. An error from it leaves everything in
+/// place (`resync` writes the do-not-sign mark there).
+pub fn set_aside(
+    db: &Path,
+    stamp: u64,
+    before_move: impl FnOnce(Option<u64>) -> std::io::Result<()>,
+) -> std::io::Result<SetAside> {
     let refuse = |message: String| Err(std::io::Error::other(message));
     let database = sibling_path(db, &format!(".set-aside-{stamp}"));
     let moved_mark = sibling_path(db, &format!(".set-aside-{stamp}.tip"));
@@ -1387,6 +1395,7 @@ pub fn set_aside(db: &Path, stamp: u64) -> std::io::Result<SetAside> {
     };
     let mark = tip_mark_path(db);
     let marked_height = read_tip_mark(&mark).map(|(height, _)| height);
+    before_move(marked_height)?;
     let mark = if mark.exists() {
         std::fs::rename(&mark, &moved_mark)?;
         Some(moved_mark)
@@ -1410,6 +1419,11 @@ pub fn sibling_path(dir: &Path, suffix: &str) -> PathBuf {
         .unwrap_or_else(|| "data".into());
     name.push(suffix);
     dir.with_file_name(name)
+}
+
+/// The height the mark of the database at `db` says it has committed, if it reads.
+pub fn marked_height(db: &Path) -> Option<u64> {
+    read_tip_mark(&tip_mark_path(db)).map(|(height, _)| height)
 }
 
 /// The mark's height and block hash, if it is there and reads as one.

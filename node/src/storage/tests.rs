@@ -514,3 +514,27 @@ fn a_database_behind_its_committed_height_mark_refuses_to_open() {
     let error = Store::open(&db).unwrap_err().to_string();
     assert!(error.contains("another block"), "{error}");
 }
+
+#[test]
+fn set_aside_moves_nothing_when_the_step_before_the_move_fails() {
+    let (dir, store) = store();
+    let entries: Vec<(Hash, Vec<u8>)> = (0..3u8)
+        .map(|i| (Hash::digest(&[i]), vec![i; 10]))
+        .collect();
+    write_log(&store, &entries, 1);
+    drop(store);
+    let db = dir.path().join("db");
+    let refused = set_aside(&db, 9, |marked| {
+        assert_eq!(marked, Some(3), "the step sees the marked height");
+        Err(std::io::Error::other("no safe height"))
+    })
+    .unwrap_err();
+    assert!(refused.to_string().contains("no safe height"));
+    assert!(db.join("CURRENT").exists() && tip_mark_path(&db).exists());
+    assert_eq!(marked_height(&db), Some(3));
+    let moved = set_aside(&db, 9, |_| Ok(())).unwrap();
+    assert_eq!(moved.marked_height, Some(3));
+    assert!(!db.exists() && !tip_mark_path(&db).exists());
+    assert!(moved.database.join("CURRENT").exists());
+    assert_eq!(marked_height(&db), None);
+}
