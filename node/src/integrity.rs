@@ -4,7 +4,10 @@
 //! - its transactions hash to the header's `txs_hash`;
 //! - its certificate is a quorum of the validator set of its height (the genesis set, and
 //!   the sets the chain recorded as governance changed them — read from the store, not
-//!   replayed from the blocks);
+//!   replayed from the blocks), and that set is the one its parent's header named as the next
+//!   (`next_validators`): so each stored set is vouched for by a header the previous set
+//!   certified, back to the genesis set, and a set replaced in the store is found at the
+//!   first height it would certify;
 //! - the ledger log's entries it added, hashed again, bring the log to the header's size and
 //!   root, and the public log's leaves to the public size and root;
 //! - both of its checkpoint notes name exactly those sizes and roots, signed by a quorum.
@@ -77,6 +80,7 @@ pub fn check_ledger(node: &Node) -> Result<IntegrityReport, IntegrityError> {
     let mut ledger = Frontier::new();
     let mut public = Frontier::new();
     let mut parent: Option<Hash> = None;
+    let mut next_validators = None;
     for height in 0..=tip.height() {
         let unreadable = |error| IntegrityError::Unreadable { height, error };
         let block = reader
@@ -95,6 +99,12 @@ pub fn check_ledger(node: &Node) -> Result<IntegrityReport, IntegrityError> {
         }
         if height > 0 {
             let validators = node.validator_set_for(height);
+            if Some(validators.protocol_hash()) != next_validators {
+                return Err(broken(
+                    height,
+                    "its stored validator set is not the one its parent's header named as next",
+                ));
+            }
             let certificate = reader
                 .certificate(height)
                 .map_err(unreadable)?
@@ -137,6 +147,7 @@ pub fn check_ledger(node: &Node) -> Result<IntegrityReport, IntegrityError> {
             report.checkpoint_notes += 2;
         }
         parent = Some(header.hash());
+        next_validators = Some(header.next_validators);
         report.blocks += 1;
     }
     if parent != Some(tip.chain.block_hash) {

@@ -175,6 +175,38 @@ fn the_check_passes_a_real_ledger_and_names_the_block_of_each_alteration() {
             .unwrap();
     }));
     assert_eq!((height, what.as_str()), (certified, "no checkpoint notes"));
+
+    // A validator set the chain never passed, recorded as taking effect at `certified` (the
+    // store keeps sets unsealed): one more validator beside the real one. The header before
+    // it names the real set as next, so the set is refused at the first height it would
+    // certify, before any certificate is judged by it.
+    let (height, what) = broken_at(check_altered(&original, |db| {
+        let mut validators = original.keys.genesis.validators.validators().to_vec();
+        let mut extra = validators[0].clone();
+        extra.name = "intruder.validator".into();
+        extra.power = 1;
+        extra.public_key = gongxin_core::crypto::Keypair::from_secret_bytes(
+            gongxin_core::crypto::Algorithm::Ed25519,
+            &[9; 32],
+        )
+        .unwrap()
+        .public_key();
+        validators.push(extra);
+        let forged = gongxin_core::validator::ValidatorSet::new(validators).unwrap();
+        let mut set_key = b"valset/".to_vec();
+        set_key.extend_from_slice(&key(certified));
+        db.put_cf(
+            db.cf_handle("meta").unwrap(),
+            set_key,
+            gongxin_core::encoding::encode(&forged),
+        )
+        .unwrap();
+    }));
+    assert_eq!(height, certified, "{what}");
+    assert!(
+        what.contains("not the one its parent's header named as next"),
+        "{what}"
+    );
 }
 
 /// The key of log node (`level`, `index`) in `log_nodes` and `public_log_nodes`.

@@ -153,6 +153,21 @@ fn n4_valset_change() {
     cluster.assert_agree(&[0, 1, 3, 4, 5]);
     cluster.assert_checkpoint_quorum(0);
     verify_across_handovers(&cluster, &removal_vote);
+
+    // `gongxin-node check` follows both hand-overs: each recorded set is the one the header
+    // before it named as next. On the fresh node (synced across both) and on the removed one.
+    for i in [5, 2] {
+        cluster.kill(i);
+        let check = std::process::Command::new(gongxin_cluster_tests::node_binary())
+            .args(["check", "--config"])
+            .arg(&cluster.nodes[i].config_path)
+            .output()
+            .expect("run gongxin-node check");
+        let text = String::from_utf8_lossy(&check.stdout).into_owned()
+            + &String::from_utf8_lossy(&check.stderr);
+        assert!(check.status.success(), "{}: {text}", cluster.nodes[i].name);
+        assert!(text.contains("all hold"), "{text}");
+    }
 }
 
 /// An auditor holding only the genesis file verifies, through the two hand-overs the nodes
