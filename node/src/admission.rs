@@ -132,6 +132,9 @@ pub struct AdmissionMetrics {
     pub gossip_batches_ignored: AtomicU64,
     /// Gossip peers disconnected for repeated rejected batches.
     pub gossip_peer_bans: AtomicU64,
+    /// Inbound gossip connections refused by their source address, before any handshake
+    /// (`consensus::sources`).
+    pub gossip_connections_refused: Arc<AtomicU64>,
 }
 
 /// The admission component: mempool, checks, metrics and gossip outbox.

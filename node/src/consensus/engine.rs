@@ -143,13 +143,25 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
     let tag = chain_tag(node);
+    let peer_count = peers.len();
     let p2p = P2pConfig {
         listen_addr: listen,
         persistent_peers: peers,
         // Only the configured validators: peers found any other way are dropped.
         persistent_peers_only: true,
+        // Discovery is off, but Malachite sizes its connection limits from these: inbound
+        // and outbound connections (pending and established) at most 4× the peer count, at
+        // most `max_connections_per_ip` inbound from one address — counted from the TCP
+        // accept, before any handshake — and an address that is no peer's waits
+        // `ip_throttle_duration` after a connection closes. Sized for this consortium rather
+        // than Malachite's open-network defaults (50 peers each way); a devnet's validators
+        // share 127.0.0.1, hence at least one per peer from one address.
         discovery: DiscoveryConfig {
             enabled: false,
+            num_inbound_peers: peer_count + 2,
+            num_outbound_peers: peer_count + 2,
+            max_connections_per_ip: (peer_count + 2).max(5),
+            ip_throttle_duration: Duration::from_secs(30),
             ..DiscoveryConfig::default()
         },
         protocol: PubSubProtocol::default(),

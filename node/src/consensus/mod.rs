@@ -20,6 +20,7 @@ pub mod context;
 pub mod engine;
 pub mod error;
 pub mod signing;
+pub mod sources;
 mod streams;
 mod sync;
 pub mod txgossip;

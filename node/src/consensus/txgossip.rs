@@ -3,7 +3,8 @@
 //!
 //! A second libp2p swarm (TCP + noise + yamux + gossipsub; Malachite's network carries only
 //! consensus messages) whose allowlist holds exactly the other validators' node keys: any
-//! other peer is refused as soon as noise has authenticated it. Admitted transactions are sent
+//! other peer is refused as soon as noise has authenticated it, and connections from addresses
+//! that are no configured peer's are bounded before the handshake (`consensus::sources`). Admitted transactions are sent
 //! in batches (at most [`BATCH_TXS_MAX`] or every [`BATCH_INTERVAL`]).
 //!
 //! A received batch is decoded item by item within [`BATCH_BYTES_MAX`] and [`BATCH_TXS_MAX`]
@@ -54,6 +55,8 @@ pub const BAN_MS: u64 = 60_000;
 
 #[derive(NetworkBehaviour)]
 struct Behaviour {
+    /// First: judges an inbound connection by its source address before any handshake.
+    sources: super::sources::SourceLimits,
     allowed: allow_block_list::Behaviour<allow_block_list::AllowedPeers>,
     gossipsub: gossipsub::Behaviour,
 }
@@ -166,7 +169,15 @@ pub async fn run(
             let gossipsub =
                 gossipsub::Behaviour::new(MessageAuthenticity::Signed(key.clone()), config)
                     .map_err(|e| anyhow::anyhow!("gossipsub: {e}"))?;
-            Ok(Behaviour { allowed, gossipsub })
+            let sources = super::sources::SourceLimits::new(
+                peers.iter().map(|(_, addr)| addr),
+                admission.metrics.gossip_connections_refused.clone(),
+            );
+            Ok(Behaviour {
+                sources,
+                allowed,
+                gossipsub,
+            })
         })
         .map_err(|e| anyhow::anyhow!("gossip behaviour: {e}"))?
         .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))

@@ -304,6 +304,12 @@ pub fn metrics(ctx: &Ctx) -> Response {
         counter(&admitted.gossip_peer_bans),
     );
     metric(
+        "gongxin_gossip_connections_refused_total",
+        "counter",
+        "Inbound gossip connections refused before their handshake: from an address that is no configured peer's, over its share, over the share of all such addresses, or within its cooldown.",
+        counter(&admitted.gossip_connections_refused),
+    );
+    metric(
         "gongxin_equivocation_evidence_total",
         "counter",
         "Heights at which consensus recorded a validator signing two proposals or votes.",
