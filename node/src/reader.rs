@@ -80,6 +80,16 @@ impl LedgerReader {
         self.store.latest_checkpoint()
     }
 
+    /// The tree size of the latest checkpoint (0 before the first), from memory.
+    pub fn latest_checkpoint_size(&self) -> u64 {
+        self.store.latest_checkpoint_size().unwrap_or(0)
+    }
+
+    /// The public log's [`LedgerReader::latest_checkpoint_size`].
+    pub fn latest_public_checkpoint_size(&self) -> u64 {
+        self.store.latest_public_checkpoint_size().unwrap_or(0)
+    }
+
     /// Block `height`'s two checkpoint notes as committed.
     pub fn block_checkpoints(&self, height: u64) -> Result<Option<CheckpointNotes>, StorageError> {
         self.store.block_checkpoints(height)

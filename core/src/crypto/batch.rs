@@ -138,6 +138,29 @@ impl KeyCache {
             .collect()
     }
 
+    /// One signature's verdict — exactly [`PublicKey::verify`]'s — with the key decoded once
+    /// per cache rather than once per call (signed reads: one member, many requests).
+    pub fn verify(
+        &self,
+        key: &PublicKey,
+        message: &[u8],
+        signature: &Signature,
+    ) -> Result<(), CryptoError> {
+        if key.algorithm() != signature.algorithm() {
+            return Err(CryptoError::AlgorithmMismatch {
+                key: key.algorithm(),
+                signature: signature.algorithm(),
+            });
+        }
+        let item = BatchItem {
+            key,
+            message,
+            signature,
+        };
+        let decoded = self.decode_all(std::slice::from_ref(&item));
+        decoded[0].verify(message, signature)
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<PublicKey, DecodedKey>> {
         // A panic while holding the lock leaves a map of correctly decoded keys: still usable.
         self.keys

@@ -302,6 +302,14 @@ fn a_key_cache_gives_the_same_verdict_as_decoding_each_time() {
         let cached = verify_batch_cached(&items, &cache);
         for (item, verdict) in items.iter().zip(&cached) {
             let expected = item.key.verify(item.message, item.signature);
+            // One at a time through the same cache, too.
+            assert_eq!(
+                format!("{:?}", cache.verify(item.key, item.message, item.signature)),
+                format!("{expected:?}"),
+                "round {round}, alone: {:?} {:?}",
+                item.key,
+                item.signature
+            );
             assert_eq!(
                 format!("{verdict:?}"),
                 format!("{expected:?}"),

@@ -94,6 +94,8 @@ pub struct GatewayMetrics {
 #[derive(Debug)]
 pub struct Guards {
     pub replay: Mutex<ReplayCache>,
+    /// Signed reads' keys, parsed, checked and decoded once each.
+    pub read_keys: super::auth::ReadKeys,
     pub per_member: Mutex<RateLimiter>,
     pub per_address: Mutex<RateLimiter>,
     /// Transaction signature checks that HTTP submissions may cause, per second, all together.
@@ -113,6 +115,7 @@ impl Guards {
     pub fn new(limits: &Limits) -> Arc<Guards> {
         Arc::new(Guards {
             replay: Mutex::new(ReplayCache::new(limits.auth_replay_cache_max)),
+            read_keys: super::auth::ReadKeys::default(),
             per_member: Mutex::new(RateLimiter::new(
                 limits.http_requests_per_s_per_member,
                 RATE_KEYS_MAX,

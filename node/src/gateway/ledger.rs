@@ -75,11 +75,7 @@ pub fn checkpoint_at(node: &Node, tree_size: u64) -> ApiResult {
 
 /// The log size verifiers are served by default: the latest checkpoint's.
 fn checkpoint_size(node: &Node) -> Result<u64, ApiError> {
-    Ok(node
-        .reader()
-        .latest_checkpoint()?
-        .map(|(size, _)| size)
-        .unwrap_or(0))
+    Ok(node.reader().latest_checkpoint_size())
 }
 
 /// The tree size a proof is asked for: `tree_size`, or the latest checkpoint's.

@@ -320,7 +320,7 @@ where
 {
     let guards = ctx.guards.clone();
     blocking(ctx, move |n| {
-        let attempt = auth::authenticate(n, &guards.replay, &signed);
+        let attempt = auth::authenticate(n, &guards.replay, &guards.read_keys, &signed);
         let (reader, result) = match attempt.reader {
             Ok(reader) => {
                 let result = guards

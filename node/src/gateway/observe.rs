@@ -138,7 +138,7 @@ pub async fn events(ctx: Ctx, signed: SignedRequest, query: Query) -> Response {
     // handler pool (the log may wait for its writer): the log says whether the stream was
     // really opened.
     let opened = on_handler_pool(&ctx, move |n| {
-        let attempt = auth::authenticate(n, &guards.replay, &signed);
+        let attempt = auth::authenticate(n, &guards.replay, &guards.read_keys, &signed);
         let opened = attempt.reader.and_then(|reader| {
             let filter = StreamFilter::from_query(&query)?;
             let resume = resume_point(&signed, &query)?;

@@ -20,11 +20,7 @@ pub const ENTRIES_PAGE_MAX: u64 = 1_000;
 
 /// The public log's size verifiers are served: its latest checkpoint's.
 fn signed_size(node: &Node) -> Result<u64, ApiError> {
-    Ok(node
-        .reader()
-        .latest_public_checkpoint()?
-        .map(|(size, _)| size)
-        .unwrap_or(0))
+    Ok(node.reader().latest_public_checkpoint_size())
 }
 
 /// `GET /public/v1/genesis`: the parsed genesis document as JSON (`Genesis`'s form, whose

@@ -183,6 +183,44 @@ fn checkpoints_by_size_and_latest() {
 }
 
 #[test]
+fn the_latest_checkpoint_sizes_are_kept_in_memory_and_found_again_at_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("db");
+    {
+        let store = Store::open(&path).unwrap();
+        assert_eq!(store.latest_checkpoint_size(), None);
+        assert_eq!(store.latest_public_checkpoint_size(), None);
+        // A block's commit carries both notes; a later, smaller one does not lower them.
+        store
+            .commit(BlockWrite {
+                checkpoint: Some((0, "ledger at 0".into())),
+                public_checkpoint: Some((7, "public at 7".into())),
+                ..BlockWrite::default()
+            })
+            .unwrap();
+        assert_eq!(store.latest_checkpoint_size(), Some(0));
+        assert_eq!(store.latest_public_checkpoint_size(), Some(7));
+        store.put_public_checkpoint(3, "public at 3").unwrap();
+        store.put_checkpoint(12, "ledger at 12").unwrap();
+        assert_eq!(
+            store.latest_checkpoint().unwrap(),
+            Some((12, "ledger at 12".to_owned()))
+        );
+        assert_eq!(
+            store.latest_public_checkpoint().unwrap(),
+            Some((7, "public at 7".to_owned()))
+        );
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.latest_checkpoint_size(), Some(12));
+    assert_eq!(store.latest_public_checkpoint_size(), Some(7));
+    assert_eq!(
+        store.latest_public_checkpoint().unwrap(),
+        Some((7, "public at 7".to_owned()))
+    );
+}
+
+#[test]
 fn a_database_stays_bound_to_its_genesis() {
     let (_dir, store) = store();
     store.bind_genesis(&Hash::digest(b"genesis A")).unwrap();
