@@ -153,6 +153,10 @@ pub struct NodeStatus {
     pub mempool_txs: u64,
     pub mempool_bytes: u64,
     pub uptime_s: u64,
+    /// Set while the node, rebuilt by `gongxin-node resync`, follows consensus without
+    /// signing until its chain has committed this height.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signing_paused_through: Option<u64>,
 }
 
 /// `GET /v1/checkpoint`: the note exactly as served, and its parsed form. The signatures are

@@ -153,8 +153,37 @@ pub fn check_ledger(node: &Node) -> Result<IntegrityReport, IntegrityError> {
     if parent != Some(tip.chain.block_hash) {
         return Err(broken(tip.height(), "is not the tip the database records"));
     }
+    check_sets_past_tip(node)?;
     check_tip_extras(node)?;
     Ok(report)
+}
+
+/// The sets that take effect after the tip, which no block has certified by yet: the next
+/// height's must be the one the tip's header names; a governance change takes effect two
+/// heights after its block, so no set may be recorded further ahead than that. (A set at the
+/// tip + 2 is checked by the next block's header, once there is one.)
+fn check_sets_past_tip(node: &Node) -> Result<(), IntegrityError> {
+    let tip = node.tip();
+    let height = tip.height();
+    if node.validator_set_for(height + 1).protocol_hash() != tip.header.next_validators {
+        return Err(broken(
+            height,
+            "the validator set recorded for the next height is not the one its header names",
+        ));
+    }
+    if let Some((from, _)) = node
+        .validator_sets()
+        .into_iter()
+        .find(|(from, _)| *from > height + 2)
+    {
+        return Err(broken(
+            height,
+            format!(
+                "a validator set is recorded to take effect at {from}, further ahead than any block could have passed"
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Why a log could not be brought to a block's size.

@@ -381,14 +381,23 @@ fn check(config: &std::path::Path) -> anyhow::Result<()> {
 
 fn resync(config: &std::path::Path, network_height: Option<u64>) -> anyhow::Result<()> {
     let config = NodeConfig::load(config)?;
+    if config.consensus.is_none() {
+        anyhow::bail!(
+            "this node has no consensus section: a validator that is a quorum alone has no \
+             peers to rebuild its ledger from (restore its data directory from a backup)"
+        );
+    }
     let stamp = gongxin_node::clock::Clock::now_ms(&SystemClock) / 1_000;
     let data_dir = config.data_dir.clone();
     let mut guard = 0;
     // Written while the database's lock is held and before anything moves: a crash after the
     // move must not leave a validator that forgot its votes free to sign.
     let write_guard = |marked: Option<u64>| {
-        guard = resync_guard_height(marked, network_height).map_err(std::io::Error::other)?;
-        guard = gongxin_node::sign_guard::write(&data_dir, guard)?;
+        let stored = gongxin_node::storage::stored_tip_height(&data_dir);
+        guard = resync_guard_height(marked.max(stored), network_height)
+            .map_err(std::io::Error::other)?;
+        // An earlier mark that does not read is replaced only on the operator's word.
+        guard = gongxin_node::sign_guard::write(&data_dir, guard, network_height.is_some())?;
         Ok(())
     };
     let set_aside = gongxin_node::storage::set_aside(&config.data_dir, stamp, write_guard)
@@ -415,15 +424,15 @@ fn resync(config: &std::path::Path, network_height: Option<u64>) -> anyhow::Resu
 }
 
 /// The highest height a validator being rebuilt may already have signed at: the height after
-/// the last one it committed (it may have voted there before it stopped), or after the one
-/// the other validators have reached, whichever is higher. Without either there is no safe
-/// height.
-fn resync_guard_height(marked: Option<u64>, network_height: Option<u64>) -> Result<u64, String> {
+/// the last one it committed (by its height mark or its database, whichever says more: it may
+/// have voted there before it stopped), or after the one the other validators have reached,
+/// whichever is higher. Without any there is no safe height.
+fn resync_guard_height(committed: Option<u64>, network_height: Option<u64>) -> Result<u64, String> {
     let after = |height: Option<u64>| height.map(|h| h.saturating_add(1));
-    after(marked).max(after(network_height)).ok_or_else(|| {
-        "its height mark is lost, so the height it last voted at is unknown: pass the height \
-         the other validators have committed (`height` in their /v1/status) as \
-         --network-height <height>"
+    after(committed).max(after(network_height)).ok_or_else(|| {
+        "neither its height mark nor its database says how far it got, so the height it last \
+         voted at is unknown: pass the height the other validators have committed (`height` \
+         in their /v1/status) as --network-height <height>"
             .to_owned()
     })
 }

@@ -6,9 +6,9 @@
 //! voted at — for another block, or against its lock — which is how a BFT validator signs
 //! twice. So `resync` first writes this mark, `<data dir>.sign-guard` (beside the database, as
 //! the height mark is, so that nothing done to the database takes it along): the highest height
-//! this validator may have signed at. Until its chain has committed that height, the node runs
-//! consensus as a follower that signs nothing; then it removes the mark and rejoins as a
-//! validator (`consensus::engine::run`).
+//! this validator may have signed at. Until its chain has committed that height and caught up
+//! with the others, the node runs consensus as a follower that signs nothing; then it removes
+//! the mark and rejoins as a validator (`consensus::engine::run`, `ConsensusApp::run`).
 //!
 //! The mark is one line, `do-not-sign-through <height>`. A mark that does not read as one
 //! stops the node: ignoring it would be the unsafe way to fail.
@@ -50,9 +50,17 @@ pub fn read(data_dir: &Path) -> std::io::Result<Option<u64>> {
 
 /// Writes (durably) a mark for `height`, or keeps the one there if it already says more: two
 /// resyncs in a row must not lower it. Returns the height the mark now holds.
-pub fn write(data_dir: &Path, height: u64) -> std::io::Result<u64> {
-    // An unreadable mark is replaced: the caller has just worked out a safe height.
-    let height = read(data_dir).ok().flatten().unwrap_or(0).max(height);
+///
+/// A mark there that does not parse may have said more than `height`, so it is replaced only
+/// with `replace_unreadable` (the operator gave the height the network has reached); any other
+/// error reading it is returned.
+pub fn write(data_dir: &Path, height: u64, replace_unreadable: bool) -> std::io::Result<u64> {
+    let earlier = match read(data_dir) {
+        Ok(earlier) => earlier,
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidData && replace_unreadable => None,
+        Err(e) => return Err(e),
+    };
+    let height = earlier.unwrap_or(0).max(height);
     let path = path(data_dir);
     let partial = crate::storage::sibling_path(data_dir, ".sign-guard.partial");
     let mut file = std::fs::File::create(&partial)?;
@@ -90,7 +98,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let data = dir.path().join("data");
         assert_eq!(read(&data).unwrap(), None);
-        assert_eq!(write(&data, 12).unwrap(), 12);
+        assert_eq!(write(&data, 12, false).unwrap(), 12);
         assert_eq!(path(&data), dir.path().join("data.sign-guard"));
         assert_eq!(
             std::fs::read_to_string(path(&data)).unwrap(),
@@ -98,8 +106,8 @@ mod tests {
         );
         assert_eq!(read(&data).unwrap(), Some(12));
         // A second resync with an older height keeps the higher mark; a newer one raises it.
-        assert_eq!(write(&data, 7).unwrap(), 12);
-        assert_eq!(write(&data, 20).unwrap(), 20);
+        assert_eq!(write(&data, 7, true).unwrap(), 12);
+        assert_eq!(write(&data, 20, false).unwrap(), 20);
         assert_eq!(read(&data).unwrap(), Some(20));
         assert!(!dir.path().join("data.sign-guard.partial").exists());
         clear(&data).unwrap();
@@ -123,8 +131,12 @@ mod tests {
             assert_eq!(error.kind(), std::io::ErrorKind::InvalidData, "{junk:?}");
             assert!(error.to_string().contains("do-not-sign-through <height>"));
         }
-        // Rewriting it (a new resync) replaces it.
-        assert_eq!(write(&data, 3).unwrap(), 3);
+        // A new resync does not replace it on its own height: the lost mark may have said more.
+        let kept = write(&data, 3, false).unwrap_err();
+        assert_eq!(kept.kind(), std::io::ErrorKind::InvalidData);
+        assert_eq!(std::fs::read_to_string(path(&data)).unwrap(), "\u{0}");
+        // Given the network's height (`--network-height`), it does.
+        assert_eq!(write(&data, 3, true).unwrap(), 3);
         assert_eq!(read(&data).unwrap(), Some(3));
     }
 

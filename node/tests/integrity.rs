@@ -181,32 +181,50 @@ fn the_check_passes_a_real_ledger_and_names_the_block_of_each_alteration() {
     // it names the real set as next, so the set is refused at the first height it would
     // certify, before any certificate is judged by it.
     let (height, what) = broken_at(check_altered(&original, |db| {
-        let mut validators = original.keys.genesis.validators.validators().to_vec();
-        let mut extra = validators[0].clone();
-        extra.name = "intruder.validator".into();
-        extra.power = 1;
-        extra.public_key = gongxin_core::crypto::Keypair::from_secret_bytes(
-            gongxin_core::crypto::Algorithm::Ed25519,
-            &[9; 32],
-        )
-        .unwrap()
-        .public_key();
-        validators.push(extra);
-        let forged = gongxin_core::validator::ValidatorSet::new(validators).unwrap();
-        let mut set_key = b"valset/".to_vec();
-        set_key.extend_from_slice(&key(certified));
-        db.put_cf(
-            db.cf_handle("meta").unwrap(),
-            set_key,
-            gongxin_core::encoding::encode(&forged),
-        )
-        .unwrap();
+        record_forged_set(&original, db, certified)
     }));
     assert_eq!(height, certified, "{what}");
     assert!(
         what.contains("not the one its parent's header named as next"),
         "{what}"
     );
+    // Past the tip: the next height's set is the one the tip's header names, and no set lies
+    // further ahead than a governance change reaches.
+    let (height, what) = broken_at(check_altered(&original, |db| {
+        record_forged_set(&original, db, tip.height() + 1)
+    }));
+    assert_eq!(height, tip.height(), "{what}");
+    assert!(what.contains("not the one its header names"), "{what}");
+    let (height, what) = broken_at(check_altered(&original, |db| {
+        record_forged_set(&original, db, tip.height() + 5)
+    }));
+    assert_eq!(height, tip.height(), "{what}");
+    assert!(what.contains("further ahead than any block"), "{what}");
+}
+
+/// Records, behind the node's back, a validator set the chain never passed (the real one and
+/// an intruder) as taking effect at `from`.
+fn record_forged_set(original: &common::TestNode, db: &rocksdb::DB, from: u64) {
+    let mut validators = original.keys.genesis.validators.validators().to_vec();
+    let mut extra = validators[0].clone();
+    extra.name = "intruder.validator".into();
+    extra.power = 1;
+    extra.public_key = gongxin_core::crypto::Keypair::from_secret_bytes(
+        gongxin_core::crypto::Algorithm::Ed25519,
+        &[9; 32],
+    )
+    .unwrap()
+    .public_key();
+    validators.push(extra);
+    let forged = gongxin_core::validator::ValidatorSet::new(validators).unwrap();
+    let mut set_key = b"valset/".to_vec();
+    set_key.extend_from_slice(&key(from));
+    db.put_cf(
+        db.cf_handle("meta").unwrap(),
+        set_key,
+        gongxin_core::encoding::encode(&forged),
+    )
+    .unwrap();
 }
 
 /// The key of log node (`level`, `index`) in `log_nodes` and `public_log_nodes`.

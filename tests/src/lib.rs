@@ -394,6 +394,11 @@ impl Cluster {
             .is_some_and(|v| v["status"] == "committed")
     }
 
+    /// Node `i`'s `/v1/status`, as JSON.
+    pub fn status(&self, i: usize) -> Option<serde_json::Value> {
+        self.get_json(i, "/v1/status")
+    }
+
     /// Node `i`'s block at `height`: header and certificate.
     pub fn block(&self, i: usize, height: u64) -> Option<(BlockHeader, Option<CommitCertificate>)> {
         let value = self.get_json(i, &format!("/v1/blocks/{height}"))?;

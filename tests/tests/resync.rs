@@ -152,8 +152,11 @@ fn a_rebuilt_validator_signs_nothing_at_or_below_its_do_not_sign_mark() {
     let data_dir = cluster.nodes[2].config.data_dir.clone();
     let mark = gongxin_node::sign_guard::path(&data_dir);
 
-    // Its height mark lost too: no safe height is known, so nothing moves.
+    // Its height mark lost, and its database unreadable (`CURRENT` names a MANIFEST that is
+    // not there): no safe height is known, so nothing moves.
     std::fs::remove_file(gongxin_node::storage::tip_mark_path(&data_dir)).unwrap();
+    let current = std::fs::read(data_dir.join("CURRENT")).unwrap();
+    std::fs::write(data_dir.join("CURRENT"), "MANIFEST-999999\n").unwrap();
     let refused = offline("resync", &cluster, 2);
     assert!(!refused.status.success(), "{}", text(&refused));
     assert!(
@@ -162,6 +165,7 @@ fn a_rebuilt_validator_signs_nothing_at_or_below_its_do_not_sign_mark() {
         text(&refused)
     );
     assert!(data_dir.join("CURRENT").exists() && !mark.exists());
+    std::fs::write(data_dir.join("CURRENT"), current).unwrap();
 
     let network_height = stopped_at + 12;
     let guard = network_height + 1;
@@ -198,6 +202,14 @@ fn a_rebuilt_validator_signs_nothing_at_or_below_its_do_not_sign_mark() {
                 Some(0),
                 "signed while following, at height {height}"
             );
+            // What an operator sees in `gongxin status`.
+            if let Some(status) = c.status(2) {
+                let shown = status["signing_paused_through"].as_u64();
+                assert!(
+                    shown == Some(guard) || c.height(2).is_some_and(|h| h >= guard),
+                    "/v1/status says {shown:?} while following through {guard}"
+                );
+            }
             followed += 1;
         }
         paused == Some(0) && height > guard + 2
@@ -213,6 +225,10 @@ fn a_rebuilt_validator_signs_nothing_at_or_below_its_do_not_sign_mark() {
         cluster.log(2)
     );
     assert!(!mark.exists(), "the mark stays after the chain passed it");
+    assert!(
+        cluster.status(2).expect("status")["signing_paused_through"].is_null(),
+        "/v1/status still reports signing paused"
+    );
     // It signs again, and never at or below the mark.
     assert!(
         cluster.wait_for(COMMIT, |c| c

@@ -80,6 +80,8 @@ struct Candidate {
     proposer: Address,
     value: BlockValue,
     executed: Arc<ExecutedBlock>,
+    /// Fetched by value sync (we were behind), not streamed to us in its round.
+    synced: bool,
 }
 
 /// The application's state.
@@ -110,6 +112,9 @@ pub struct ConsensusApp {
     /// Following consensus without signing (a rebuilt validator, see `sign_guard`) until this
     /// height is committed.
     follow_through: Option<u64>,
+    /// The last block committed here was decided in its round with us listening, not fetched
+    /// by value sync: this node has caught up with the others.
+    caught_up: bool,
 }
 
 impl std::fmt::Debug for ConsensusApp {
@@ -153,12 +158,16 @@ impl ConsensusApp {
             future: Vec::new(),
             missed_decision: false,
             follow_through: None,
+            caught_up: false,
         }
     }
 
     /// An application for an engine started as a follower (no signer) that [`run`] leaves
-    /// once the chain has committed `height`, so the caller can start the engine again as a
-    /// validator.
+    /// once the chain has committed `height` and this node has caught up with the others (its
+    /// last block was decided live, not fetched by sync), so the caller can start the engine
+    /// again as a validator. Caught up, it votes first at the height the others are at now,
+    /// which its lost write-ahead log cannot have signed unless they have not moved since it
+    /// stopped — and then `height` holds it back.
     ///
     /// [`run`]: ConsensusApp::run
     pub fn following_through(mut self, height: u64) -> ConsensusApp {
@@ -194,13 +203,16 @@ impl ConsensusApp {
     }
 
     /// Handles messages until the chain fails or the engine goes away (`Err`), or, for a
-    /// follower, until the chain has committed the height it follows through (`Ok`).
+    /// follower, until the chain has committed the height it follows through and caught up
+    /// (`Ok`).
     pub async fn run(mut self, channels: &mut Channels<GongxinContext>) -> Result<(), AppError> {
         while let Some(msg) = channels.consensus.recv().await {
             self.handle(msg).await?;
-            if self.follow_through.is_some_and(|guard| {
-                !crate::sign_guard::still_holds(guard, self.node.tip().height())
-            }) {
+            if self.caught_up
+                && self.follow_through.is_some_and(|guard| {
+                    !crate::sign_guard::still_holds(guard, self.node.tip().height())
+                })
+            {
                 return Ok(());
             }
         }
@@ -223,6 +235,14 @@ impl ConsensusApp {
             } => {
                 let values = self.started_round(height, round, &proposer).await?;
                 let _ = reply_value.send(values);
+            }
+            AppMsg::GetValue { height, round, .. }
+            | AppMsg::RestreamProposal { height, round, .. }
+                if self.follow_through.is_some() =>
+            {
+                // A follower's engine has no signer and an address in no set, so it is never
+                // asked; should it be, this node signs nothing (see `sign_guard`).
+                tracing::error!(%height, %round, "asked to propose while following without signing; ignored");
             }
             AppMsg::GetValue {
                 height,
@@ -366,7 +386,7 @@ impl ConsensusApp {
         .map_err(|e| AppError::Task(e.to_string()))??;
         let value = BlockValue::new(executed.header().clone());
         tracing::debug!(%height, %round, txs = executed.tx_hashes.len(), id = %value.block_id(), "proposing");
-        self.keep_candidate(round, self.address.clone(), &value, executed);
+        self.keep_candidate(round, self.address.clone(), &value, executed, false);
         Ok(value)
     }
 
@@ -377,6 +397,7 @@ impl ConsensusApp {
         proposer: Address,
         value: &BlockValue,
         executed: ExecutedBlock,
+        synced: bool,
     ) {
         self.candidates.insert(
             value.block_id(),
@@ -385,6 +406,7 @@ impl ConsensusApp {
                 proposer,
                 value: value.clone(),
                 executed: Arc::new(executed),
+                synced,
             },
         );
     }
@@ -525,7 +547,7 @@ impl ConsensusApp {
                 .await?
             {
                 Ok(executed) => {
-                    self.keep_candidate(round, proposer.clone(), &value, executed);
+                    self.keep_candidate(round, proposer.clone(), &value, executed, false);
                     Validity::Valid
                 }
                 Err(reason) => {
@@ -563,8 +585,10 @@ impl ConsensusApp {
         let header = candidate.executed.header().clone();
         let commit = commit_certificate(header.height, &certificate);
         let notes = self.checkpoint_notes(&header, &extensions);
+        let caught_up = !candidate.synced;
         crate::crash::point("consensus::decided::before_commit");
         let summary = self.node.commit(&candidate.executed, commit, notes)?;
+        self.caught_up = caught_up;
         crate::crash::point("consensus::decided::after_commit");
         tracing::debug!(height = summary.height, txs = summary.tx_count, "committed");
         self.candidates.clear();
@@ -720,6 +744,7 @@ impl ConsensusApp {
                 verdict.proposer.clone(),
                 &verdict.value,
                 executed,
+                true,
             );
         }
         outcome

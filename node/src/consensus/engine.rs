@@ -150,12 +150,13 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
         // Only the configured validators: peers found any other way are dropped.
         persistent_peers_only: true,
         // Discovery is off, but Malachite sizes its connection limits from these: inbound
-        // and outbound connections (pending and established) at most 4× the peer count, at
-        // most `max_connections_per_ip` inbound from one address — counted from the TCP
-        // accept, before any handshake — and an address that is no peer's waits
-        // `ip_throttle_duration` after a connection closes. Sized for this consortium rather
-        // than Malachite's open-network defaults (50 peers each way); a devnet's validators
-        // share 127.0.0.1, hence at least one per peer from one address.
+        // and outbound connections (pending and established) at most 4× `num_*_peers` —
+        // sized here for this consortium instead of Malachite's open-network 50 each way —
+        // at most `max_connections_per_ip` inbound from one address, counted from the TCP
+        // accept, before any handshake, and an address that is no peer's waits
+        // `ip_throttle_duration` after a connection closes. The last two are Malachite's
+        // defaults (5, 30 s) for up to three peers; a devnet's validators share 127.0.0.1,
+        // hence one more per peer beyond that.
         discovery: DiscoveryConfig {
             enabled: false,
             num_inbound_peers: peer_count + 2,

@@ -7,8 +7,9 @@
 //! - from an address of a configured peer: let through (the allowlist and the per-peer
 //!   budgets of `txgossip` judge it once it is authenticated);
 //! - from any other address: at most [`UNKNOWN_PER_ADDRESS_MAX`] at once from one address, at
-//!   most [`UNKNOWN_TOTAL_MAX`] at once from all of them, and an address whose connection
-//!   closed waits [`UNKNOWN_COOLDOWN_MS`] before the next one.
+//!   most [`UNKNOWN_TOTAL_MAX`] at once from all of them, and after any of an address's
+//!   connections closes, that address waits [`UNKNOWN_COOLDOWN_MS`] before the next one (so
+//!   keeping one connection open while cycling the other buys no handshakes either).
 //!
 //! So however many connections unknown sources open, this node runs at most
 //! [`UNKNOWN_TOTAL_MAX`] handshakes for them at a time. A peer configured by DNS name has no
@@ -41,7 +42,7 @@ use libp2p::{Multiaddr, PeerId};
 pub const UNKNOWN_PER_ADDRESS_MAX: usize = 2;
 /// Connections all unknown addresses together may hold open at once.
 pub const UNKNOWN_TOTAL_MAX: usize = 16;
-/// How long an unknown address waits after its last connection closed.
+/// How long an unknown address waits after one of its connections closed.
 pub const UNKNOWN_COOLDOWN_MS: u64 = 10_000;
 /// Unknown addresses remembered in their cooldown; past this the oldest are forgotten.
 const COOLING_MAX: usize = 4_096;
@@ -81,7 +82,7 @@ pub struct SourceBudget {
     /// Open inbound connections from unknown addresses.
     open: HashMap<ConnectionId, IpAddr>,
     open_by_address: HashMap<IpAddr, usize>,
-    /// Unknown addresses with no open connection: when their last one closed (ms).
+    /// Unknown addresses by when one of their connections last closed (ms).
     cooling: HashMap<IpAddr, u64>,
 }
 
@@ -137,11 +138,11 @@ impl SourceBudget {
         });
         if left == Some(0) {
             self.open_by_address.remove(&ip);
-            if self.cooling.len() >= COOLING_MAX {
-                self.forget_cooled(now_ms);
-            }
-            self.cooling.insert(ip, now_ms);
         }
+        if self.cooling.len() >= COOLING_MAX && !self.cooling.contains_key(&ip) {
+            self.forget_cooled(now_ms);
+        }
+        self.cooling.insert(ip, now_ms);
     }
 
     /// Drops addresses whose cooldown is over and, if that is not room enough, the half that
@@ -297,22 +298,30 @@ mod tests {
             budget.admit(id(3), stranger, 0),
             Err(Refusal::AddressFull(stranger.unwrap()))
         );
-        // One closes: the other is still open, so no cooldown yet, and the share has room.
+        // One closes while the other stays open: the share has room, but the address waits
+        // all the same, or cycling one connection beside a kept one would be free.
         budget.closed(id(1), 100);
-        assert_eq!(budget.admit(id(4), stranger, 100), Ok(()));
-        budget.closed(id(2), 200);
-        budget.closed(id(4), 300);
         assert_eq!(
-            budget.admit(id(5), stranger, 300 + UNKNOWN_COOLDOWN_MS - 1),
+            budget.admit(id(4), stranger, 100 + UNKNOWN_COOLDOWN_MS - 1),
             Err(Refusal::TooSoon(stranger.unwrap()))
         );
         assert_eq!(
-            budget.admit(id(6), stranger, 300 + UNKNOWN_COOLDOWN_MS),
+            budget.admit(id(4), stranger, 100 + UNKNOWN_COOLDOWN_MS),
+            Ok(())
+        );
+        budget.closed(id(2), 20_000);
+        budget.closed(id(4), 20_100);
+        assert_eq!(
+            budget.admit(id(5), stranger, 20_100 + UNKNOWN_COOLDOWN_MS - 1),
+            Err(Refusal::TooSoon(stranger.unwrap()))
+        );
+        assert_eq!(
+            budget.admit(id(6), stranger, 20_100 + UNKNOWN_COOLDOWN_MS),
             Ok(())
         );
         // Closing what was never let in (or twice) changes nothing.
-        budget.closed(id(3), 400);
-        budget.closed(id(4), 400);
+        budget.closed(id(3), 40_000);
+        budget.closed(id(4), 40_000);
         assert_eq!(budget.unknown_open(), 1);
     }
 

@@ -52,31 +52,43 @@ impl Reader {
 /// proof's time. The verdicts are exactly the uncached ones.
 #[derive(Debug, Default)]
 pub struct ReadKeys {
-    /// The key header's text to the key it parses and checks to, or why it does not.
-    parsed: Mutex<HashMap<String, Result<PublicKey, String>>>,
+    /// Key header texts that parsed and checked, and their keys (a text that does not is
+    /// parsed again each time: nothing an unauthenticated sender makes up is kept).
+    parsed: Mutex<HashMap<String, PublicKey>>,
     /// Each key's decoded curve point, for the signature check.
     decoded: KeyCache,
 }
 
-/// Key header texts remembered at most; past this the memory starts again empty (a flood of
-/// made-up keys costs the flooder the parsing it always cost).
+/// Key header texts remembered at most; past this the memory starts again empty.
 const PARSED_KEYS_MAX: usize = 4_096;
+/// The longest key header a real key has (`sm2:` and 65 bytes of hex, uncompressed); a
+/// longer one is refused by the parse and never looked up.
+const KEY_TEXT_MAX: usize = 4 + 2 * 65;
 
 impl ReadKeys {
     fn parse(&self, text: &str) -> Result<PublicKey, String> {
-        let mut parsed = self
-            .parsed
+        if text.len() <= KEY_TEXT_MAX
+            && let Some(key) = self.lock().get(text)
+        {
+            return Ok(*key);
+        }
+        // Outside the lock: a flood of keys that do not parse holds up no one else's read.
+        let key = text.parse::<PublicKey>().map_err(|e| e.to_string())?;
+        if text.len() <= KEY_TEXT_MAX {
+            let mut parsed = self.lock();
+            if parsed.len() >= PARSED_KEYS_MAX {
+                parsed.clear();
+            }
+            parsed.insert(text.to_owned(), key);
+        }
+        Ok(key)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, PublicKey>> {
+        // A panic while holding it leaves correctly parsed keys: still usable.
+        self.parsed
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        if let Some(known) = parsed.get(text) {
-            return known.clone();
-        }
-        let result = text.parse::<PublicKey>().map_err(|e| e.to_string());
-        if parsed.len() >= PARSED_KEYS_MAX {
-            parsed.clear();
-        }
-        parsed.insert(text.to_owned(), result.clone());
-        result
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     fn verify(&self, key: &PublicKey, signature: &Signature, request: &ReadRequest<'_>) -> bool {

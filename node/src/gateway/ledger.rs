@@ -448,6 +448,10 @@ struct Status<'a> {
     uptime_s: u64,
     /// The node's clock, so clients can see their skew before signing read requests.
     now_ms: u64,
+    /// Set while a validator rebuilt by `gongxin-node resync` follows consensus without
+    /// signing, until its chain has committed this height (`sign_guard`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    signing_paused_through: Option<u64>,
 }
 
 /// `GET /v1/status`.
@@ -470,6 +474,10 @@ pub fn status(node: &Node) -> ApiResult {
             mempool_bytes: pool.bytes,
             uptime_s: node.uptime_s(),
             now_ms: node.clock.now_ms(),
+            signing_paused_through: Some(
+                node.metrics.signing_paused_through.load(Ordering::Relaxed),
+            )
+            .filter(|&height| height > 0),
         },
     ))
 }

@@ -1459,7 +1459,7 @@ pub fn set_aside(
         Err(e) => return refuse(format!("cannot open {}: {e}", db.join("LOCK").display())),
     };
     let mark = tip_mark_path(db);
-    let marked_height = read_tip_mark(&mark).map(|(height, _)| height);
+    let marked_height = marked_height(db);
     before_move(marked_height)?;
     let mark = if mark.exists() {
         std::fs::rename(&mark, &moved_mark)?;
@@ -1489,6 +1489,22 @@ pub fn sibling_path(dir: &Path, suffix: &str) -> PathBuf {
 /// The height the mark of the database at `db` says it has committed, if it reads.
 pub fn marked_height(db: &Path) -> Option<u64> {
     read_tip_mark(&tip_mark_path(db)).map(|(height, _)| height)
+}
+
+/// The height the database at `db` itself records as committed, read without the storage key
+/// (the tip record is not sealed) and without writing (RocksDB's read-only mode, which takes
+/// no lock): what `resync` compares with the mark, which is renamed into place unsynced after
+/// each commit and so may lag the database after a power cut. `None` if the database does not
+/// open or has no tip.
+pub fn stored_tip_height(db: &Path) -> Option<u64> {
+    let families = DB::list_cf(&Options::default(), db).ok()?;
+    let database = DB::open_cf_for_read_only(&Options::default(), db, families, false).ok()?;
+    let bytes = database
+        .get_cf(database.cf_handle(CF_META)?, META_TIP)
+        .ok()??;
+    decode_stored::<ChainTip>("tip", &bytes)
+        .ok()
+        .map(|tip| tip.height)
 }
 
 /// The mark's height and block hash, if it is there and reads as one.

@@ -576,3 +576,20 @@ fn set_aside_moves_nothing_when_the_step_before_the_move_fails() {
     assert!(moved.database.join("CURRENT").exists());
     assert_eq!(marked_height(&db), None);
 }
+
+#[test]
+fn the_stored_tip_is_read_without_the_key_even_when_the_mark_lags() {
+    let (dir, store) = store();
+    let entries: Vec<(Hash, Vec<u8>)> = (0..4u8)
+        .map(|i| (Hash::digest(&[i]), vec![i; 10]))
+        .collect();
+    write_log(&store, &entries, 1);
+    drop(store);
+    let db = dir.path().join("db");
+    assert_eq!(stored_tip_height(&db), Some(4));
+    // A mark left behind by a power cut says less; the database's own record is still read.
+    std::fs::write(tip_mark_path(&db), format!("1 {}\n", Hash::ZERO.to_hex())).unwrap();
+    assert_eq!(marked_height(&db), Some(1));
+    assert_eq!(stored_tip_height(&db), Some(4));
+    assert_eq!(stored_tip_height(&dir.path().join("nothing")), None);
+}

@@ -23,6 +23,8 @@ export interface Status {
   mempool_bytes: number;
   uptime_s: number;
   now_ms: number;
+  /** Present while a validator rebuilt by `gongxin-node resync` signs nothing (up to this height). */
+  signing_paused_through?: number;
 }
 
 /** `GET /v1/whoami` (signed). */
