@@ -2,7 +2,8 @@
 //! on both of a validator's swarms: at most a few at once from one such address, none again
 //! within a cooldown after they close, and the consortium commits meanwhile.
 //!
-//! The stranger connects from 127.0.0.2 (the validators listen on, and dial from, 127.0.0.1).
+//! The stranger connects from 127.0.0.2, a crowd of them from 127.0.0.10–17 (the validators
+//! listen on, and dial from, 127.0.0.1).
 //! A connection refused before its handshake is closed by the node at once; one let in waits
 //! for the stranger's first handshake bytes, which never come.
 
@@ -26,11 +27,16 @@ fn port_of(multiaddr: &str) -> u16 {
 
 /// A TCP connection to `port` on 127.0.0.1 from 127.0.0.2.
 fn connect_as_stranger(port: u16) -> TcpStream {
+    connect_from([127, 0, 0, 2], port)
+}
+
+/// A TCP connection to `port` on 127.0.0.1 from `source` (a loopback address).
+fn connect_from(source: [u8; 4], port: u16) -> TcpStream {
     let socket = Socket::new(Domain::IPV4, Type::STREAM, None).expect("socket");
-    let source: SocketAddr = "127.0.0.2:0".parse().unwrap();
+    let source: SocketAddr = (source, 0).into();
     socket
         .bind(&SockAddr::from(source))
-        .expect("bind 127.0.0.2");
+        .expect("bind a loopback source");
     let target: SocketAddr = ([127, 0, 0, 1], port).into();
     socket
         .connect_timeout(&SockAddr::from(target), Duration::from_secs(2))
@@ -58,7 +64,11 @@ fn closed_by_node(stream: &mut TcpStream) -> bool {
 
 /// Opens [`ATTEMPTS`] connections to `port` at once and returns how many the node let wait.
 fn waiting_of(port: u16) -> (usize, Vec<TcpStream>) {
-    let mut streams: Vec<TcpStream> = (0..ATTEMPTS).map(|_| connect_as_stranger(port)).collect();
+    still_waiting((0..ATTEMPTS).map(|_| connect_as_stranger(port)).collect())
+}
+
+/// How many of `streams` the node has not closed after a moment (and the streams, kept open).
+fn still_waiting(mut streams: Vec<TcpStream>) -> (usize, Vec<TcpStream>) {
     std::thread::sleep(Duration::from_millis(300));
     let waiting = streams
         .iter_mut()
@@ -114,6 +124,19 @@ fn a_stranger_gets_a_few_connections_and_then_must_wait() {
             "port {port}: a reconnection within the cooldown was let in"
         );
     }
+
+    // Many strangers, each within its own share: the consensus swarm keeps at most
+    // 4 × (peers + 2) = 20 inbound connections pending (Malachite's default is 200, which
+    // would let all 40 of these wait).
+    let crowd: Vec<TcpStream> = (10..18u8)
+        .flat_map(|host| (0..5).map(move |_| connect_from([127, 0, 0, host], consensus)))
+        .collect();
+    let (crowd_waiting, crowd) = still_waiting(crowd);
+    assert!(
+        (6..=20).contains(&crowd_waiting),
+        "{crowd_waiting} of 40 strangers' connections left waiting on the consensus port"
+    );
+    drop(crowd);
 
     // The validators were never held back: the chain goes on with all four.
     let later = cluster.height(0).expect("height") + 3;

@@ -11,6 +11,13 @@ fn store() -> (tempfile::TempDir, Store) {
     (dir, store)
 }
 
+/// `count` made-up entries of 10 bytes, by made-up transaction hashes.
+fn small_entries(count: u8) -> Vec<(Hash, Vec<u8>)> {
+    (0..count)
+        .map(|i| (Hash::digest(&[i]), vec![i; 10]))
+        .collect()
+}
+
 /// Writes the test ledger's entries and log nodes the way the node does, in blocks of `per_block`.
 fn write_log(store: &Store, entries: &[(Hash, Vec<u8>)], per_block: usize) -> Frontier {
     let mut frontier = Frontier::new();
@@ -556,10 +563,7 @@ fn a_database_behind_its_committed_height_mark_refuses_to_open() {
 #[test]
 fn set_aside_moves_nothing_when_the_step_before_the_move_fails() {
     let (dir, store) = store();
-    let entries: Vec<(Hash, Vec<u8>)> = (0..3u8)
-        .map(|i| (Hash::digest(&[i]), vec![i; 10]))
-        .collect();
-    write_log(&store, &entries, 1);
+    write_log(&store, &small_entries(3), 1);
     drop(store);
     let db = dir.path().join("db");
     let refused = set_aside(&db, 9, |marked| {
@@ -580,10 +584,7 @@ fn set_aside_moves_nothing_when_the_step_before_the_move_fails() {
 #[test]
 fn the_stored_tip_is_read_without_the_key_even_when_the_mark_lags() {
     let (dir, store) = store();
-    let entries: Vec<(Hash, Vec<u8>)> = (0..4u8)
-        .map(|i| (Hash::digest(&[i]), vec![i; 10]))
-        .collect();
-    write_log(&store, &entries, 1);
+    write_log(&store, &small_entries(4), 1);
     drop(store);
     let db = dir.path().join("db");
     assert_eq!(stored_tip_height(&db), Some(4));
