@@ -13,7 +13,6 @@
 //! The mark is one line, `do-not-sign-through <height>`. A mark that does not read as one
 //! stops the node: ignoring it would be the unsafe way to fail.
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 const PREFIX: &str = "do-not-sign-through ";
@@ -61,16 +60,7 @@ pub fn write(data_dir: &Path, height: u64, replace_unreadable: bool) -> std::io:
         Err(e) => return Err(e),
     };
     let height = earlier.unwrap_or(0).max(height);
-    let path = path(data_dir);
-    let partial = crate::storage::sibling_path(data_dir, ".sign-guard.partial");
-    let mut file = std::fs::File::create(&partial)?;
-    file.write_all(format!("{PREFIX}{height}\n").as_bytes())?;
-    file.sync_all()?;
-    std::fs::rename(&partial, &path)?;
-    if let Some(parent) = path.parent() {
-        // The rename itself must survive a power cut.
-        std::fs::File::open(parent)?.sync_all()?;
-    }
+    crate::storage::write_file_durably(&path(data_dir), format!("{PREFIX}{height}\n").as_bytes())?;
     Ok(height)
 }
 

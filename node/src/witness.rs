@@ -192,20 +192,7 @@ fn trusted(genesis: &Genesis, handovers: &[HandOver]) -> Result<Trusted, String>
 fn persist(path: &Path, state: &State) -> Result<(), WitnessError> {
     let storage = |e: std::io::Error| WitnessError::Storage(format!("{}: {e}", path.display()));
     let text = serde_json::to_vec_pretty(state).expect("the state always serializes");
-    let temporary = path.with_extension("json.tmp");
-    {
-        use std::io::Write as _;
-        let mut file = std::fs::File::create(&temporary).map_err(storage)?;
-        file.write_all(&text).map_err(storage)?;
-        file.sync_all().map_err(storage)?;
-    }
-    std::fs::rename(&temporary, path).map_err(storage)?;
-    if let Some(dir) = path.parent() {
-        std::fs::File::open(dir)
-            .and_then(|d| d.sync_all())
-            .map_err(storage)?;
-    }
-    Ok(())
+    crate::storage::write_file_durably(path, &text).map_err(storage)
 }
 
 fn text(status: StatusCode, content_type: &'static str, body: String) -> Response {

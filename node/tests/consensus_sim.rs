@@ -302,10 +302,19 @@ async fn simulate(seed: u64) {
                         reply,
                     })
                     .await;
+                    // What keeps a rebuilt validator from signing while it is still behind.
+                    assert!(
+                        !n.app.caught_up(),
+                        "seed {seed}: a synced block counted as caught up"
+                    );
                 } else {
                     assert!(
                         matches!(next, Next::Start(h, _) if h == height.increment()),
                         "seed {seed}"
+                    );
+                    assert!(
+                        nodes[i].app.caught_up(),
+                        "seed {seed}: a block decided live did not count as caught up"
                     );
                 }
                 assert_eq!(

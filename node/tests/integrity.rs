@@ -405,37 +405,40 @@ async fn a_missing_log_node_or_an_unreadable_checkpoint_is_damage_too() {
     let leaf = gongxin_core::log::leaf_hash(&original.node.reader().entry(3).unwrap().unwrap());
     let path = format!("/v1/proofs/inclusion?leaf_hash={leaf}");
 
-    let (_missing, node) = altered_copy(&original, |db| {
-        db.delete_cf(db.cf_handle("log_nodes").unwrap(), node_key(0, 2))
-            .unwrap();
-    });
-    let (status, body) = get(&gongxin_node::gateway::routes(node), &path).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (500, Some("ledger_damaged")),
-        "{body}"
-    );
-    assert!(
-        body["message"].as_str().unwrap().contains("cannot be read"),
-        "{body}"
-    );
-
-    let (_junk, node) = altered_copy(&original, |db| {
-        db.put_cf(
-            db.cf_handle("checkpoints").unwrap(),
-            key(size),
-            b"not a note",
-        )
-        .unwrap();
-    });
-    let (status, body) = get(&gongxin_node::gateway::routes(node), &path).await;
-    assert_eq!(
-        (status, body["error"].as_str()),
-        (500, Some("ledger_damaged")),
-        "{body}"
-    );
-    assert!(
-        body["message"].as_str().unwrap().contains("does not parse"),
-        "{body}"
-    );
+    // Each alteration on its own copy: the proof is refused as damage, for the right reason.
+    let refused_because = |alter: &dyn Fn(&rocksdb::DB), why: &'static str| {
+        let (copy, node) = altered_copy(&original, alter);
+        let path = path.clone();
+        async move {
+            let (status, body) = get(&gongxin_node::gateway::routes(node), &path).await;
+            assert_eq!(
+                (status, body["error"].as_str()),
+                (500, Some("ledger_damaged")),
+                "{body}"
+            );
+            let message = body["message"].as_str().unwrap();
+            assert!(message.contains(why), "{why}: {body}");
+            drop(copy);
+        }
+    };
+    refused_because(
+        &|db| {
+            db.delete_cf(db.cf_handle("log_nodes").unwrap(), node_key(0, 2))
+                .unwrap()
+        },
+        "cannot be read",
+    )
+    .await;
+    refused_because(
+        &|db| {
+            db.put_cf(
+                db.cf_handle("checkpoints").unwrap(),
+                key(size),
+                b"not a note",
+            )
+            .unwrap()
+        },
+        "does not parse",
+    )
+    .await;
 }

@@ -202,17 +202,28 @@ impl ConsensusApp {
         Height(self.node.tip().height() + 1)
     }
 
+    /// Whether this node has caught up with the others: its last commit was of a block
+    /// decided in its round while it listened, not of one fetched by value sync.
+    pub fn caught_up(&self) -> bool {
+        self.caught_up
+    }
+
+    /// A follower that may sign again: it has committed the height it follows through and
+    /// caught up.
+    fn follower_done(&self) -> bool {
+        self.caught_up
+            && self.follow_through.is_some_and(|guard| {
+                !crate::sign_guard::still_holds(guard, self.node.tip().height())
+            })
+    }
+
     /// Handles messages until the chain fails or the engine goes away (`Err`), or, for a
     /// follower, until the chain has committed the height it follows through and caught up
     /// (`Ok`).
     pub async fn run(mut self, channels: &mut Channels<GongxinContext>) -> Result<(), AppError> {
         while let Some(msg) = channels.consensus.recv().await {
             self.handle(msg).await?;
-            if self.caught_up
-                && self.follow_through.is_some_and(|guard| {
-                    !crate::sign_guard::still_holds(guard, self.node.tip().height())
-                })
-            {
+            if self.follower_done() {
                 return Ok(());
             }
         }
@@ -585,10 +596,10 @@ impl ConsensusApp {
         let header = candidate.executed.header().clone();
         let commit = commit_certificate(header.height, &certificate);
         let notes = self.checkpoint_notes(&header, &extensions);
-        let caught_up = !candidate.synced;
+        let synced = candidate.synced;
         crate::crash::point("consensus::decided::before_commit");
         let summary = self.node.commit(&candidate.executed, commit, notes)?;
-        self.caught_up = caught_up;
+        self.caught_up = !synced;
         crate::crash::point("consensus::decided::after_commit");
         tracing::debug!(height = summary.height, txs = summary.tx_count, "committed");
         self.candidates.clear();

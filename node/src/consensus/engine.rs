@@ -585,6 +585,27 @@ async fn wal_released(wal: &Path, limit: Duration) -> bool {
 mod tests {
     use super::*;
 
+    #[tokio::test]
+    async fn a_new_engine_waits_for_the_old_logs_lock_and_no_longer_than_its_limit() {
+        let dir = tempfile::tempdir().unwrap();
+        let wal = dir.path().join("wal");
+        // No log yet: nothing to wait for.
+        assert!(wal_released(&wal, Duration::ZERO).await);
+        std::fs::write(&wal, b"entries").unwrap();
+        // Held (as the old engine's log thread holds it): refused once the limit is spent.
+        let held = std::fs::File::open(&wal).unwrap();
+        rustix::fs::flock(&held, rustix::fs::FlockOperation::NonBlockingLockExclusive).unwrap();
+        let started = std::time::Instant::now();
+        assert!(!wal_released(&wal, Duration::from_millis(100)).await);
+        assert!(started.elapsed() >= Duration::from_millis(100));
+        // Let go while waiting: free before the limit.
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            drop(held);
+        });
+        assert!(wal_released(&wal, Duration::from_secs(10)).await);
+    }
+
     #[test]
     fn only_a_log_shorter_than_its_header_is_set_aside() {
         let dir = tempfile::tempdir().unwrap();

@@ -433,4 +433,35 @@ mod tests {
         assert_eq!(cache.accept("k", "n3", 300, 150), Ok(()));
         assert_eq!(cache.len(), 2);
     }
+
+    #[test]
+    fn read_keys_remember_only_keys_that_parse_and_stay_within_their_bound() {
+        use gongxin_core::crypto::{Algorithm, Keypair};
+        let keys = ReadKeys::default();
+        let key = Keypair::from_secret_bytes(Algorithm::Ed25519, &[5; 32])
+            .unwrap()
+            .public_key();
+        let text = key.to_string();
+        assert_eq!(keys.parse(&text), Ok(key));
+        assert_eq!(keys.parse(&text), Ok(key), "the remembered key is the same");
+        // What does not parse gives the parser's reason and is not kept, however long.
+        let junk = format!("ed25519:{}", "zz".repeat(40));
+        assert_eq!(keys.parse(&junk), text_error(&junk));
+        assert!(keys.parse(&"a".repeat(10_000)).is_err());
+        assert_eq!(keys.lock().len(), 1);
+        // Past the bound the memory starts again empty, and goes on answering.
+        for seed in 0..PARSED_KEYS_MAX as u32 + 3 {
+            let mut secret = [0u8; 32];
+            secret[..4].copy_from_slice(&seed.to_be_bytes());
+            let other = Keypair::from_secret_bytes(Algorithm::Ed25519, &secret)
+                .unwrap()
+                .public_key();
+            assert_eq!(keys.parse(&other.to_string()), Ok(other));
+        }
+        assert!(keys.lock().len() <= PARSED_KEYS_MAX);
+    }
+
+    fn text_error(text: &str) -> Result<PublicKey, String> {
+        text.parse::<PublicKey>().map_err(|e| e.to_string())
+    }
 }

@@ -37,6 +37,7 @@ pub mod seal;
 mod state_cache;
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use bincode::{Decode, Encode};
 use gongxin_core::Hash;
@@ -263,18 +264,17 @@ pub struct Store {
 /// the write succeeds. Each holds the size plus one; 0: no note yet.
 #[derive(Debug, Default)]
 struct LatestSizes {
-    ledger: std::sync::atomic::AtomicU64,
-    public: std::sync::atomic::AtomicU64,
+    ledger: AtomicU64,
+    public: AtomicU64,
 }
 
 impl LatestSizes {
-    fn get(slot: &std::sync::atomic::AtomicU64) -> Option<u64> {
-        slot.load(std::sync::atomic::Ordering::Acquire)
-            .checked_sub(1)
+    fn get(slot: &AtomicU64) -> Option<u64> {
+        slot.load(Ordering::Acquire).checked_sub(1)
     }
 
-    fn raise(slot: &std::sync::atomic::AtomicU64, size: u64) {
-        slot.fetch_max(size.saturating_add(1), std::sync::atomic::Ordering::AcqRel);
+    fn raise(slot: &AtomicU64, size: u64) {
+        slot.fetch_max(size.saturating_add(1), Ordering::AcqRel);
     }
 }
 
@@ -1473,6 +1473,25 @@ pub fn set_aside(
         mark,
         marked_height,
     })
+}
+
+/// Writes `bytes` to `path` so that a crash or power cut leaves the old file or the new one,
+/// never half of one: a temporary file beside it (`<path>.partial`), synced, renamed over
+/// `path`, and the directory synced so the rename itself lasts.
+pub fn write_file_durably(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    let mut partial = path.as_os_str().to_owned();
+    partial.push(".partial");
+    let partial = PathBuf::from(partial);
+    {
+        let mut file = std::fs::File::create(&partial)?;
+        std::io::Write::write_all(&mut file, bytes)?;
+        file.sync_all()?;
+    }
+    std::fs::rename(&partial, path)?;
+    if let Some(dir) = path.parent() {
+        std::fs::File::open(dir)?.sync_all()?;
+    }
+    Ok(())
 }
 
 /// `<dir><suffix>` beside `dir` (`devnet-data/nodes/a/data` → `…/a/data.tip`): where the node
