@@ -316,6 +316,52 @@ async fn inclusion_by_leaf_hash_is_open_and_carries_no_entry() {
     );
 }
 
+/// An open proof runs on the gateway's runtime instead of the handler pool, but under the
+/// same bound: with every handler permit taken it waits, is a 503 once the request timeout
+/// passes, and answers as soon as a permit is free.
+#[tokio::test]
+async fn an_open_proof_waits_for_a_handler_permit_like_every_handler() {
+    let t = test_node(Limits {
+        http_handlers_max: 1,
+        http_request_timeout_ms: 300,
+        ..Limits::default()
+    });
+    let tx = t.proposal("SC-P-1");
+    assert_eq!(t.submit(&tx).await.0, StatusCode::ACCEPTED);
+    t.produce();
+    let location = t.node.reader().tx_location(&tx.hash()).unwrap().unwrap();
+    let entry = t.node.reader().entry(location.log_index).unwrap().unwrap();
+    let path = format!("/v1/proofs/inclusion?leaf_hash={}", log::leaf_hash(&entry));
+    let ctx = gateway::Ctx::new(t.node.clone());
+    let routes = gateway::routes_with(ctx.clone());
+    let ask = || warp::test::request().path(&path).reply(&routes);
+
+    let held = ctx.guards.handlers.clone().try_acquire_owned().unwrap();
+    let started = std::time::Instant::now();
+    let response = ask().await;
+    assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body["error"], "timeout", "{body}");
+    assert_eq!(response.headers()["retry-after"], "1");
+
+    // Freed while the request waits: it is answered.
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        drop(held);
+    });
+    let response = ask().await;
+    release.await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = serde_json::from_slice(response.body()).unwrap();
+    assert_eq!(body["leaf_index"], location.log_index);
+    assert_eq!(
+        ctx.guards.handlers.available_permits(),
+        1,
+        "the permit is given back"
+    );
+}
+
 #[tokio::test]
 async fn signed_ledger_reads_show_each_reader_what_the_read_table_allows() {
     let t = test_node(Limits::default());

@@ -460,6 +460,79 @@ mod tests {
     /// A seeded mutation fuzz of every message a peer can send (the fallback issue 15 allows
     /// where the fuzz workspace cannot build the node): 200,000 mutants of real encodings,
     /// each decoded as every message type. None panics, and whatever decodes is canonical.
+    /// A transaction of nearly [`gongxin_core::encoding::TX_BYTES_MAX`] encoded bytes.
+    fn largest_tx(nonce: u64) -> gongxin_core::tx::SignedTx {
+        let key = Keypair::from_secret_bytes(Algorithm::Sm2, &[5; 32]).unwrap();
+        let tx = gongxin_core::tx::TxBody {
+            chain_id: "c".into(),
+            signer: key.public_key(),
+            replay: gongxin_core::tx::ReplayGuard {
+                nonce,
+                valid_until_height: 10,
+            },
+            operation: gongxin_core::model::Operation::ApproveProject {
+                project: "项".repeat(21_500),
+            },
+        }
+        .sign(&key);
+        let bytes = gongxin_core::encoding::encode(&tx).len();
+        assert!(bytes <= gongxin_core::encoding::TX_BYTES_MAX && bytes > 60_000);
+        tx
+    }
+
+    #[test]
+    fn what_an_honest_validator_sends_fits_the_consensus_networks_limits() {
+        use crate::consensus::context::{Proposal, chunk_txs};
+        use crate::consensus::engine::{PROPOSAL_PARTS_PAYLOAD_BYTES_MAX, VOTES_PAYLOAD_BYTES_MAX};
+        // A block of the largest transactions, streamed: every part within its topic's limit,
+        // and the fullest one within a tenth of it (the limit is not loose).
+        let txs: Vec<_> = (0..20).map(largest_tx).collect();
+        let stream = StreamId::new(Bytes::from(vec![0xff; 16]));
+        let sizes: Vec<u64> = chunk_txs(&txs)
+            .into_iter()
+            .map(|chunk| {
+                let part = StreamContent::Data(ProposalPart::Txs(chunk));
+                let message = StreamMessage::new(stream.clone(), u64::MAX, part);
+                GongxinCodec.encode(&message).unwrap().len() as u64
+            })
+            .collect();
+        assert!(sizes.len() >= 2, "{sizes:?}");
+        let fullest = sizes.iter().copied().max().unwrap();
+        assert!(fullest <= PROPOSAL_PARTS_PAYLOAD_BYTES_MAX, "{fullest}");
+        assert!(
+            fullest * 10 >= PROPOSAL_PARTS_PAYLOAD_BYTES_MAX * 8,
+            "{fullest}"
+        );
+        // Votes and proposals: a few hundred bytes each, far below their limit.
+        let vote = Vote {
+            kind: malachitebft_core_types::VoteType::Precommit,
+            height: Height(u64::MAX),
+            round: Round::new(u32::MAX - 1),
+            value: malachitebft_core_types::NilOrVal::Val(ValueId(header().id())),
+            validator: Address("v".repeat(64)),
+            extension: Some(SignedMessage::new(
+                CheckpointAttestation {
+                    public_signature: Some(signature()),
+                },
+                signature(),
+            )),
+        };
+        let proposal = Proposal {
+            height: Height(u64::MAX),
+            round: Round::new(1),
+            value: BlockValue::new(header()),
+            pol_round: Round::new(0),
+            proposer: Address("v".repeat(64)),
+        };
+        for message in [
+            SignedConsensusMsg::Vote(SignedMessage::new(vote, signature())),
+            SignedConsensusMsg::Proposal(SignedMessage::new(proposal, signature())),
+        ] {
+            let bytes = GongxinCodec.encode(&message).unwrap().len() as u64;
+            assert!(bytes * 16 <= VOTES_PAYLOAD_BYTES_MAX, "{bytes}");
+        }
+    }
+
     #[test]
     fn mutated_peer_messages_never_panic_and_decode_canonically() {
         let vote = |extension| Vote {

@@ -10,7 +10,7 @@ use anyhow::Context as _;
 use bytesize::ByteSize;
 use malachitebft_app_channel::app::config::{
     ChannelNames, ConsensusConfig, DiscoveryConfig, NodeConfig as MalachiteNodeConfig, P2pConfig,
-    ProtocolNames, PubSubProtocol, ValuePayload, ValueSyncConfig,
+    ProtocolNames, PubSubMaxSizePerTopic, PubSubProtocol, ValuePayload, ValueSyncConfig,
 };
 use malachitebft_app_channel::app::net::Multiaddr;
 use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
@@ -22,10 +22,22 @@ use malachitebft_app_channel::{
 
 use super::app::{ConsensusApp, Timing};
 use super::codec::{GongxinCodec, SealedWalCodec};
-use super::context::{Address, GongxinContext};
+use super::context::{Address, GongxinContext, HEADER_BYTES_MAX, PROPOSAL_PART_BYTES_MAX};
 use super::signing::{GongxinSigner, GongxinVerifier};
 use crate::config::ConsensusSettings;
 use crate::node::Node;
+
+/// Largest consensus-network frame from a peer, on any topic.
+pub const CONSENSUS_WIRE_BYTES_MAX: u64 = 1024 * 1024;
+/// Largest payload on the topic of votes and proposals: a vote with its checkpoint
+/// attestation, or a proposal carrying one header (at most [`HEADER_BYTES_MAX`]), signed.
+pub const VOTES_PAYLOAD_BYTES_MAX: u64 = 64 * 1024;
+/// Largest payload on the topic of proposal parts: one part of at most
+/// [`PROPOSAL_PART_BYTES_MAX`] encoded transactions, with its stream framing.
+pub const PROPOSAL_PARTS_PAYLOAD_BYTES_MAX: u64 = PROPOSAL_PART_BYTES_MAX as u64 + 64 * 1024;
+const _: () = assert!(HEADER_BYTES_MAX as u64 * 4 <= VOTES_PAYLOAD_BYTES_MAX);
+// Malachite refuses to start unless a topic's payload, once signed, fits the wire limit.
+const _: () = assert!(PROPOSAL_PARTS_PAYLOAD_BYTES_MAX + 64 * 1024 <= CONSENSUS_WIRE_BYTES_MAX);
 
 /// Reads a node key file: 64 hex characters (an ed25519 seed).
 pub fn read_node_key(path: &Path) -> anyhow::Result<NetworkKeypair> {
@@ -166,7 +178,16 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
             ..DiscoveryConfig::default()
         },
         protocol: PubSubProtocol::default(),
-        pubsub_max_size: ByteSize::mib(4),
+        // Sized to what an honest validator sends, so a peer's frame is refused before it is
+        // buffered past that (Malachite's defaults: 4 MiB for any message on any topic).
+        pubsub_max_size: ByteSize::b(CONSENSUS_WIRE_BYTES_MAX),
+        pubsub_max_size_per_topic: PubSubMaxSizePerTopic {
+            consensus: Some(ByteSize::b(VOTES_PAYLOAD_BYTES_MAX)),
+            proposal_parts: Some(ByteSize::b(PROPOSAL_PARTS_PAYLOAD_BYTES_MAX)),
+            // Rebroadcast votes and round certificates, which grow with the validator set
+            // (≈ 150 bytes per signature): the wire limit holds thousands.
+            liveness: None,
+        },
         rpc_max_size: ByteSize::mib(40),
         protocol_names: ProtocolNames {
             consensus: format!("/gongxin/{tag}/consensus/1"),
@@ -181,7 +202,6 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
             sync: format!("/gongxin/{tag}/sync"),
             liveness: format!("/gongxin/{tag}/liveness"),
         },
-        ..P2pConfig::default()
     };
     Ok(EngineConfig {
         moniker: node.name.clone(),

@@ -63,7 +63,7 @@ use error::{ApiError, ApiResult};
 use ledger::Query;
 
 use context::log_read;
-pub use context::{Ctx, PeerAddr, blocking, on_handler_pool};
+pub use context::{Ctx, PeerAddr, blocking, inline, on_handler_pool};
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then lets open requests finish.
 pub async fn serve(
@@ -118,7 +118,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and(query)
         .then(|ctx: Ctx, s: SignedRequest, q: Query| async move {
             if q.contains_key("leaf_hash") {
-                blocking(ctx, move |n| ledger::inclusion_by_leaf(n, &q)).await
+                inline(ctx, move |n| ledger::inclusion_by_leaf(n, &q)).await
             } else {
                 authed(ctx, s, move |n, r| ledger::inclusion(n, r, &q)).await
             }
@@ -127,7 +127,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(open.clone())
         .and(query)
-        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| ledger::consistency(n, &q)));
+        .then(|ctx: Ctx, q: Query| inline(ctx, move |n| ledger::consistency(n, &q)));
     let entries = warp::path!("v1" / "entries")
         .and(warp::get())
         .and(open.clone())
@@ -242,9 +242,23 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .map(openapi::reply);
 
+    // The ledger's routes first, the busiest (proofs, submissions, transaction status) at the
+    // head: each route a request passes on its way costs a boxed call and a rejection.
     let routes = vec![
+        inclusion.boxed(),
+        submit_batch.boxed(),
+        tx_status.boxed(),
+        submit.boxed(),
+        block.boxed(),
+        status.boxed(),
         checkpoint.boxed(),
         checkpoint_at.boxed(),
+        consistency.boxed(),
+        entries.boxed(),
+        validator_sets.boxed(),
+        events.boxed(),
+        metrics.boxed(),
+        health.boxed(),
         internal,
         webhooks,
         minutes.boxed(),
@@ -253,18 +267,6 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
         openapi.boxed(),
         console,
         schema.boxed(),
-        inclusion.boxed(),
-        consistency.boxed(),
-        entries.boxed(),
-        validator_sets.boxed(),
-        submit_batch.boxed(),
-        status.boxed(),
-        submit.boxed(),
-        tx_status.boxed(),
-        block.boxed(),
-        events.boxed(),
-        metrics.boxed(),
-        health.boxed(),
     ];
     first_match(routes).recover(error::recover).unify().boxed()
 }
@@ -649,12 +651,12 @@ fn public_routes(open: BoxedFilter<(Ctx,)>) -> BoxedFilter<(Response,)> {
         .and(warp::get())
         .and(open.clone())
         .and(warp::query::<Query>())
-        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public_log::inclusion(n, &q)));
+        .then(|ctx: Ctx, q: Query| inline(ctx, move |n| public_log::inclusion(n, &q)));
     let consistency = warp::path!("public" / "v1" / "proofs" / "consistency")
         .and(warp::get())
         .and(open.clone())
         .and(warp::query::<Query>())
-        .then(|ctx: Ctx, q: Query| blocking(ctx, move |n| public_log::consistency(n, &q)));
+        .then(|ctx: Ctx, q: Query| inline(ctx, move |n| public_log::consistency(n, &q)));
     let record = warp::path!("public" / "v1" / "records" / String / String)
         .and(warp::get())
         .and(open)
