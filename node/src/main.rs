@@ -160,7 +160,7 @@ async fn run(config: PathBuf) -> anyhow::Result<()> {
     // read RocksDB and check signatures) are not consensus's, so a flood of requests cannot
     // delay voting or block execution.
     let gateway_runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(gateway::WORKER_THREADS)
         .max_blocking_threads(node.limits.http_handlers_max + 2)
         .thread_name("gateway")
         .enable_all()

@@ -316,14 +316,15 @@ async fn inclusion_by_leaf_hash_is_open_and_carries_no_entry() {
     );
 }
 
-/// An open proof runs on the gateway's runtime instead of the handler pool, but under the
+/// An open proof runs on a gateway runtime worker instead of the handler pool, but under the
 /// same bound: with every handler permit taken it waits, is a 503 once the request timeout
-/// passes, and answers as soon as a permit is free.
+/// passes, and answers as soon as a permit is free; with the workers' slot taken it is served
+/// by the pool; a handler that panics is a 500 and gives its permits back.
 #[tokio::test]
 async fn an_open_proof_waits_for_a_handler_permit_like_every_handler() {
     let t = test_node(Limits {
         http_handlers_max: 1,
-        http_request_timeout_ms: 300,
+        http_request_timeout_ms: 1_000,
         ..Limits::default()
     });
     let tx = t.proposal("SC-P-1");
@@ -340,18 +341,22 @@ async fn an_open_proof_waits_for_a_handler_permit_like_every_handler() {
     let started = std::time::Instant::now();
     let response = ask().await;
     assert_eq!(response.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert!(started.elapsed() >= std::time::Duration::from_millis(300));
+    assert!(started.elapsed() >= std::time::Duration::from_millis(1_000));
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["error"], "timeout", "{body}");
     assert_eq!(response.headers()["retry-after"], "1");
 
     // Freed while the request waits: it is answered.
-    let release = tokio::spawn(async move {
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        drop(held);
-    });
-    let response = ask().await;
-    release.await.unwrap();
+    let waiting = ask();
+    tokio::pin!(waiting);
+    assert!(
+        tokio::time::timeout(std::time::Duration::from_millis(50), &mut waiting)
+            .await
+            .is_err(),
+        "answered without a permit"
+    );
+    drop(held);
+    let response = waiting.await;
     assert_eq!(response.status(), StatusCode::OK);
     let body: Value = serde_json::from_slice(response.body()).unwrap();
     assert_eq!(body["leaf_index"], location.log_index);
@@ -359,6 +364,21 @@ async fn an_open_proof_waits_for_a_handler_permit_like_every_handler() {
         ctx.guards.handlers.available_permits(),
         1,
         "the permit is given back"
+    );
+
+    // The workers' slot taken (another inline handler running): the pool answers.
+    let slot = ctx.guards.inline_slots.clone().try_acquire_owned().unwrap();
+    let response = ask().await;
+    assert_eq!(response.status(), StatusCode::OK);
+    drop(slot);
+
+    // A handler that panics on a worker: a 500 with a reason, and both permits back.
+    let response = gateway::inline(ctx.clone(), |_| panic!("a handler's bug")).await;
+    assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    assert_eq!(ctx.guards.handlers.available_permits(), 1);
+    assert_eq!(
+        ctx.guards.inline_slots.available_permits(),
+        gateway::INLINE_HANDLERS_MAX
     );
 }
 

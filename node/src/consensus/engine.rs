@@ -39,6 +39,20 @@ const _: () = assert!(HEADER_BYTES_MAX as u64 * 4 <= VOTES_PAYLOAD_BYTES_MAX);
 // Malachite refuses to start unless a topic's payload, once signed, fits the wire limit.
 const _: () = assert!(PROPOSAL_PARTS_PAYLOAD_BYTES_MAX + 64 * 1024 <= CONSENSUS_WIRE_BYTES_MAX);
 
+/// The consensus swarm's message limits, sized to what an honest validator sends, so a peer's
+/// frame is refused before it is buffered past that (Malachite's defaults: 4 MiB for any
+/// message on any topic): the wire limit, and each topic's payload limit.
+pub fn pubsub_limits() -> (ByteSize, PubSubMaxSizePerTopic) {
+    let topics = PubSubMaxSizePerTopic {
+        consensus: Some(ByteSize::b(VOTES_PAYLOAD_BYTES_MAX)),
+        proposal_parts: Some(ByteSize::b(PROPOSAL_PARTS_PAYLOAD_BYTES_MAX)),
+        // Rebroadcast votes and round certificates, which grow with the validator set
+        // (≈ 150 bytes per signature): the wire limit holds thousands.
+        liveness: None,
+    };
+    (ByteSize::b(CONSENSUS_WIRE_BYTES_MAX), topics)
+}
+
 /// Reads a node key file: 64 hex characters (an ed25519 seed).
 pub fn read_node_key(path: &Path) -> anyhow::Result<NetworkKeypair> {
     let text = std::fs::read_to_string(path)
@@ -156,6 +170,7 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
         .collect::<anyhow::Result<Vec<_>>>()?;
     let tag = chain_tag(node);
     let peer_count = peers.len();
+    let (pubsub_max_size, pubsub_max_size_per_topic) = pubsub_limits();
     let p2p = P2pConfig {
         listen_addr: listen,
         persistent_peers: peers,
@@ -178,16 +193,8 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
             ..DiscoveryConfig::default()
         },
         protocol: PubSubProtocol::default(),
-        // Sized to what an honest validator sends, so a peer's frame is refused before it is
-        // buffered past that (Malachite's defaults: 4 MiB for any message on any topic).
-        pubsub_max_size: ByteSize::b(CONSENSUS_WIRE_BYTES_MAX),
-        pubsub_max_size_per_topic: PubSubMaxSizePerTopic {
-            consensus: Some(ByteSize::b(VOTES_PAYLOAD_BYTES_MAX)),
-            proposal_parts: Some(ByteSize::b(PROPOSAL_PARTS_PAYLOAD_BYTES_MAX)),
-            // Rebroadcast votes and round certificates, which grow with the validator set
-            // (≈ 150 bytes per signature): the wire limit holds thousands.
-            liveness: None,
-        },
+        pubsub_max_size,
+        pubsub_max_size_per_topic,
         rpc_max_size: ByteSize::mib(40),
         protocol_names: ProtocolNames {
             consensus: format!("/gongxin/{tag}/consensus/1"),

@@ -129,29 +129,37 @@ where
     }
 }
 
-/// Runs a short handler on the gateway's runtime thread itself, under one of the handler
-/// pool's permits (the same bound on handlers at once): for the open proofs, work of a few
-/// point reads and hashes (about 2·log₂ n log nodes, which stay in RocksDB's block cache), no
-/// signature check and no write. Handing such work to the pool and back costs two thread
-/// switches and a timer, more than the work itself. A request that cannot get a permit within
-/// the request timeout is a 503, as on the pool.
+/// The gateway runtime's worker threads (`main.rs` builds it with this many): they accept
+/// connections, move bytes and fire timers; handlers run on the bounded pool beside them.
+pub const WORKER_THREADS: usize = 2;
+/// Handlers that may run on the workers themselves at once ([`inline`]): one fewer than the
+/// workers, so one is always free for connections, I/O and timers.
+pub const INLINE_HANDLERS_MAX: usize = WORKER_THREADS - 1;
+
+/// Runs a short handler on a gateway runtime worker itself when one of the
+/// [`INLINE_HANDLERS_MAX`] slots and a handler permit are free at once, and on the bounded
+/// pool ([`blocking`]) otherwise. For the open proofs: a few point reads and hashes (about
+/// 2·log₂ n log nodes, which stay in RocksDB's block cache), no signature check, no write.
+/// Handing such work to the pool and back costs two thread switches and a timer, more than the
+/// work itself. A panic in the handler is a 500, as on the pool.
 pub async fn inline<F>(ctx: Ctx, handler: F) -> Response
 where
-    F: FnOnce(&Node) -> ApiResult,
+    F: FnOnce(&Node) -> ApiResult + Send + 'static,
 {
-    let permit = match ctx.guards.handlers.clone().try_acquire_owned() {
-        Ok(permit) => permit,
-        Err(_) => {
-            let deadline = handler_deadline(&ctx);
-            let waiting = ctx.guards.handlers.clone().acquire_owned();
-            match tokio::time::timeout_at(deadline, waiting).await {
-                Ok(Ok(permit)) => permit,
-                _ => return error::respond(Err(timed_out(&ctx))),
-            }
-        }
+    let Ok(slot) = ctx.guards.inline_slots.clone().try_acquire_owned() else {
+        return blocking(ctx, handler).await;
     };
-    let result = handler(&ctx.node);
-    drop(permit);
+    let Ok(permit) = ctx.guards.handlers.clone().try_acquire_owned() else {
+        drop(slot);
+        return blocking(ctx, handler).await;
+    };
+    let node = &ctx.node;
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(node)))
+        .unwrap_or_else(|_| {
+            tracing::error!("request handler panicked");
+            Err(ApiError::internal("the request could not be completed"))
+        });
+    drop((permit, slot));
     error::respond(result)
 }
 

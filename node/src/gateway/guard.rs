@@ -103,6 +103,8 @@ pub struct Guards {
     pub sse: Arc<SseSlots>,
     /// Permits of the bounded handler pool.
     pub handlers: Arc<Semaphore>,
+    /// Handlers running on the gateway's runtime threads themselves (`context::inline`).
+    pub inline_slots: Arc<Semaphore>,
     pub metrics: GatewayMetrics,
     /// The event feed every event stream reads (`observe`), started by the first.
     pub event_feed: OnceLock<broadcast::Sender<Arc<super::feed::FeedItem>>>,
@@ -130,6 +132,7 @@ impl Guards {
                 limits.sse_subscribers_per_member_max,
             ),
             handlers: Arc::new(Semaphore::new(limits.http_handlers_max)),
+            inline_slots: Arc::new(Semaphore::new(super::context::INLINE_HANDLERS_MAX)),
             metrics: GatewayMetrics::default(),
             event_feed: OnceLock::new(),
         })

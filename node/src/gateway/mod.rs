@@ -63,7 +63,9 @@ use error::{ApiError, ApiResult};
 use ledger::Query;
 
 use context::log_read;
-pub use context::{Ctx, PeerAddr, blocking, inline, on_handler_pool};
+pub use context::{
+    Ctx, INLINE_HANDLERS_MAX, PeerAddr, WORKER_THREADS, blocking, inline, on_handler_pool,
+};
 
 /// Serves the gateway on `listener` until `shutdown` resolves, then lets open requests finish.
 pub async fn serve(

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 
 use aes_gcm::AesGcm;
 use aes_gcm::aead::consts::U12;
-use aes_gcm::aead::{Aead, AeadInPlace, KeyInit, Payload};
+use aes_gcm::aead::{Aead, KeyInit, Payload};
 use gongxin_core::Hash;
 use serde::{Deserialize, Serialize};
 use sm4::Sm4;
@@ -91,30 +91,6 @@ fn aad(cf: &str, key: &[u8]) -> Vec<u8> {
     aad
 }
 
-/// Nonces drawn from the kernel at once, per thread.
-const NONCES_PER_DRAW: usize = 64;
-
-/// A fresh random nonce. Each thread draws [`NONCES_PER_DRAW`] of them from the kernel at a
-/// time (one system call per 64 seals instead of one per seal; a commit seals a dozen values
-/// per transaction). They are as random as one drawn alone, and public anyway: every sealed
-/// value carries its nonce.
-fn fresh_nonce() -> Result<[u8; NONCE_BYTES], SealError> {
-    thread_local! {
-        static DRAWN: std::cell::RefCell<(usize, [u8; NONCES_PER_DRAW * NONCE_BYTES])> =
-            const { std::cell::RefCell::new((NONCES_PER_DRAW * NONCE_BYTES, [0; NONCES_PER_DRAW * NONCE_BYTES])) };
-    }
-    DRAWN.with_borrow_mut(|(used, drawn)| {
-        if *used == drawn.len() {
-            getrandom::fill(drawn).map_err(|_| SealError::Randomness)?;
-            *used = 0;
-        }
-        let mut nonce = [0u8; NONCE_BYTES];
-        nonce.copy_from_slice(&drawn[*used..*used + NONCE_BYTES]);
-        *used += NONCE_BYTES;
-        Ok(nonce)
-    })
-}
-
 /// Seals and opens values: the current key seals; it and any previous keys open.
 #[derive(Debug, Clone)]
 pub struct Sealer {
@@ -129,25 +105,25 @@ impl Sealer {
 
     /// The value `plaintext` stored at `key` of column family `cf`, sealed.
     pub fn seal(&self, cf: &str, key: &[u8], plaintext: &[u8]) -> Result<Vec<u8>, SealError> {
-        let nonce = fresh_nonce()?;
-        // Encrypted in place in the value's one buffer: the same bytes as `encrypt`'s
-        // ciphertext ‖ tag, without a second allocation and copy.
+        let mut nonce = [0u8; NONCE_BYTES];
+        getrandom::fill(&mut nonce).map_err(|_| SealError::Randomness)?;
+        let ciphertext = self
+            .current
+            .cipher
+            .encrypt(
+                &nonce.into(),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad(cf, key),
+                },
+            )
+            // GCM refuses only plaintexts over 2^36 bytes.
+            .map_err(|_| SealError::TooLong(plaintext.len()))?;
         let mut sealed = Vec::with_capacity(SEAL_OVERHEAD + plaintext.len());
         sealed.push(SEALED_MAGIC);
         sealed.extend_from_slice(&self.current.id);
         sealed.extend_from_slice(&nonce);
-        sealed.extend_from_slice(plaintext);
-        let tag = self
-            .current
-            .cipher
-            .encrypt_in_place_detached(
-                &nonce.into(),
-                &aad(cf, key),
-                &mut sealed[SEAL_OVERHEAD - TAG_BYTES..],
-            )
-            // GCM refuses only plaintexts over 2^36 bytes.
-            .map_err(|_| SealError::TooLong(plaintext.len()))?;
-        sealed.extend_from_slice(&tag);
+        sealed.extend_from_slice(&ciphertext);
         Ok(sealed)
     }
 
@@ -335,50 +311,6 @@ mod tests {
             s.seal("state", b"project/P-1", b"secret description")
                 .unwrap()
         );
-    }
-
-    #[test]
-    fn every_seal_takes_its_own_nonce_across_draws_and_threads() {
-        let s = sealer();
-        let nonce =
-            |sealed: &[u8]| sealed[1 + KEY_ID_BYTES..1 + KEY_ID_BYTES + NONCE_BYTES].to_vec();
-        // Several draws on this thread and on others at once.
-        let seals = NONCES_PER_DRAW * 3 + 1;
-        let mut nonces: Vec<Vec<u8>> = std::thread::scope(|scope| {
-            let workers: Vec<_> = (0..3)
-                .map(|_| {
-                    scope.spawn(|| {
-                        (0..seals)
-                            .map(|_| s.seal("state", b"k", b"v").unwrap())
-                            .collect::<Vec<_>>()
-                    })
-                })
-                .collect();
-            workers
-                .into_iter()
-                .flat_map(|w| w.join().unwrap())
-                .map(|sealed| nonce(&sealed))
-                .collect()
-        });
-        nonces.extend((0..seals).map(|_| nonce(&s.seal("state", b"k", b"v").unwrap())));
-        let count = nonces.len();
-        nonces.sort();
-        nonces.dedup();
-        assert_eq!(nonces.len(), count, "a nonce came twice");
-        // What the in-place seal writes is what the one-shot cipher gives: the value ‖ tag.
-        let sealed = s.seal("state", b"project/P-2", b"a record").unwrap();
-        let expected = s
-            .current
-            .cipher
-            .encrypt(
-                nonce(&sealed).as_slice().into(),
-                Payload {
-                    msg: b"a record",
-                    aad: &aad("state", b"project/P-2"),
-                },
-            )
-            .unwrap();
-        assert_eq!(sealed[1 + KEY_ID_BYTES + NONCE_BYTES..], expected[..]);
     }
 
     #[test]
