@@ -487,7 +487,6 @@ mod tests {
             .expect("a limit on proposal parts")
             .as_u64();
         let votes_limit = topics.consensus.expect("a limit on votes").as_u64();
-        assert!(parts_limit + 64 * 1024 <= wire.as_u64());
         assert!(
             wire.as_u64() * 4 <= 4 * 1024 * 1024,
             "below Malachite's default"

@@ -146,15 +146,13 @@ pub async fn inline<F>(ctx: Ctx, handler: F) -> Response
 where
     F: FnOnce(&Node) -> ApiResult + Send + 'static,
 {
-    let Ok(slot) = ctx.guards.inline_slots.clone().try_acquire_owned() else {
+    let (Ok(slot), Ok(permit)) = (
+        ctx.guards.inline_slots.try_acquire(),
+        ctx.guards.handlers.try_acquire(),
+    ) else {
         return blocking(ctx, handler).await;
     };
-    let Ok(permit) = ctx.guards.handlers.clone().try_acquire_owned() else {
-        drop(slot);
-        return blocking(ctx, handler).await;
-    };
-    let node = &ctx.node;
-    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(node)))
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| handler(&ctx.node)))
         .unwrap_or_else(|_| {
             tracing::error!("request handler panicked");
             Err(ApiError::internal("the request could not be completed"))
@@ -163,10 +161,14 @@ where
     error::respond(result)
 }
 
-/// When a request's handler must have finished: the node's request timeout from now.
+/// How long a request's handler may take, queueing included: the node's request timeout.
+fn request_timeout(ctx: &Ctx) -> std::time::Duration {
+    std::time::Duration::from_millis(ctx.node.limits.http_request_timeout_ms.max(1))
+}
+
+/// When a request's handler must have finished.
 fn handler_deadline(ctx: &Ctx) -> tokio::time::Instant {
-    let limit = std::time::Duration::from_millis(ctx.node.limits.http_request_timeout_ms.max(1));
-    tokio::time::Instant::now() + limit
+    tokio::time::Instant::now() + request_timeout(ctx)
 }
 
 /// The 503 of a handler that could not start or finish in time, counted.
@@ -182,7 +184,7 @@ fn timed_out(ctx: &Ctx) -> ApiError {
             "timeout",
             format!(
                 "the request took longer than {} ms",
-                ctx.node.limits.http_request_timeout_ms.max(1)
+                request_timeout(ctx).as_millis()
             ),
         )
     }
