@@ -503,3 +503,88 @@ async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
     }
     assert_eq!(dropped(&nodes[to]), u64::from(FORGED) - 20);
 }
+
+/// A proposer that committed the last block sooner streams its proposal while another
+/// validator is still committing, so parts of the new height reach that validator before its
+/// engine starts the height there. They must be kept: forgetting them at the height's start
+/// left the stream without its first parts, the validator never judged the proposal, prevoted
+/// nil at the propose timeout, and the height took a second round (the multi-second latency
+/// outliers under load).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, mut nodes, _clock) = start_nodes(dir.path()).await;
+    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
+    let (height, round) = (Height(1), Round::new(0));
+    let proposer = proposer_for(&set, height, round).address.clone();
+    let p = nodes.iter().position(|n| n.address == proposer).unwrap();
+    let to = (p + 1) % 4;
+    for tx in keys.proposals("STRADDLE", 3, 0, 1_000) {
+        nodes[p]
+            .node
+            .admission
+            .submit(tx.clone(), tx.to_bytes().len())
+            .unwrap();
+    }
+    ask(&mut nodes[p].app, |reply_value| AppMsg::StartedRound {
+        height,
+        round,
+        proposer: proposer.clone(),
+        role: Role::Validator,
+        reply_value,
+    })
+    .await;
+    let local = ask(&mut nodes[p].app, |reply| AppMsg::GetValue {
+        height,
+        round,
+        timeout: Duration::from_secs(3),
+        reply,
+    })
+    .await;
+    let mut parts = Vec::new();
+    while let Ok(NetworkMsg::PublishProposalPart(part)) = nodes[p].network.try_recv() {
+        parts.push(part);
+    }
+    assert!(
+        parts.len() >= 3,
+        "Init, transactions, Fin and the stream's end"
+    );
+    let publisher = nodes[p].peer;
+    // The first part arrives before `to`'s engine starts the height: here the first height;
+    // under load, while `to` is still committing the block before.
+    let (early, late) = parts.split_at(1);
+    for part in early.to_vec() {
+        let value = ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
+            from: publisher,
+            published_by: Some(publisher),
+            part,
+            reply,
+        })
+        .await;
+        assert!(value.is_none(), "one part is no proposal");
+    }
+    let values = ask(&mut nodes[to].app, |reply_value| AppMsg::StartedRound {
+        height,
+        round,
+        proposer: proposer.clone(),
+        role: Role::Validator,
+        reply_value,
+    })
+    .await;
+    assert!(values.is_empty(), "the stream is not complete yet");
+    let mut judged = None;
+    for part in late.to_vec() {
+        judged = judged.or(
+            ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
+                from: publisher,
+                published_by: Some(publisher),
+                part,
+                reply,
+            })
+            .await,
+        );
+    }
+    let judged = judged.expect("the proposal, completed after the height started, is judged");
+    assert_eq!(judged.validity, Validity::Valid);
+    assert_eq!(judged.value.block_id(), local.value.block_id());
+}

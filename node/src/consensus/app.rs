@@ -343,8 +343,14 @@ impl ConsensusApp {
         (height, self.params())
     }
 
-    /// A new round: a new height forgets the last one's candidates and open streams; the
-    /// proposals kept for this height are judged now.
+    /// A new round: a new height forgets the last one's candidates and the streams of earlier
+    /// heights; the proposals kept for this height are judged now.
+    ///
+    /// A stream of this height may have begun before the engine told us the height started: a
+    /// proposer that committed the last block sooner streams its proposal while this node is
+    /// still committing. Those parts are kept. (Forgetting them once left the stream without
+    /// its first parts, so this node never judged the proposal, prevoted nil at the propose
+    /// timeout, and the height took a second round: the multi-second latency outliers.)
     async fn started_round(
         &mut self,
         height: Height,
@@ -354,7 +360,8 @@ impl ConsensusApp {
         if height != self.height {
             self.height = height;
             self.candidates.clear();
-            self.streams.clear();
+            self.streams
+                .retain(|id| proposal_stream_height(id).is_some_and(|h| h >= height.0));
         }
         self.round = round;
         tracing::debug!(%height, %round, %proposer, "round started");
@@ -760,6 +767,15 @@ impl ConsensusApp {
         }
         outcome
     }
+}
+
+/// The height a proposal stream's id names ([`proposal_stream_id`]); `None` for an id no
+/// proposer makes. Only the height's parts, signed, make a proposal: the id decides no more
+/// than how long an open stream is kept.
+fn proposal_stream_height(id: &StreamId) -> Option<u64> {
+    let bytes = id.to_bytes();
+    let height: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
+    (bytes.len() == 16).then(|| u64::from_be_bytes(height))
 }
 
 /// The stream id of our proposal for (height, round).

@@ -66,9 +66,12 @@ impl<P: Eq + Hash, T> StreamBuffers<P, T> {
         }
     }
 
-    /// Forgets every open stream.
-    pub(super) fn clear(&mut self) {
-        self.streams.clear();
+    /// Keeps only the open streams whose id `keep` accepts.
+    pub(super) fn retain(&mut self, keep: impl Fn(&StreamId) -> bool) {
+        for streams in self.streams.values_mut() {
+            streams.retain(|(id, _)| keep(id));
+        }
+        self.streams.retain(|_, streams| !streams.is_empty());
     }
 
     /// Adds `message` to its stream. When this completes the stream, the stream is forgotten
@@ -235,6 +238,27 @@ mod tests {
             buffers.receive(PEER, fin(2, 1), SEQUENCE_MAX),
             Some(vec!["a2"])
         );
+    }
+
+    #[test]
+    fn retain_keeps_the_accepted_streams_whole_and_forgets_the_others() {
+        let mut buffers = StreamBuffers::new(4);
+        assert_eq!(buffers.receive(PEER, data(1, 0, "old"), SEQUENCE_MAX), None);
+        assert_eq!(buffers.receive(PEER, data(2, 0, "new"), SEQUENCE_MAX), None);
+        assert_eq!(
+            buffers.receive(OTHER_PEER, data(1, 0, "theirs"), SEQUENCE_MAX),
+            None
+        );
+        buffers.retain(|stream_id| *stream_id != id(1));
+        assert_eq!(buffers.open_streams(&PEER), 1);
+        assert_eq!(buffers.open_streams(&OTHER_PEER), 0);
+        // The kept stream completes with the part it had before.
+        assert_eq!(
+            buffers.receive(PEER, fin(2, 1), SEQUENCE_MAX),
+            Some(vec!["new"])
+        );
+        // The forgotten one lost its part: its `Fin` completes nothing.
+        assert_eq!(buffers.receive(PEER, fin(1, 1), SEQUENCE_MAX), None);
     }
 
     #[test]

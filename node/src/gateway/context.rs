@@ -138,10 +138,16 @@ pub const INLINE_HANDLERS_MAX: usize = WORKER_THREADS - 1;
 
 /// Runs a short handler on a gateway runtime worker itself when one of the
 /// [`INLINE_HANDLERS_MAX`] slots and a handler permit are free at once, and on the bounded
-/// pool ([`blocking`]) otherwise. For the open proofs: a few point reads and hashes (about
-/// 2·log₂ n log nodes, which stay in RocksDB's block cache), no signature check, no write.
-/// Handing such work to the pool and back costs two thread switches and a timer, more than the
-/// work itself. A panic in the handler is a 500, as on the pool.
+/// pool ([`blocking`]) otherwise. Handing short work to the pool and back costs two thread
+/// switches and a timer, about as much as the work. Used for:
+/// - the open proofs: a few point reads and hashes (about 2·log₂ n log nodes, which stay in
+///   RocksDB's block cache), no signature check, no write;
+/// - one submitted transaction: a signature check (≈ 45 µs), a few point reads and the
+///   operation-log record. The record waits while the log's queue is full (a stalled disk);
+///   then this one worker waits with it, the other stays free, and further submissions go to
+///   the pool and meet its timeout.
+///
+/// A panic in the handler is a 500, as on the pool.
 pub async fn inline<F>(ctx: Ctx, handler: F) -> Response
 where
     F: FnOnce(&Node) -> ApiResult + Send + 'static,

@@ -153,7 +153,7 @@ pub fn routes_with(ctx: Ctx) -> BoxedFilter<(Response,)> {
                 if let Err(refused) = signature_budget(&ctx, 1) {
                     return refused.into_response();
                 }
-                blocking(ctx, move |n| {
+                inline(ctx, move |n| {
                     ledger::submit(n, content_type.as_deref(), &body)
                 })
                 .await
