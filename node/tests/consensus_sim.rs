@@ -553,7 +553,7 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
     // The first part arrives before `to`'s engine starts the height: here the first height;
     // under load, while `to` is still committing the block before.
     let (early, late) = parts.split_at(1);
-    for part in early.to_vec() {
+    for part in early.iter().cloned() {
         let value = ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
             from: publisher,
             published_by: Some(publisher),
@@ -573,7 +573,7 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
     .await;
     assert!(values.is_empty(), "the stream is not complete yet");
     let mut judged = None;
-    for part in late.to_vec() {
+    for part in late.iter().cloned() {
         judged = judged.or(
             ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
                 from: publisher,
