@@ -18,13 +18,15 @@ use bytes::Bytes;
 use gongxin_devnet::write_node_configs;
 use gongxin_node::clock::{Clock, ManualClock, SystemClock};
 use gongxin_node::consensus::context::{
-    ConsensusValidatorSet, GongxinContext, Height, ProposalPart, proposer_for,
+    Address, ConsensusValidatorSet, GongxinContext, Height, ProposalPart, proposer_for,
 };
 use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::Height as _;
 use malachitebft_app_channel::app::types::core::{Round, Validity};
-use malachitebft_app_channel::app::types::{MisbehaviorEvidence, PeerId, ProposedValue};
+use malachitebft_app_channel::app::types::{
+    LocallyProposedValue, MisbehaviorEvidence, PeerId, ProposedValue,
+};
 use malachitebft_app_channel::{AppMsg, NetworkMsg};
 use malachitebft_engine::util::streaming::{StreamContent, StreamMessage};
 use sim::{Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node};
@@ -84,6 +86,62 @@ async fn start_nodes(dir: &Path) -> (gongxin_devnet::DevnetKeys, Vec<SimNode>, A
         assert_eq!(height, Height(1));
     }
     (keys, nodes, clock)
+}
+
+/// Starts (height, round) on `node` as the engine would: the proposals kept for it, judged.
+async fn start_round(
+    node: &mut SimNode,
+    height: Height,
+    round: Round,
+    proposer: &Address,
+) -> Vec<ProposedValue<GongxinContext>> {
+    ask(&mut node.app, |reply_value| AppMsg::StartedRound {
+        height,
+        round,
+        proposer: proposer.clone(),
+        role: Role::Validator,
+        reply_value,
+    })
+    .await
+}
+
+/// The proposer `node`'s value for (height, round), and the stream it publishes.
+async fn proposal_of(
+    node: &mut SimNode,
+    height: Height,
+    round: Round,
+) -> (
+    LocallyProposedValue<GongxinContext>,
+    Vec<StreamMessage<ProposalPart>>,
+) {
+    let local = ask(&mut node.app, |reply| AppMsg::GetValue {
+        height,
+        round,
+        timeout: Duration::from_secs(3),
+        reply,
+    })
+    .await;
+    let mut parts = Vec::new();
+    while let Ok(NetworkMsg::PublishProposalPart(part)) = node.network.try_recv() {
+        parts.push(part);
+    }
+    (local, parts)
+}
+
+/// One stream message published (and sent) by `publisher` reaches `node`; the value it
+/// completes, if any.
+async fn receive(
+    node: &mut SimNode,
+    publisher: PeerId,
+    part: StreamMessage<ProposalPart>,
+) -> Option<ProposedValue<GongxinContext>> {
+    ask(&mut node.app, |reply| AppMsg::ReceivedProposalPart {
+        from: publisher,
+        published_by: Some(publisher),
+        part,
+        reply,
+    })
+    .await
 }
 
 async fn simulate(seed: u64) {
@@ -369,13 +427,7 @@ async fn a_stream_that_starts_with_fin_is_ignored() {
     let stream_id = malachitebft_engine::util::streaming::StreamId::new(Bytes::from_static(b"x"));
     let fin_first = StreamMessage::new(stream_id.clone(), 0, StreamContent::Fin);
     for _ in 0..3 {
-        let value = ask(&mut to.app, |reply| AppMsg::ReceivedProposalPart {
-            from: hostile,
-            published_by: Some(hostile),
-            part: fin_first.clone(),
-            reply,
-        })
-        .await;
+        let value = receive(to, hostile, fin_first.clone()).await;
         assert!(value.is_none(), "a stream of nothing is no proposal");
     }
     // Still alive and still a validator: it proposes at its own round.
@@ -385,21 +437,9 @@ async fn a_stream_that_starts_with_fin_is_ignored() {
         .map(Round::new)
         .find(|r| proposer_for(&set, height, *r).address == to.address)
         .expect("every validator proposes within 8 rounds");
-    let _ = ask(&mut to.app, |reply_value| AppMsg::StartedRound {
-        height,
-        round,
-        proposer: to.address.clone(),
-        role: Role::Validator,
-        reply_value,
-    })
-    .await;
-    let local = ask(&mut to.app, |reply| AppMsg::GetValue {
-        height,
-        round,
-        timeout: Duration::from_secs(3),
-        reply,
-    })
-    .await;
+    let proposer = to.address.clone();
+    start_round(to, height, round, &proposer).await;
+    let (local, _) = proposal_of(to, height, round).await;
     assert_eq!(local.height, height);
 }
 
@@ -416,26 +456,9 @@ async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
     let p = nodes.iter().position(|n| n.address == proposer).unwrap();
     let to = (p + 1) % 4;
     for n in nodes.iter_mut() {
-        ask(&mut n.app, |reply_value| AppMsg::StartedRound {
-            height,
-            round,
-            proposer: proposer.clone(),
-            role: Role::Validator,
-            reply_value,
-        })
-        .await;
+        start_round(n, height, round, &proposer).await;
     }
-    ask(&mut nodes[p].app, |reply| AppMsg::GetValue {
-        height,
-        round,
-        timeout: Duration::from_secs(3),
-        reply,
-    })
-    .await;
-    let mut honest = Vec::new();
-    while let Ok(NetworkMsg::PublishProposalPart(part)) = nodes[p].network.try_recv() {
-        honest.push(part);
-    }
+    let (_, honest) = proposal_of(&mut nodes[p], height, round).await;
     // The same stream, signed by nobody, under a new stream id each time, from a third peer.
     let hostile = nodes[(p + 2) % 4].peer;
     let bad_signature = sim::garbage_signature(&nodes[p].signer);
@@ -457,13 +480,7 @@ async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
     const FORGED: u32 = 200;
     for copy in 0..FORGED {
         for part in forged(copy) {
-            let value = ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
-                from: hostile,
-                published_by: Some(hostile),
-                part,
-                reply,
-            })
-            .await;
+            let value = receive(&mut nodes[to], hostile, part).await;
             assert!(value.is_none(), "a forged stream became a proposal");
         }
     }
@@ -479,27 +496,13 @@ async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
     let publisher = nodes[p].peer;
     let mut judged = None;
     for part in honest.clone() {
-        judged = judged.or(
-            ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
-                from: publisher,
-                published_by: Some(publisher),
-                part,
-                reply,
-            })
-            .await,
-        );
+        judged = judged.or(receive(&mut nodes[to], publisher, part).await);
     }
     assert_eq!(judged.map(|v| v.validity), Some(Validity::Valid));
     // A second later the hostile peer has a fresh budget: its next stream is checked again.
     clock.advance_ms(1_000);
     for part in forged(FORGED) {
-        ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
-            from: hostile,
-            published_by: Some(hostile),
-            part,
-            reply,
-        })
-        .await;
+        receive(&mut nodes[to], hostile, part).await;
     }
     assert_eq!(dropped(&nodes[to]), u64::from(FORGED) - 20);
 }
@@ -526,27 +529,10 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
             .submit(tx.clone(), tx.to_bytes().len())
             .unwrap();
     }
-    ask(&mut nodes[p].app, |reply_value| AppMsg::StartedRound {
-        height,
-        round,
-        proposer: proposer.clone(),
-        role: Role::Validator,
-        reply_value,
-    })
-    .await;
-    let local = ask(&mut nodes[p].app, |reply| AppMsg::GetValue {
-        height,
-        round,
-        timeout: Duration::from_secs(3),
-        reply,
-    })
-    .await;
-    let mut parts = Vec::new();
-    while let Ok(NetworkMsg::PublishProposalPart(part)) = nodes[p].network.try_recv() {
-        parts.push(part);
-    }
+    start_round(&mut nodes[p], height, round, &proposer).await;
+    let (local, parts) = proposal_of(&mut nodes[p], height, round).await;
     assert!(
-        parts.len() >= 3,
+        parts.len() >= 4,
         "Init, transactions, Fin and the stream's end"
     );
     let publisher = nodes[p].peer;
@@ -554,35 +540,14 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
     // under load, while `to` is still committing the block before.
     let (early, late) = parts.split_at(1);
     for part in early.iter().cloned() {
-        let value = ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
-            from: publisher,
-            published_by: Some(publisher),
-            part,
-            reply,
-        })
-        .await;
+        let value = receive(&mut nodes[to], publisher, part).await;
         assert!(value.is_none(), "one part is no proposal");
     }
-    let values = ask(&mut nodes[to].app, |reply_value| AppMsg::StartedRound {
-        height,
-        round,
-        proposer: proposer.clone(),
-        role: Role::Validator,
-        reply_value,
-    })
-    .await;
+    let values = start_round(&mut nodes[to], height, round, &proposer).await;
     assert!(values.is_empty(), "the stream is not complete yet");
     let mut judged = None;
     for part in late.iter().cloned() {
-        judged = judged.or(
-            ask(&mut nodes[to].app, |reply| AppMsg::ReceivedProposalPart {
-                from: publisher,
-                published_by: Some(publisher),
-                part,
-                reply,
-            })
-            .await,
-        );
+        judged = judged.or(receive(&mut nodes[to], publisher, part).await);
     }
     let judged = judged.expect("the proposal, completed after the height started, is judged");
     assert_eq!(judged.validity, Validity::Valid);

@@ -343,8 +343,8 @@ impl ConsensusApp {
         (height, self.params())
     }
 
-    /// A new round: a new height forgets the last one's candidates and the streams of earlier
-    /// heights; the proposals kept for this height are judged now.
+    /// A new round: a new height forgets the last one's candidates and every open stream but
+    /// those of this height and the next; the proposals kept for this height are judged now.
     ///
     /// A stream of this height may have begun before the engine told us the height started: a
     /// proposer that committed the last block sooner streams its proposal while this node is
@@ -360,8 +360,11 @@ impl ConsensusApp {
         if height != self.height {
             self.height = height;
             self.candidates.clear();
-            self.streams
-                .retain(|id| proposal_stream_height(id).is_some_and(|h| h >= height.0));
+            // This height and the next, as `keep_future_proposal` keeps: a stream naming a
+            // later one would be dropped when complete, and kept open it would only hold memory.
+            self.streams.retain(|id| {
+                proposal_stream_height(id).is_some_and(|h| h == height.0 || h == height.0 + 1)
+            });
         }
         self.round = round;
         tracing::debug!(%height, %round, %proposer, "round started");
@@ -770,8 +773,9 @@ impl ConsensusApp {
 }
 
 /// The height a proposal stream's id names ([`proposal_stream_id`]); `None` for an id no
-/// proposer makes. Only the height's parts, signed, make a proposal: the id decides no more
-/// than how long an open stream is kept.
+/// proposer makes. The id is the sender's word, unauthenticated: it decides only how long an
+/// open stream is kept. A proposal's height, round and proposer come from its `Init` part,
+/// bound by the proposer's signature in `Fin`.
 fn proposal_stream_height(id: &StreamId) -> Option<u64> {
     let bytes = id.to_bytes();
     let height: [u8; 8] = bytes.get(..8)?.try_into().ok()?;
@@ -804,5 +808,22 @@ fn commit_certificate(
                 signature: s.signature.0,
             })
             .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Height, Round, StreamId, proposal_stream_height, proposal_stream_id};
+
+    #[test]
+    fn a_proposal_stream_id_names_its_height_and_nothing_else_does() {
+        let id = proposal_stream_id(Height(7), Round::new(2));
+        assert_eq!(proposal_stream_height(&id), Some(7));
+        let max = proposal_stream_id(Height(u64::MAX), Round::Nil);
+        assert_eq!(proposal_stream_height(&max), Some(u64::MAX));
+        for other in [&[][..], &[0u8; 8][..], &[0u8; 15][..], &[0u8; 17][..]] {
+            let id = StreamId::new(bytes::Bytes::copy_from_slice(other));
+            assert_eq!(proposal_stream_height(&id), None, "{} bytes", other.len());
+        }
     }
 }

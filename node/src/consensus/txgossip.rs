@@ -34,8 +34,8 @@ use crate::admission::{Admission, SubmitError};
 
 /// Transactions per gossip message.
 pub const BATCH_TXS_MAX: usize = 256;
-/// How long an admitted transaction may wait for its batch to fill: a tenth of the default
-/// block interval, so a transaction still reaches the next proposer in time. Every message
+/// How long an admitted transaction may wait for its batch to fill: fixed, a tenth of the
+/// default 200 ms block interval, so a transaction still reaches the next proposer in time. Every message
 /// costs its sender a libp2p signature and each receiver a signature check and a hand-off to
 /// the check pool, so a shorter window multiplies those for one-transaction submissions
 /// (5 ms gave batches of one or two transactions at 300 submissions/s per node).
