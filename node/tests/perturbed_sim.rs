@@ -1,13 +1,16 @@
 //! Seeded perturbation simulation: four validators' applications (real stores, execution,
 //! commit and sync) under a schedule the seed draws — crashes and restarts from disk, network
 //! partitions, up to 50 % of messages lost, proposal parts duplicated, reordered and arriving
-//! rounds late, lying proposers, resent client transactions and per-node clock skew up to
-//! ±20 s — checked after every step:
+//! rounds late, validators that start a height only after its proposal began to reach them,
+//! lying proposers, resent client transactions and per-node clock skew up to ±20 s — checked
+//! after every step:
 //! - agreement: every block a node commits is the block decided for its height, byte for byte
 //!   (so the same state hash, ledger root and public-log root on every node);
 //! - durability: a restarted node still holds every block it had committed;
 //! - no transaction is committed twice; a forged block is never judged valid, and an honest
 //!   one is refused only by a clock it is truly ahead of;
+//! - a running validator that received every part of a round's proposal judges it, whether
+//!   or not its round had started when the first parts came;
 //! - once the faults heal, every node reaches the same tip within a bounded number of rounds,
 //!   and every transaction the client sent is committed exactly once (nothing acknowledged is
 //!   lost), with certificates and both checkpoints verifying from the genesis.
@@ -83,6 +86,9 @@ struct Faults {
     late_percent: u64,
     /// Per round and per crash point.
     crash_percent: u64,
+    /// Per round, a validator other than the proposer starts the round only once part of the
+    /// proposer's stream has reached it (it was still committing the height before).
+    slow_start_percent: u64,
     /// Per round, a new partition (one node cut off, or two and two) starts.
     partition_percent: u64,
     lie_percent: u64,
@@ -105,6 +111,7 @@ impl Faults {
             partition_percent: rng.below(16),
             lie_percent: rng.below(11),
             skew_ms,
+            slow_start_percent: rng.below(41),
         }
     }
 
@@ -118,6 +125,7 @@ impl Faults {
             partition_percent: 0,
             lie_percent: 0,
             skew_ms: self.skew_ms,
+            slow_start_percent: 0,
         }
     }
 }
@@ -135,6 +143,7 @@ struct Stats {
     dropped: u64,
     duplicated: u64,
     late: u64,
+    slow_starts: u64,
     lies: u64,
     skew_refusals: u64,
     missed_decisions: u64,
@@ -156,6 +165,7 @@ impl Stats {
         self.dropped += o.dropped;
         self.duplicated += o.duplicated;
         self.late += o.late;
+        self.slow_starts += o.slow_starts;
         self.lies += o.lies;
         self.skew_refusals += o.skew_refusals;
         self.missed_decisions += o.missed_decisions;
@@ -524,13 +534,16 @@ impl World {
 
     /// Sends `stream` from proposer `p` to node `to`, directly and through every other
     /// participant that can reach both, each copy lost, duplicated or delayed by the seed's
-    /// chances and all of them shuffled. Returns the value `to` completed, if any.
+    /// chances and all of them shuffled. With `starts_midway`, `to` starts that (height, round)
+    /// after a seeded share of the copies has reached it. Returns the value `to` completed (or
+    /// had kept for the round), if any: there must be one if every part reached it.
     async fn gossip(
         &mut self,
         p: usize,
         to: usize,
         participants: &[usize],
         stream: &[StreamMessage<ProposalPart>],
+        starts_midway: Option<(Height, Round)>,
     ) -> Option<ProposedValue<GongxinContext>> {
         let publisher = self.node(p).peer;
         let senders: Vec<usize> = std::iter::once(p)
@@ -565,8 +578,43 @@ impl World {
             }
         }
         self.rng.shuffle(&mut schedule);
+        let whole = stream
+            .iter()
+            .all(|part| schedule.iter().any(|(_, s)| s.sequence == part.sequence));
+        let after_start = match starts_midway {
+            Some(_) => {
+                self.stats.slow_starts += 1;
+                let cut = self.rng.below(schedule.len() as u64 + 1) as usize;
+                schedule.split_off(cut)
+            }
+            None => Vec::new(),
+        };
+        let mut completed = self.deliver(to, publisher, schedule).await;
+        if let Some((height, round)) = starts_midway {
+            for value in self.start_round(to, height, round).await {
+                if value.round == round {
+                    completed = Some(value);
+                }
+            }
+        }
+        completed = self.deliver(to, publisher, after_start).await.or(completed);
+        let seed = self.seed;
+        assert!(
+            completed.is_some() || !whole,
+            "seed {seed}: node {to} received every part of a proposal and never judged it"
+        );
+        completed
+    }
+
+    /// Delivers part copies to node `to` in order; the value the last completed stream gave.
+    async fn deliver(
+        &mut self,
+        to: usize,
+        publisher: PeerId,
+        copies: Vec<(PeerId, StreamMessage<ProposalPart>)>,
+    ) -> Option<ProposedValue<GongxinContext>> {
         let mut completed = None;
-        for (from, part) in schedule {
+        for (from, part) in copies {
             let value = ask(&mut self.node(to).app, |reply| {
                 AppMsg::ReceivedProposalPart {
                     from,
@@ -736,19 +784,39 @@ impl World {
         }
         self.deliver_late().await;
 
-        // The engine's round: every running node at this height starts it.
+        // The engine's round: every running node at this height starts it; a slow one (still
+        // committing the height before) only once the proposer's stream has begun to reach it.
         let participants: Vec<usize> = (0..VALIDATORS)
             .filter(|&i| self.tip(i) == Some(height.0 - 1))
             .collect();
-        let mut valid: Vec<Option<ProposedValue<GongxinContext>>> = vec![None; VALIDATORS];
+        let proposer = proposer_for(&self.set, height, round).address.clone();
+        let mut slow = [false; VALIDATORS];
         for &i in &participants {
+            slow[i] =
+                self.node(i).address != proposer && self.rng.chance(self.faults.slow_start_percent);
+        }
+        let mut valid: Vec<Option<ProposedValue<GongxinContext>>> = vec![None; VALIDATORS];
+        for &i in participants.iter().filter(|&&i| !slow[i]) {
             for value in self.start_round(i, height, round).await {
                 if value.round == round {
                     valid[i] = Some(value);
                 }
             }
         }
-        let Some((p, local)) = self.propose(&participants, height, round, &mut valid).await else {
+        let proposed = self
+            .propose(&participants, &mut slow, height, round, &mut valid)
+            .await;
+        // Slow nodes no stream reached (no proposer, or it crashed first) start it now.
+        for &i in &participants {
+            if slow[i] && self.is_running(i) {
+                for value in self.start_round(i, height, round).await {
+                    if value.round == round {
+                        valid[i] = Some(value);
+                    }
+                }
+            }
+        }
+        let Some((p, local)) = proposed else {
             return false;
         };
         // Precommits: the running participants on the proposer's side holding its block.
@@ -771,11 +839,14 @@ impl World {
     }
 
     /// The proposer's part of a round: its block, streamed (honestly or forged) to the other
-    /// participants, whose verdicts land in `valid`. The proposer and its block, unless the
-    /// round cannot decide (proposer down or behind, crashed before streaming, or lying).
+    /// participants, whose verdicts land in `valid`; a `slow` participant starts the round
+    /// partway through its stream (and is then no longer slow). The proposer and its block,
+    /// unless the round cannot decide (proposer down or behind, crashed before streaming, or
+    /// lying).
     async fn propose(
         &mut self,
         participants: &[usize],
+        slow: &mut [bool; VALIDATORS],
         height: Height,
         round: Round,
         valid: &mut [Option<ProposedValue<GongxinContext>>],
@@ -818,7 +889,8 @@ impl World {
         });
         for &i in participants {
             if i != p && self.is_running(i) {
-                if let Some(value) = self.gossip(p, i, participants, &parts).await
+                let starts_midway = std::mem::take(&mut slow[i]).then_some((height, round));
+                if let Some(value) = self.gossip(p, i, participants, &parts, starts_midway).await
                     && value.round == round
                 {
                     valid[i] = Some(value);
