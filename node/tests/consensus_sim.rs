@@ -553,3 +553,35 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
     assert_eq!(judged.validity, Validity::Valid);
     assert_eq!(judged.value.block_id(), local.value.block_id());
 }
+
+/// Gossipsub signs a message by its publisher, but any key may sign: a validator publishing
+/// under fresh keys could make every other node hold open streams for each. Parts from a
+/// publisher that is no known peer are dropped; the same stream from its real publisher is
+/// judged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn proposal_parts_from_an_unknown_publisher_are_dropped() {
+    let dir = tempfile::tempdir().unwrap();
+    let (keys, mut nodes, _clock) = start_nodes(dir.path()).await;
+    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
+    let (height, round) = (Height(1), Round::new(0));
+    let proposer = proposer_for(&set, height, round).address.clone();
+    let p = nodes.iter().position(|n| n.address == proposer).unwrap();
+    let to = (p + 1) % 4;
+    for n in nodes.iter_mut() {
+        start_round(n, height, round, &proposer).await;
+    }
+    let (local, parts) = proposal_of(&mut nodes[p], height, round).await;
+    let stranger = sim::peer_of(9);
+    for part in parts.iter().cloned() {
+        let value = receive(&mut nodes[to], stranger, part).await;
+        assert!(value.is_none(), "a stranger's stream became a proposal");
+    }
+    let publisher = nodes[p].peer;
+    let mut judged = None;
+    for part in parts {
+        judged = judged.or(receive(&mut nodes[to], publisher, part).await);
+    }
+    let judged = judged.expect("the real publisher's stream is judged");
+    assert_eq!(judged.validity, Validity::Valid);
+    assert_eq!(judged.value.block_id(), local.value.block_id());
+}

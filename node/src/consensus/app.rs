@@ -15,7 +15,7 @@
 //! stay inline). The work that needs none of this state lives beside it: stream reassembly in
 //! `streams`, judging a received proposal in `validate`, and value sync in `sync`.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -102,6 +102,10 @@ pub struct ConsensusApp {
     candidates: HashMap<ValueId, Candidate>,
     /// Streams being reassembled, by publisher and stream id (insertion order kept per peer).
     streams: StreamBuffers<PeerId, ProposalPart>,
+    /// The consensus peer ids whose proposal parts this node keeps: its own and its
+    /// configured peers' (`engine::known_publishers`). Parts published by any other key are
+    /// dropped before they open a stream.
+    publishers: HashSet<PeerId>,
     /// Signature checks of complete streams, per publisher and second.
     stream_checks: RateLimiter<PeerId>,
     /// Complete proposals for the next height, checked when it starts.
@@ -128,11 +132,14 @@ impl std::fmt::Debug for ConsensusApp {
 }
 
 impl ConsensusApp {
+    /// The application of `node`, signing with `signer`, publishing through `network`, keeping
+    /// proposal parts published by `publishers` only.
     pub fn new(
         node: Arc<Node>,
         signer: GongxinSigner,
         timing: Timing,
         network: mpsc::Sender<NetworkMsg<GongxinContext>>,
+        publishers: HashSet<PeerId>,
     ) -> ConsensusApp {
         let validators = (
             Height(0),
@@ -151,6 +158,7 @@ impl ConsensusApp {
             round: Round::Nil,
             candidates: HashMap::new(),
             streams: StreamBuffers::new(STREAMS_PER_PEER_MAX),
+            publishers,
             stream_checks: RateLimiter::new(
                 STREAM_CHECKS_PER_PEER_PER_S,
                 STREAM_CHECK_PUBLISHERS_MAX,
@@ -493,6 +501,10 @@ impl ConsensusApp {
         publisher: PeerId,
         part: StreamMessage<ProposalPart>,
     ) -> Result<Option<ProposedValue<GongxinContext>>, AppError> {
+        if !self.publishers.contains(&publisher) {
+            tracing::debug!(%publisher, "proposal part from a publisher that is no known peer; dropped");
+            return Ok(None);
+        }
         let Some(assembled) = self.assemble(publisher, part) else {
             return Ok(None);
         };

@@ -53,6 +53,33 @@ pub fn pubsub_limits() -> (ByteSize, PubSubMaxSizePerTopic) {
     (ByteSize::b(CONSENSUS_WIRE_BYTES_MAX), topics)
 }
 
+/// Who may publish proposal parts this node keeps: itself and its configured peers (the only
+/// peers its consensus swarm lets connect), by their consensus peer ids. Gossipsub signs a
+/// message by its publisher, but any key may sign: without this a validator could publish
+/// under fresh keys and make every other node hold open streams for each of them.
+pub fn known_publishers(
+    settings: &ConsensusSettings,
+) -> anyhow::Result<std::collections::HashSet<malachitebft_app_channel::app::types::PeerId>> {
+    let own = read_node_key(&settings.node_key)?.public().to_peer_id();
+    let peers = settings
+        .peers
+        .iter()
+        .map(|addr| {
+            addr.parse::<Multiaddr>()
+                .ok()
+                .and_then(|addr| super::txgossip::peer_id_of(&addr))
+                .with_context(|| format!("consensus peer {addr} has no /p2p/<peer id>"))
+        })
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    std::iter::once(own)
+        .chain(peers)
+        .map(|id| {
+            malachitebft_app_channel::app::types::PeerId::from_bytes(&id.to_bytes())
+                .map_err(|e| anyhow::anyhow!("peer id {id}: {e}"))
+        })
+        .collect()
+}
+
 /// Reads a node key file: 64 hex characters (an ed25519 seed).
 pub fn read_node_key(path: &Path) -> anyhow::Result<NetworkKeypair> {
     let text = std::fs::read_to_string(path)
@@ -435,6 +462,7 @@ async fn run_consensus(
         block_interval: Duration::from_millis(node.limits.block_interval_ms),
         empty_block_interval: Duration::from_millis(node.limits.empty_block_interval_ms),
     };
+    let publishers = known_publishers(settings)?;
     loop {
         let role = role(data_dir, node.tip().height())?;
         let (mut channels, engine) = start(node, settings, wal_dir, role, &signer).await?;
@@ -443,6 +471,7 @@ async fn run_consensus(
             signer.clone(),
             timing,
             channels.network.clone(),
+            publishers.clone(),
         );
         if let Role::FollowerThrough(guard) = role {
             tracing::warn!(
@@ -611,6 +640,27 @@ async fn wal_released(wal: &Path, limit: Duration) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_known_publishers_are_this_node_and_its_configured_peers() {
+        let dir = tempfile::tempdir().unwrap();
+        let own = write_node_key(&dir.path().join("own.key")).unwrap();
+        let peer = write_node_key(&dir.path().join("peer.key")).unwrap();
+        let mut settings = ConsensusSettings::new(
+            dir.path().join("own.key"),
+            "/ip4/127.0.0.1/tcp/1".into(),
+            "/ip4/127.0.0.1/tcp/2".into(),
+        );
+        settings.peers = vec![format!("/ip4/127.0.0.1/tcp/3/p2p/{peer}")];
+        let publishers = known_publishers(&settings).unwrap();
+        let named: std::collections::HashSet<String> =
+            publishers.iter().map(ToString::to_string).collect();
+        assert_eq!(named, [own, peer].into_iter().collect());
+        // A peer the config names without its id could not be told from a stranger.
+        settings.peers.push("/ip4/127.0.0.1/tcp/4".into());
+        let refused = known_publishers(&settings).unwrap_err().to_string();
+        assert!(refused.contains("has no /p2p/<peer id>"), "{refused}");
+    }
 
     #[tokio::test]
     async fn a_new_engine_waits_for_the_old_logs_lock_and_no_longer_than_its_limit() {

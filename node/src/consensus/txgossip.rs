@@ -114,7 +114,8 @@ impl FloodPlan {
     }
 }
 
-fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
+/// The peer id an address names (`…/p2p/<peer id>`), if it names one.
+pub(super) fn peer_id_of(addr: &Multiaddr) -> Option<PeerId> {
     addr.iter().find_map(|p| match p {
         libp2p::multiaddr::Protocol::P2p(id) => Some(id),
         _ => None,

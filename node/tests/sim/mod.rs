@@ -92,6 +92,10 @@ pub fn sim_timing() -> Timing {
 /// this machine's clock instead of the simulation's would be caught.
 pub const SIM_CLOCK_AFTER_GENESIS_MS: u64 = 10 * 86_400_000;
 
+/// Validators in every simulated world: their consensus peer ids are `peer_of(0..4)`, the
+/// publishers each application keeps proposal parts from.
+pub const SIM_VALIDATORS: usize = 4;
+
 /// The libp2p identity of validator `index` (fixed, so a seed replays the same peers).
 pub fn peer_of(index: usize) -> PeerId {
     let key =
@@ -130,6 +134,7 @@ pub fn open_node(
         GongxinSigner::new(chain_id.to_owned(), signer.clone()),
         sim_timing(),
         network_tx,
+        (0..SIM_VALIDATORS).map(peer_of).collect(),
     );
     Ok(SimNode {
         node,
