@@ -1,7 +1,7 @@
 //! Seeded perturbation simulation: four validators' applications (real stores, execution,
 //! commit and sync) under a schedule the seed draws — crashes and restarts from disk, network
 //! partitions, up to 50 % of messages lost, proposal parts duplicated, reordered and arriving
-//! rounds late, validators that start a height only after its proposal began to reach them,
+//! rounds late, validators that start a round only after its proposal began to reach them,
 //! lying proposers, resent client transactions and per-node clock skew up to ±20 s — checked
 //! after every step:
 //! - agreement: every block a node commits is the block decided for its height, byte for byte
@@ -55,7 +55,7 @@ use malachitebft_app_channel::{AppMsg, NetworkMsg};
 use malachitebft_engine::util::streaming::StreamMessage;
 use sim::{Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node};
 
-const VALIDATORS: usize = 4;
+const VALIDATORS: usize = sim::SIM_VALIDATORS;
 /// Of four equal powers, three are more than two thirds (checked against the genesis).
 const QUORUM: usize = 3;
 /// Heights decided while the faults are on.
@@ -86,8 +86,9 @@ struct Faults {
     late_percent: u64,
     /// Per round and per crash point.
     crash_percent: u64,
-    /// Per round, a validator other than the proposer starts the round only once part of the
-    /// proposer's stream has reached it (it was still committing the height before).
+    /// Per round, a validator other than the proposer whose engine runs starts the round only
+    /// once part of the proposer's stream has reached it (it was still committing the height
+    /// before).
     slow_start_percent: u64,
     /// Per round, a new partition (one node cut off, or two and two) starts.
     partition_percent: u64,
@@ -184,6 +185,10 @@ struct Slot {
     /// The height the engine has started rounds of (`None`: none since it started, or it
     /// moved on).
     engine_height: Option<Height>,
+    /// Whether its engine has started a round since the process started. Until then Malachite
+    /// holds back every proposal part (it buffers consensus input until it runs), so only a
+    /// node whose engine runs can get parts before its round starts (a slow start).
+    engine_running: bool,
     /// Its tip when it last crashed: a restart must find at least this.
     tip_at_crash: u64,
 }
@@ -254,6 +259,7 @@ impl World {
                 clock: ManualClock::new(now_ms),
                 running: None,
                 engine_height: None,
+                engine_running: false,
                 tip_at_crash: 0,
             })
             .collect();
@@ -322,6 +328,7 @@ impl World {
         if let Some(node) = slot.running.take() {
             slot.tip_at_crash = node.height();
             slot.engine_height = None;
+            slot.engine_running = false;
             self.stats.crashes += 1;
             // Queued late parts die with the process that would have received them.
             self.late.retain(|l| l.to != i);
@@ -466,6 +473,7 @@ impl World {
     ) -> Vec<ProposedValue<GongxinContext>> {
         let proposer = proposer_for(&self.set, height, round).address.clone();
         self.slots[i].engine_height = Some(height);
+        self.slots[i].engine_running = true;
         let values = ask(&mut self.node(i).app, |reply_value| AppMsg::StartedRound {
             height,
             round,
@@ -792,8 +800,9 @@ impl World {
         let proposer = proposer_for(&self.set, height, round).address.clone();
         let mut slow = [false; VALIDATORS];
         for &i in &participants {
-            slow[i] =
-                self.node(i).address != proposer && self.rng.chance(self.faults.slow_start_percent);
+            slow[i] = self.slots[i].engine_running
+                && self.node(i).address != proposer
+                && self.rng.chance(self.faults.slow_start_percent);
         }
         let mut valid: Vec<Option<ProposedValue<GongxinContext>>> = vec![None; VALIDATORS];
         for &i in participants.iter().filter(|&&i| !slow[i]) {

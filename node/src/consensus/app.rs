@@ -516,13 +516,12 @@ impl ConsensusApp {
         }
     }
 
-    /// Keeps a proposal for a height the engine has not started here yet but starts next: the
-    /// one after its current height, or the one after our tip (a restarted node's engine has
-    /// started no height yet). Within bound; any other is dropped.
+    /// Keeps a proposal for the next height, within bound; any other is dropped. (A restarted
+    /// engine gets no part before its first round: Malachite buffers them until it runs.)
     fn keep_future_proposal(&mut self, assembled: Assembled) {
-        let starts_next = assembled.height.0 == self.height.0 + 1
-            || assembled.height.0 == self.node.tip().height() + 1;
-        if assembled.height > self.height && starts_next && self.future.len() < FUTURE_PROPOSALS_MAX
+        if assembled.height > self.height
+            && assembled.height.0 <= self.height.0 + 1
+            && self.future.len() < FUTURE_PROPOSALS_MAX
         {
             self.future.push(assembled);
         }

@@ -65,9 +65,10 @@ pub fn known_publishers(
         .peers
         .iter()
         .map(|addr| {
-            addr.parse::<Multiaddr>()
-                .ok()
-                .and_then(|addr| super::txgossip::peer_id_of(&addr))
+            let parsed = addr
+                .parse::<Multiaddr>()
+                .with_context(|| format!("consensus peer {addr} is no address"))?;
+            super::txgossip::peer_id_of(&parsed)
                 .with_context(|| format!("consensus peer {addr} has no /p2p/<peer id>"))
         })
         .collect::<anyhow::Result<Vec<_>>>()?;
