@@ -24,12 +24,12 @@ use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::Height as _;
 use malachitebft_app_channel::app::types::core::{Round, Validity};
-use malachitebft_app_channel::app::types::{
-    LocallyProposedValue, MisbehaviorEvidence, PeerId, ProposedValue,
-};
+use malachitebft_app_channel::app::types::{MisbehaviorEvidence, PeerId, ProposedValue};
 use malachitebft_app_channel::{AppMsg, NetworkMsg};
 use malachitebft_engine::util::streaming::{StreamContent, StreamMessage};
-use sim::{Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node};
+use sim::{
+    Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node, proposal_of,
+};
 
 /// Delivers `parts` to node `to` in a seeded order with duplicates, some relayed by a peer
 /// other than the publisher; returns the value the stream completed, if any.
@@ -88,6 +88,37 @@ async fn start_nodes(dir: &Path) -> (gongxin_devnet::DevnetKeys, Vec<SimNode>, A
     (keys, nodes, clock)
 }
 
+/// Four started nodes and round 0 of height 1: its proposer (address and index) and the
+/// validator after it, whom the tests below watch receive the proposer's stream.
+struct FirstRound {
+    keys: gongxin_devnet::DevnetKeys,
+    nodes: Vec<SimNode>,
+    clock: Arc<ManualClock>,
+    height: Height,
+    round: Round,
+    proposer: Address,
+    p: usize,
+    to: usize,
+}
+
+async fn first_round(dir: &Path) -> FirstRound {
+    let (keys, nodes, clock) = start_nodes(dir).await;
+    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
+    let (height, round) = (Height(1), Round::new(0));
+    let proposer = proposer_for(&set, height, round).address.clone();
+    let p = nodes.iter().position(|n| n.address == proposer).unwrap();
+    FirstRound {
+        keys,
+        nodes,
+        clock,
+        height,
+        round,
+        proposer,
+        p,
+        to: (p + 1) % 4,
+    }
+}
+
 /// Starts (height, round) on `node` as the engine would: the proposals kept for it, judged.
 async fn start_round(
     node: &mut SimNode,
@@ -103,29 +134,6 @@ async fn start_round(
         reply_value,
     })
     .await
-}
-
-/// The proposer `node`'s value for (height, round), and the stream it publishes.
-async fn proposal_of(
-    node: &mut SimNode,
-    height: Height,
-    round: Round,
-) -> (
-    LocallyProposedValue<GongxinContext>,
-    Vec<StreamMessage<ProposalPart>>,
-) {
-    let local = ask(&mut node.app, |reply| AppMsg::GetValue {
-        height,
-        round,
-        timeout: Duration::from_secs(3),
-        reply,
-    })
-    .await;
-    let mut parts = Vec::new();
-    while let Ok(NetworkMsg::PublishProposalPart(part)) = node.network.try_recv() {
-        parts.push(part);
-    }
-    (local, parts)
 }
 
 /// One stream message published (and sent) by `publisher` reaches `node`; the value it
@@ -449,12 +457,16 @@ async fn a_stream_that_starts_with_fin_is_ignored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
     let dir = tempfile::tempdir().unwrap();
-    let (keys, mut nodes, clock) = start_nodes(dir.path()).await;
-    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
-    let (height, round) = (Height(1), Round::new(0));
-    let proposer = proposer_for(&set, height, round).address.clone();
-    let p = nodes.iter().position(|n| n.address == proposer).unwrap();
-    let to = (p + 1) % 4;
+    let FirstRound {
+        mut nodes,
+        clock,
+        height,
+        round,
+        proposer,
+        p,
+        to,
+        ..
+    } = first_round(dir.path()).await;
     for n in nodes.iter_mut() {
         start_round(n, height, round, &proposer).await;
     }
@@ -516,12 +528,16 @@ async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
     let dir = tempfile::tempdir().unwrap();
-    let (keys, mut nodes, _clock) = start_nodes(dir.path()).await;
-    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
-    let (height, round) = (Height(1), Round::new(0));
-    let proposer = proposer_for(&set, height, round).address.clone();
-    let p = nodes.iter().position(|n| n.address == proposer).unwrap();
-    let to = (p + 1) % 4;
+    let FirstRound {
+        keys,
+        mut nodes,
+        height,
+        round,
+        proposer,
+        p,
+        to,
+        ..
+    } = first_round(dir.path()).await;
     for tx in keys.proposals("STRADDLE", 3, 0, 1_000) {
         nodes[p]
             .node
@@ -561,12 +577,15 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proposal_parts_from_an_unknown_publisher_are_dropped() {
     let dir = tempfile::tempdir().unwrap();
-    let (keys, mut nodes, _clock) = start_nodes(dir.path()).await;
-    let set = ConsensusValidatorSet::new(&keys.genesis.validators);
-    let (height, round) = (Height(1), Round::new(0));
-    let proposer = proposer_for(&set, height, round).address.clone();
-    let p = nodes.iter().position(|n| n.address == proposer).unwrap();
-    let to = (p + 1) % 4;
+    let FirstRound {
+        mut nodes,
+        height,
+        round,
+        proposer,
+        p,
+        to,
+        ..
+    } = first_round(dir.path()).await;
     for n in nodes.iter_mut() {
         start_round(n, height, round, &proposer).await;
     }

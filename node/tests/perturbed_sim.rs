@@ -43,6 +43,7 @@ use gongxin_node::consensus::BLOCK_TIME_SKEW_MS_MAX;
 use gongxin_node::consensus::context::{
     Address, ConsensusValidatorSet, GongxinContext, Height, ProposalPart, ValueId, proposer_for,
 };
+use malachitebft_app_channel::AppMsg;
 use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::{
@@ -51,9 +52,10 @@ use malachitebft_app_channel::app::types::core::{
 use malachitebft_app_channel::app::types::{
     LocallyProposedValue, MisbehaviorEvidence, PeerId, ProposedValue,
 };
-use malachitebft_app_channel::{AppMsg, NetworkMsg};
 use malachitebft_engine::util::streaming::StreamMessage;
-use sim::{Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node};
+use sim::{
+    Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node, proposal_of,
+};
 
 const VALIDATORS: usize = sim::SIM_VALIDATORS;
 /// Of four equal powers, three are more than two thirds (checked against the genesis).
@@ -866,17 +868,7 @@ impl World {
             .iter()
             .copied()
             .find(|&i| self.node(i).address == proposer)?;
-        let local = ask(&mut self.node(p).app, |reply| AppMsg::GetValue {
-            height,
-            round,
-            timeout: Duration::from_secs(3),
-            reply,
-        })
-        .await;
-        let mut parts = Vec::new();
-        while let Ok(NetworkMsg::PublishProposalPart(part)) = self.node(p).network.try_recv() {
-            parts.push(part);
-        }
+        let (local, mut parts) = proposal_of(self.node(p), height, round).await;
         if self.maybe_crash(p, self.faults.crash_percent) {
             return None; // crashed before its stream left
         }

@@ -1,5 +1,5 @@
 //! What the two consensus simulations share: a seeded random source, a validator's
-//! application opened on its own store, the engine's side of a decision (precommits and
+//! application opened on its own store, a proposer's value and stream, the engine's side of a decision (precommits and
 //! checkpoint attestations), a lying proposer's stream, and the final check of the chains.
 
 #![allow(dead_code)] // each simulation uses a different part
@@ -24,11 +24,11 @@ use gongxin_node::consensus::signing::{
     vote_message,
 };
 use gongxin_node::node::{Node, NodeSetup, OpenError};
-use malachitebft_app_channel::app::types::PeerId;
 use malachitebft_app_channel::app::types::core::{
     CommitCertificate, CommitSignature, LinearTimeouts, NilOrVal, Round, SignedMessage,
     VoteExtensions, VoteType,
 };
+use malachitebft_app_channel::app::types::{LocallyProposedValue, PeerId};
 use malachitebft_app_channel::{AppMsg, NetworkMsg};
 use malachitebft_engine::util::streaming::{StreamContent, StreamMessage};
 use tokio::sync::{mpsc, oneshot};
@@ -157,6 +157,29 @@ pub async fn ask<T>(
         .await
         .expect("the application did not answer in time")
         .expect("the application dropped its reply")
+}
+
+/// The proposer `node`'s value for (height, round), and the stream it publishes.
+pub async fn proposal_of(
+    node: &mut SimNode,
+    height: Height,
+    round: Round,
+) -> (
+    LocallyProposedValue<GongxinContext>,
+    Vec<StreamMessage<ProposalPart>>,
+) {
+    let local = ask(&mut node.app, |reply| AppMsg::GetValue {
+        height,
+        round,
+        timeout: Duration::from_secs(3),
+        reply,
+    })
+    .await;
+    let mut parts = Vec::new();
+    while let Ok(NetworkMsg::PublishProposalPart(part)) = node.network.try_recv() {
+        parts.push(part);
+    }
+    (local, parts)
 }
 
 /// What the engine hands the application for a decision: the precommits of `voters`
