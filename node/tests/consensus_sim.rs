@@ -20,12 +20,12 @@ use gongxin_node::clock::{Clock, ManualClock, SystemClock};
 use gongxin_node::consensus::context::{
     Address, ConsensusValidatorSet, GongxinContext, Height, ProposalPart, proposer_for,
 };
+use malachitebft_app_channel::AppMsg;
 use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::Height as _;
 use malachitebft_app_channel::app::types::core::{Round, Validity};
 use malachitebft_app_channel::app::types::{MisbehaviorEvidence, PeerId, ProposedValue};
-use malachitebft_app_channel::{AppMsg, NetworkMsg};
 use malachitebft_engine::util::streaming::{StreamContent, StreamMessage};
 use sim::{
     Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node, proposal_of,
@@ -203,17 +203,7 @@ async fn simulate(seed: u64) {
                     }
                 }
             }
-            let local = ask(&mut nodes[p].app, |reply| AppMsg::GetValue {
-                height,
-                round,
-                timeout: Duration::from_secs(3),
-                reply,
-            })
-            .await;
-            let mut parts = Vec::new();
-            while let Ok(NetworkMsg::PublishProposalPart(part)) = nodes[p].network.try_recv() {
-                parts.push(part);
-            }
+            let (local, parts) = proposal_of(&mut nodes[p], height, round).await;
             assert!(
                 parts.len() >= 3,
                 "a stream is Init, Txs…, Fin, then the end marker"
