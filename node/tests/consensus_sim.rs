@@ -25,7 +25,9 @@ use malachitebft_app_channel::app::consensus::Role;
 use malachitebft_app_channel::app::engine::host::{Next, SyncedValueOutcome};
 use malachitebft_app_channel::app::types::core::Height as _;
 use malachitebft_app_channel::app::types::core::{Round, Validity};
-use malachitebft_app_channel::app::types::{MisbehaviorEvidence, PeerId, ProposedValue};
+use malachitebft_app_channel::app::types::{
+    LocallyProposedValue, MisbehaviorEvidence, PeerId, ProposedValue,
+};
 use malachitebft_engine::util::streaming::{StreamContent, StreamMessage};
 use sim::{
     Rng, SIM_CLOCK_AFTER_GENESIS_MS, SimNode, ask, certificate, lie, open_node, proposal_of,
@@ -101,6 +103,21 @@ struct FirstRound {
     to: usize,
 }
 
+impl FirstRound {
+    /// Every node starts the round and the proposer proposes: its value and its stream.
+    async fn proposed(
+        &mut self,
+    ) -> (
+        LocallyProposedValue<GongxinContext>,
+        Vec<StreamMessage<ProposalPart>>,
+    ) {
+        for n in self.nodes.iter_mut() {
+            start_round(n, self.height, self.round, &self.proposer).await;
+        }
+        proposal_of(&mut self.nodes[self.p], self.height, self.round).await
+    }
+}
+
 async fn first_round(dir: &Path) -> FirstRound {
     let (keys, nodes, clock) = start_nodes(dir).await;
     let set = ConsensusValidatorSet::new(&keys.genesis.validators);
@@ -134,6 +151,20 @@ async fn start_round(
         reply_value,
     })
     .await
+}
+
+/// Every message of `parts`, in order, published (and sent) by `publisher` to `node`; the
+/// value the stream completed, if any.
+async fn receive_all(
+    node: &mut SimNode,
+    publisher: PeerId,
+    parts: impl IntoIterator<Item = StreamMessage<ProposalPart>>,
+) -> Option<ProposedValue<GongxinContext>> {
+    let mut judged = None;
+    for part in parts {
+        judged = judged.or(receive(node, publisher, part).await);
+    }
+    judged
 }
 
 /// One stream message published (and sent) by `publisher` reaches `node`; the value it
@@ -447,20 +478,15 @@ async fn a_stream_that_starts_with_fin_is_ignored() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
     let dir = tempfile::tempdir().unwrap();
+    let mut first = first_round(dir.path()).await;
+    let (_, honest) = first.proposed().await;
     let FirstRound {
         mut nodes,
         clock,
-        height,
-        round,
-        proposer,
         p,
         to,
         ..
-    } = first_round(dir.path()).await;
-    for n in nodes.iter_mut() {
-        start_round(n, height, round, &proposer).await;
-    }
-    let (_, honest) = proposal_of(&mut nodes[p], height, round).await;
+    } = first;
     // The same stream, signed by nobody, under a new stream id each time, from a third peer.
     let hostile = nodes[(p + 2) % 4].peer;
     let bad_signature = sim::garbage_signature(&nodes[p].signer);
@@ -496,10 +522,7 @@ async fn forged_streams_past_a_peers_budget_are_dropped_unchecked() {
     assert_eq!(dropped(&nodes[to]), u64::from(FORGED) - 20);
     // The real proposer's stream, in the same second, is judged and valid.
     let publisher = nodes[p].peer;
-    let mut judged = None;
-    for part in honest.clone() {
-        judged = judged.or(receive(&mut nodes[to], publisher, part).await);
-    }
+    let judged = receive_all(&mut nodes[to], publisher, honest.clone()).await;
     assert_eq!(judged.map(|v| v.validity), Some(Validity::Valid));
     // A second later the hostile peer has a fresh budget: its next stream is checked again.
     clock.advance_ms(1_000);
@@ -551,11 +574,9 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
     }
     let values = start_round(&mut nodes[to], height, round, &proposer).await;
     assert!(values.is_empty(), "the stream is not complete yet");
-    let mut judged = None;
-    for part in late.iter().cloned() {
-        judged = judged.or(receive(&mut nodes[to], publisher, part).await);
-    }
-    let judged = judged.expect("the proposal, completed after the height started, is judged");
+    let judged = receive_all(&mut nodes[to], publisher, late.iter().cloned())
+        .await
+        .expect("the proposal, completed after the height started, is judged");
     assert_eq!(judged.validity, Validity::Valid);
     assert_eq!(judged.value.block_id(), local.value.block_id());
 }
@@ -567,30 +588,18 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn proposal_parts_from_an_unknown_publisher_are_dropped() {
     let dir = tempfile::tempdir().unwrap();
+    let mut first = first_round(dir.path()).await;
+    let (local, parts) = first.proposed().await;
     let FirstRound {
-        mut nodes,
-        height,
-        round,
-        proposer,
-        p,
-        to,
-        ..
-    } = first_round(dir.path()).await;
-    for n in nodes.iter_mut() {
-        start_round(n, height, round, &proposer).await;
-    }
-    let (local, parts) = proposal_of(&mut nodes[p], height, round).await;
+        mut nodes, p, to, ..
+    } = first;
     let stranger = sim::peer_of(9);
-    for part in parts.iter().cloned() {
-        let value = receive(&mut nodes[to], stranger, part).await;
-        assert!(value.is_none(), "a stranger's stream became a proposal");
-    }
+    let value = receive_all(&mut nodes[to], stranger, parts.iter().cloned()).await;
+    assert!(value.is_none(), "a stranger's stream became a proposal");
     let publisher = nodes[p].peer;
-    let mut judged = None;
-    for part in parts {
-        judged = judged.or(receive(&mut nodes[to], publisher, part).await);
-    }
-    let judged = judged.expect("the real publisher's stream is judged");
+    let judged = receive_all(&mut nodes[to], publisher, parts)
+        .await
+        .expect("the real publisher's stream is judged");
     assert_eq!(judged.validity, Validity::Valid);
     assert_eq!(judged.value.block_id(), local.value.block_id());
 }

@@ -491,6 +491,17 @@ impl World {
         judged
     }
 
+    /// Starts (height, round) at node `i`; the proposal of that round it had kept, judged.
+    async fn round_value(
+        &mut self,
+        i: usize,
+        height: Height,
+        round: Round,
+    ) -> Option<ProposedValue<GongxinContext>> {
+        let values = self.start_round(i, height, round).await;
+        values.into_iter().rfind(|v| v.round == round)
+    }
+
     /// Checks a verdict node `i` reached on a complete proposal: a forged block is never
     /// valid, and an honest one is refused only when it is ahead of `i`'s clock.
     fn judge(
@@ -601,11 +612,7 @@ impl World {
         };
         let mut completed = self.deliver(to, publisher, schedule).await;
         if let Some((height, round)) = starts_midway {
-            for value in self.start_round(to, height, round).await {
-                if value.round == round {
-                    completed = Some(value);
-                }
-            }
+            completed = self.round_value(to, height, round).await.or(completed);
         }
         completed = self.deliver(to, publisher, after_start).await.or(completed);
         let seed = self.seed;
@@ -808,11 +815,7 @@ impl World {
         }
         let mut valid: Vec<Option<ProposedValue<GongxinContext>>> = vec![None; VALIDATORS];
         for &i in participants.iter().filter(|&&i| !slow[i]) {
-            for value in self.start_round(i, height, round).await {
-                if value.round == round {
-                    valid[i] = Some(value);
-                }
-            }
+            valid[i] = self.round_value(i, height, round).await;
         }
         let proposed = self
             .propose(&participants, &mut slow, height, round, &mut valid)
@@ -820,11 +823,7 @@ impl World {
         // Slow nodes no stream reached (no proposer, or it crashed first) start it now.
         for &i in &participants {
             if slow[i] && self.is_running(i) {
-                for value in self.start_round(i, height, round).await {
-                    if value.round == round {
-                        valid[i] = Some(value);
-                    }
-                }
+                valid[i] = self.round_value(i, height, round).await;
             }
         }
         let Some((p, local)) = proposed else {

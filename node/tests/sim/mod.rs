@@ -1,6 +1,7 @@
 //! What the two consensus simulations share: a seeded random source, a validator's
-//! application opened on its own store, a proposer's value and stream, the engine's side of a decision (precommits and
-//! checkpoint attestations), a lying proposer's stream, and the final check of the chains.
+//! application opened on its own store, a proposer's value and stream, the engine's side of a
+//! decision (precommits and checkpoint attestations), a lying proposer's stream, and the final
+//! check of the chains.
 
 #![allow(dead_code)] // each simulation uses a different part
 
