@@ -74,6 +74,11 @@ pub struct ConsensusSettings {
     /// `byzantine` (the `byzantine` build feature and `GONGXIN_ALLOW_BYZANTINE=1`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub gossip_flood: Option<GossipFlood>,
+    /// Fault injection for tests of hostile peers: besides its honest votes, this node
+    /// publishes votes it claims the other validators signed (with its own vote's signature)
+    /// at a steady rate. Refused like `byzantine`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vote_flood: Option<VoteFlood>,
 }
 
 /// What a flooding test validator publishes: `txs` transactions with broken signatures (signed
@@ -83,6 +88,14 @@ pub struct ConsensusSettings {
 pub struct GossipFlood {
     pub every_ms: u64,
     pub txs: usize,
+}
+
+/// What a vote-flooding test validator publishes: `votes` badly signed votes every `every_ms`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VoteFlood {
+    pub every_ms: u64,
+    pub votes: usize,
 }
 
 /// The environment variable that must be `1` for a `byzantine` config section to be obeyed.
@@ -101,6 +114,7 @@ impl ConsensusSettings {
             vote_timeout_ms: default_vote_timeout_ms(),
             byzantine: None,
             gossip_flood: None,
+            vote_flood: None,
         }
     }
 }
@@ -111,6 +125,9 @@ impl ConsensusSettings {
     pub fn check_byzantine(&self) -> Result<(), String> {
         if self.gossip_flood.is_some() && !cfg!(feature = "byzantine") {
             return Err("the config asks this validator to flood gossip (`consensus.gossip_flood`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)".into());
+        }
+        if self.vote_flood.is_some() && !cfg!(feature = "byzantine") {
+            return Err("the config asks this validator to flood votes (`consensus.vote_flood`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)".into());
         }
         let Some(section) = &self.byzantine else {
             return Ok(());

@@ -79,6 +79,11 @@ pub struct Metrics {
     pub equivocation_evidence: AtomicU64,
     /// Complete proposal streams dropped unchecked: their publisher was over its budget.
     pub proposal_streams_over_budget: AtomicU64,
+    /// Votes, proposals and certificates dropped unchecked: their sender was over its budget
+    /// of signature checks, or banned (`consensus::guard`).
+    pub consensus_messages_over_budget: Arc<AtomicU64>,
+    /// Consensus peers disconnected for a while for staying over that budget.
+    pub consensus_peer_bans: Arc<AtomicU64>,
     /// Reads refused because what the node stores did not verify (`ledger_damaged`).
     pub damaged_reads: AtomicU64,
     /// The lowest height this process signed a vote, proposal or checkpoint at (0: none).

@@ -581,8 +581,9 @@ async fn a_proposal_streamed_before_its_height_starts_here_is_still_judged() {
     assert_eq!(judged.value.block_id(), local.value.block_id());
 }
 
-/// Gossipsub signs a message by its publisher, but any key may sign: a validator publishing
-/// under fresh keys could make every other node hold open streams for each. Parts from a
+/// A relaying transport (gossipsub) names a message's publisher by whatever key signed it: a
+/// validator publishing under fresh keys could make every other node hold open streams for
+/// each. Parts from a
 /// publisher that is no known peer are dropped; the same stream from its real publisher is
 /// judged.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

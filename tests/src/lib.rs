@@ -176,12 +176,10 @@ impl Cluster {
             .append(true)
             .open(&log_path)
             .expect("node log");
-        // A validator told to misbehave (equivocate, flood gossip) is allowed to.
-        let byzantine = node
-            .config
-            .consensus
-            .as_ref()
-            .is_some_and(|c| c.byzantine.is_some() || c.gossip_flood.is_some());
+        // A validator told to misbehave (equivocate, flood gossip or votes) is allowed to.
+        let byzantine = node.config.consensus.as_ref().is_some_and(|c| {
+            c.byzantine.is_some() || c.gossip_flood.is_some() || c.vote_flood.is_some()
+        });
         let mut command = Command::new(node_binary());
         if byzantine {
             command.env(gongxin_node::config::ALLOW_BYZANTINE_ENV, "1");

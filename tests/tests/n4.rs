@@ -1,13 +1,14 @@
 //! Four validators (finance, audit, two line departments), each its own process, agreeing by
 //! BFT consensus. Named by topology and fault: `n4f0` (no fault), `n4f1_crash` (one killed),
 //! `n4_restart` (the killed one comes back and catches up), `n4f1_byzantine` (one equivocates),
-//! `n4f1_gossip_flood` (one floods transaction gossip with transactions whose signatures fail).
+//! `n4f1_gossip_flood` (one floods transaction gossip with transactions whose signatures fail),
+//! `n4f1_vote_flood` (one floods consensus with votes whose signatures fail).
 
 use gongxin_node::clock::{Clock, SystemClock};
 use std::time::Duration;
 
 use gongxin_cluster_tests::Cluster;
-use gongxin_node::config::GossipFlood;
+use gongxin_node::config::{GossipFlood, VoteFlood};
 
 const START: Duration = Duration::from_secs(60);
 const COMMIT: Duration = Duration::from_secs(90);
@@ -309,6 +310,71 @@ fn n4f1_gossip_flood() {
     }
 }
 
+#[test]
+fn n4f1_vote_flood() {
+    // Validator 3 publishes, every 20 ms, 100 votes it claims the others signed, for the rounds
+    // just ahead, under its own vote's signature: 5,000 a second, each costing a receiver a
+    // signature check before it is refused. The honest three drop what is over its budget
+    // unchecked, disconnect it once it keeps on, and commit what their clients send.
+    let cluster = Cluster::start_with(4, |i, config| {
+        if i == 3 {
+            config.consensus.as_mut().expect("consensus").vote_flood = Some(VoteFlood {
+                every_ms: 20,
+                votes: 100,
+            });
+        }
+    });
+    assert!(
+        cluster.wait_height(&[0, 1, 2], 2, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
+    let banned = |c: &Cluster, i: usize| {
+        c.metric(i, "gongxin_consensus_peer_bans_total")
+            .unwrap_or(0)
+            >= 1
+    };
+    assert!(
+        cluster.wait_for(COMMIT, |c| (0..3).all(|i| banned(c, i))),
+        "the honest validators did not disconnect the flooder:\n{}\n--- the flooder:\n{}",
+        cluster.log(0),
+        cluster.log(3)
+    );
+    let before = cluster.height(0).expect("height");
+    let txs = cluster.proposals("N4VF", 30, before);
+    cluster.submit_all(&txs, &[0, 1, 2]);
+    assert!(
+        cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2], &txs)),
+        "honest validators did not commit while one flooded votes:\n{}",
+        cluster.log(0)
+    );
+    cluster.assert_agree(&[0, 1, 2]);
+    for i in 0..3 {
+        let dropped = cluster
+            .metric(i, "gongxin_consensus_messages_over_budget_total")
+            .unwrap_or(0);
+        let floor = gongxin_node::consensus::guard::DROPS_BEFORE_BAN as u64;
+        assert!(dropped >= floor, "node {i} dropped {dropped} messages");
+        // What the flood cost (the figure RELIABILITY.md reports).
+        eprintln!(
+            "node {i}: {dropped} messages dropped unchecked, {} bans",
+            cluster
+                .metric(i, "gongxin_consensus_peer_bans_total")
+                .unwrap_or(0),
+        );
+    }
+    // Node 0 says whom it disconnected, and why.
+    let log = std::fs::read_to_string(cluster.nodes[0].config_path.with_file_name("node.log"))
+        .expect("node 0's log");
+    assert!(
+        log.lines()
+            .any(|line| line.contains("consensus peer sent more than")
+                && line.contains("disconnected for 60 s")),
+        "{}",
+        cluster.log(0)
+    );
+}
+
 /// Runs the node on `config` (written to `path`) without the test switch; its stderr, after
 /// checking it refused to run.
 fn refused_without_switch(
@@ -347,6 +413,18 @@ fn a_byzantine_config_is_refused_without_the_test_switch() {
     let stderr = refused_without_switch(&config, &path);
     assert!(
         stderr.contains("gossip_flood") && stderr.contains("GONGXIN_ALLOW_BYZANTINE"),
+        "{stderr}"
+    );
+    // And a vote flood.
+    let consensus = config.consensus.as_mut().expect("consensus");
+    consensus.gossip_flood = None;
+    consensus.vote_flood = Some(VoteFlood {
+        every_ms: 20,
+        votes: 1,
+    });
+    let stderr = refused_without_switch(&config, &path);
+    assert!(
+        stderr.contains("vote_flood") && stderr.contains("GONGXIN_ALLOW_BYZANTINE"),
         "{stderr}"
     );
 }

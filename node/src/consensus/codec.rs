@@ -15,8 +15,8 @@ use malachitebft_engine::util::streaming::StreamMessage;
 use malachitebft_sync as sync;
 
 use super::context::{
-    Address, CheckpointAttestation, ConsensusSignature, GongxinContext, Height, ProposalPart,
-    ValueId,
+    Address, CheckpointAttestation, ConsensusSignature, GongxinContext, HEADER_BYTES_MAX, Height,
+    PROPOSAL_PART_BYTES_MAX, ProposalPart, ValueId,
 };
 
 /// A message that did not decode (or, never in practice, encode).
@@ -28,12 +28,29 @@ pub struct CodecError(String);
 #[derive(Debug, Clone, Copy, Default)]
 pub struct GongxinCodec;
 
+/// Largest encoded vote or proposal (the consensus channel): a vote with its checkpoint
+/// attestation, or a proposal carrying one header (at most [`HEADER_BYTES_MAX`]), signed.
+pub const VOTES_PAYLOAD_BYTES_MAX: usize = 64 * 1024;
+/// Largest encoded proposal part with its stream framing: at most
+/// [`PROPOSAL_PART_BYTES_MAX`] encoded transactions.
+pub const PROPOSAL_PARTS_PAYLOAD_BYTES_MAX: usize = PROPOSAL_PART_BYTES_MAX + 64 * 1024;
+const _: () = assert!(HEADER_BYTES_MAX * 4 <= VOTES_PAYLOAD_BYTES_MAX);
+
+/// Borsh envelopes around canonical gongxin values, each refused unread beyond `at most` bytes
+/// (the consensus network's frame limit, `engine::CONSENSUS_WIRE_BYTES_MAX`, bounds the rest).
 macro_rules! borsh_codec {
-    ($($t:ty),* $(,)?) => {$(
+    ($($t:ty => at most $max:expr),* $(,)?) => {$(
         impl Codec<$t> for GongxinCodec {
             type Error = CodecError;
 
             fn decode(&self, bytes: Bytes) -> Result<$t, CodecError> {
+                if bytes.len() > $max {
+                    return Err(CodecError(format!(
+                        "{} bytes, more than the {} an honest validator sends",
+                        bytes.len(),
+                        $max
+                    )));
+                }
                 borsh::from_slice(&bytes).map_err(|e| CodecError(e.to_string()))
             }
 
@@ -45,14 +62,16 @@ macro_rules! borsh_codec {
 }
 
 borsh_codec!(
-    ProposalPart,
-    SignedConsensusMsg<GongxinContext>,
-    LivenessMsg<GongxinContext>,
-    StreamMessage<ProposalPart>,
-    ProposedValue<GongxinContext>,
-    PolkaCertificate<GongxinContext>,
-    sync::Status<GongxinContext>,
-    sync::Request<GongxinContext>,
+    ProposalPart => at most usize::MAX,
+    SignedConsensusMsg<GongxinContext> => at most VOTES_PAYLOAD_BYTES_MAX,
+    // Rebroadcast votes and round certificates, which grow with the validator set (≈ 150
+    // bytes per signature): the frame limit holds thousands.
+    LivenessMsg<GongxinContext> => at most usize::MAX,
+    StreamMessage<ProposalPart> => at most PROPOSAL_PARTS_PAYLOAD_BYTES_MAX,
+    ProposedValue<GongxinContext> => at most usize::MAX,
+    PolkaCertificate<GongxinContext> => at most usize::MAX,
+    sync::Status<GongxinContext> => at most usize::MAX,
+    sync::Request<GongxinContext> => at most usize::MAX,
 );
 
 /// The write-ahead log's codec: [`GongxinCodec`]'s bytes sealed with SM4-GCM under the node's
@@ -480,17 +499,8 @@ mod tests {
     #[test]
     fn what_an_honest_validator_sends_fits_the_consensus_networks_limits() {
         use crate::consensus::context::{Proposal, chunk_txs};
-        // The limits the engine is started with.
-        let (wire, topics) = crate::consensus::engine::pubsub_limits();
-        let parts_limit = topics
-            .proposal_parts
-            .expect("a limit on proposal parts")
-            .as_u64();
-        let votes_limit = topics.consensus.expect("a limit on votes").as_u64();
-        assert!(
-            wire.as_u64() < 4 * 1024 * 1024,
-            "below Malachite's 4 MiB default"
-        );
+        let parts_limit = PROPOSAL_PARTS_PAYLOAD_BYTES_MAX as u64;
+        let votes_limit = VOTES_PAYLOAD_BYTES_MAX as u64;
         // A block of the largest transactions, streamed: every part within its topic's limit,
         // and the fullest one within 20 % of it (the limit is not loose).
         let txs: Vec<_> = (0..20).map(largest_tx).collect();
@@ -535,6 +545,21 @@ mod tests {
             let bytes = GongxinCodec.encode(&message).unwrap().len() as u64;
             assert!(bytes * 16 <= votes_limit, "{bytes}");
         }
+    }
+
+    #[test]
+    fn a_message_beyond_what_an_honest_validator_sends_is_refused_unread() {
+        // Zeros: past the limit, the length alone decides.
+        let vote = Bytes::from(vec![0u8; VOTES_PAYLOAD_BYTES_MAX + 1]);
+        let refused: Result<SignedConsensusMsg<GongxinContext>, _> = GongxinCodec.decode(vote);
+        assert!(refused.unwrap_err().to_string().contains("more than the"));
+        let part = Bytes::from(vec![0u8; PROPOSAL_PARTS_PAYLOAD_BYTES_MAX + 1]);
+        let refused: Result<StreamMessage<ProposalPart>, _> = GongxinCodec.decode(part);
+        assert!(refused.unwrap_err().to_string().contains("more than the"));
+        // At the limit, the bytes are read (and here fail as borsh, not for their length).
+        let at_limit = Bytes::from(vec![0u8; VOTES_PAYLOAD_BYTES_MAX]);
+        let read: Result<SignedConsensusMsg<GongxinContext>, _> = GongxinCodec.decode(at_limit);
+        assert!(!read.unwrap_err().to_string().contains("more than the"));
     }
 
     /// A seeded mutation fuzz of every message a peer can send (the fallback issue 15 allows

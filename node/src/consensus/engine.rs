@@ -14,71 +14,63 @@ use malachitebft_app_channel::app::config::{
 };
 use malachitebft_app_channel::app::net::Multiaddr;
 use malachitebft_app_channel::app::types::Keypair as NetworkKeypair;
+use malachitebft_app_channel::app::types::PeerId;
 use malachitebft_app_channel::app::types::core::LinearTimeouts;
 use malachitebft_app_channel::{
-    ConsensusContext, EngineHandle, NetworkContext, NetworkIdentity, RequestContext, SyncContext,
+    ConsensusContext, EngineBuilder, EngineHandle, NetworkIdentity, RequestContext, SyncContext,
     WalContext,
 };
 
 use super::app::{ConsensusApp, Timing};
 use super::codec::{GongxinCodec, SealedWalCodec};
-use super::context::{Address, GongxinContext, HEADER_BYTES_MAX, PROPOSAL_PART_BYTES_MAX};
+use super::context::{Address, GongxinContext};
 use super::signing::{GongxinSigner, GongxinVerifier};
 use crate::config::ConsensusSettings;
 use crate::node::Node;
 
-/// Largest consensus-network frame from a peer, on any topic.
-pub const CONSENSUS_WIRE_BYTES_MAX: u64 = 1024 * 1024;
-/// Largest payload on the topic of votes and proposals: a vote with its checkpoint
-/// attestation, or a proposal carrying one header (at most [`HEADER_BYTES_MAX`]), signed.
-pub const VOTES_PAYLOAD_BYTES_MAX: u64 = 64 * 1024;
-/// Largest payload on the topic of proposal parts: one part of at most
-/// [`PROPOSAL_PART_BYTES_MAX`] encoded transactions, with its stream framing.
-pub const PROPOSAL_PARTS_PAYLOAD_BYTES_MAX: u64 = PROPOSAL_PART_BYTES_MAX as u64 + 64 * 1024;
-const _: () = assert!(HEADER_BYTES_MAX as u64 * 4 <= VOTES_PAYLOAD_BYTES_MAX);
-// Malachite refuses to start unless a topic's payload, once signed, fits the wire limit.
-const _: () = assert!(PROPOSAL_PARTS_PAYLOAD_BYTES_MAX + 64 * 1024 <= CONSENSUS_WIRE_BYTES_MAX);
-
-/// The consensus swarm's message limits, sized to what an honest validator sends, so a peer's
-/// frame is refused before it is buffered past that (Malachite's defaults: 4 MiB for any
-/// message on any topic): the wire limit, and each topic's payload limit.
-pub fn pubsub_limits() -> (ByteSize, PubSubMaxSizePerTopic) {
-    let topics = PubSubMaxSizePerTopic {
-        consensus: Some(ByteSize::b(VOTES_PAYLOAD_BYTES_MAX)),
-        proposal_parts: Some(ByteSize::b(PROPOSAL_PARTS_PAYLOAD_BYTES_MAX)),
-        // Rebroadcast votes and round certificates, which grow with the validator set
-        // (≈ 150 bytes per signature): the wire limit holds thousands.
-        liveness: None,
-    };
-    (ByteSize::b(CONSENSUS_WIRE_BYTES_MAX), topics)
-}
+/// Largest consensus-network frame from a peer: one proposal part with its framing
+/// (Malachite's default: 4 MiB). What each kind of message may be within it, the codec says
+/// (`codec::VOTES_PAYLOAD_BYTES_MAX`, `codec::PROPOSAL_PARTS_PAYLOAD_BYTES_MAX`).
+pub const CONSENSUS_WIRE_BYTES_MAX: usize = 1024 * 1024;
+const _: () = assert!(super::codec::PROPOSAL_PARTS_PAYLOAD_BYTES_MAX < CONSENSUS_WIRE_BYTES_MAX);
+const _: () = assert!(CONSENSUS_WIRE_BYTES_MAX < 4 * 1024 * 1024); // below Malachite's default
 
 /// Who may publish proposal parts this node keeps: itself and its configured peers (the only
-/// peers its consensus swarm lets connect), by their consensus peer ids. Gossipsub signs a
-/// message by its publisher, but any key may sign: without this a validator could publish
-/// under fresh keys and make every other node hold open streams for each of them.
+/// peers its consensus swarm lets connect), by their consensus peer ids. Over `Broadcast` the
+/// publisher is the peer the handshake authenticated; should the transport ever relay again
+/// (gossipsub lets any key sign as a message's publisher), a validator publishing under fresh
+/// keys still could not make every other node hold open streams for each of them.
 pub fn known_publishers(
     settings: &ConsensusSettings,
-) -> anyhow::Result<std::collections::HashSet<malachitebft_app_channel::app::types::PeerId>> {
-    let own = read_node_key(&settings.node_key)?.public().to_peer_id();
-    let peers = settings
+) -> anyhow::Result<std::collections::HashSet<PeerId>> {
+    let own = malachite_peer_id(read_node_key(&settings.node_key)?.public().to_peer_id())?;
+    Ok(std::iter::once(own)
+        .chain(configured_peers(settings)?.into_keys())
+        .collect())
+}
+
+/// The configured consensus peers by their peer ids, each with the address it is configured
+/// by (every one must name its `/p2p/<peer id>`).
+pub fn configured_peers(
+    settings: &ConsensusSettings,
+) -> anyhow::Result<std::collections::HashMap<PeerId, Multiaddr>> {
+    settings
         .peers
         .iter()
         .map(|addr| {
             let parsed = addr
                 .parse::<Multiaddr>()
                 .with_context(|| format!("consensus peer {addr} is no address"))?;
-            super::txgossip::peer_id_of(&parsed)
-                .with_context(|| format!("consensus peer {addr} has no /p2p/<peer id>"))
-        })
-        .collect::<anyhow::Result<Vec<_>>>()?;
-    std::iter::once(own)
-        .chain(peers)
-        .map(|id| {
-            malachitebft_app_channel::app::types::PeerId::from_bytes(&id.to_bytes())
-                .map_err(|e| anyhow::anyhow!("peer id {id}: {e}"))
+            let id = super::txgossip::peer_id_of(&parsed)
+                .with_context(|| format!("consensus peer {addr} has no /p2p/<peer id>"))?;
+            Ok((malachite_peer_id(id)?, parsed))
         })
         .collect()
+}
+
+/// libp2p's peer id as Malachite's (the same bytes; Malachite's own conversion is not public).
+pub(crate) fn malachite_peer_id(id: libp2p::PeerId) -> anyhow::Result<PeerId> {
+    PeerId::from_bytes(&id.to_bytes()).map_err(|e| anyhow::anyhow!("peer id {id}: {e}"))
 }
 
 /// Reads a node key file: 64 hex characters (an ed25519 seed).
@@ -198,7 +190,6 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
         .collect::<anyhow::Result<Vec<_>>>()?;
     let tag = chain_tag(node);
     let peer_count = peers.len();
-    let (pubsub_max_size, pubsub_max_size_per_topic) = pubsub_limits();
     let p2p = P2pConfig {
         listen_addr: listen,
         persistent_peers: peers,
@@ -220,9 +211,16 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
             ip_throttle_duration: Duration::from_secs(30),
             ..DiscoveryConfig::default()
         },
-        protocol: PubSubProtocol::default(),
-        pubsub_max_size,
-        pubsub_max_size_per_topic,
+        // Each message goes straight from its publisher to each validator, never relayed
+        // (Malachite's gossipsub relays whatever it receives before anyone has checked it):
+        // so the peer that delivers a message is the one that sent it, and a peer's budget
+        // (`consensus::guard`) is charged for its own messages only. The validators are a
+        // full mesh (each lists every other as a peer), so nothing needs relaying.
+        protocol: PubSubProtocol::Broadcast,
+        // Refused by its length prefix, before it is buffered. (Per-topic limits are
+        // gossipsub's; the codec bounds each kind of message instead.)
+        pubsub_max_size: ByteSize::b(CONSENSUS_WIRE_BYTES_MAX as u64),
+        pubsub_max_size_per_topic: PubSubMaxSizePerTopic::default(),
         rpc_max_size: ByteSize::mib(40),
         protocol_names: ProtocolNames {
             consensus: format!("/gongxin/{tag}/consensus/1"),
@@ -273,7 +271,7 @@ async fn start_byzantine(
     malachitebft_app_channel::Channels<GongxinContext>,
     EngineHandle,
 )> {
-    use malachitebft_app_channel::{ByzantineContext, EngineBuilder};
+    use malachitebft_app_channel::ByzantineContext;
     byzantine
         .validate()
         .map_err(|e| anyhow::anyhow!("consensus.byzantine: {e}"))?;
@@ -541,24 +539,18 @@ async fn start(
         ),
     };
     match (settings.byzantine.clone(), role) {
-        (None, _) | (Some(_), Role::FollowerThrough(_)) => malachitebft_app_channel::start_engine(
-            GongxinContext,
-            config,
-            wal(),
-            NetworkContext::new(identity, GongxinCodec),
-            consensus,
-            SyncContext::new(GongxinCodec),
-            RequestContext::new(16),
-        )
-        .await
-        .map_err(|e| {
-            anyhow::anyhow!(
-                "cannot start consensus: {e:#} (if its write-ahead log {} is damaged: it may \
-                 hold this validator's votes of the height it was in; move it aside only once \
-                 the other validators have passed that height, or this validator may sign twice)",
-                wal_dir.join("wal").display()
-            )
-        }),
+        (None, _) | (Some(_), Role::FollowerThrough(_)) => {
+            start_guarded(node, settings, config, identity, wal(), consensus)
+                .await
+                .map_err(|e| {
+                    anyhow::anyhow!(
+                        "cannot start consensus: {e:#} (if its write-ahead log {} is damaged: it may \
+                         hold this validator's votes of the height it was in; move it aside only once \
+                         the other validators have passed that height, or this validator may sign twice)",
+                        wal_dir.join("wal").display()
+                    )
+                })
+        }
         #[cfg(feature = "byzantine")]
         (Some(section), Role::Validator) => {
             use crate::config::ALLOW_BYZANTINE_ENV;
@@ -593,6 +585,44 @@ async fn start(
             "the config asks this validator to misbehave (`consensus.byzantine`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)"
         ),
     }
+}
+
+/// The engine with [`super::guard::ConsensusGuard`] between consensus and the network: each
+/// peer's votes, proposals and certificates are charged to its budget of signature checks.
+async fn start_guarded(
+    node: &Arc<Node>,
+    settings: &ConsensusSettings,
+    config: EngineConfig,
+    identity: NetworkIdentity,
+    wal: WalContext<SealedWalCodec>,
+    consensus: ConsensusContext<GongxinContext>,
+) -> anyhow::Result<(
+    malachitebft_app_channel::Channels<GongxinContext>,
+    EngineHandle,
+)> {
+    use malachitebft_app_channel::app::metrics::SharedRegistry;
+    let peers = configured_peers(settings)?;
+    let registry = SharedRegistry::global().with_moniker(config.moniker());
+    let (real_network, tx_network) = malachitebft_app_channel::spawn::spawn_network_actor(
+        identity,
+        config.consensus(),
+        config.value_sync(),
+        &registry,
+        GongxinCodec,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e:#}"))?;
+    let guard =
+        super::guard::ConsensusGuard::spawn(node, real_network, peers, settings.vote_flood).await?;
+    EngineBuilder::new(GongxinContext, config)
+        .with_default_wal(wal)
+        .with_custom_network(guard, tx_network)
+        .with_default_sync(SyncContext::new(GongxinCodec))
+        .with_default_consensus(consensus)
+        .with_default_request(RequestContext::new(16))
+        .build()
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:#}"))
 }
 
 /// Stops the engine's actors and waits for them, so that a new engine can take the same

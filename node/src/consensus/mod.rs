@@ -10,6 +10,7 @@
 //! - `validate`: a received proposal checked against the round's proposer and re-executed.
 //! - `sync`: committed blocks served to peers catching up, and synced blocks re-executed.
 //! - [`engine`]: starting the engine for this validator (identity, peers, names, timeouts).
+//! - [`guard`]: each consensus peer's budget of signature checks, and a ban past it.
 //! - [`txgossip`]: transactions admitted anywhere reach every validator's pool.
 //!
 //! The data flow is in ARCHITECTURE.md ("Consensus").
@@ -19,6 +20,7 @@ pub mod codec;
 pub mod context;
 pub mod engine;
 pub mod error;
+pub mod guard;
 pub mod signing;
 pub mod sources;
 mod streams;

@@ -342,6 +342,20 @@ pub fn metrics(ctx: &Ctx) -> Response {
             .to_string(),
     );
     metric(
+        "gongxin_consensus_messages_over_budget_total",
+        "counter",
+        "Votes, proposals and certificates dropped without a signature check: their sender asked for more checks a second than any validator would, or is banned for it.",
+        m.consensus_messages_over_budget
+            .load(Ordering::Relaxed)
+            .to_string(),
+    );
+    metric(
+        "gongxin_consensus_peer_bans_total",
+        "counter",
+        "Consensus peers disconnected for a minute for staying over their budget of signature checks.",
+        m.consensus_peer_bans.load(Ordering::Relaxed).to_string(),
+    );
+    metric(
         "gongxin_mempool_txs",
         "gauge",
         "Transactions waiting in the mempool.",
