@@ -87,7 +87,8 @@ fn run(flood: Option<Flood>, rate: u64, seconds: u64) -> Result<(Value, Vec<Floo
             _ => {}
         }
     });
-    if !cluster.wait_height(&[0, 1, 2, 3], 2, Duration::from_secs(60)) {
+    // The honest three: a flooder may be banned (and so behind) before it reaches height 2.
+    if !cluster.wait_height(&[0, 1, 2], 2, Duration::from_secs(60)) {
         bail!("the cluster did not start:\n{}", cluster.log(0));
     }
     write_devnet_file(&cluster)?;
