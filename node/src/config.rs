@@ -126,6 +126,12 @@ impl ConsensusSettings {
         if self.gossip_flood.is_some() && !cfg!(feature = "byzantine") {
             return Err("the config asks this validator to flood gossip (`consensus.gossip_flood`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)".into());
         }
+        if self.vote_flood.is_some() && self.byzantine.is_some() {
+            return Err(
+                "`consensus.vote_flood` and `consensus.byzantine` are separate test modes: set one"
+                    .into(),
+            );
+        }
         if self.vote_flood.is_some() && !cfg!(feature = "byzantine") {
             return Err("the config asks this validator to flood votes (`consensus.vote_flood`), but this gongxin-node was built without the Byzantine test mode (cargo feature `byzantine`, for tests only)".into());
         }

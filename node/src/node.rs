@@ -80,7 +80,7 @@ pub struct Metrics {
     /// Complete proposal streams dropped unchecked: their publisher was over its budget.
     pub proposal_streams_over_budget: AtomicU64,
     /// Votes, proposals and certificates dropped unchecked: their sender was over its budget
-    /// of signature checks, or banned (`consensus::guard`).
+    /// of signature checks, banned, or no configured peer (`consensus::guard`).
     pub consensus_messages_over_budget: Arc<AtomicU64>,
     /// Consensus peers disconnected for a while for staying over that budget.
     pub consensus_peer_bans: Arc<AtomicU64>,

@@ -49,23 +49,24 @@ pub fn known_publishers(
         .collect())
 }
 
-/// The configured consensus peers by their peer ids, each with the address it is configured
-/// by (every one must name its `/p2p/<peer id>`).
+/// The configured consensus peers by their peer ids, each with the addresses it is configured
+/// by (every address must name its `/p2p/<peer id>`).
 pub fn configured_peers(
     settings: &ConsensusSettings,
-) -> anyhow::Result<std::collections::HashMap<PeerId, Multiaddr>> {
-    settings
-        .peers
-        .iter()
-        .map(|addr| {
-            let parsed = addr
-                .parse::<Multiaddr>()
-                .with_context(|| format!("consensus peer {addr} is no address"))?;
-            let id = super::txgossip::peer_id_of(&parsed)
-                .with_context(|| format!("consensus peer {addr} has no /p2p/<peer id>"))?;
-            Ok((malachite_peer_id(id)?, parsed))
-        })
-        .collect()
+) -> anyhow::Result<std::collections::HashMap<PeerId, Vec<Multiaddr>>> {
+    let mut peers = std::collections::HashMap::<PeerId, Vec<Multiaddr>>::new();
+    for addr in &settings.peers {
+        let parsed = addr
+            .parse::<Multiaddr>()
+            .with_context(|| format!("consensus peer {addr} is no address"))?;
+        let id = super::txgossip::peer_id_of(&parsed)
+            .with_context(|| format!("consensus peer {addr} has no /p2p/<peer id>"))?;
+        peers
+            .entry(malachite_peer_id(id)?)
+            .or_default()
+            .push(parsed);
+    }
+    Ok(peers)
 }
 
 /// libp2p's peer id as Malachite's (the same bytes; Malachite's own conversion is not public).
@@ -223,7 +224,9 @@ fn engine_config(node: &Node, settings: &ConsensusSettings) -> anyhow::Result<En
         pubsub_max_size_per_topic: PubSubMaxSizePerTopic::default(),
         rpc_max_size: ByteSize::mib(40),
         protocol_names: ProtocolNames {
-            consensus: format!("/gongxin/{tag}/consensus/1"),
+            // 2: since consensus messages go by `Broadcast` (1 was gossipsub). A node of the
+            // other version fails the handshake instead of sharing a topic it cannot hear.
+            consensus: format!("/gongxin/{tag}/consensus/2"),
             discovery_kad: format!("/gongxin/{tag}/kad/1"),
             discovery_regres: format!("/gongxin/{tag}/reqres/1"),
             sync: format!("/gongxin/{tag}/sync/1"),

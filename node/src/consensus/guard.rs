@@ -19,7 +19,7 @@
 //! after seconds without progress: tens of signatures a second at the fastest block pace, a
 //! tenth of the budget.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -29,6 +29,7 @@ use malachitebft_app_channel::app::engine::network::{
     Msg as NetworkMsg, Multiaddr, NetworkEvent, NetworkRef, PersistentPeersOp, Subscriber,
 };
 use malachitebft_app_channel::app::types::PeerId;
+use malachitebft_network::Channel;
 use ractor::{Actor, ActorProcessingErr, ActorRef};
 
 use super::context::GongxinContext;
@@ -180,13 +181,13 @@ pub(crate) struct ConsensusGuard {
 impl ConsensusGuard {
     /// Spawns the hub (subscribed to `real_network`) and the guard in front of it; the guard's
     /// ref is what consensus takes as its network. `peers`: the configured consensus peers by
-    /// peer id, with the address they are configured by.
+    /// peer id, with the addresses they are configured by.
     /// `vote_flood`: the test mode's flood this validator sends, if any (only in `byzantine`
     /// builds).
     pub async fn spawn(
         node: &Node,
         real_network: NetworkRef<GongxinContext>,
-        peers: HashMap<PeerId, Multiaddr>,
+        peers: HashMap<PeerId, Vec<Multiaddr>>,
         vote_flood: Option<crate::config::VoteFlood>,
     ) -> anyhow::Result<NetworkRef<GongxinContext>> {
         #[cfg(feature = "byzantine")]
@@ -282,8 +283,11 @@ impl Actor for ConsensusGuard {
         _: ActorRef<Self::Msg>,
         _: &mut (),
     ) -> Result<(), ActorProcessingErr> {
-        const GRACE: Duration = Duration::from_secs(10);
-        self.hub.stop(None);
+        // Within the 10 s the engine's supervisor gives the guard (`engine::stop`).
+        const GRACE: Duration = Duration::from_secs(8);
+        if let Err(e) = self.hub.stop_and_wait(None, Some(GRACE)).await {
+            tracing::debug!(error = %e, "the consensus guard's hub had already stopped");
+        }
         // The swarm closes in the network actor's own shutdown: wait for it, so that a new
         // engine can take the same port.
         if let Err(e) = self.real_network.stop_and_wait(None, Some(GRACE)).await {
@@ -318,7 +322,8 @@ struct HubArgs {
     over_budget: Arc<AtomicU64>,
     bans: Arc<AtomicU64>,
     real_network: NetworkRef<GongxinContext>,
-    peers: HashMap<PeerId, Multiaddr>,
+    /// The configured peers, the only ones whose messages count.
+    peers: HashMap<PeerId, Vec<Multiaddr>>,
 }
 
 struct HubState {
@@ -329,8 +334,7 @@ struct HubState {
     /// network actor tells its own.
     listening: Vec<Multiaddr>,
     connected: BTreeSet<PeerId>,
-    /// Each connected peer's `PeerSubscribed` events (one per channel).
-    subscribed: Vec<(PeerId, NetworkEvent<GongxinContext>)>,
+    subscribed: HashSet<(PeerId, Channel)>,
     ticks: Option<tokio::task::JoinHandle<()>>,
 }
 
@@ -354,7 +358,7 @@ impl Actor for GuardHub {
             subscribers: Vec::new(),
             listening: Vec::new(),
             connected: BTreeSet::new(),
-            subscribed: Vec::new(),
+            subscribed: HashSet::new(),
             ticks: Some(ticks),
         })
     }
@@ -393,14 +397,20 @@ impl HubState {
         for peer in &self.connected {
             subscriber.send(NetworkEvent::PeerConnected(*peer));
         }
-        for (_, subscribed) in &self.subscribed {
-            subscriber.send(subscribed.clone());
+        for (peer, channel) in &self.subscribed {
+            subscriber.send(NetworkEvent::PeerSubscribed(*peer, *channel));
         }
         self.subscribers.push(subscriber);
     }
 
     fn judge(&mut self, event: NetworkEvent<GongxinContext>) {
         self.remember(&event);
+        // Malachite refuses a peer that is not configured only once its identify exchange is
+        // done; whatever it sends before then counts for nothing.
+        if sender(&event).is_some_and(|peer| !self.args.peers.contains_key(&peer)) {
+            self.over_budget();
+            return;
+        }
         if let Some((peer, checks)) = signature_checks(&event) {
             let now_ms = self.args.clock.now_ms();
             match self.budgets.charge(peer, checks, now_ms) {
@@ -418,8 +428,12 @@ impl HubState {
         } else if sender(&event).is_some_and(|peer| self.budgets.is_banned(&peer)) {
             return;
         }
-        for subscriber in &self.subscribers {
-            subscriber.send(event.clone());
+        // A proposal part may be half a megabyte: the last subscriber takes the event itself.
+        if let Some((last, others)) = self.subscribers.split_last() {
+            for subscriber in others {
+                subscriber.send(event.clone());
+            }
+            last.send(event);
         }
     }
 
@@ -433,8 +447,8 @@ impl HubState {
                 self.connected.remove(peer);
                 self.subscribed.retain(|(p, _)| p != peer);
             }
-            NetworkEvent::PeerSubscribed(peer, _) => {
-                self.subscribed.push((*peer, event.clone()));
+            NetworkEvent::PeerSubscribed(peer, channel) => {
+                self.subscribed.insert((*peer, *channel));
             }
             _ => {}
         }
@@ -463,34 +477,31 @@ impl HubState {
         }
     }
 
-    /// Removes `peer` from the network's persistent peers, or adds it back, by the address it
-    /// is configured by.
+    /// Removes `peer` from the network's persistent peers, or adds it back, by every address it
+    /// is configured by (an address left would keep it persistent: dialled and let in).
     fn update_peer(&self, peer: PeerId, op: fn(Multiaddr) -> PersistentPeersOp) {
-        let Some(addr) = self.args.peers.get(&peer) else {
-            // Only configured peers can connect (`persistent_peers_only`).
-            tracing::warn!(%peer, "a consensus peer that is not configured: nothing to update");
-            return;
-        };
-        let (reply, answer) = ractor::concurrency::oneshot();
-        let op = op(addr.clone());
-        let described = format!("{op:?}");
-        if let Err(e) = self
-            .args
-            .real_network
-            .cast(NetworkMsg::UpdatePersistentPeers(op, reply.into()))
-        {
-            tracing::warn!(error = %e, "cannot update the consensus peers: {described}");
-            return;
-        }
-        tokio::spawn(async move {
-            match answer.await {
-                Ok(Ok(())) => tracing::debug!("consensus peers updated: {described}"),
-                Ok(Err(e)) => {
-                    tracing::warn!(error = %e, "consensus peers not updated: {described}")
-                }
-                Err(_) => tracing::debug!("the consensus network stopped before: {described}"),
+        for addr in self.args.peers.get(&peer).into_iter().flatten() {
+            let (reply, answer) = ractor::concurrency::oneshot();
+            let op = op(addr.clone());
+            let described = format!("{op:?}");
+            if let Err(e) = self
+                .args
+                .real_network
+                .cast(NetworkMsg::UpdatePersistentPeers(op, reply.into()))
+            {
+                tracing::warn!(error = %e, "cannot update the consensus peers: {described}");
+                return;
             }
-        });
+            tokio::spawn(async move {
+                match answer.await {
+                    Ok(Ok(())) => tracing::info!(%peer, "consensus peers updated: {described}"),
+                    Ok(Err(e)) => {
+                        tracing::warn!(error = %e, %peer, "consensus peers not updated: {described}")
+                    }
+                    Err(_) => tracing::debug!("the consensus network stopped before: {described}"),
+                }
+            });
+        }
     }
 }
 
@@ -567,6 +578,10 @@ mod flood {
                 let mut counter = 0u64;
                 loop {
                     tick.tick().await;
+                    // A follower never votes, so never fails a cast: ask whether the engine stopped.
+                    if network.get_status() as u8 >= ractor::ActorStatus::Stopping as u8 {
+                        return;
+                    }
                     let Some(pattern) = last.lock().unwrap_or_else(|e| e.into_inner()).clone()
                     else {
                         continue;
@@ -765,13 +780,18 @@ mod tests {
             over_budget: Arc::clone(&over_budget),
             bans: Arc::clone(&bans),
             real_network: network.clone(),
-            peers: HashMap::from([(flooder, flooder_addr.clone()), (honest, honest_addr)]),
+            peers: HashMap::from([
+                (flooder, vec![flooder_addr.clone()]),
+                (honest, vec![honest_addr]),
+            ]),
         };
         let (hub, _) = Actor::spawn(None, GuardHub, args).await.unwrap();
         // The hub subscribes to the network; the network tells it who is connected.
         let Asked::Subscribe(network_to_hub) = next(&mut asked).await else {
             panic!("the hub did not subscribe")
         };
+        let listening: Multiaddr = "/ip4/127.0.0.1/tcp/7000".parse().unwrap();
+        network_to_hub.send(NetworkEvent::Listening(listening.clone()));
         network_to_hub.send(NetworkEvent::PeerConnected(flooder));
         network_to_hub.send(NetworkEvent::PeerConnected(honest));
         // A subscriber that comes later is told that first, as the network would tell it.
@@ -779,6 +799,9 @@ mod tests {
         let (listener, _) = Actor::spawn(None, Listener, heard_tx).await.unwrap();
         hub.cast(HubMsg::Subscribe(Box::new(listener.clone())))
             .unwrap();
+        assert!(
+            matches!(next(&mut heard).await, NetworkEvent::Listening(addr) if addr == listening)
+        );
         let mut connected = BTreeSet::new();
         for _ in 0..2 {
             let NetworkEvent::PeerConnected(peer) = next(&mut heard).await else {
@@ -803,11 +826,26 @@ mod tests {
         assert!(quiet(&mut heard).await, "more than its burst was passed on");
         assert_eq!(over_budget.load(Ordering::Relaxed), DROPS_BEFORE_BAN as u64);
         assert_eq!(bans.load(Ordering::Relaxed), 1);
-        // While banned, nothing it sends of its own accord passes; another peer's votes do.
+        // While banned, nothing it sends of its own accord passes, a sync status no more than a
+        // vote; another peer's do.
+        let status =
+            || malachitebft_app_channel::app::engine::network::Status::new(Height(9), Height(1));
         network_to_hub.send(NetworkEvent::Vote(flooder, vote(0)));
+        network_to_hub.send(NetworkEvent::Status(flooder, status()));
         network_to_hub.send(NetworkEvent::Vote(honest, vote(0)));
+        network_to_hub.send(NetworkEvent::Status(honest, status()));
         assert!(matches!(next(&mut heard).await, NetworkEvent::Vote(p, _) if p == honest));
+        assert!(matches!(next(&mut heard).await, NetworkEvent::Status(p, _) if p == honest));
         assert!(quiet(&mut heard).await);
+        // A peer that is not configured (before Malachite's identify refuses it) counts for
+        // nothing, though it never spent a budget.
+        let (stranger, _) = peer(3);
+        network_to_hub.send(NetworkEvent::Vote(stranger, vote(0)));
+        assert!(quiet(&mut heard).await, "a stranger's vote was passed on");
+        assert_eq!(
+            over_budget.load(Ordering::Relaxed),
+            DROPS_BEFORE_BAN as u64 + 2
+        );
         // Its ban ends BAN_MS later: it is added back, with a full budget.
         hub.cast(HubMsg::Tick).unwrap();
         assert!(quiet(&mut asked).await, "the ban ended early");

@@ -344,7 +344,7 @@ pub fn metrics(ctx: &Ctx) -> Response {
     metric(
         "gongxin_consensus_messages_over_budget_total",
         "counter",
-        "Votes, proposals and certificates dropped without a signature check: their sender asked for more checks a second than any validator would, or is banned for it.",
+        "Votes, proposals and certificates dropped without a signature check: their sender asked for more checks a second than any validator would, is banned for it, or is no configured peer.",
         m.consensus_messages_over_budget
             .load(Ordering::Relaxed)
             .to_string(),
