@@ -744,6 +744,20 @@ impl Links {
     }
 
     /// Restores every link.
+    /// Cuts the link between nodes `i` and `j` alone, both ways (consensus and gossip).
+    pub fn cut(&self, i: usize, j: usize) {
+        for (a, b) in [(i, j), (j, i)] {
+            self.links[a][b].iter().for_each(Proxy::block);
+        }
+    }
+
+    /// Mends the link between nodes `i` and `j` alone.
+    pub fn mend(&self, i: usize, j: usize) {
+        for (a, b) in [(i, j), (j, i)] {
+            self.links[a][b].iter().for_each(Proxy::unblock);
+        }
+    }
+
     pub fn heal(&self) {
         self.links
             .iter()
