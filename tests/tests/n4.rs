@@ -301,6 +301,32 @@ fn n4f1_byzantine() {
     );
 }
 
+/// The honest three (0–2) of a cluster whose validator 3 floods: they start, each bans the
+/// flooder (`ban_metric` ≥ 1), then commit 30 transactions their clients send (`tag`), and agree.
+fn honest_three_ban_the_flooder_and_commit(cluster: &Cluster, ban_metric: &str, tag: &str) {
+    assert!(
+        cluster.wait_height(&[0, 1, 2], 2, START),
+        "no start:\n{}",
+        cluster.log(0)
+    );
+    let banned = |c: &Cluster, i: usize| c.metric(i, ban_metric).unwrap_or(0) >= 1;
+    assert!(
+        cluster.wait_for(COMMIT, |c| (0..3).all(|i| banned(c, i))),
+        "the honest validators did not disconnect the flooder:\n{}\n--- the flooder:\n{}",
+        cluster.log(0),
+        cluster.log(3)
+    );
+    let before = cluster.height(0).expect("height");
+    let txs = cluster.proposals(tag, 30, before);
+    cluster.submit_all(&txs, &[0, 1, 2]);
+    assert!(
+        cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2], &txs)),
+        "honest validators did not commit while one flooded:\n{}",
+        cluster.log(0)
+    );
+    cluster.assert_agree(&[0, 1, 2]);
+}
+
 #[test]
 fn n4f1_gossip_flood() {
     // Validator 3 floods its gossip peers: every 20 ms a batch of 256 transactions that claim a
@@ -315,28 +341,7 @@ fn n4f1_gossip_flood() {
             });
         }
     });
-    assert!(
-        cluster.wait_height(&[0, 1, 2], 2, START),
-        "no start:\n{}",
-        cluster.log(0)
-    );
-    let banned =
-        |c: &Cluster, i: usize| c.metric(i, "gongxin_gossip_peer_bans_total").unwrap_or(0) >= 1;
-    assert!(
-        cluster.wait_for(COMMIT, |c| (0..3).all(|i| banned(c, i))),
-        "the honest validators did not disconnect the flooder:\n{}\n--- the flooder:\n{}",
-        cluster.log(0),
-        cluster.log(3)
-    );
-    let before = cluster.height(0).expect("height");
-    let txs = cluster.proposals("N4GF", 30, before);
-    cluster.submit_all(&txs, &[0, 1, 2]);
-    assert!(
-        cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2], &txs)),
-        "honest validators did not commit while one flooded gossip:\n{}",
-        cluster.log(0)
-    );
-    cluster.assert_agree(&[0, 1, 2]);
+    honest_three_ban_the_flooder_and_commit(&cluster, "gongxin_gossip_peer_bans_total", "N4GF");
     for i in 0..3 {
         let rejected = cluster
             .metric(i, "gongxin_gossip_batches_rejected_total")
@@ -375,31 +380,7 @@ fn n4f1_vote_flood() {
             });
         }
     });
-    assert!(
-        cluster.wait_height(&[0, 1, 2], 2, START),
-        "no start:\n{}",
-        cluster.log(0)
-    );
-    let banned = |c: &Cluster, i: usize| {
-        c.metric(i, "gongxin_consensus_peer_bans_total")
-            .unwrap_or(0)
-            >= 1
-    };
-    assert!(
-        cluster.wait_for(COMMIT, |c| (0..3).all(|i| banned(c, i))),
-        "the honest validators did not disconnect the flooder:\n{}\n--- the flooder:\n{}",
-        cluster.log(0),
-        cluster.log(3)
-    );
-    let before = cluster.height(0).expect("height");
-    let txs = cluster.proposals("N4VF", 30, before);
-    cluster.submit_all(&txs, &[0, 1, 2]);
-    assert!(
-        cluster.wait_for(COMMIT, |c| all_committed(c, &[0, 1, 2], &txs)),
-        "honest validators did not commit while one flooded votes:\n{}",
-        cluster.log(0)
-    );
-    cluster.assert_agree(&[0, 1, 2]);
+    honest_three_ban_the_flooder_and_commit(&cluster, "gongxin_consensus_peer_bans_total", "N4VF");
     for i in 0..3 {
         let dropped = cluster
             .metric(i, "gongxin_consensus_messages_over_budget_total")

@@ -617,3 +617,17 @@ pub fn proposer_for(
     }
     &set.validators[set.validators.len() - 1]
 }
+
+/// A block id naming no block (all zero): what the Byzantine test modes forge votes from when
+/// the vote they copy is nil.
+#[cfg(feature = "byzantine")]
+pub(crate) fn no_block() -> BlockId {
+    BlockId {
+        hash: Hash::ZERO,
+        log_size: 0,
+        log_root: Hash::ZERO,
+        public_log_size: 0,
+        public_log_root: Hash::ZERO,
+        next_validators: Hash::ZERO,
+    }
+}

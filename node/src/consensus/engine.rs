@@ -286,14 +286,7 @@ async fn start_byzantine(
         });
     let conflicting_vote: malachitebft_engine_byzantine::ConflictingVoteValueFn<GongxinContext> =
         Box::new(|id: Option<&super::context::ValueId>| {
-            let mut block = id.map(|id| id.0).unwrap_or(gongxin_core::block::BlockId {
-                hash: gongxin_core::Hash::ZERO,
-                log_size: 0,
-                log_root: gongxin_core::Hash::ZERO,
-                public_log_size: 0,
-                public_log_root: gongxin_core::Hash::ZERO,
-                next_validators: gongxin_core::Hash::ZERO,
-            });
+            let mut block = id.map_or_else(super::context::no_block, |id| id.0);
             block.hash = gongxin_core::Hash::digest(block.hash.as_bytes());
             super::context::ValueId(block)
         });

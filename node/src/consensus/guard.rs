@@ -612,14 +612,7 @@ mod flood {
     ) -> SignedMessage<GongxinContext, Vote> {
         let mut block = match &pattern.message.value {
             NilOrVal::Val(id) => id.0,
-            NilOrVal::Nil => gongxin_core::block::BlockId {
-                hash: gongxin_core::Hash::ZERO,
-                log_size: 0,
-                log_root: gongxin_core::Hash::ZERO,
-                public_log_size: 0,
-                public_log_root: gongxin_core::Hash::ZERO,
-                next_validators: gongxin_core::Hash::ZERO,
-            },
+            NilOrVal::Nil => super::super::context::no_block(),
         };
         block.hash = gongxin_core::Hash::digest(&counter.to_be_bytes());
         let ahead = (counter % u64::from(ROUNDS_AHEAD)) as u32;
