@@ -1,6 +1,7 @@
 //! Token-bucket rate limits by key, driven by a millisecond clock passed in (so tests own
 //! time): the gateway's per-member and per-address limits and its signature-check budget, and
-//! consensus's budget of proposal-stream checks per peer.
+//! consensus's budget of proposal-stream checks per peer ([`RateLimiter`]); and what a peer may
+//! cost before it is banned for a while, for transaction gossip and consensus ([`PeerGuard`]).
 
 use std::borrow::Borrow;
 use std::collections::HashMap;
@@ -84,6 +85,105 @@ impl<K: Hash + Eq> RateLimiter<K> {
             }
         }
         Ok(())
+    }
+}
+
+/// What a [`PeerGuard`] allows each peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PeerLimits {
+    /// Units (transactions, signature checks) the peer may cost per second.
+    pub per_s: u64,
+    /// Seconds' worth it may spend at once.
+    pub burst_s: u64,
+    /// Strikes within `strike_window_ms` that get it banned for `ban_ms`.
+    pub strikes_before_ban: usize,
+    pub strike_window_ms: u64,
+    pub ban_ms: u64,
+}
+
+/// What each peer may cost this node: a token bucket of its limits' rate, and a tally of
+/// strikes (whatever its owner holds against a peer: a rejected batch, a message over budget)
+/// that ends in a ban. Pure: time comes in as milliseconds, peers are any key.
+#[derive(Debug)]
+pub struct PeerGuard<K> {
+    limits: PeerLimits,
+    peers: HashMap<K, PeerRecord>,
+}
+
+#[derive(Debug, Default)]
+struct PeerRecord {
+    /// Units it may still cost, in thousandths.
+    budget_milli: u64,
+    /// When `budget_milli` was last refilled; `None` before its first spending.
+    refilled_ms: Option<u64>,
+    /// Times of its recent strikes.
+    strikes: Vec<u64>,
+    banned_until_ms: Option<u64>,
+}
+
+impl<K: Hash + Eq + Copy> PeerGuard<K> {
+    pub fn new(limits: PeerLimits) -> PeerGuard<K> {
+        PeerGuard {
+            limits,
+            peers: HashMap::new(),
+        }
+    }
+
+    /// Spends `units` of `peer`'s budget at `now_ms`; false (and nothing spent) when it has not
+    /// that much left.
+    pub fn spend(&mut self, peer: K, units: u64, now_ms: u64) -> bool {
+        let PeerLimits { per_s, burst_s, .. } = self.limits;
+        let full_milli = per_s.saturating_mul(burst_s).saturating_mul(1000);
+        let record = self.peers.entry(peer).or_default();
+        record.budget_milli = match record.refilled_ms {
+            None => full_milli,
+            Some(then) => record
+                .budget_milli
+                .saturating_add(now_ms.saturating_sub(then).saturating_mul(per_s))
+                .min(full_milli),
+        };
+        record.refilled_ms = Some(now_ms);
+        let cost = units.saturating_mul(1000);
+        if cost > record.budget_milli {
+            return false;
+        }
+        record.budget_milli -= cost;
+        true
+    }
+
+    /// Records a strike against `peer`; true when that makes `strikes_before_ban` within
+    /// `strike_window_ms`: the peer is then banned for `ban_ms` (and its tally starts over).
+    pub fn strike(&mut self, peer: K, now_ms: u64) -> bool {
+        let limits = self.limits;
+        let record = self.peers.entry(peer).or_default();
+        record
+            .strikes
+            .retain(|at| now_ms.saturating_sub(*at) < limits.strike_window_ms);
+        record.strikes.push(now_ms);
+        if record.strikes.len() < limits.strikes_before_ban {
+            return false;
+        }
+        record.strikes.clear();
+        record.banned_until_ms = Some(now_ms.saturating_add(limits.ban_ms));
+        true
+    }
+
+    pub fn is_banned(&self, peer: &K) -> bool {
+        self.peers
+            .get(peer)
+            .is_some_and(|record| record.banned_until_ms.is_some())
+    }
+
+    /// The peers whose ban is over at `now_ms`: no longer banned, with a full budget.
+    pub fn bans_ended(&mut self, now_ms: u64) -> Vec<K> {
+        let mut ended = Vec::new();
+        for (peer, record) in &mut self.peers {
+            if record.banned_until_ms.is_some_and(|until| until <= now_ms) {
+                *record = PeerRecord::default();
+                ended.push(*peer);
+            }
+        }
+        ended
     }
 }
 

@@ -35,6 +35,7 @@ use ractor::{Actor, ActorProcessingErr, ActorRef};
 use super::context::GongxinContext;
 use crate::clock::SharedClock;
 use crate::node::Node;
+use crate::rate::{PeerGuard, PeerLimits};
 
 /// Signature checks a peer's messages may cost this node per second (and twice that at once).
 pub const CHECKS_PER_S: u64 = 200;
@@ -58,82 +59,49 @@ pub enum Verdict {
     Banned,
 }
 
-/// Each peer's budget of signature checks (a token bucket of [`CHECKS_PER_S`], holding two
-/// seconds' worth), its recent drops, and its ban. Pure: time comes in as milliseconds.
+/// What each consensus peer may cost: [`CHECKS_PER_S`] signature checks (two seconds' worth at
+/// once), and a ban of [`BAN_MS`] after [`DROPS_BEFORE_BAN`] messages dropped over that within
+/// [`DROP_WINDOW_MS`].
+pub const PEER_LIMITS: PeerLimits = PeerLimits {
+    per_s: CHECKS_PER_S,
+    burst_s: 2,
+    strikes_before_ban: DROPS_BEFORE_BAN,
+    strike_window_ms: DROP_WINDOW_MS,
+    ban_ms: BAN_MS,
+};
+
+/// Each peer's budget of signature checks, its drops, and its ban: [`PEER_LIMITS`] in a
+/// [`PeerGuard`], where a message dropped over budget is a strike.
 #[derive(Debug)]
-pub struct PeerBudgets<K> {
-    peers: HashMap<K, PeerBudget>,
-}
+pub struct PeerBudgets<K>(PeerGuard<K>);
 
-#[derive(Debug, Default)]
-struct PeerBudget {
-    /// Checks it may still cost, in thousandths.
-    budget_milli: u64,
-    /// When `budget_milli` was last refilled; `None` before its first message.
-    refilled_ms: Option<u64>,
-    /// When its messages were dropped over budget, within the last [`DROP_WINDOW_MS`].
-    drops: Vec<u64>,
-    banned_until_ms: Option<u64>,
-}
-
-const FULL_MILLI: u64 = 2 * CHECKS_PER_S * 1000;
-
-impl<K> Default for PeerBudgets<K> {
+impl<K: std::hash::Hash + Eq + Copy> Default for PeerBudgets<K> {
     fn default() -> Self {
-        PeerBudgets {
-            peers: HashMap::new(),
-        }
+        PeerBudgets(PeerGuard::new(PEER_LIMITS))
     }
 }
 
 impl<K: std::hash::Hash + Eq + Copy> PeerBudgets<K> {
     /// Charges `checks` signature checks to `peer` at `now_ms`.
     pub fn charge(&mut self, peer: K, checks: u64, now_ms: u64) -> Verdict {
-        let budget = self.peers.entry(peer).or_default();
-        if budget.banned_until_ms.is_some() {
-            return Verdict::Banned;
+        if self.0.is_banned(&peer) {
+            Verdict::Banned
+        } else if self.0.spend(peer, checks, now_ms) {
+            Verdict::Pass
+        } else if self.0.strike(peer, now_ms) {
+            Verdict::Ban
+        } else {
+            Verdict::Drop
         }
-        budget.budget_milli = match budget.refilled_ms {
-            None => FULL_MILLI,
-            Some(then) => budget
-                .budget_milli
-                .saturating_add(now_ms.saturating_sub(then).saturating_mul(CHECKS_PER_S))
-                .min(FULL_MILLI),
-        };
-        budget.refilled_ms = Some(now_ms);
-        let cost = checks.saturating_mul(1000);
-        if cost <= budget.budget_milli {
-            budget.budget_milli -= cost;
-            return Verdict::Pass;
-        }
-        budget
-            .drops
-            .retain(|at| now_ms.saturating_sub(*at) < DROP_WINDOW_MS);
-        budget.drops.push(now_ms);
-        if budget.drops.len() < DROPS_BEFORE_BAN {
-            return Verdict::Drop;
-        }
-        budget.drops.clear();
-        budget.banned_until_ms = Some(now_ms.saturating_add(BAN_MS));
-        Verdict::Ban
     }
 
     pub fn is_banned(&self, peer: &K) -> bool {
-        self.peers
-            .get(peer)
-            .is_some_and(|budget| budget.banned_until_ms.is_some())
+        self.0.is_banned(peer)
     }
 
     /// The peers whose ban is over at `now_ms`: no longer banned, with a full budget.
     pub fn bans_ended(&mut self, now_ms: u64) -> Vec<K> {
-        let mut ended = Vec::new();
-        for (peer, budget) in &mut self.peers {
-            if budget.banned_until_ms.is_some_and(|until| until <= now_ms) {
-                *budget = PeerBudget::default();
-                ended.push(*peer);
-            }
-        }
-        ended
+        self.0.bans_ended(now_ms)
     }
 }
 

@@ -15,9 +15,9 @@
 //! per second (beyond, its batches are ignored: neither checked nor forwarded), and a peer whose
 //! batches are rejected [`REJECTS_BEFORE_BAN`] times within [`REJECT_WINDOW_MS`] (undecodable,
 //! too many transactions, a bad signature) is disconnected and refused for [`BAN_MS`]
-//! ([`PeerGuard`]).
+//! ([`PEER_LIMITS`], kept by `crate::rate::PeerGuard`).
 
-use std::collections::{HashMap, VecDeque};
+use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -31,6 +31,7 @@ use libp2p::{Multiaddr, PeerId, allow_block_list, noise, tcp, yamux};
 use tokio::sync::mpsc;
 
 use crate::admission::{Admission, SubmitError};
+use crate::rate::{PeerGuard, PeerLimits};
 
 /// Transactions per gossip message.
 pub const BATCH_TXS_MAX: usize = 256;
@@ -205,7 +206,7 @@ pub async fn run(
     let mut batch: Vec<SignedTx> = Vec::new();
     let started = Instant::now();
     let now_ms = || started.elapsed().as_millis() as u64;
-    let mut guard = PeerGuard::default();
+    let mut guard = PeerGuard::new(PEER_LIMITS);
     let mut waiting: VecDeque<Received> = VecDeque::new();
     let mut in_flight = 0usize;
     let (checked_tx, mut checked) = mpsc::channel::<Checked>(CHECKS_IN_FLIGHT_MAX);
@@ -362,7 +363,7 @@ impl Guarded<'_> {
             .behaviour_mut()
             .gossipsub
             .report_message_validation_result(&message_id, &peer, acceptance);
-        if rejected && self.guard.rejected(peer, now_ms) {
+        if rejected && self.guard.strike(peer, now_ms) {
             tracing::warn!(
                 %peer,
                 "gossip peer sent {REJECTS_BEFORE_BAN} rejected batches within {} s: disconnected for {} s",
@@ -413,90 +414,16 @@ fn check(admission: &Admission, txs: Vec<(SignedTx, usize)>) -> MessageAcceptanc
     }
 }
 
-/// What each gossip peer may cost this node: a budget of transactions to check (a token bucket
-/// of [`PEER_TXS_PER_S`]) and a tally of rejected batches that ends in a ban. Pure: time comes
-/// in as milliseconds, peers are any key (libp2p's `PeerId` in the swarm).
-#[derive(Debug)]
-pub struct PeerGuard<K> {
-    peers: HashMap<K, PeerRecord>,
-}
-
-#[derive(Debug, Default)]
-struct PeerRecord {
-    /// Transactions it may still have checked, in thousandths.
-    budget_milli: u64,
-    /// When `budget_milli` was last refilled; `None` before its first batch.
-    refilled_ms: Option<u64>,
-    /// Times of its recent rejected batches.
-    rejections: Vec<u64>,
-    banned_until_ms: Option<u64>,
-}
-
-impl<K> Default for PeerGuard<K> {
-    fn default() -> Self {
-        PeerGuard {
-            peers: HashMap::new(),
-        }
-    }
-}
-
-impl<K: std::hash::Hash + Eq + Copy> PeerGuard<K> {
-    /// Spends `txs` of `peer`'s budget at `now_ms`; false (and nothing spent) when it has not
-    /// that much left.
-    pub fn spend(&mut self, peer: K, txs: u64, now_ms: u64) -> bool {
-        const FULL_MILLI: u64 = PEER_TXS_PER_S * 1000;
-        let record = self.peers.entry(peer).or_default();
-        let elapsed = now_ms.saturating_sub(record.refilled_ms.unwrap_or(0));
-        record.budget_milli = match record.refilled_ms {
-            None => FULL_MILLI,
-            Some(_) => record
-                .budget_milli
-                .saturating_add(elapsed.saturating_mul(PEER_TXS_PER_S))
-                .min(FULL_MILLI),
-        };
-        record.refilled_ms = Some(now_ms);
-        let cost = txs.saturating_mul(1000);
-        if cost > record.budget_milli {
-            return false;
-        }
-        record.budget_milli -= cost;
-        true
-    }
-
-    /// Records a rejected batch from `peer`; true when that makes [`REJECTS_BEFORE_BAN`] within
-    /// [`REJECT_WINDOW_MS`]: the peer is then banned for [`BAN_MS`] (and its tally starts over).
-    pub fn rejected(&mut self, peer: K, now_ms: u64) -> bool {
-        let record = self.peers.entry(peer).or_default();
-        record
-            .rejections
-            .retain(|at| now_ms.saturating_sub(*at) < REJECT_WINDOW_MS);
-        record.rejections.push(now_ms);
-        if record.rejections.len() < REJECTS_BEFORE_BAN {
-            return false;
-        }
-        record.rejections.clear();
-        record.banned_until_ms = Some(now_ms.saturating_add(BAN_MS));
-        true
-    }
-
-    pub fn is_banned(&self, peer: &K) -> bool {
-        self.peers
-            .get(peer)
-            .is_some_and(|record| record.banned_until_ms.is_some())
-    }
-
-    /// The peers whose ban is over at `now_ms`; they are no longer banned.
-    pub fn bans_ended(&mut self, now_ms: u64) -> Vec<K> {
-        let mut ended = Vec::new();
-        for (peer, record) in &mut self.peers {
-            if record.banned_until_ms.is_some_and(|until| until <= now_ms) {
-                record.banned_until_ms = None;
-                ended.push(*peer);
-            }
-        }
-        ended
-    }
-}
+/// What each gossip peer may cost this node: [`PEER_TXS_PER_S`] transactions to check (a
+/// second's worth at once), and a ban of [`BAN_MS`] after [`REJECTS_BEFORE_BAN`] rejected batches
+/// within [`REJECT_WINDOW_MS`] (`PeerGuard::strike`).
+pub const PEER_LIMITS: PeerLimits = PeerLimits {
+    per_s: PEER_TXS_PER_S,
+    burst_s: 1,
+    strikes_before_ban: REJECTS_BEFORE_BAN,
+    strike_window_ms: REJECT_WINDOW_MS,
+    ban_ms: BAN_MS,
+};
 
 #[cfg(test)]
 mod tests {
@@ -559,7 +486,7 @@ mod tests {
 
     #[test]
     fn a_peer_may_cost_its_budget_per_second_and_no_more() {
-        let mut guard = PeerGuard::default();
+        let mut guard = PeerGuard::new(PEER_LIMITS);
         assert!(guard.spend(1u8, PEER_TXS_PER_S, 0), "a second's burst");
         assert!(!guard.spend(1, 1, 0), "then nothing more at once");
         assert!(guard.spend(2, 1, 0), "each peer has its own budget");
@@ -573,14 +500,14 @@ mod tests {
 
     #[test]
     fn repeated_rejections_ban_a_peer_for_a_while() {
-        let mut guard = PeerGuard::default();
-        assert!(!guard.rejected(7u8, 0));
-        assert!(!guard.rejected(7, 1_000));
+        let mut guard = PeerGuard::new(PEER_LIMITS);
+        assert!(!guard.strike(7u8, 0));
+        assert!(!guard.strike(7, 1_000));
         // The first fell out of the window: still two.
-        assert!(!guard.rejected(7, REJECT_WINDOW_MS + 500));
+        assert!(!guard.strike(7, REJECT_WINDOW_MS + 500));
         assert!(!guard.is_banned(&7));
         assert!(
-            guard.rejected(7, REJECT_WINDOW_MS + 600),
+            guard.strike(7, REJECT_WINDOW_MS + 600),
             "the third within the window"
         );
         assert!(guard.is_banned(&7));
@@ -590,7 +517,7 @@ mod tests {
         assert_eq!(guard.bans_ended(banned_at + BAN_MS), vec![7]);
         assert!(!guard.is_banned(&7));
         assert!(
-            !guard.rejected(7, banned_at + BAN_MS + 1),
+            !guard.strike(7, banned_at + BAN_MS + 1),
             "the tally started over"
         );
     }
