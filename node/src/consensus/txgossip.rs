@@ -36,10 +36,10 @@ use crate::rate::{PeerGuard, PeerLimits};
 /// Transactions per gossip message.
 pub const BATCH_TXS_MAX: usize = 256;
 /// How long an admitted transaction may wait for its batch to fill: fixed, a tenth of the
-/// default 200 ms block interval, so a transaction still reaches the next proposer in time. Every message
-/// costs its sender a libp2p signature and each receiver a signature check and a hand-off to
-/// the check pool, so a shorter window multiplies those for one-transaction submissions
-/// (5 ms gave batches of one or two transactions at 300 submissions/s per node).
+/// default 200 ms block interval, so a transaction still reaches the next proposer in time.
+/// Every message costs its sender a libp2p signature and each receiver a signature check and a
+/// hand-off to the check pool, so a shorter window multiplies those for one-transaction
+/// submissions (5 ms gave batches of one or two transactions at 300 submissions/s per node).
 pub const BATCH_INTERVAL: Duration = Duration::from_millis(20);
 /// Largest gossip message accepted.
 pub const BATCH_BYTES_MAX: usize = 4 * 1024 * 1024;
